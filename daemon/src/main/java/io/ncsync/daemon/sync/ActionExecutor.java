@@ -1,0 +1,313 @@
+package io.ncsync.daemon.sync;
+
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ConflictNames;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictType;
+import io.ncsync.persistence.sync.DocumentChange.BaseForgotten;
+import io.ncsync.persistence.sync.DocumentChange.BaseRecorded;
+import io.ncsync.persistence.sync.LocalEntry;
+import io.ncsync.persistence.sync.SideInfo;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncMode;
+import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.DavError;
+import io.ncsync.protocol.DavException;
+import io.ncsync.protocol.DownloadResult;
+import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.UploadResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out one planned action, blocking (it runs on the daemon's blocking executor, one document at a time). Before
+ * writing to a side it re-checks that side against what the plan saw; anything that changed meanwhile becomes a skip
+ * (the next run sees it) or a conflict, never an overwrite.
+ */
+final class ActionExecutor {
+  private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
+
+  private final DiskWorkspace workspace;
+  private final RemoteStore remote;
+  private final Path trash;
+  private final SyncMode mode;
+  private final String runId;
+
+  ActionExecutor(DiskWorkspace workspace, RemoteStore remote, Path trash, SyncMode mode, String runId) {
+    this.workspace = workspace;
+    this.remote = remote;
+    this.trash = trash;
+    this.mode = mode;
+    this.runId = runId;
+  }
+
+  ActionResult execute(SyncAction action) {
+    try {
+      return dispatch(action);
+    } catch (DavException e) {
+      return ActionResult.failed(action.path(), e.getMessage(), e.error().retryable());
+    } catch (IOException | RuntimeException e) {
+      log.debug("action on {} failed", action.path(), e);
+      return ActionResult.failed(action.path(), describe(e), true);
+    }
+  }
+
+  private ActionResult dispatch(SyncAction action) throws IOException {
+    if (action instanceof SyncAction.CreateRemoteFolder a) return createRemoteFolder(a.path());
+    if (action instanceof SyncAction.CreateLocalFolder a) return createLocalFolder(a.path(), a.remote());
+    if (action instanceof SyncAction.RecordFolder a) return recorded(folderBase(a.path(), a.remote()), Transfer.NONE);
+    if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base());
+    if (action instanceof SyncAction.Download a) return download(a.path(), a.remote(), a.local());
+    if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.keepBoth());
+    if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
+    if (action instanceof SyncAction.RecordTypeMismatch a) return typeMismatch(a);
+    if (action instanceof SyncAction.Forget a) return forgotten(a.path(), Transfer.NONE);
+    if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base());
+    if (action instanceof SyncAction.DeleteRemote a) return deleteRemote(a.path(), a.base());
+    if (action instanceof SyncAction.DeleteLocalFolder a) return deleteLocalFolder(a.path());
+    if (action instanceof SyncAction.DeleteRemoteFolder a) return deleteRemoteFolder(a.path());
+    throw new IllegalArgumentException("unknown action " + action);
+  }
+
+  // --- folders --------------------------------------------------------------------------------------------------
+
+  private ActionResult createRemoteFolder(String path) {
+    await(remote.mkdirs(path));
+    return recorded(folderBase(path, await(remote.stat(path))), Transfer.NONE);
+  }
+
+  private ActionResult createLocalFolder(String path, DavEntry remoteFolder) throws IOException {
+    workspace.createFolder(path);
+    return recorded(folderBase(path, remoteFolder), Transfer.NONE);
+  }
+
+  private ActionResult deleteLocalFolder(String path) throws IOException {
+    return workspace.deleteEmptyFolder(path) ? forgotten(path, Transfer.NONE) : ActionResult.skipped(path);
+  }
+
+  /** Only an empty folder is deleted: whatever appeared in it since the listing survives. */
+  private ActionResult deleteRemoteFolder(String path) {
+    try {
+      if (!await(remote.list(path)).children().isEmpty()) return ActionResult.skipped(path);
+      await(remote.delete(path, Optional.empty()));
+    } catch (DavException e) {
+      if (e.error() != DavError.NOT_FOUND) throw e;
+    }
+    return forgotten(path, Transfer.NONE);
+  }
+
+  // --- files ----------------------------------------------------------------------------------------------------
+
+  private ActionResult upload(String path, LocalEntry planned, BaseEntry base) throws IOException {
+    LocalEntry current = workspace.stat(path);
+    if (current == null || current.size() != planned.size() || current.mtimeMillis() != planned.mtimeMillis()) {
+      return ActionResult.skipped(path); // changed again since the scan: the next run uploads the newest
+    }
+    String sha = planned.sha256() != null ? planned.sha256() : DiskWorkspace.sha256(workspace.resolve(path));
+    boolean isNew = base == null;
+    Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
+    UploadResult result;
+    try {
+      result = await(remote.upload(path, workspace.resolve(path), guard, isNew));
+    } catch (DavException e) {
+      if (e.error() != DavError.PRECONDITION_FAILED) throw e;
+      // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
+      DavEntry now = await(remote.stat(path));
+      return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+    }
+    Identity identity = identityAfterWrite(path, result);
+    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(), sha), Transfer.UPLOADED);
+  }
+
+  private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
+    Path temp = workspace.newTempFileFor(path);
+    try {
+      DownloadResult result = await(remote.download(path, temp));
+      String sha = DiskWorkspace.sha256(temp);
+      LocalEntry current = workspace.stat(path);
+      if (!sameStat(current, expectedLocal)) {
+        // The local file changed while we downloaded: keep both instead of overwriting it.
+        return keepBothWithDownloaded(path, temp, sha, result, listed, expectedLocal == null ? null : baseOf(path, listed));
+      }
+      long mtime = listed.lastModified() == null ? 0 : listed.lastModified().toEpochMilli();
+      workspace.commit(temp, path, mtime);
+      LocalEntry landed = workspace.stat(path);
+      String etag = result.etag() != null ? result.etag() : listed.etag();
+      return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha), Transfer.DOWNLOADED);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Both sides hold the file and at least one differs from the base: equal content is agreement, not a conflict. */
+  private ActionResult reconcileBoth(String path, LocalEntry local, DavEntry remoteEntry, BaseEntry base, boolean keepBoth)
+      throws IOException {
+    Path temp = workspace.newTempFileFor(path);
+    try {
+      DownloadResult result = await(remote.download(path, temp));
+      String remoteSha = DiskWorkspace.sha256(temp);
+      LocalEntry current = workspace.stat(path);
+      if (current == null) {
+        // The local file went away meanwhile: the remote version simply lands.
+        return download(path, remoteEntry, null);
+      }
+      String localSha = DiskWorkspace.sha256(workspace.resolve(path));
+      String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
+      if (localSha.equals(remoteSha)) {
+        return recorded(new BaseEntry(path, false, remoteEntry.fileId(), etag, current.size(), current.mtimeMillis(), localSha), Transfer.NONE);
+      }
+      if (!keepBoth) {
+        ConflictRecord conflict = conflictRecord(path, base, null, current, localSha, remoteEntry, remoteSha);
+        return ActionResult.conflict(path, conflict);
+      }
+      return keepBothWithDownloaded(path, temp, remoteSha, result, remoteEntry, base);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Keep-both: the local file moves to a conflict-copy name, the downloaded remote version takes the original name, and
+   * the copy is uploaded as a new file, so both versions end up on both sides.
+   */
+  private ActionResult keepBothWithDownloaded(String path, Path downloaded, String remoteSha, DownloadResult result,
+      DavEntry remoteEntry, BaseEntry base) throws IOException {
+    LocalEntry local = workspace.stat(path);
+    String localSha = local == null ? null : DiskWorkspace.sha256(workspace.resolve(path));
+    String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
+    if (local == null || remoteSha.equals(localSha)) {
+      workspace.commit(downloaded, path, mtimeOf(remoteEntry));
+      LocalEntry landed = workspace.stat(path);
+      return recorded(new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha),
+          local == null ? Transfer.DOWNLOADED : Transfer.NONE);
+    }
+    Instant now = Instant.now();
+    String copy = ConflictNames.conflictCopy(path, now, candidate -> workspace.exists(candidate) || remoteExists(candidate));
+    workspace.renameNoReplace(path, copy);
+    workspace.commit(downloaded, path, mtimeOf(remoteEntry));
+    LocalEntry landed = workspace.stat(path);
+    BaseRecorded remoteVersion = new BaseRecorded(
+        new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
+    ConflictRecord conflict = conflictRecord(path, base, copy, local, localSha, remoteEntry, remoteSha);
+    LocalEntry copyEntry = workspace.stat(copy);
+    try {
+      UploadResult uploaded = await(remote.upload(copy, workspace.resolve(copy), Optional.empty(), true));
+      Identity identity = identityAfterWrite(copy, uploaded);
+      BaseRecorded copyVersion = new BaseRecorded(
+          new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(), copyEntry.mtimeMillis(), localSha), Transfer.UPLOADED);
+      return ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
+    } catch (DavException e) {
+      // The copy is safe on disk; the next run uploads it as a new file.
+      log.warn("conflict copy {} not uploaded yet: {}", copy, e.getMessage());
+      return ActionResult.conflict(path, conflict, remoteVersion);
+    }
+  }
+
+  private ActionResult typeMismatch(SyncAction.RecordTypeMismatch a) {
+    LocalEntry l = a.local();
+    DavEntry r = a.remote();
+    ConflictRecord conflict = new ConflictRecord(a.path(), ConflictType.TYPE_MISMATCH, null,
+        new SideInfo(l.folder() ? -1 : l.size(), l.mtimeMillis(), null, l.sha256()),
+        new SideInfo(r.collection() ? -1 : r.size(), mtimeOf(r), r.etag(), null), Instant.now(), runId);
+    return ActionResult.conflict(a.path(), conflict);
+  }
+
+  private ActionResult deleteLocal(String path, BaseEntry base) throws IOException {
+    LocalEntry current = workspace.stat(path);
+    if (current == null) return forgotten(path, Transfer.NONE);
+    if (current.size() != base.size() || current.mtimeMillis() != base.mtimeMillis()) {
+      String sha = DiskWorkspace.sha256(workspace.resolve(path));
+      if (!sha.equals(base.sha256())) return ActionResult.skipped(path); // edited meanwhile: the next run uploads it
+    }
+    Path kept = workspace.moveToTrash(path, trash);
+    log.info("moved {} to the trash at {}", path, kept);
+    return forgotten(path, Transfer.DELETED_LOCAL);
+  }
+
+  private ActionResult deleteRemote(String path, BaseEntry base) {
+    try {
+      await(remote.delete(path, Optional.ofNullable(base.etag())));
+      return forgotten(path, Transfer.DELETED_REMOTE);
+    } catch (DavException e) {
+      if (e.error() == DavError.NOT_FOUND) return forgotten(path, Transfer.NONE);
+      if (e.error() == DavError.PRECONDITION_FAILED) return ActionResult.skipped(path); // changed remotely: the next run downloads it
+      throw e;
+    }
+  }
+
+  // --- helpers --------------------------------------------------------------------------------------------------
+
+  private record Identity(String etag, String fileId) {}
+
+  /** The ETag and file id of what we just wrote; asked with Depth 0 when the server's answer lacked them (mod_dav). */
+  private Identity identityAfterWrite(String path, UploadResult result) {
+    if (result.etag() != null && result.fileId() != null) return new Identity(result.etag(), result.fileId());
+    DavEntry entry = await(remote.stat(path));
+    return new Identity(result.etag() != null ? result.etag() : entry.etag(), result.fileId() != null ? result.fileId() : entry.fileId());
+  }
+
+  private boolean remoteExists(String path) {
+    try {
+      await(remote.stat(path));
+      return true;
+    } catch (DavException e) {
+      if (e.error() == DavError.NOT_FOUND) return false;
+      throw e;
+    }
+  }
+
+  private ConflictRecord conflictRecord(String path, BaseEntry base, String copy, LocalEntry local, String localSha,
+      DavEntry remoteEntry, String remoteSha) {
+    return new ConflictRecord(path, base == null ? ConflictType.BOTH_ADDED : ConflictType.BOTH_MODIFIED, copy,
+        new SideInfo(local.size(), local.mtimeMillis(), null, localSha),
+        new SideInfo(remoteEntry.size(), mtimeOf(remoteEntry), remoteEntry.etag(), remoteSha), Instant.now(), runId);
+  }
+
+  private static BaseEntry baseOf(String path, DavEntry listed) {
+    return new BaseEntry(path, false, listed.fileId(), listed.etag(), listed.size(), 0, null);
+  }
+
+  private static BaseEntry folderBase(String path, DavEntry folder) {
+    return BaseEntry.folder(path, folder.fileId(), folder.etag());
+  }
+
+  private static boolean sameStat(LocalEntry current, LocalEntry expected) {
+    if (expected == null) return current == null;
+    return current != null && current.size() == expected.size() && current.mtimeMillis() == expected.mtimeMillis();
+  }
+
+  private static long mtimeOf(DavEntry entry) {
+    return entry.lastModified() == null ? 0 : entry.lastModified().toEpochMilli();
+  }
+
+  private static ActionResult recorded(BaseEntry entry, Transfer transfer) {
+    return ActionResult.of(entry.path(), new BaseRecorded(entry, transfer));
+  }
+
+  private static ActionResult forgotten(String path, Transfer transfer) {
+    return ActionResult.of(path, new BaseForgotten(path, transfer));
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) throw runtime;
+      throw e;
+    }
+  }
+
+  private static String describe(Exception e) {
+    String what = e instanceof java.nio.file.NoSuchFileException ? "no such file: " : e instanceof java.nio.file.AccessDeniedException ? "access denied: " : "";
+    return what + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+  }
+}

@@ -1,0 +1,82 @@
+package io.ncsync.daemon.sync;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.RemoteTree;
+import io.ncsync.protocol.TreeWalker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The real {@link SyncIo}: the workspace on disk and the library's folder on its WebDAV server. Discovery reads both
+ * sides concurrently; each action runs on the blocking executor through {@link ActionExecutor}.
+ */
+public final class DavSyncIo implements SyncIo {
+  private final RemoteStores stores;
+  private final Path trashRoot;
+  private final Executor blocking;
+
+  public DavSyncIo(ActorSystem<?> system, RemoteStores stores, Path trashRoot, Executor blocking) {
+    this.stores = stores;
+    this.trashRoot = trashRoot.toAbsolutePath().normalize();
+    this.blocking = blocking;
+  }
+
+  @Override
+  public CompletionStage<Done> prepare(LibraryConfig config) {
+    CompletableFuture<Done> local = CompletableFuture.supplyAsync(() -> {
+      try {
+        Files.createDirectories(Path.of(config.localRoot()));
+        return Done.getInstance();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot create the workspace folder " + config.localRoot() + ": " + e.getMessage(), e);
+      }
+    }, blocking);
+    return local.thenCompose(done -> stores.forConnection(config.tenantId(), config.connectionId()))
+        .thenCompose(store -> store.mkdirs(config.remotePath()))
+        .thenApply(v -> Done.getInstance());
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
+    DiskWorkspace workspace = new DiskWorkspace(Path.of(config.localRoot()));
+    CompletableFuture<DiskWorkspace.Scan> scan = CompletableFuture.supplyAsync(() -> {
+      try {
+        return workspace.scan(base);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
+      }
+    }, blocking);
+    CompletionStage<RemoteTree> remote = remoteStore(config).thenCompose(TreeWalker::walk);
+    return scan.thenCombine(remote, (local, tree) -> new Discovery(local.entries(), tree.entries(), local.skipped()));
+  }
+
+  @Override
+  public CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action) {
+    return remoteStore(config).thenApplyAsync(store -> {
+      ActionExecutor executor = new ActionExecutor(
+          new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId);
+      return executor.execute(action);
+    }, blocking);
+  }
+
+  private CompletionStage<RemoteStore> remoteStore(LibraryConfig config) {
+    return stores.forConnection(config.tenantId(), config.connectionId()).thenApply(store -> store.scoped(config.remotePath()));
+  }
+
+  /** Per library and run, outside every workspace: data/trash/tenant/library/run/. */
+  private Path trashFor(LibraryConfig config, String runId) {
+    return trashRoot.resolve(config.tenantId()).resolve(config.libraryId()).resolve(runId);
+  }
+}

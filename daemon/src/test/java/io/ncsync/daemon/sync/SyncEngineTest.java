@@ -1,0 +1,311 @@
+package io.ncsync.daemon.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.pattern.StatusReply;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import com.typesafe.config.ConfigFactory;
+import io.ncsync.persistence.library.Library;
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.persistence.library.LibraryStatus;
+import io.ncsync.persistence.library.RunSummary;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictType;
+import io.ncsync.persistence.sync.SyncMode;
+import io.ncsync.protocol.DavError;
+import io.ncsync.protocol.DavException;
+import io.ncsync.protocol.RemoteStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole engine — Library entity, Document workers, Reconciler, DavSyncIo, the disk workspace — against an in-memory
+ * Nextcloud-like remote, asserting both trees after each run (Nextcloud desktop's FakeFolder style).
+ */
+class SyncEngineTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      PersistenceTestKitPlugin.config().withFallback(PersistenceTestKitSnapshotPlugin.config()).withFallback(ConfigFactory.load()));
+
+  @TempDir Path temp;
+  private InMemoryRemoteStore remote;
+  private Path workspace;
+  private Path trash;
+  private ActorRef<Library.Command> library;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    remote = new InMemoryRemoteStore();
+    remote.mkdirs("lib").toCompletableFuture().join();
+    workspace = Files.createDirectories(temp.resolve("ws"));
+    trash = temp.resolve("trash");
+    startLibrary(SyncMode.BIDIRECTIONAL);
+  }
+
+  private void startLibrary(SyncMode mode) {
+    RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
+    DavSyncIo io = new DavSyncIo(testKit.system(), stores, trash, Executors.newFixedThreadPool(4));
+    String id = UUID.randomUUID().toString();
+    library = testKit.spawn(Library.create(Library.entityId("t", id), io, new Library.Settings(4, 50)));
+    LibraryConfig config = new LibraryConfig("t", id, "lib", "c", workspace.toString(), "lib", mode, Instant.now());
+    StatusReply<LibraryConfig> created = ask(replyTo -> new Library.Create(config, replyTo));
+    assertTrue(created.isSuccess());
+  }
+
+  @Test
+  void firstRunMergesBothSidesAndDeletesNothing() throws Exception {
+    writeLocal("local-only.txt", "L");
+    writeLocal("docs/nested/deep.txt", "deep");
+    writeLocal("same.txt", "same");
+    remote.put("lib/remote-only.txt", "R");
+    remote.put("lib/same.txt", "same");
+    remote.mkdirs("lib/empty-remote-folder").toCompletableFuture().join();
+
+    RunSummary run = syncOk();
+    assertEquals(2, run.uploaded());
+    assertEquals(1, run.downloaded());
+    assertEquals(0, run.deletedLocal() + run.deletedRemote());
+    assertTreesEqual();
+    assertTrue(Files.isDirectory(workspace.resolve("empty-remote-folder")));
+    assertEquals(Map.of("local-only.txt", "L", "docs/nested/deep.txt", "deep", "same.txt", "same", "remote-only.txt", "R"), localFiles());
+  }
+
+  @Test
+  void changesFlowBothWaysAndDeletionsGoToTheTrash() throws Exception {
+    writeLocal("a.txt", "a1");
+    writeLocal("b.txt", "b1");
+    writeLocal("dir/c.txt", "c1");
+    syncOk();
+    writeLocal("a.txt", "a2 local edit");
+    remote.put("lib/b.txt", "b2 remote edit");
+    Files.delete(workspace.resolve("dir/c.txt"));
+    Files.delete(workspace.resolve("dir"));
+    RunSummary run = syncOk();
+    assertEquals(1, run.uploaded());
+    assertEquals(1, run.downloaded());
+    assertEquals(1, run.deletedRemote());
+    assertTreesEqual();
+    assertEquals(Map.of("a.txt", "a2 local edit", "b.txt", "b2 remote edit"), remote.files("lib"));
+    assertFalse(remote.files("").containsKey("lib/dir/c.txt"));
+
+    remote.remove("lib/b.txt");
+    RunSummary deletion = syncOk();
+    assertEquals(1, deletion.deletedLocal());
+    assertFalse(Files.exists(workspace.resolve("b.txt")));
+    try (Stream<Path> trashed = Files.walk(trash)) {
+      List<Path> kept = trashed.filter(p -> p.getFileName().toString().equals("b.txt")).toList();
+      assertEquals(1, kept.size(), "the deleted file is kept in the trash");
+      assertEquals("b2 remote edit", Files.readString(kept.get(0)));
+    }
+    assertTreesEqual();
+  }
+
+  @Test
+  void editsOnBothSidesKeepBothVersionsOnBothSides() throws Exception {
+    writeLocal("report.txt", "v1");
+    syncOk();
+    writeLocal("report.txt", "local v2");
+    remote.put("lib/report.txt", "remote v2");
+    RunSummary run = syncOk();
+    assertEquals(1, run.conflicts());
+    assertTreesEqual();
+    Map<String, String> files = localFiles();
+    assertEquals("remote v2", files.get("report.txt"));
+    String copy = files.keySet().stream().filter(p -> p.matches("report \\(conflicted copy \\d{4}-\\d{2}-\\d{2} \\d{6}\\)\\.txt")).findFirst().orElseThrow();
+    assertEquals("local v2", files.get(copy));
+    List<ConflictRecord> conflicts = conflicts();
+    assertEquals(1, conflicts.size());
+    assertEquals("report.txt", conflicts.get(0).path());
+    assertEquals(ConflictType.BOTH_MODIFIED, conflicts.get(0).type());
+    assertEquals(copy, conflicts.get(0).conflictCopyPath());
+    // The next run is quiet: the conflict copy is synced like any file.
+    RunSummary quiet = syncOk();
+    assertEquals(0, quiet.uploaded() + quiet.downloaded() + quiet.conflicts());
+  }
+
+  @Test
+  void identicalEditsOnBothSidesAreNoConflict() throws Exception {
+    writeLocal("same.txt", "v1");
+    syncOk();
+    writeLocal("same.txt", "v2 everywhere");
+    remote.put("lib/same.txt", "v2 everywhere");
+    RunSummary run = syncOk();
+    assertEquals(0, run.conflicts());
+    assertTrue(conflicts().isEmpty());
+    assertEquals(Map.of("same.txt", "v2 everywhere"), localFiles());
+    assertTreesEqual();
+  }
+
+  @Test
+  void aRemoteChangeBetweenListingAndUploadIsNeverOverwritten() throws Exception {
+    writeLocal("race.txt", "v1");
+    syncOk();
+    writeLocal("race.txt", "local v2");
+    remote.beforeUpload = path -> {
+      if (path.equals("lib/race.txt")) {
+        remote.beforeUpload = p -> {};
+        remote.put("lib/race.txt", "remote v2 written meanwhile");
+      }
+    };
+    RunSummary run = syncOk();
+    assertEquals(1, run.conflicts());
+    Map<String, String> files = localFiles();
+    assertEquals("remote v2 written meanwhile", files.get("race.txt"));
+    assertTrue(files.containsValue("local v2"));
+    assertTreesEqual();
+  }
+
+  @Test
+  void aFailedListingDeletesNothing() throws Exception {
+    writeLocal("keep.txt", "k");
+    syncOk();
+    remote.remove("lib/keep.txt");
+    remote.listingFault = new DavException(DavError.HOSTILE_NAME, 0, "unsafe name '..': name '..' is a relative reference");
+    RunSummary run = sync();
+    assertEquals(RunSummary.FAILED, run.outcome());
+    assertTrue(run.reason().contains("relative reference"), run.reason());
+    assertTrue(Files.exists(workspace.resolve("keep.txt")));
+  }
+
+  @Test
+  void anEmptyRemoteForALibraryWithFilesIsRefused() throws Exception {
+    writeLocal("a.txt", "a");
+    writeLocal("b.txt", "b");
+    syncOk();
+    remote.remove("lib/a.txt");
+    remote.remove("lib/b.txt");
+    RunSummary run = sync();
+    assertEquals(RunSummary.FAILED, run.outcome());
+    assertEquals(Map.of("a.txt", "a", "b.txt", "b"), localFiles());
+  }
+
+  @Test
+  void oneWayModesNeverWriteAgainstTheirDirection() throws Exception {
+    startLibrary(SyncMode.LOCAL_TO_REMOTE);
+    writeLocal("up.txt", "up");
+    remote.put("lib/down.txt", "down");
+    syncOk();
+    assertEquals(Map.of("up.txt", "up"), localFiles());
+    assertEquals(Map.of("up.txt", "up", "down.txt", "down"), remote.files("lib"));
+  }
+
+  @Test
+  void aLocalSymlinkIsNotFollowedNorWrittenThrough() throws Exception {
+    Path outside = Files.createDirectories(temp.resolve("outside"));
+    Files.createSymbolicLink(workspace.resolve("link"), outside);
+    remote.put("lib/link/evil.txt", "should not land outside");
+    RunSummary run = sync();
+    assertFalse(Files.exists(outside.resolve("evil.txt")), "nothing is written outside the workspace");
+    assertEquals(RunSummary.FAILED, run.outcome());
+  }
+
+  @Test
+  void leftoverTemporaryFilesOfACrashAreCleanedAndNeverSynced() throws Exception {
+    writeLocal(".ncsync-1234.part", "partial download");
+    writeLocal("real.txt", "r");
+    syncOk();
+    assertEquals(Map.of("real.txt", "r"), remote.files("lib"));
+    assertFalse(Files.exists(workspace.resolve(".ncsync-1234.part")));
+  }
+
+  @Test
+  void aTouchedButUnchangedFileIsNotUploadedAgain() throws Exception {
+    writeLocal("t.txt", "same content");
+    syncOk();
+    Files.setLastModifiedTime(workspace.resolve("t.txt"), FileTime.from(Instant.now().plusSeconds(3600)));
+    RunSummary run = syncOk();
+    assertEquals(0, run.uploaded());
+    assertEquals(0, syncOk().uploaded());
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------------------
+
+  private void writeLocal(String path, String content) throws IOException {
+    Path file = workspace.resolve(path);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+  }
+
+  private Map<String, String> localFiles() throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(workspace)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        files.put(workspace.relativize(p).toString().replace('\\', '/'), Files.readString(p));
+      }
+    }
+    return files;
+  }
+
+  private void assertTreesEqual() throws IOException {
+    assertEquals(new TreeMap<>(remote.files("lib")), localFiles());
+  }
+
+  private RunSummary syncOk() {
+    RunSummary run = sync();
+    assertEquals(RunSummary.SUCCEEDED, run.outcome(), "run failed: " + run.reason());
+    return run;
+  }
+
+  private RunSummary sync() {
+    StatusReply<Library.SyncAccepted> accepted = ask(Library.Sync::new);
+    String runId = accepted.getValue().runId();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      StatusReply<LibraryStatus> status = ask(Library.GetStatus::new);
+      RunSummary last = status.getValue().lastRun();
+      if (status.getValue().activeRun() == null && last != null && last.runId().equals(runId)) return last;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("run " + runId + " did not finish");
+  }
+
+  private List<ConflictRecord> conflicts() {
+    StatusReply<Library.Conflicts> reply = ask(Library.GetConflicts::new);
+    return reply.getValue().conflicts();
+  }
+
+  private <T> T ask(akka.japi.function.Function<ActorRef<T>, Library.Command> message) {
+    return AskPattern.<Library.Command, T>ask(library, message::apply, Duration.ofSeconds(10), testKit.system().scheduler())
+        .toCompletableFuture().join();
+  }
+
+  @Test
+  void statusCountsSyncedFiles() throws Exception {
+    writeLocal("x.txt", "x");
+    syncOk();
+    StatusReply<LibraryStatus> status = ask(Library.GetStatus::new);
+    assertEquals(1, status.getValue().counts().synced());
+    assertNull(status.getValue().activeRun());
+  }
+}

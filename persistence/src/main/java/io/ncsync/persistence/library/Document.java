@@ -1,0 +1,71 @@
+package io.ncsync.persistence.library;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncIo;
+
+/**
+ * One document's worker, spawned by its library for one action and stopped when done. Because a library runs at most
+ * one worker per path, the document's transitions (check ETag, transfer, conflict handling) never interleave with
+ * another operation on the same document. Replies {@link Finished} to the library, always exactly once.
+ */
+public final class Document extends AbstractBehavior<Document.Command> {
+
+  public sealed interface Command {}
+
+  /** Executes the action and replies {@link Finished}. */
+  public record Execute(LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo)
+      implements Command {}
+
+  /** The action's result, for the run it belongs to. */
+  public record Finished(String runId, ActionResult result) {}
+
+  private record Executed(Execute request, ActionResult result) implements Command {}
+
+  private final SyncIo io;
+
+  public static Behavior<Command> create(SyncIo io) {
+    return Behaviors.setup(ctx -> new Document(ctx, io));
+  }
+
+  private Document(ActorContext<Command> context, SyncIo io) {
+    super(context);
+    this.io = io;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Execute.class, this::onExecute)
+        .onMessage(Executed.class, this::onExecuted)
+        .build();
+  }
+
+  private Behavior<Command> onExecute(Execute request) {
+    java.util.concurrent.CompletionStage<ActionResult> outcome;
+    try {
+      outcome = io.execute(request.config(), request.runId(), request.action());
+    } catch (RuntimeException e) {
+      outcome = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    getContext().pipeToSelf(outcome, (result, error) -> new Executed(request, error == null ? result : failure(request.action(), error)));
+    return this;
+  }
+
+  private Behavior<Command> onExecuted(Executed executed) {
+    executed.request().replyTo().tell(new Finished(executed.request().runId(), executed.result()));
+    return Behaviors.stopped();
+  }
+
+  private static ActionResult failure(SyncAction action, Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return ActionResult.failed(action.path(), message, true);
+  }
+}

@@ -1,0 +1,400 @@
+package io.ncsync.persistence.library;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.pattern.StatusReply;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.ncsync.persistence.CborSerializable;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DocumentChange;
+import io.ncsync.persistence.sync.Reconciler;
+import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncPlan;
+import io.ncsync.persistence.sync.Transfer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One library: its configuration, the base (last agreed state of every document), open conflicts, failures and run
+ * history, event-sourced. A run discovers both sides, plans with {@link Reconciler}, and executes the plan phase by
+ * phase through one {@link Document} worker per path, persisting each document's outcome as it arrives, so a crash at
+ * any moment loses at most the documents in flight (which the next run re-examines by content).
+ *
+ * <p>Addressed through Cluster Sharding by {@link #entityId(String, String)}.
+ */
+public final class Library
+    extends EventSourcedBehaviorWithEnforcedReplies<Library.Command, Library.Event, LibraryState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Library");
+
+  /** @param parallelTransfers documents transferred at once within a run; @param snapshotEvery events between snapshots */
+  public record Settings(int parallelTransfers, int snapshotEvery) {}
+
+  // --- commands -----------------------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the library; replies with its config. Repeating it with the same config is harmless. */
+  public record Create(LibraryConfig config, ActorRef<StatusReply<LibraryConfig>> replyTo) implements Command {}
+
+  /** Replies with the config, or an error "unknown library". */
+  public record Get(ActorRef<StatusReply<LibraryConfig>> replyTo) implements Command {}
+
+  /** Starts a run unless one is active; replies {@link SyncAccepted} either way. */
+  public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
+
+  /** @param started false when a run was already active: {@code runId} is that run */
+  public record SyncAccepted(String runId, boolean started) implements CborSerializable {}
+
+  /** Replies with {@link LibraryStatus}. */
+  public record GetStatus(ActorRef<StatusReply<LibraryStatus>> replyTo) implements Command {}
+
+  /** Replies with the open conflicts, sorted by path. */
+  public record GetConflicts(ActorRef<StatusReply<Conflicts>> replyTo) implements Command {}
+
+  public record Conflicts(List<ConflictRecord> conflicts) implements CborSerializable {}
+
+  /**
+   * Sharding's hand-off message (shutdown, rebalance): starts nothing new, lets documents in flight finish, closes the
+   * run as interrupted and stops. No reply.
+   */
+  public record Stop() implements Command {}
+
+  private record DiscoveryDone(String runId, Discovery discovery) implements Command {}
+
+  private record DiscoveryFailed(String runId, String reason) implements Command {}
+
+  private record ActionDone(Document.Finished finished) implements Command {}
+
+  private record DocumentStopped(String runId, String path) implements Command {}
+
+  private record FinishRun(String runId) implements Command {}
+
+  private record CloseInterruptedRun(String runId) implements Command {}
+
+  // --- events -------------------------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record LibraryCreated(LibraryConfig config) implements Event {}
+
+  public record RunStarted(String runId, Instant startedAt) implements Event {}
+
+  public record DocumentSynced(String runId, BaseEntry entry, Transfer transfer) implements Event {}
+
+  public record DocumentForgotten(String runId, String path, Transfer transfer) implements Event {}
+
+  public record ConflictRaised(ConflictRecord conflict) implements Event {}
+
+  public record DocumentFailed(FailureRecord failure) implements Event {}
+
+  public record RunFinished(String runId, Instant finishedAt, String outcome, String reason) implements Event {}
+
+  // --- wiring -------------------------------------------------------------------------------------------------
+
+  public static void init(ActorSystem<?> system, SyncIo io, Settings settings) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings)).withStopMessage(new Stop()));
+  }
+
+  public static String entityId(String tenantId, String libraryId) {
+    return tenantId + ":" + libraryId;
+  }
+
+  public static Behavior<Command> create(String entityId, SyncIo io, Settings settings) {
+    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings));
+  }
+
+  private final ActorContext<Command> context;
+  private final SyncIo io;
+  private final Settings settings;
+  private final ActorRef<Document.Finished> finishedAdapter;
+  /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
+  private RunExecution execution;
+  private boolean stopping;
+
+  private Library(ActorContext<Command> context, String entityId, SyncIo io, Settings settings) {
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), entityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    this.context = context;
+    this.io = io;
+    this.settings = settings;
+    this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
+  }
+
+  @Override
+  public LibraryState emptyState() {
+    return LibraryState.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<LibraryState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted).build();
+  }
+
+  private void onRecoveryCompleted(LibraryState state) {
+    if (state.activeRun() != null) context.getSelf().tell(new CloseInterruptedRun(state.activeRun().runId()));
+  }
+
+  // --- command handlers ---------------------------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, LibraryState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Get.class, this::onGet)
+        .onCommand(Sync.class, this::onSync)
+        .onCommand(GetStatus.class, this::onGetStatus)
+        .onCommand(GetConflicts.class, this::onGetConflicts)
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(DiscoveryDone.class, this::onDiscoveryDone)
+        .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
+        .onCommand(ActionDone.class, this::onActionDone)
+        .onCommand(DocumentStopped.class, this::onDocumentStopped)
+        .onCommand(FinishRun.class, this::onFinishRun)
+        .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
+        .build();
+  }
+
+  private ReplyEffect<Event, LibraryState> onCreate(LibraryState state, Create cmd) {
+    if (state.created()) {
+      return state.config().equals(cmd.config())
+          ? Effect().reply(cmd.replyTo(), StatusReply.success(state.config()))
+          : Effect().reply(cmd.replyTo(), StatusReply.error("library already exists: " + state.config().libraryId()));
+    }
+    return Effect().persist(new LibraryCreated(cmd.config())).thenReply(cmd.replyTo(), s -> StatusReply.success(s.config()));
+  }
+
+  private ReplyEffect<Event, LibraryState> onGet(LibraryState state, Get cmd) {
+    return state.created()
+        ? Effect().reply(cmd.replyTo(), StatusReply.success(state.config()))
+        : Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+  }
+
+  private ReplyEffect<Event, LibraryState> onSync(LibraryState state, Sync cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (stopping) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is shutting down"));
+    if (state.activeRun() != null && execution != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
+    }
+    String runId = UUID.randomUUID().toString();
+    Instant now = Instant.now();
+    List<Event> events = new ArrayList<>();
+    if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
+    events.add(new RunStarted(runId, now));
+    return Effect()
+        .persist(events)
+        .thenRun(s -> startDiscovery(s, runId))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(runId, true)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    int pending = execution == null ? 0 : execution.pending();
+    LibraryStatus.Counts counts =
+        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size());
+    return Effect()
+        .reply(cmd.replyTo(), StatusReply.success(new LibraryStatus(state.stateName(), state.activeRun(), state.lastRun(), counts)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onGetConflicts(LibraryState state, GetConflicts cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    List<ConflictRecord> conflicts = new ArrayList<>(state.conflicts().values());
+    conflicts.sort(java.util.Comparator.comparing(ConflictRecord::path));
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new Conflicts(conflicts)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onStop(LibraryState state, Stop cmd) {
+    stopping = true;
+    if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
+    if (execution.inFlight() == 0) {
+      return Effect().persist(interrupted(execution.runId, Instant.now())).thenStop().thenNoReply();
+    }
+    return Effect().noReply(); // the last document to finish triggers FinishRun, which stops
+  }
+
+  private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
+    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    Discovery discovery = msg.discovery();
+    String refusal = DeletionGuard.refusal(state, discovery);
+    if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode());
+    execution.start(plan);
+    context.getLog().info("library {} run {}: {} actions planned", state.config().libraryId(), msg.runId(), plan.size());
+    return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onDiscoveryFailed(LibraryState state, DiscoveryFailed msg) {
+    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    return finishRun(state, RunSummary.FAILED, "discovery failed, nothing was changed: " + msg.reason());
+  }
+
+  private ReplyEffect<Event, LibraryState> onActionDone(LibraryState state, ActionDone msg) {
+    Document.Finished finished = msg.finished();
+    if (!isCurrent(finished.runId())) return Effect().noReply();
+    execution.done(finished.result().path());
+    return Effect().persist(eventsFor(finished.runId(), finished.result())).thenRun(this::dispatch).thenNoReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onDocumentStopped(LibraryState state, DocumentStopped msg) {
+    if (!isCurrent(msg.runId()) || !execution.isInFlight(msg.path())) return Effect().noReply();
+    execution.done(msg.path());
+    FailureRecord failure =
+        new FailureRecord(msg.path(), "the document worker stopped unexpectedly", true, Instant.now(), msg.runId());
+    return Effect().persist(new DocumentFailed(failure)).thenRun(this::dispatch).thenNoReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
+    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    if (stopping) return finishRun(state, RunSummary.INTERRUPTED, "the daemon shut down during the run");
+    int failed = state.activeRun().failed();
+    return failed == 0
+        ? finishRun(state, RunSummary.SUCCEEDED, null)
+        : finishRun(state, RunSummary.FAILED, failed + " document(s) failed; the next run retries them");
+  }
+
+  private ReplyEffect<Event, LibraryState> onCloseInterruptedRun(LibraryState state, CloseInterruptedRun msg) {
+    if (execution != null || state.activeRun() == null || !state.activeRun().runId().equals(msg.runId())) {
+      return Effect().noReply();
+    }
+    return Effect().persist(interrupted(msg.runId(), Instant.now())).thenNoReply();
+  }
+
+  // --- run mechanics ------------------------------------------------------------------------------------------
+
+  private boolean isCurrent(String runId) {
+    return execution != null && execution.runId.equals(runId);
+  }
+
+  private void startDiscovery(LibraryState state, String runId) {
+    execution = new RunExecution(runId);
+    context.pipeToSelf(
+        safely(() -> io.discover(state.config(), state.bases())),
+        (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
+  }
+
+  /** Starts document workers up to the phase's parallelism; moves to the next phase when one drains. */
+  private void dispatch(LibraryState state) {
+    if (execution == null || !execution.planned()) return;
+    if (stopping) {
+      if (execution.inFlight() == 0) context.getSelf().tell(new FinishRun(execution.runId));
+      return;
+    }
+    while (execution.inFlight() < execution.parallelism(settings.parallelTransfers())) {
+      var action = execution.next();
+      if (action == null) break;
+      ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
+      context.watchWith(worker, new DocumentStopped(execution.runId, action.path()));
+      execution.started(action.path());
+      worker.tell(new Document.Execute(state.config(), execution.runId, action, finishedAdapter));
+    }
+    if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
+  }
+
+  private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason) {
+    String runId = state.activeRun().runId();
+    RunFinished event = new RunFinished(runId, Instant.now(), outcome, reason);
+    if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
+    execution = null;
+    return stopping
+        ? Effect().persist(event).thenStop().thenNoReply()
+        : Effect().persist(event).thenNoReply();
+  }
+
+  private static RunFinished interrupted(String runId, Instant at) {
+    return new RunFinished(runId, at, RunSummary.INTERRUPTED, "the daemon stopped during the run; the next run resumes");
+  }
+
+  private static List<Event> eventsFor(String runId, ActionResult result) {
+    List<Event> events = new ArrayList<>();
+    for (DocumentChange change : result.changes()) {
+      if (change instanceof DocumentChange.BaseRecorded recorded) {
+        events.add(new DocumentSynced(runId, recorded.entry(), recorded.transfer()));
+      } else if (change instanceof DocumentChange.BaseForgotten forgotten) {
+        events.add(new DocumentForgotten(runId, forgotten.path(), forgotten.transfer()));
+      }
+    }
+    if (result.conflict() != null) events.add(new ConflictRaised(result.conflict()));
+    if (result.failure() != null) {
+      events.add(new DocumentFailed(new FailureRecord(result.path(), result.failure(), result.retryable(), Instant.now(), runId)));
+    }
+    return events;
+  }
+
+  /** Paths discovery had to leave out, recorded as failures unless the same reason is already on record. */
+  private static List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {
+    List<Event> events = new ArrayList<>();
+    for (Map.Entry<String, String> skipped : discovery.skipped().entrySet()) {
+      FailureRecord known = state.failures().get(skipped.getKey());
+      if (known == null || !known.reason().equals(skipped.getValue())) {
+        events.add(new DocumentFailed(new FailureRecord(skipped.getKey(), skipped.getValue(), false, Instant.now(), runId)));
+      }
+    }
+    return events;
+  }
+
+  private static <T> java.util.concurrent.CompletionStage<T> safely(
+      java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static String reason(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
+  // --- event handler ------------------------------------------------------------------------------------------
+
+  @Override
+  public EventHandler<LibraryState, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(LibraryCreated.class, (state, evt) -> state.created(evt.config()))
+        .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt())))
+        .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
+        .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))
+        .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
+        .onEvent(DocumentFailed.class, (state, evt) -> state.documentFailed(evt.failure()))
+        .onEvent(RunFinished.class, Library::applyRunFinished)
+        .build();
+  }
+
+  private static LibraryState applyRunFinished(LibraryState state, RunFinished evt) {
+    RunSummary active = state.activeRun();
+    if (active == null || !active.runId().equals(evt.runId())) return state;
+    return state.runFinished(active.finished(evt.finishedAt(), evt.outcome(), evt.reason()));
+  }
+}

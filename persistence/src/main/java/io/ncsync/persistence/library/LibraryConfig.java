@@ -1,0 +1,22 @@
+package io.ncsync.persistence.library;
+
+import io.ncsync.persistence.CborSerializable;
+import io.ncsync.persistence.sync.SyncMode;
+import java.time.Instant;
+
+/**
+ * What a library is: which workspace folder mirrors which remote folder of which connection, and how.
+ *
+ * @param localRoot  absolute path of the workspace folder (already validated to lie under the workspaces root)
+ * @param remotePath folder path relative to the connection's root, no leading or trailing slash ("" = the root)
+ */
+public record LibraryConfig(
+    String tenantId,
+    String libraryId,
+    String name,
+    String connectionId,
+    String localRoot,
+    String remotePath,
+    SyncMode mode,
+    Instant createdAt)
+    implements CborSerializable {}

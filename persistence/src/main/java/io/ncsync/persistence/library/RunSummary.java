@@ -1,0 +1,52 @@
+package io.ncsync.persistence.library;
+
+import io.ncsync.persistence.CborSerializable;
+import java.time.Instant;
+
+/**
+ * A run as the status API shows it: the active one (finishedAt and outcome null) or a finished one.
+ *
+ * @param outcome "succeeded", "failed" (reason says why), "interrupted" (crash or shutdown), or null while active
+ */
+public record RunSummary(
+    String runId,
+    Instant startedAt,
+    Instant finishedAt,
+    String outcome,
+    int uploaded,
+    int downloaded,
+    int deletedLocal,
+    int deletedRemote,
+    int conflicts,
+    int failed,
+    String reason)
+    implements CborSerializable {
+
+  public static final String SUCCEEDED = "succeeded";
+  public static final String FAILED = "failed";
+  public static final String INTERRUPTED = "interrupted";
+
+  public static RunSummary started(String runId, Instant startedAt) {
+    return new RunSummary(runId, startedAt, null, null, 0, 0, 0, 0, 0, 0, null);
+  }
+
+  public RunSummary finished(Instant at, String outcome, String reason) {
+    return new RunSummary(
+        runId, startedAt, at, outcome, uploaded, downloaded, deletedLocal, deletedRemote, conflicts, failed, reason);
+  }
+
+  RunSummary plus(int up, int down, int delLocal, int delRemote, int conflict, int fail) {
+    return new RunSummary(
+        runId,
+        startedAt,
+        finishedAt,
+        outcome,
+        uploaded + up,
+        downloaded + down,
+        deletedLocal + delLocal,
+        deletedRemote + delRemote,
+        conflicts + conflict,
+        failed + fail,
+        reason);
+  }
+}

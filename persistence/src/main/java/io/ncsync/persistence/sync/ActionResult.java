@@ -1,0 +1,37 @@
+package io.ncsync.persistence.sync;
+
+import java.util.List;
+
+/**
+ * What executing one {@link SyncAction} did.
+ *
+ * @param path     the action's path
+ * @param changes  base changes to persist, in order (a keep-both conflict records two paths)
+ * @param conflict a conflict to record, or null
+ * @param failure  why the action failed, or null; a failed action changed nothing that needs persisting
+ * @param retryable whether the failure may cure itself on a later run
+ */
+public record ActionResult(
+    String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable) {
+
+  public ActionResult {
+    changes = List.copyOf(changes);
+  }
+
+  public static ActionResult of(String path, DocumentChange... changes) {
+    return new ActionResult(path, List.of(changes), null, null, false);
+  }
+
+  public static ActionResult conflict(String path, ConflictRecord conflict, DocumentChange... changes) {
+    return new ActionResult(path, List.of(changes), conflict, null, false);
+  }
+
+  public static ActionResult failed(String path, String reason, boolean retryable) {
+    return new ActionResult(path, List.of(), null, reason, retryable);
+  }
+
+  /** Nothing to do after all (e.g. the other side changed again meanwhile; the next run sees it). */
+  public static ActionResult skipped(String path) {
+    return new ActionResult(path, List.of(), null, null, false);
+  }
+}

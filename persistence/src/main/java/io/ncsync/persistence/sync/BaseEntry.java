@@ -1,0 +1,23 @@
+package io.ncsync.persistence.sync;
+
+import io.ncsync.persistence.CborSerializable;
+
+/**
+ * The last state both sides agreed on for one path: what a run compares each side against to tell who changed.
+ *
+ * @param path        library-relative path
+ * @param folder      true for folders
+ * @param fileId      remote oc:fileid, or null on servers without it
+ * @param etag        remote ETag at the time of sync, or null when unknown
+ * @param size        file size in bytes (0 for folders)
+ * @param mtimeMillis local modification time in milliseconds (0 for folders)
+ * @param sha256      hex SHA-256 of the content (null for folders)
+ */
+public record BaseEntry(
+    String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256)
+    implements CborSerializable {
+
+  public static BaseEntry folder(String path, String fileId, String etag) {
+    return new BaseEntry(path, true, fileId, etag, 0, 0, null);
+  }
+}

@@ -1,0 +1,19 @@
+package io.ncsync.persistence.sync;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** Why both sides could not simply be merged. */
+public enum ConflictType {
+  /** Both sides changed the same file since the last sync. */
+  BOTH_MODIFIED,
+  /** Both sides created the same path with different content, with no base to compare against. */
+  BOTH_ADDED,
+  /** A folder on one side, a file on the other. */
+  TYPE_MISMATCH;
+
+  @JsonValue
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

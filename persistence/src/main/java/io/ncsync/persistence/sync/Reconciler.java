@@ -1,0 +1,182 @@
+package io.ncsync.persistence.sync;
+
+import io.ncsync.persistence.sync.SyncAction.CreateLocalFolder;
+import io.ncsync.persistence.sync.SyncAction.CreateRemoteFolder;
+import io.ncsync.persistence.sync.SyncAction.DeleteLocal;
+import io.ncsync.persistence.sync.SyncAction.DeleteLocalFolder;
+import io.ncsync.persistence.sync.SyncAction.DeleteRemote;
+import io.ncsync.persistence.sync.SyncAction.DeleteRemoteFolder;
+import io.ncsync.persistence.sync.SyncAction.Download;
+import io.ncsync.persistence.sync.SyncAction.Forget;
+import io.ncsync.persistence.sync.SyncAction.RecordFolder;
+import io.ncsync.persistence.sync.SyncAction.RecordTypeMismatch;
+import io.ncsync.persistence.sync.SyncAction.ReconcileBoth;
+import io.ncsync.persistence.sync.SyncAction.RefreshBase;
+import io.ncsync.persistence.sync.SyncAction.Upload;
+import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.RemotePaths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Three-way comparison of the workspace, the remote tree and the base (the last state both agreed on), producing the
+ * run's plan. Plain Java, no I/O. The rules, in order of importance:
+ * <ul>
+ *   <li>a change beats a deletion (a file changed on one side and deleted on the other is restored, never deleted);
+ *   <li>without a base nothing is deleted: both sides are merged;
+ *   <li>both sides changed → content is compared by the executor; different content is a conflict, never an
+ *       overwrite;
+ *   <li>a folder is deleted on one side only when everything below it there is being deleted too;
+ *   <li>the mode only removes directions; it never turns a change into a deletion.
+ * </ul>
+ */
+public final class Reconciler {
+  private Reconciler() {}
+
+  public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
+    Map<String, LocalEntry> local = discovery.local();
+    Map<String, DavEntry> remote = discovery.remote();
+    TreeSet<String> paths = new TreeSet<>();
+    paths.addAll(base.keySet());
+    paths.addAll(local.keySet());
+    paths.addAll(remote.keySet());
+    paths.removeIf(p -> p.isEmpty() || isUnderSkipped(p, discovery.skipped()));
+
+    Map<String, SyncAction> decided = new HashMap<>();
+    List<String> folders = new ArrayList<>();
+    for (String path : paths) {
+      BaseEntry b = base.get(path);
+      LocalEntry l = local.get(path);
+      DavEntry r = remote.get(path);
+      if (l != null && r != null && l.folder() != r.collection()) {
+        decided.put(path, new RecordTypeMismatch(path, l, r));
+      } else if (isFolder(b, l, r)) {
+        folders.add(path);
+      } else {
+        SyncAction action = planFile(path, b, l, r, mode);
+        if (action != null) decided.put(path, action);
+      }
+    }
+    // Deepest first, so a folder sees what was decided for its children.
+    folders.sort(Comparator.comparingInt(RemotePaths::depth).reversed().thenComparing(Comparator.reverseOrder()));
+    Map<String, List<String>> localChildren = childrenOf(local.keySet());
+    Map<String, List<String>> remoteChildren = childrenOf(remote.keySet());
+    for (String path : folders) {
+      SyncAction action =
+          planFolder(path, base.get(path), local.get(path), remote.get(path), mode, decided, localChildren, remoteChildren);
+      if (action != null) decided.put(path, action);
+    }
+    return SyncPlan.of(new ArrayList<>(decided.values()));
+  }
+
+  private static boolean isUnderSkipped(String path, Map<String, String> skipped) {
+    for (String p = path; !p.isEmpty(); p = RemotePaths.parent(p)) if (skipped.containsKey(p)) return true;
+    return false;
+  }
+
+  private static boolean isFolder(BaseEntry b, LocalEntry l, DavEntry r) {
+    if (l != null) return l.folder();
+    if (r != null) return r.collection();
+    return b != null && b.folder();
+  }
+
+  static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode) {
+    if (b == null || b.folder()) {
+      if (l != null && r != null) return new ReconcileBoth(path, l, r, null, mode == SyncMode.BIDIRECTIONAL);
+      if (l != null) return mode.uploads() ? new Upload(path, l, null) : null;
+      if (r != null) return mode.downloads() ? new Download(path, r, null) : null;
+      return b == null ? null : new Forget(path);
+    }
+    boolean localChanged = l != null && localChanged(l, b);
+    boolean remoteChanged = r != null && !Objects.equals(r.etag(), b.etag());
+    if (l == null && r == null) return new Forget(path);
+    if (l == null) {
+      if (remoteChanged) return mode.downloads() ? new Download(path, r, null) : null;
+      return mode.uploads() ? new DeleteRemote(path, b) : new Download(path, r, null);
+    }
+    if (r == null) {
+      if (localChanged) return mode.uploads() ? new Upload(path, l, null) : null;
+      return mode.downloads() ? new DeleteLocal(path, b) : new Upload(path, l, null);
+    }
+    if (localChanged && remoteChanged) return new ReconcileBoth(path, l, r, b, mode == SyncMode.BIDIRECTIONAL);
+    if (localChanged) return mode.uploads() ? new Upload(path, l, b) : null;
+    if (remoteChanged) return mode.downloads() ? new Download(path, r, l) : null;
+    if (!l.matchesStat(b)) return new RefreshBase(path, touched(b, l));
+    return null;
+  }
+
+  /** Size or mtime differ and the content (when the scan hashed it) differs too. */
+  static boolean localChanged(LocalEntry l, BaseEntry b) {
+    if (l.matchesStat(b)) return false;
+    return l.sha256() == null || !l.sha256().equals(b.sha256());
+  }
+
+  private static BaseEntry touched(BaseEntry b, LocalEntry l) {
+    return new BaseEntry(b.path(), false, b.fileId(), b.etag(), l.size(), l.mtimeMillis(), b.sha256());
+  }
+
+  private static SyncAction planFolder(
+      String path,
+      BaseEntry b,
+      LocalEntry l,
+      DavEntry r,
+      SyncMode mode,
+      Map<String, SyncAction> decided,
+      Map<String, List<String>> localChildren,
+      Map<String, List<String>> remoteChildren) {
+    if (l != null && r != null) {
+      return b == null || !b.folder() || !Objects.equals(b.etag(), r.etag()) ? new RecordFolder(path, r) : null;
+    }
+    if (l == null && r == null) return b == null ? null : new Forget(path);
+    if (l != null) {
+      // Only local: new (create remotely) or deleted remotely (delete locally if nothing below survives).
+      if (b == null) return mode.uploads() ? new CreateRemoteFolder(path) : null;
+      if (mode.downloads() && allRemoved(localChildren.get(path), decided, DeleteLocal.class, DeleteLocalFolder.class)) {
+        return new DeleteLocalFolder(path);
+      }
+      return mode.uploads() || needsFolder(localChildren.get(path), decided) ? new CreateRemoteFolder(path) : null;
+    }
+    if (b == null) return mode.downloads() ? new CreateLocalFolder(path, r) : null;
+    if (mode.uploads() && allRemoved(remoteChildren.get(path), decided, DeleteRemote.class, DeleteRemoteFolder.class)) {
+      return new DeleteRemoteFolder(path);
+    }
+    return mode.downloads() || needsFolder(remoteChildren.get(path), decided) ? new CreateLocalFolder(path, r) : null;
+  }
+
+  /** Every child present on that side is planned for deletion on that side. */
+  private static boolean allRemoved(
+      List<String> children, Map<String, SyncAction> decided, Class<?> fileDeletion, Class<?> folderDeletion) {
+    if (children == null) return true;
+    for (String child : children) {
+      SyncAction action = decided.get(child);
+      if (action == null || !(fileDeletion.isInstance(action) || folderDeletion.isInstance(action))) return false;
+    }
+    return true;
+  }
+
+  /** Some child will be written to the other side, so the folder must exist there. */
+  private static boolean needsFolder(List<String> children, Map<String, SyncAction> decided) {
+    if (children == null) return false;
+    for (String child : children) {
+      SyncAction action = decided.get(child);
+      if (action instanceof Upload || action instanceof Download || action instanceof ReconcileBoth
+          || action instanceof CreateRemoteFolder || action instanceof CreateLocalFolder) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Map<String, List<String>> childrenOf(Iterable<String> paths) {
+    Map<String, List<String>> children = new HashMap<>();
+    for (String path : paths) {
+      if (!path.isEmpty()) children.computeIfAbsent(RemotePaths.parent(path), p -> new ArrayList<>()).add(path);
+    }
+    return children;
+  }
+}

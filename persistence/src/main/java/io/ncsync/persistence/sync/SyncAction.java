@@ -1,0 +1,119 @@
+package io.ncsync.persistence.sync;
+
+import io.ncsync.protocol.DavEntry;
+
+/**
+ * One step of a run's plan, for one path. Executed by that path's document actor; the executor re-checks the side it
+ * writes to before writing, so a plan that went stale only ever leads to a skip or a conflict, never an overwrite.
+ */
+public sealed interface SyncAction {
+  String path();
+
+  /** Folders first, then files, then file deletions, then folder deletions (deepest first). */
+  Phase phase();
+
+  enum Phase {
+    CREATE_FOLDERS,
+    TRANSFER_FILES,
+    DELETE_FILES,
+    DELETE_FOLDERS
+  }
+
+  /** Create a folder remotely (its parents exist or are created in the same phase, shallower first). */
+  record CreateRemoteFolder(String path) implements SyncAction {
+    public Phase phase() {
+      return Phase.CREATE_FOLDERS;
+    }
+  }
+
+  /** Create a folder locally. */
+  record CreateLocalFolder(String path, DavEntry remote) implements SyncAction {
+    public Phase phase() {
+      return Phase.CREATE_FOLDERS;
+    }
+  }
+
+  /** Both sides have the folder: record it. */
+  record RecordFolder(String path, DavEntry remote) implements SyncAction {
+    public Phase phase() {
+      return Phase.CREATE_FOLDERS;
+    }
+  }
+
+  /**
+   * Upload the local file. {@code base} is null for a file the remote never had (If-None-Match: *), else its ETag guards
+   * the PUT (If-Match): a 412 turns into a conflict.
+   */
+  record Upload(String path, LocalEntry local, BaseEntry base) implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /** Download the remote file. {@code local} is what the scan saw there (null if absent): if it changed since, conflict. */
+  record Download(String path, DavEntry remote, LocalEntry local) implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /**
+   * Both sides hold a file that differs from the base (or there is no base): compare content; identical means agreed,
+   * else keep both (bidirectional) or record the conflict only (one-way modes).
+   */
+  record ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, boolean keepBoth)
+      implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /** Local content equals the base (a touch): store the new mtime. */
+  record RefreshBase(String path, BaseEntry updated) implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /** A folder on one side, a file on the other: record the conflict, write nothing. */
+  record RecordTypeMismatch(String path, LocalEntry local, DavEntry remote) implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /** Gone from both sides: drop the base. */
+  record Forget(String path) implements SyncAction {
+    public Phase phase() {
+      return Phase.DELETE_FILES;
+    }
+  }
+
+  /** Deleted remotely, unchanged locally: move the local file to the library's trash. */
+  record DeleteLocal(String path, BaseEntry base) implements SyncAction {
+    public Phase phase() {
+      return Phase.DELETE_FILES;
+    }
+  }
+
+  /** Deleted locally, unchanged remotely: DELETE guarded by the base ETag. */
+  record DeleteRemote(String path, BaseEntry base) implements SyncAction {
+    public Phase phase() {
+      return Phase.DELETE_FILES;
+    }
+  }
+
+  /** Remove a local folder, only if it is empty by then. */
+  record DeleteLocalFolder(String path) implements SyncAction {
+    public Phase phase() {
+      return Phase.DELETE_FOLDERS;
+    }
+  }
+
+  /** Remove a remote folder, only if it is empty by then. */
+  record DeleteRemoteFolder(String path) implements SyncAction {
+    public Phase phase() {
+      return Phase.DELETE_FOLDERS;
+    }
+  }
+}

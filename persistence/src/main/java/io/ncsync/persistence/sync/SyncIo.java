@@ -1,0 +1,25 @@
+package io.ncsync.persistence.sync;
+
+import akka.Done;
+import io.ncsync.persistence.library.LibraryConfig;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Everything a library does outside its own state: the workspace on disk and the remote server. Injected into the
+ * library entity so the domain is tested without either; the daemon provides the real one.
+ */
+public interface SyncIo {
+
+  /** Creates the local workspace folder and the remote folder when missing; fails with the reason otherwise. */
+  CompletionStage<Done> prepare(LibraryConfig config);
+
+  /**
+   * Scans the workspace (hashing only what size and mtime do not settle against {@code base}) and lists the remote tree.
+   * Fails as a whole when either side cannot be read completely: a partial view must never look like deletions.
+   */
+  CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base);
+
+  /** Executes one planned action; expected failures complete normally with {@link ActionResult#failed}. */
+  CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action);
+}

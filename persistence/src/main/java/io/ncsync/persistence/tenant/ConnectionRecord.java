@@ -1,0 +1,28 @@
+package io.ncsync.persistence.tenant;
+
+import io.ncsync.persistence.CborSerializable;
+import java.time.Instant;
+
+/**
+ * A stored connection to a server. The app password is only ever held encrypted here; the daemon decrypts it when it
+ * opens the connection.
+ *
+ * @param encryptedSecret the app password, encrypted by the daemon (opaque to this module)
+ */
+public record ConnectionRecord(
+    String id,
+    String name,
+    ConnectionKind kind,
+    String url,
+    String username,
+    String encryptedSecret,
+    boolean allowInsecureHttp,
+    Instant createdAt)
+    implements CborSerializable {
+
+  /** Never prints the secret. */
+  @Override
+  public String toString() {
+    return "ConnectionRecord[id=" + id + ", name=" + name + ", kind=" + kind + ", url=" + url + ", username=" + username + "]";
+  }
+}

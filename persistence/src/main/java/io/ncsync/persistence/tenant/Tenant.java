@@ -1,0 +1,177 @@
+package io.ncsync.persistence.tenant;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.pattern.StatusReply;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import io.ncsync.persistence.CborSerializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tenant's catalogue: its connections (with encrypted secrets) and the ids of its libraries. One entity per tenant,
+ * so nothing one tenant owns is reachable through another's entity.
+ */
+public final class Tenant
+    extends EventSourcedBehaviorWithEnforcedReplies<Tenant.Command, Tenant.Event, Tenant.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Tenant");
+
+  // --- commands -----------------------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Stores a new connection; replies with it, or an error when the id or name is taken. */
+  public record AddConnection(ConnectionRecord connection, ActorRef<StatusReply<ConnectionRecord>> replyTo)
+      implements Command {}
+
+  /** Replies with the connection, or an error "unknown connection". */
+  public record GetConnection(String connectionId, ActorRef<StatusReply<ConnectionRecord>> replyTo)
+      implements Command {}
+
+  /** Replies with every connection, oldest first. */
+  public record ListConnections(ActorRef<Connections> replyTo) implements Command {}
+
+  public record Connections(List<ConnectionRecord> connections) implements CborSerializable {}
+
+  /** Registers a library id and name; replies Done, or an error when the name is taken. Idempotent for the same id. */
+  public record RegisterLibrary(String libraryId, String name, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Replies with every registered library, oldest first. */
+  public record ListLibraries(ActorRef<Libraries> replyTo) implements Command {}
+
+  public record Libraries(List<LibraryRef> libraries) implements CborSerializable {}
+
+  // --- events -------------------------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ConnectionAdded(ConnectionRecord connection) implements Event {}
+
+  public record LibraryRegistered(String libraryId, String name) implements Event {}
+
+  // --- state --------------------------------------------------------------------------------------------------
+
+  /** Immutable: every transition returns a copy (catalogues are small). */
+  public record State(Map<String, ConnectionRecord> connections, Map<String, LibraryRef> libraries)
+      implements CborSerializable {
+    public State {
+      connections = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(connections));
+      libraries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(libraries));
+    }
+
+    static State empty() {
+      return new State(Map.of(), Map.of());
+    }
+
+    boolean connectionNameTaken(String name) {
+      return connections.values().stream().anyMatch(c -> c.name().equals(name));
+    }
+
+    boolean libraryNameTakenByOther(String libraryId, String name) {
+      return libraries.values().stream().anyMatch(l -> l.name().equals(name) && !l.libraryId().equals(libraryId));
+    }
+
+    State withConnection(ConnectionRecord connection) {
+      Map<String, ConnectionRecord> next = new LinkedHashMap<>(connections);
+      next.put(connection.id(), connection);
+      return new State(next, libraries);
+    }
+
+    State withLibrary(String libraryId, String name) {
+      Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
+      next.put(libraryId, new LibraryRef(libraryId, name));
+      return new State(connections, next);
+    }
+  }
+
+  // --- wiring -------------------------------------------------------------------------------------------------
+
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())));
+  }
+
+  public static Behavior<Command> create(String tenantId) {
+    return new Tenant(tenantId);
+  }
+
+  private Tenant(String tenantId) {
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), tenantId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(AddConnection.class, this::onAddConnection)
+        .onCommand(GetConnection.class, this::onGetConnection)
+        .onCommand(ListConnections.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Connections(new ArrayList<>(state.connections().values()))))
+        .onCommand(RegisterLibrary.class, this::onRegisterLibrary)
+        .onCommand(ListLibraries.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Libraries(new ArrayList<>(state.libraries().values()))))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onAddConnection(State state, AddConnection cmd) {
+    ConnectionRecord connection = cmd.connection();
+    if (state.connections().containsKey(connection.id())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("connection id already exists: " + connection.id()));
+    }
+    if (state.connectionNameTaken(connection.name())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a connection named '" + connection.name() + "' already exists"));
+    }
+    return Effect().persist(new ConnectionAdded(connection)).thenReply(cmd.replyTo(), s -> StatusReply.success(connection));
+  }
+
+  private ReplyEffect<Event, State> onGetConnection(State state, GetConnection cmd) {
+    ConnectionRecord connection = state.connections().get(cmd.connectionId());
+    return connection == null
+        ? Effect().reply(cmd.replyTo(), StatusReply.error("unknown connection: " + cmd.connectionId()))
+        : Effect().reply(cmd.replyTo(), StatusReply.success(connection));
+  }
+
+  private ReplyEffect<Event, State> onRegisterLibrary(State state, RegisterLibrary cmd) {
+    if (state.libraryNameTakenByOther(cmd.libraryId(), cmd.name())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a library named '" + cmd.name() + "' already exists"));
+    }
+    if (state.libraries().containsKey(cmd.libraryId())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+    return Effect().persist(new LibraryRegistered(cmd.libraryId(), cmd.name())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ConnectionAdded.class, (state, evt) -> state.withConnection(evt.connection()))
+        .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
+        .build();
+  }
+}

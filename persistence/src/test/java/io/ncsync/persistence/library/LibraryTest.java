@@ -1,0 +1,264 @@
+package io.ncsync.persistence.library;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.pattern.StatusReply;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import com.typesafe.config.ConfigFactory;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictType;
+import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.LocalEntry;
+import io.ncsync.persistence.sync.SideInfo;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncMode;
+import io.ncsync.protocol.DavEntry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LibraryTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(PersistenceTestKitSnapshotPlugin.config()).withFallback(ConfigFactory.load()));
+
+  private static final LibraryConfig CONFIG =
+      new LibraryConfig("t1", "lib1", "Library one", "c1", "/tmp/ws/lib1", "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
+
+  private ScriptedSyncIo io;
+  private EventSourcedBehaviorTestKit<Library.Command, Library.Event, LibraryState> kit;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    io = new ScriptedSyncIo();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5)));
+    kit.clear();
+  }
+
+  @Test
+  void createIsIdempotentAndGetAnswersTheConfig() {
+    var created = kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo));
+    assertEquals(CONFIG, created.reply().getValue());
+    assertEquals(new Library.LibraryCreated(CONFIG), created.event());
+    var again = kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo));
+    assertTrue(again.reply().isSuccess());
+    assertTrue(again.events().isEmpty());
+    LibraryConfig other = new LibraryConfig("t1", "lib1", "Other", "c1", "/x", "y", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
+    assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(other, replyTo)).reply().isError());
+    assertEquals(CONFIG, kit.<StatusReply<LibraryConfig>>runCommand(Library.Get::new).reply().getValue());
+  }
+
+  @Test
+  void commandsOnAnUnknownLibraryAreRefused() {
+    assertEquals("unknown library", kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getError().getMessage());
+    assertTrue(kit.<StatusReply<LibraryStatus>>runCommand(Library.GetStatus::new).reply().isError());
+  }
+
+  @Test
+  void aRunExecutesThePlanAndPersistsEveryOutcome() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of("b.txt", remoteFile("b.txt", "eb"))));
+    String runId = sync().runId();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(runId, status.lastRun().runId());
+    assertEquals(RunSummary.SUCCEEDED, status.lastRun().outcome());
+    assertEquals(1, status.lastRun().uploaded());
+    assertEquals(1, status.lastRun().downloaded());
+    assertEquals(2, status.counts().synced());
+    assertEquals("idle", status.state());
+    assertEquals(Map.of("a.txt", "etag-a.txt", "b.txt", "eb"),
+        Map.of("a.txt", kit.getState().bases().get("a.txt").etag(), "b.txt", kit.getState().bases().get("b.txt").etag()));
+  }
+
+  @Test
+  void aSecondSyncWhileRunningAnswersTheActiveRun() {
+    create();
+    String first = sync().runId();
+    Library.SyncAccepted second = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getValue();
+    assertFalse(second.started());
+    assertEquals(first, second.runId());
+    assertEquals("syncing", status().state());
+  }
+
+  @Test
+  void anEmptyRemoteListingForALibraryWithFilesDeletesNothing() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    io.executed.clear();
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null && s.lastRun().outcome().equals(RunSummary.FAILED));
+    assertTrue(status.lastRun().reason().contains("listed empty"), status.lastRun().reason());
+    assertTrue(io.executed.isEmpty(), "nothing may be executed: " + io.executedPaths());
+    assertEquals("failed", status.state());
+    assertEquals(1, status.counts().synced());
+  }
+
+  @Test
+  void aFailedDiscoveryChangesNothingAndSaysWhy() {
+    create();
+    io.nextDiscovery.completeExceptionally(new IllegalStateException("PROPFIND lib1: 503"));
+    sync();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(RunSummary.FAILED, status.lastRun().outcome());
+    assertTrue(status.lastRun().reason().contains("PROPFIND lib1: 503"));
+  }
+
+  @Test
+  void failuresAndConflictsAreRecordedAndCounted() {
+    create();
+    ConflictRecord conflict = new ConflictRecord("c.txt", ConflictType.BOTH_ADDED, "c (conflicted copy).txt",
+        new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.now(), "r");
+    io.actions = a -> CompletableFuture.completedFuture(a.path().equals("c.txt")
+        ? ActionResult.conflict("c.txt", conflict)
+        : ActionResult.failed(a.path(), "507 quota exceeded", false));
+    io.nextDiscovery.complete(discovery(Map.of("c.txt", localFile("c.txt"), "f.txt", localFile("f.txt")),
+        Map.of("c.txt", remoteFile("c.txt", "e"))));
+    sync();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(RunSummary.FAILED, status.lastRun().outcome());
+    assertEquals(1, status.lastRun().conflicts());
+    assertEquals(1, status.lastRun().failed());
+    assertEquals(1, status.counts().conflict());
+    assertEquals(1, status.counts().failed());
+    List<ConflictRecord> conflicts = kit.<StatusReply<Library.Conflicts>>runCommand(Library.GetConflicts::new).reply().getValue().conflicts();
+    assertEquals(List.of(conflict), conflicts);
+  }
+
+  @Test
+  void aWorkerThatThrowsBecomesADocumentFailureNotAStuckRun() {
+    create();
+    io.actions = a -> { throw new IllegalStateException("boom"); };
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(1, status.lastRun().failed());
+    assertTrue(kit.getState().failures().get("a.txt").reason().contains("boom"));
+  }
+
+  @Test
+  void foldersAreCreatedBeforeFilesAreTransferred() {
+    create();
+    Map<String, LocalEntry> local = new HashMap<>();
+    local.put("d", LocalEntry.folder("d"));
+    local.put("d/e", LocalEntry.folder("d/e"));
+    local.put("d/e/x.txt", localFile("d/e/x.txt"));
+    local.put("d/y.txt", localFile("d/y.txt"));
+    io.nextDiscovery.complete(discovery(local, Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    List<String> order = io.executedPaths();
+    assertEquals(List.of("d", "d/e"), order.subList(0, 2));
+    assertEquals(4, order.size());
+  }
+
+  @Test
+  void recoversItsStateFromTheJournalAndSnapshots() {
+    create();
+    Map<String, LocalEntry> local = new HashMap<>();
+    for (int i = 0; i < 12; i++) local.put("f" + i, localFile("f" + i)); // > snapshotEvery events
+    io.nextDiscovery.complete(discovery(local, Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    LibraryState before = kit.getState();
+    kit.restart();
+    LibraryState after = kit.getState();
+    assertEquals(before.bases(), after.bases());
+    assertEquals(before.history(), after.history());
+    assertEquals(12, status().counts().synced());
+  }
+
+  @Test
+  void aRunInterruptedByACrashIsClosedAfterRecoveryAndANewRunCanStart() {
+    create();
+    String crashed = sync().runId(); // discovery never completes: the "daemon dies" mid-run
+    kit.restart();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null);
+    assertEquals(crashed, status.lastRun().runId());
+    assertEquals(RunSummary.INTERRUPTED, status.lastRun().outcome());
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of()));
+    Library.SyncAccepted next = sync();
+    assertTrue(next.started());
+    assertEquals(RunSummary.SUCCEEDED, awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(next.runId())).lastRun().outcome());
+  }
+
+  @Test
+  void stopLetsDocumentsInFlightFinishThenClosesTheRunAsInterrupted() {
+    create();
+    CompletableFuture<ActionResult> held = new CompletableFuture<>();
+    io.actions = a -> held;
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt"), "b.txt", localFile("b.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.counts().pending() > 0 && io.executed.size() == 2);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    kit.runCommand(new Library.Stop());
+    held.complete(ActionResult.skipped("a.txt"));
+    // The entity stops; a restart recovers the closed run.
+    kit.restart();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null);
+    assertEquals(RunSummary.INTERRUPTED, status.lastRun().outcome());
+    assertNotNull(watcher);
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------------------
+
+  private void create() {
+    kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo));
+  }
+
+  private Library.SyncAccepted sync() {
+    return kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getValue();
+  }
+
+  private LibraryStatus status() {
+    return kit.<StatusReply<LibraryStatus>>runCommand(Library.GetStatus::new).reply().getValue();
+  }
+
+  private LibraryStatus awaitStatus(Predicate<LibraryStatus> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    LibraryStatus status = status();
+    while (!condition.test(status)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("status never matched: " + status);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      status = status();
+    }
+    return status;
+  }
+
+  private static Discovery discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote) {
+    return new Discovery(local, remote, Map.of());
+  }
+
+  private static LocalEntry localFile(String path) {
+    return new LocalEntry(path, false, 4, 1000, "sha-" + path);
+  }
+
+  private static DavEntry remoteFile(String path, String etag) {
+    return new DavEntry(path, false, etag, 4, null, "id-" + path, null, null);
+  }
+}

@@ -1,0 +1,62 @@
+package io.ncsync.persistence.library;
+
+import akka.Done;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DocumentChange;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.Transfer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+
+/**
+ * A SyncIo whose answers the test sets: the next discovery (possibly held open), and how actions end (by default they
+ * succeed the obvious way). Records every executed action.
+ */
+final class ScriptedSyncIo implements SyncIo {
+  volatile CompletableFuture<Discovery> nextDiscovery = new CompletableFuture<>();
+  volatile Function<SyncAction, CompletionStage<ActionResult>> actions = a -> CompletableFuture.completedFuture(succeed(a));
+  final ConcurrentLinkedQueue<SyncAction> executed = new ConcurrentLinkedQueue<>();
+
+  @Override
+  public CompletionStage<Done> prepare(LibraryConfig config) {
+    return CompletableFuture.completedFuture(Done.getInstance());
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
+    return nextDiscovery;
+  }
+
+  @Override
+  public CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action) {
+    executed.add(action);
+    return actions.apply(action);
+  }
+
+  List<String> executedPaths() {
+    return executed.stream().map(SyncAction::path).toList();
+  }
+
+  static ActionResult succeed(SyncAction action) {
+    if (action instanceof SyncAction.Upload u) {
+      return ActionResult.of(u.path(), new DocumentChange.BaseRecorded(
+          new BaseEntry(u.path(), false, "id-" + u.path(), "etag-" + u.path(), u.local().size(), u.local().mtimeMillis(), u.local().sha256()), Transfer.UPLOADED));
+    }
+    if (action instanceof SyncAction.Download d) {
+      return ActionResult.of(d.path(), new DocumentChange.BaseRecorded(
+          new BaseEntry(d.path(), false, d.remote().fileId(), d.remote().etag(), d.remote().size(), 1, "sha-" + d.path()), Transfer.DOWNLOADED));
+    }
+    if (action instanceof SyncAction.DeleteRemote r) return ActionResult.of(r.path(), new DocumentChange.BaseForgotten(r.path(), Transfer.DELETED_REMOTE));
+    if (action instanceof SyncAction.DeleteLocal r) return ActionResult.of(r.path(), new DocumentChange.BaseForgotten(r.path(), Transfer.DELETED_LOCAL));
+    if (action instanceof SyncAction.CreateRemoteFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, "fe"), Transfer.NONE));
+    if (action instanceof SyncAction.CreateLocalFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, f.remote().etag()), Transfer.NONE));
+    return ActionResult.skipped(action.path());
+  }
+}

@@ -1,0 +1,225 @@
+package io.ncsync.persistence.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ncsync.protocol.DavEntry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decision table: local × remote × base, per mode. */
+class ReconcilerTest {
+
+  // Side states of one file "f.txt" relative to its base (size 10, mtime 1000, etag "e1").
+  enum L { ABSENT, SAME, TOUCHED, CHANGED }
+
+  enum R { ABSENT, SAME, CHANGED }
+
+  static final BaseEntry BASE = new BaseEntry("f.txt", false, "1", "e1", 10, 1000, "aaa");
+
+  static LocalEntry local(L l) {
+    return switch (l) {
+      case ABSENT -> null;
+      case SAME -> new LocalEntry("f.txt", false, 10, 1000, null);
+      case TOUCHED -> new LocalEntry("f.txt", false, 10, 2000, "aaa");
+      case CHANGED -> new LocalEntry("f.txt", false, 11, 2000, "bbb");
+    };
+  }
+
+  static DavEntry remote(R r) {
+    return switch (r) {
+      case ABSENT -> null;
+      case SAME -> file("f.txt", "e1");
+      case CHANGED -> file("f.txt", "e2");
+    };
+  }
+
+  static DavEntry file(String path, String etag) {
+    return new DavEntry(path, false, etag, 10, null, "1", null, null);
+  }
+
+  static DavEntry folder(String path) {
+    return new DavEntry(path, true, "f-" + path, -1, null, null, null, null);
+  }
+
+  static Stream<Arguments> withBase() {
+    return Stream.of(
+        // local, remote, bidirectional, local_to_remote, remote_to_local
+        Arguments.of(L.SAME, R.SAME, null, null, null),
+        Arguments.of(L.TOUCHED, R.SAME, SyncAction.RefreshBase.class, SyncAction.RefreshBase.class, SyncAction.RefreshBase.class),
+        Arguments.of(L.CHANGED, R.SAME, SyncAction.Upload.class, SyncAction.Upload.class, null),
+        Arguments.of(L.SAME, R.CHANGED, SyncAction.Download.class, null, SyncAction.Download.class),
+        Arguments.of(L.TOUCHED, R.CHANGED, SyncAction.Download.class, null, SyncAction.Download.class),
+        Arguments.of(L.CHANGED, R.CHANGED, SyncAction.ReconcileBoth.class, SyncAction.ReconcileBoth.class, SyncAction.ReconcileBoth.class),
+        Arguments.of(L.ABSENT, R.SAME, SyncAction.DeleteRemote.class, SyncAction.DeleteRemote.class, SyncAction.Download.class),
+        Arguments.of(L.ABSENT, R.CHANGED, SyncAction.Download.class, null, SyncAction.Download.class),
+        Arguments.of(L.SAME, R.ABSENT, SyncAction.DeleteLocal.class, SyncAction.Upload.class, SyncAction.DeleteLocal.class),
+        Arguments.of(L.CHANGED, R.ABSENT, SyncAction.Upload.class, SyncAction.Upload.class, null),
+        Arguments.of(L.ABSENT, R.ABSENT, SyncAction.Forget.class, SyncAction.Forget.class, SyncAction.Forget.class));
+  }
+
+  @ParameterizedTest(name = "base present, local {0}, remote {1}")
+  @MethodSource("withBase")
+  void fileWithBase(L l, R r, Class<?> bidirectional, Class<?> localToRemote, Class<?> remoteToLocal) {
+    Map<SyncMode, Class<?>> expected = Map.of();
+    expected = new HashMap<>();
+    expected.put(SyncMode.BIDIRECTIONAL, bidirectional);
+    expected.put(SyncMode.LOCAL_TO_REMOTE, localToRemote);
+    expected.put(SyncMode.REMOTE_TO_LOCAL, remoteToLocal);
+    for (SyncMode mode : SyncMode.values()) {
+      SyncPlan plan = planOne(Map.of("f.txt", BASE), local(l), remote(r), mode);
+      Class<?> want = expected.get(mode);
+      if (want == null) {
+        assertTrue(plan.isEmpty(), mode + ": expected no action, got " + plan);
+      } else {
+        assertEquals(1, plan.size(), mode + ": " + plan);
+        assertInstanceOf(want, all(plan).get(0), mode + ": " + plan);
+      }
+    }
+  }
+
+  @Test
+  void changedOnBothSidesKeepsBothOnlyWhenBidirectional() {
+    SyncPlan bi = planOne(Map.of("f.txt", BASE), local(L.CHANGED), remote(R.CHANGED), SyncMode.BIDIRECTIONAL);
+    assertTrue(((SyncAction.ReconcileBoth) all(bi).get(0)).keepBoth());
+    SyncPlan oneWay = planOne(Map.of("f.txt", BASE), local(L.CHANGED), remote(R.CHANGED), SyncMode.LOCAL_TO_REMOTE);
+    assertTrue(!((SyncAction.ReconcileBoth) all(oneWay).get(0)).keepBoth());
+  }
+
+  @Test
+  void uploadOfAChangedFileIsGuardedByTheBaseEtag() {
+    SyncPlan plan = planOne(Map.of("f.txt", BASE), local(L.CHANGED), remote(R.SAME), SyncMode.BIDIRECTIONAL);
+    SyncAction.Upload upload = (SyncAction.Upload) all(plan).get(0);
+    assertEquals("e1", upload.base().etag());
+  }
+
+  @Test
+  void withoutBaseNothingIsEverDeleted() {
+    Map<String, LocalEntry> local = Map.of("only-local.txt", new LocalEntry("only-local.txt", false, 1, 1, "x"),
+        "both.txt", new LocalEntry("both.txt", false, 1, 1, "y"));
+    Map<String, DavEntry> remote = Map.of("only-remote.txt", file("only-remote.txt", "r1"), "both.txt", file("both.txt", "r2"));
+    SyncPlan plan = Reconciler.plan(Map.of(), new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    assertEquals(3, plan.size());
+    assertInstanceOf(SyncAction.Upload.class, find(plan, "only-local.txt"));
+    assertInstanceOf(SyncAction.Download.class, find(plan, "only-remote.txt"));
+    SyncAction.ReconcileBoth both = (SyncAction.ReconcileBoth) find(plan, "both.txt");
+    assertNull(both.base());
+    assertTrue(plan.actions(SyncAction.Phase.DELETE_FILES).isEmpty());
+    assertTrue(plan.actions(SyncAction.Phase.DELETE_FOLDERS).isEmpty());
+  }
+
+  @Test
+  void newFoldersAreCreatedBeforeTheirFilesAndShallowFirst() {
+    Map<String, LocalEntry> local = new HashMap<>();
+    local.put("a", LocalEntry.folder("a"));
+    local.put("a/b", LocalEntry.folder("a/b"));
+    local.put("a/b/f.txt", new LocalEntry("a/b/f.txt", false, 3, 3, "z"));
+    SyncPlan plan = Reconciler.plan(Map.of(), new Discovery(local, Map.of(), Map.of()), SyncMode.BIDIRECTIONAL);
+    List<SyncAction> creates = plan.actions(SyncAction.Phase.CREATE_FOLDERS);
+    assertEquals(List.of("a", "a/b"), creates.stream().map(SyncAction::path).toList());
+    assertInstanceOf(SyncAction.Upload.class, plan.actions(SyncAction.Phase.TRANSFER_FILES).get(0));
+  }
+
+  @Test
+  void aFolderDeletedLocallyIsDeletedRemotelyDeepestFirstAfterItsFiles() {
+    Map<String, BaseEntry> base = new HashMap<>();
+    base.put("a", BaseEntry.folder("a", "1", "fa"));
+    base.put("a/b", BaseEntry.folder("a/b", "2", "fb"));
+    base.put("a/b/f.txt", new BaseEntry("a/b/f.txt", false, "3", "e", 1, 1, "s"));
+    Map<String, DavEntry> remote = new HashMap<>();
+    remote.put("a", folder("a"));
+    remote.put("a/b", folder("a/b"));
+    remote.put("a/b/f.txt", file("a/b/f.txt", "e"));
+    SyncPlan plan = Reconciler.plan(base, new Discovery(Map.of(), remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    assertInstanceOf(SyncAction.DeleteRemote.class, plan.actions(SyncAction.Phase.DELETE_FILES).get(0));
+    assertEquals(List.of("a/b", "a"), plan.actions(SyncAction.Phase.DELETE_FOLDERS).stream().map(SyncAction::path).toList());
+  }
+
+  @Test
+  void aFolderDeletedLocallyStaysWhenTheRemoteChangedSomethingInIt() {
+    Map<String, BaseEntry> base = new HashMap<>();
+    base.put("a", BaseEntry.folder("a", "1", "fa"));
+    base.put("a/f.txt", new BaseEntry("a/f.txt", false, "3", "e", 1, 1, "s"));
+    Map<String, DavEntry> remote = new HashMap<>();
+    remote.put("a", folder("a"));
+    remote.put("a/f.txt", file("a/f.txt", "changed"));
+    remote.put("a/new.txt", file("a/new.txt", "n"));
+    SyncPlan plan = Reconciler.plan(base, new Discovery(Map.of(), remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    assertInstanceOf(SyncAction.CreateLocalFolder.class, find(plan, "a"));
+    assertInstanceOf(SyncAction.Download.class, find(plan, "a/f.txt"));
+    assertInstanceOf(SyncAction.Download.class, find(plan, "a/new.txt"));
+    assertTrue(plan.actions(SyncAction.Phase.DELETE_FOLDERS).isEmpty());
+  }
+
+  @Test
+  void aFolderDeletedRemotelyKeepsLocallyChangedFilesAndIsRecreated() {
+    Map<String, BaseEntry> base = new HashMap<>();
+    base.put("a", BaseEntry.folder("a", "1", "fa"));
+    base.put("a/keep.txt", new BaseEntry("a/keep.txt", false, "3", "e", 1, 1, "s"));
+    base.put("a/gone.txt", new BaseEntry("a/gone.txt", false, "4", "e", 1, 1, "s"));
+    Map<String, LocalEntry> local = new HashMap<>();
+    local.put("a", LocalEntry.folder("a"));
+    local.put("a/keep.txt", new LocalEntry("a/keep.txt", false, 2, 2, "changed"));
+    local.put("a/gone.txt", new LocalEntry("a/gone.txt", false, 1, 1, null));
+    SyncPlan plan = Reconciler.plan(base, new Discovery(local, Map.of(), Map.of()), SyncMode.BIDIRECTIONAL);
+    assertInstanceOf(SyncAction.CreateRemoteFolder.class, find(plan, "a"));
+    assertInstanceOf(SyncAction.Upload.class, find(plan, "a/keep.txt"));
+    assertInstanceOf(SyncAction.DeleteLocal.class, find(plan, "a/gone.txt"));
+  }
+
+  @Test
+  void aFileOnOneSideAndAFolderOnTheOtherIsAConflictNotAnOverwrite() {
+    Map<String, LocalEntry> local = Map.of("x", LocalEntry.folder("x"));
+    Map<String, DavEntry> remote = Map.of("x", file("x", "e"));
+    SyncPlan plan = Reconciler.plan(Map.of(), new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    assertEquals(1, plan.size());
+    assertInstanceOf(SyncAction.RecordTypeMismatch.class, find(plan, "x"));
+  }
+
+  @Test
+  void skippedLocalPathsAreNeverMistakenForDeletions() {
+    Map<String, BaseEntry> base = Map.of("bad\\name", new BaseEntry("bad\\name", false, "1", "e", 1, 1, "s"));
+    Map<String, DavEntry> remote = Map.of("bad\\name", file("bad\\name", "e"));
+    SyncPlan plan = Reconciler.plan(base, new Discovery(Map.of(), remote, Map.of("bad\\name", "not synced")), SyncMode.BIDIRECTIONAL);
+    assertTrue(plan.isEmpty(), plan.toString());
+  }
+
+  @Test
+  void unchangedTreeNeedsNothing() {
+    Map<String, BaseEntry> base = new HashMap<>();
+    Map<String, LocalEntry> local = new HashMap<>();
+    Map<String, DavEntry> remote = new HashMap<>();
+    base.put("d", BaseEntry.folder("d", "1", "f-d"));
+    local.put("d", LocalEntry.folder("d"));
+    remote.put("d", folder("d"));
+    for (int i = 0; i < 1000; i++) {
+      String p = "d/f" + i;
+      base.put(p, new BaseEntry(p, false, "" + i, "e" + i, 5, 5, "s"));
+      local.put(p, new LocalEntry(p, false, 5, 5, null));
+      remote.put(p, file(p, "e" + i));
+    }
+    assertTrue(Reconciler.plan(base, new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL).isEmpty());
+  }
+
+  private static SyncPlan planOne(Map<String, BaseEntry> base, LocalEntry l, DavEntry r, SyncMode mode) {
+    Map<String, LocalEntry> local = l == null ? Map.of() : Map.of("f.txt", l);
+    Map<String, DavEntry> remote = r == null ? Map.of() : Map.of("f.txt", r);
+    return Reconciler.plan(base, new Discovery(local, remote, Map.of()), mode);
+  }
+
+  private static List<SyncAction> all(SyncPlan plan) {
+    return plan.phases().values().stream().flatMap(List::stream).toList();
+  }
+
+  private static SyncAction find(SyncPlan plan, String path) {
+    return all(plan).stream().filter(a -> a.path().equals(path)).findFirst().orElseThrow(() -> new AssertionError("no action for " + path + " in " + plan));
+  }
+}

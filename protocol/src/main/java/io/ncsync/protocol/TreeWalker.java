@@ -1,0 +1,127 @@
+package io.ncsync.protocol;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Lists a whole remote tree with Depth 1 PROPFINDs (Depth infinity is refused or expensive on real servers), a bounded
+ * number of folders at a time. Files are never asked for on their own. Any failed listing fails the whole walk: a
+ * partial tree would read as "these files were deleted".
+ */
+public final class TreeWalker {
+  public static final int DEFAULT_PARALLELISM = 4;
+
+  private final RemoteStore store;
+  private final int parallelism;
+  private final CompletableFuture<RemoteTree> result = new CompletableFuture<>();
+
+  // Guarded by this.
+  private final Deque<String> pending = new ArrayDeque<>();
+  private final Map<String, DavEntry> entries = new HashMap<>();
+  private DavEntry root;
+  private int inFlight;
+  private boolean pumping;
+  private boolean pumpAgain;
+
+  private TreeWalker(RemoteStore store, int parallelism) {
+    this.store = store;
+    this.parallelism = parallelism;
+  }
+
+  public static CompletionStage<RemoteTree> walk(RemoteStore store) {
+    return walk(store, DEFAULT_PARALLELISM);
+  }
+
+  public static CompletionStage<RemoteTree> walk(RemoteStore store, int parallelism) {
+    if (parallelism < 1) throw new IllegalArgumentException("parallelism must be at least 1");
+    TreeWalker walker = new TreeWalker(store, parallelism);
+    synchronized (walker) {
+      walker.pending.add("");
+    }
+    walker.pump();
+    return walker.result;
+  }
+
+  /**
+   * Starts listings while there is room. A listing that completes synchronously (in-memory stores) calls back into
+   * pump() on the same stack; the flag turns that recursion into another turn of this loop, so deep or wide trees do not
+   * overflow the stack.
+   */
+  private void pump() {
+    synchronized (this) {
+      if (pumping) {
+        pumpAgain = true;
+        return;
+      }
+      pumping = true;
+    }
+    while (true) {
+      List<String> batch = new ArrayList<>();
+      synchronized (this) {
+        pumpAgain = false;
+        while (!result.isDone() && inFlight < parallelism && !pending.isEmpty()) {
+          batch.add(pending.poll());
+          inFlight++;
+        }
+        if (batch.isEmpty() && !pumpAgain) {
+          pumping = false;
+          return;
+        }
+      }
+      for (String folder : batch) listFolder(folder);
+    }
+  }
+
+  private void listFolder(String folder) {
+    CompletionStage<Listing> listing;
+    try {
+      listing = store.list(folder);
+    } catch (RuntimeException e) {
+      listing = CompletableFuture.failedFuture(e);
+    }
+    listing.whenComplete((answer, error) -> {
+      if (error != null) fail(error);
+      else onListed(folder, answer);
+    });
+  }
+
+  private void onListed(String folder, Listing listing) {
+    for (DavEntry child : listing.children()) {
+      // A store that names anything but direct children could send the walk in circles.
+      if (!RemotePaths.parent(child.path()).equals(folder) || child.path().isEmpty()) {
+        fail(new DavException(DavError.MALFORMED_RESPONSE, 0, "listing of " + RemotePaths.printable(folder)
+            + " named " + RemotePaths.printable(child.path()) + ", which is not a direct child"));
+        return;
+      }
+    }
+    boolean finished;
+    synchronized (this) {
+      inFlight--;
+      if (folder.isEmpty()) root = listing.self();
+      for (DavEntry child : listing.children()) {
+        entries.put(child.path(), child);
+        if (child.collection()) pending.add(child.path());
+      }
+      finished = inFlight == 0 && pending.isEmpty();
+    }
+    if (finished) {
+      synchronized (this) {
+        result.complete(RemoteTree.of(root, entries));
+      }
+    } else {
+      pump();
+    }
+  }
+
+  private void fail(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    result.completeExceptionally(cause);
+  }
+}
