@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
 final class ActionExecutor {
   private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
 
+  private static final int WEAK_ETAG_RETRIES = 3;
+  private static final long WEAK_ETAG_WAIT_MILLIS = 1100;
+
   private final DiskWorkspace workspace;
   private final RemoteStore remote;
   private final Path trash;
@@ -116,13 +119,17 @@ final class ActionExecutor {
     boolean isNew = base == null;
     Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
     UploadResult result;
-    try {
-      result = await(remote.upload(path, workspace.resolve(path), guard, isNew));
-    } catch (DavException e) {
-      if (e.error() != DavError.PRECONDITION_FAILED) throw e;
-      // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
-      DavEntry now = await(remote.stat(path));
-      return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        result = await(remote.upload(path, workspace.resolve(path), guard, isNew));
+        break;
+      } catch (DavException e) {
+        if (e.error() != DavError.PRECONDITION_FAILED) throw e;
+        DavEntry now = await(remote.stat(path));
+        if (isSpuriousPreconditionFailure(base, now, attempt)) continue;
+        // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
+        return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+      }
     }
     Identity identity = identityAfterWrite(path, result);
     return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(), sha), Transfer.UPLOADED);
@@ -234,14 +241,32 @@ final class ActionExecutor {
   }
 
   private ActionResult deleteRemote(String path, BaseEntry base) {
-    try {
-      await(remote.delete(path, Optional.ofNullable(base.etag())));
-      return forgotten(path, Transfer.DELETED_REMOTE);
-    } catch (DavException e) {
-      if (e.error() == DavError.NOT_FOUND) return forgotten(path, Transfer.NONE);
-      if (e.error() == DavError.PRECONDITION_FAILED) return ActionResult.skipped(path); // changed remotely: the next run downloads it
-      throw e;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        await(remote.delete(path, Optional.ofNullable(base.etag())));
+        return forgotten(path, Transfer.DELETED_REMOTE);
+      } catch (DavException e) {
+        if (e.error() == DavError.NOT_FOUND) return forgotten(path, Transfer.NONE);
+        if (e.error() != DavError.PRECONDITION_FAILED) throw e;
+        if (isSpuriousPreconditionFailure(base, await(remote.stat(path)), attempt)) continue;
+        return ActionResult.skipped(path); // changed remotely: the next run downloads it
+      }
     }
+  }
+
+  /**
+   * Apache mod_dav answers a weak ETag for about a second after a write, and a weak ETag never satisfies If-Match: a 412
+   * while the resource still carries the base ETag is that, not a change. Wait it out, a few times at most.
+   */
+  private static boolean isSpuriousPreconditionFailure(BaseEntry base, DavEntry now, int attempt) {
+    if (base == null || base.etag() == null || !base.etag().equals(now.etag()) || attempt > WEAK_ETAG_RETRIES) return false;
+    try {
+      Thread.sleep(WEAK_ETAG_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return true;
   }
 
   // --- helpers --------------------------------------------------------------------------------------------------

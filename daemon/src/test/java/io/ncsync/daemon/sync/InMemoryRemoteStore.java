@@ -38,6 +38,8 @@ final class InMemoryRemoteStore implements RemoteStore {
 
   /** Runs before an upload is applied, with the path: lets a test change the remote "meanwhile". */
   volatile Consumer<String> beforeUpload = p -> {};
+  /** The next N If-Match checks fail although the ETag matches (Apache's weak ETag in the second after a write). */
+  final java.util.concurrent.atomic.AtomicInteger spuriousPreconditionFailures = new java.util.concurrent.atomic.AtomicInteger();
   /** When set, every listing fails with it. */
   volatile DavException listingFault;
 
@@ -142,7 +144,8 @@ final class InMemoryRemoteStore implements RemoteStore {
         String absPath = abs(path);
         Node existing = root.nodes.get(absPath);
         if (mustNotExist && existing != null) throw new DavException(DavError.PRECONDITION_FAILED, 412, "PUT " + path + ": exists");
-        if (ifMatchEtag.isPresent() && (existing == null || !existing.etag.equals(ifMatchEtag.get()))) {
+        if (ifMatchEtag.isPresent() && (existing == null || !existing.etag.equals(ifMatchEtag.get())
+            || root.spuriousPreconditionFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0)) {
           throw new DavException(DavError.PRECONDITION_FAILED, 412, "PUT " + path + ": ETag mismatch");
         }
         Node parent = root.nodes.get(RemotePaths.parent(absPath));

@@ -183,6 +183,18 @@ class SyncEngineTest {
   }
 
   @Test
+  void aWeakEtagRefusalRightAfterAWriteIsWaitedOutNotTurnedIntoAConflict() throws Exception {
+    writeLocal("w.txt", "v1");
+    syncOk();
+    writeLocal("w.txt", "v2");
+    remote.spuriousPreconditionFailures.set(1);
+    RunSummary run = syncOk();
+    assertEquals(1, run.uploaded());
+    assertEquals(0, run.conflicts());
+    assertEquals(Map.of("w.txt", "v2"), remote.files("lib"));
+  }
+
+  @Test
   void aFailedListingDeletesNothing() throws Exception {
     writeLocal("keep.txt", "k");
     syncOk();
