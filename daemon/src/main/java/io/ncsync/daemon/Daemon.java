@@ -1,0 +1,169 @@
+package io.ncsync.daemon;
+
+import akka.actor.typed.ActorSystem;
+import io.ncsync.daemon.config.DaemonConfig;
+import io.ncsync.daemon.config.DbKind;
+import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.db.SchemaInstaller;
+import io.ncsync.daemon.security.AdminToken;
+import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.SecretFiles;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running daemon: the checks and preparations that must happen before the ActorSystem exists (Akka version,
+ * folders, admin token, credential key, journal schema), then the ActorSystem with the {@link Guardian}. Used by
+ * {@code ncsync serve} and by the tests, which start it with their own configuration and I/O.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** The daemon cannot start; the message says why and what to do. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final ActorSystem<Guardian.Command> system;
+  private final CompletableFuture<InetSocketAddress> bound;
+  private final Settings settings;
+  private volatile int exitCode;
+
+  private Daemon(ActorSystem<Guardian.Command> system, CompletableFuture<InetSocketAddress> bound, Settings settings) {
+    this.system = system;
+    this.bound = bound;
+    this.settings = settings;
+  }
+
+  /** Prepares everything and starts the ActorSystem; returns once it runs (the API binds asynchronously). */
+  public static Daemon start(DaemonConfig.Loaded loaded, SyncIoFactory syncIo) throws StartupException {
+    Settings settings = loaded.settings();
+    try {
+      AkkaVersionCheck.require(akka.Version.current());
+    } catch (IllegalStateException e) {
+      throw new StartupException(e.getMessage(), null);
+    }
+    log.info("starting {}", DaemonVersion.summary());
+    log.info("settings: {}", settings);
+
+    Path workspacesRoot = prepareDirectories(settings);
+    AdminToken adminToken;
+    CredentialCipher cipher;
+    try {
+      adminToken = AdminToken.resolve(settings.adminToken(), settings.dataDir()).toAdminToken();
+      cipher = CredentialCipher.load(settings.secretKey(), settings.dataDir());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new StartupException("cannot set up the admin token or credential key: " + e.getMessage(), e);
+    }
+    if (settings.applySchema()) {
+      try {
+        SchemaInstaller.apply(settings.dbKind(), settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+      } catch (SQLException | IOException e) {
+        throw new StartupException("cannot apply the journal schema to " + DbKind.redactUrl(settings.dbUrl()) + ": "
+            + e.getMessage() + (settings.dbKind() == DbKind.POSTGRES
+                ? " (check NCSYNC_DB_URL, NCSYNC_DB_USER, NCSYNC_DB_PASSWORD; ops/postgres/README.md)" : ""), e);
+      }
+    }
+
+    CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+    Daemon[] self = new Daemon[1];
+    Guardian.Listener listener = new Guardian.Listener() {
+      @Override
+      public void bound(InetSocketAddress address) {
+        bound.complete(address);
+      }
+
+      @Override
+      public void failed(Throwable cause) {
+        if (self[0] != null) self[0].exitCode = 1;
+        bound.completeExceptionally(cause);
+      }
+    };
+    ActorSystem<Guardian.Command> system = ActorSystem.create(
+        Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
+        "ncsync",
+        loaded.config());
+    Daemon daemon = new Daemon(system, bound, settings);
+    self[0] = daemon;
+    if (bound.isCompletedExceptionally()) daemon.exitCode = 1;
+    return daemon;
+  }
+
+  /**
+   * Creates the data dir (0700), the workspaces root and the trash dir, and refuses layouts where a library could sync
+   * the daemon's own state: the data dir and the trash must not lie inside the workspaces root.
+   *
+   * @return the workspaces root as a real path
+   */
+  private static Path prepareDirectories(Settings settings) throws StartupException {
+    try {
+      SecretFiles.ensureDirectory(settings.dataDir());
+      Files.createDirectories(settings.workspacesRoot());
+      SecretFiles.ensureDirectory(settings.trashDir());
+      if (settings.dbUrl().equals(Settings.defaultH2Url(settings.dataDir()))) {
+        // H2 would create it world-readable; the journal holds file names and encrypted credentials.
+        SecretFiles.ensureDirectory(settings.dataDir().resolve("db"));
+      }
+      Path data = settings.dataDir().toRealPath();
+      Path workspaces = settings.workspacesRoot().toRealPath();
+      Path trash = settings.trashDir().toRealPath();
+      if (data.startsWith(workspaces)) {
+        throw new StartupException("the data dir " + data + " lies inside the workspaces root " + workspaces
+            + ": a library could then sync the journal and the keys; move one of them (NCSYNC_DATA_DIR, "
+            + "NCSYNC_WORKSPACES_ROOT)", null);
+      }
+      if (trash.startsWith(workspaces)) {
+        throw new StartupException("the trash dir " + trash + " lies inside the workspaces root " + workspaces
+            + "; move it (NCSYNC_TRASH_DIR)", null);
+      }
+      return workspaces;
+    } catch (IOException e) {
+      throw new StartupException("cannot create the daemon's folders: " + e, e);
+    }
+  }
+
+  public ActorSystem<Guardian.Command> system() {
+    return system;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Completes with the admin API's address once bound; fails if it cannot bind. */
+  public CompletionStage<InetSocketAddress> bound() {
+    return bound;
+  }
+
+  /** 0, or 1 when the daemon shut down because it could not start. */
+  public int exitCode() {
+    return exitCode;
+  }
+
+  /** Blocks until the ActorSystem has terminated. */
+  public void awaitTermination() {
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Shuts down through CoordinatedShutdown (as SIGTERM does) and waits for it. */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(Duration.ofMinutes(1).toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("ActorSystem did not terminate within a minute: {}", e.toString());
+    }
+  }
+}

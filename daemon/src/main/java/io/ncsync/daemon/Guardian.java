@@ -1,0 +1,127 @@
+package io.ncsync.daemon;
+
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.db.JournalProbe;
+import io.ncsync.daemon.http.AdminHttpServer;
+import io.ncsync.daemon.http.AdminRoutes;
+import io.ncsync.daemon.http.ApiErrors;
+import io.ncsync.daemon.http.BearerAuth;
+import io.ncsync.daemon.http.ConnectionRoutes;
+import io.ncsync.daemon.http.HealthRoutes;
+import io.ncsync.daemon.http.JsonSupport;
+import io.ncsync.daemon.http.LibraryRoutes;
+import io.ncsync.daemon.security.AdminToken;
+import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.persistence.library.Library;
+import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.tenant.Tenant;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * The root actor: wires the daemon. It joins the one-node cluster, starts sharding for tenants and libraries, builds
+ * the libraries' I/O, binds the admin API and spawns the {@link SyncScheduler}. If the API cannot bind, the daemon
+ * shuts down with {@link ShutdownReasons.StartupFailed} (exit code 1).
+ */
+public final class Guardian {
+
+  public sealed interface Command {}
+
+  private record Bound(ServerBinding binding) implements Command {}
+
+  private record BindFailed(Throwable cause) implements Command {}
+
+  /** Told when the admin API is bound or the start failed (Main and tests wait on it). */
+  public interface Listener {
+    void bound(InetSocketAddress address);
+
+    void failed(Throwable cause);
+  }
+
+  /**
+   * What the Guardian wires.
+   *
+   * @param workspacesRoot the workspaces root as a real path (created before the ActorSystem starts)
+   */
+  public record Dependencies(
+      Settings settings,
+      AdminToken adminToken,
+      CredentialCipher cipher,
+      Path workspacesRoot,
+      SyncIoFactory syncIoFactory,
+      Listener listener) {}
+
+  public static Behavior<Command> create(Dependencies deps) {
+    return Behaviors.setup(context -> {
+      ActorSystem<?> system = context.getSystem();
+      Settings settings = deps.settings();
+
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+
+      Tenant.init(system);
+      Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
+      SyncIo syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
+      Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery()));
+      // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
+      // under them when the ActorSystem terminates.
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "webdav-connection-pools", () -> Http.get(system).shutdownAllConnectionPools()
+              .thenApply(done -> akka.Done.getInstance()));
+
+      ClusterSharding sharding = ClusterSharding.get(system);
+      JsonSupport json = new JsonSupport(JsonSupport.newMapper());
+      ApiErrors errors = new ApiErrors(json.mapper());
+      JournalProbe journal = new JournalProbe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+          (int) Math.max(1, Math.min(5, settings.askTimeout().toSeconds())), blocking);
+      AdminRoutes routes = new AdminRoutes(
+          new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors),
+          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher()),
+          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
+          new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
+          errors);
+
+      context.pipeToSelf(
+          AdminHttpServer.start(system, routes.route(), settings.httpHost(), settings.httpPort()),
+          (binding, error) -> error == null ? new Bound(binding) : new BindFailed(error));
+
+      context.spawn(
+          SyncScheduler.create(sharding, List.of(Settings.DEFAULT_TENANT), settings.syncInterval(), settings.askTimeout()),
+          "sync-scheduler");
+
+      return Behaviors.receive(Command.class)
+          .onMessage(Bound.class, bound -> onBound(context, deps, bound))
+          .onMessage(BindFailed.class, failed -> onBindFailed(context, deps, failed))
+          .build();
+    });
+  }
+
+  private static Behavior<Command> onBound(ActorContext<Command> context, Dependencies deps, Bound bound) {
+    InetSocketAddress address = bound.binding().localAddress();
+    context.getLog().info("ncsync admin API listening on http://{}:{}", address.getHostString(), address.getPort());
+    deps.listener().bound(address);
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onBindFailed(ActorContext<Command> context, Dependencies deps, BindFailed failed) {
+    Settings settings = deps.settings();
+    context.getLog().error("cannot listen on {}:{} ({}); set NCSYNC_HTTP_HOST / NCSYNC_HTTP_PORT. Shutting down.",
+        settings.httpHost(), settings.httpPort(), failed.cause().getMessage());
+    deps.listener().failed(failed.cause());
+    CoordinatedShutdown.get(context.getSystem()).runAll(ShutdownReasons.StartupFailed.INSTANCE);
+    return Behaviors.same();
+  }
+}

@@ -1,0 +1,130 @@
+package io.ncsync.daemon.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The daemon's own settings ({@code ncsync.*}), read once from the resolved configuration. Paths are absolute and
+ * normalised. {@link #toString()} never shows a secret.
+ *
+ * @param adminToken  the configured admin token ({@code NCSYNC_ADMIN_TOKEN}); empty means the token file is used
+ * @param secretKey   base64 of the credential key ({@code NCSYNC_SECRET_KEY}); empty means the key file is used
+ * @param dbUrl       the effective JDBC URL (the H2 file under the data dir when none is configured)
+ * @param syncInterval how often every library is synced; {@link Duration#ZERO} means never (only on request)
+ */
+public record Settings(
+    String httpHost,
+    int httpPort,
+    Duration askTimeout,
+    Path dataDir,
+    Path workspacesRoot,
+    Path trashDir,
+    Optional<String> adminToken,
+    Optional<String> secretKey,
+    DbKind dbKind,
+    String dbUrl,
+    String dbUser,
+    String dbPassword,
+    int dbMaxConnections,
+    boolean applySchema,
+    int parallelTransfers,
+    int snapshotEvery,
+    Duration syncInterval) {
+
+  /** The tenant every admin token maps to until tokens carry their own tenant. */
+  public static final String DEFAULT_TENANT = "default";
+
+  /** Reads {@code ncsync.*} of a resolved config. Throws IllegalArgumentException naming the setting at fault. */
+  public static Settings fromConfig(Config config) {
+    Config c = config.getConfig("ncsync");
+    Path dataDir = absolute(nonBlank(c, "data-dir"));
+    String url = c.getString("db.url").trim();
+    if (url.isEmpty()) url = defaultH2Url(dataDir);
+    DbKind kind = DbKind.fromUrl(url);
+    if (kind == DbKind.H2 && !url.toUpperCase(java.util.Locale.ROOT).contains("DATABASE_TO_UPPER=FALSE")) {
+      // The schema's lower-case quoted names are only found with this setting (shared/STACK.md pitfall 6).
+      url = url + ";DATABASE_TO_UPPER=false";
+    }
+    String user = c.getString("db.user");
+    if (kind == DbKind.H2 && user.isEmpty()) user = "sa";
+    Duration interval = c.getDuration("sync.interval");
+    if (interval.isNegative()) throw new IllegalArgumentException("ncsync.sync.interval must not be negative");
+
+    return new Settings(
+        nonBlank(c, "http.host"),
+        range(c, "http.port", 0, 65535),
+        positive(c, "http.ask-timeout"),
+        dataDir,
+        absolute(nonBlank(c, "workspaces-root")),
+        absolute(nonBlank(c, "trash-dir")),
+        optional(c.getString("admin-token")),
+        optional(c.getString("secret-key")),
+        kind,
+        url,
+        user,
+        c.getString("db.password"),
+        range(c, "db.max-connections", 1, 1000),
+        c.getBoolean("db.apply-schema"),
+        range(c, "sync.parallel-transfers", 1, 64),
+        range(c, "sync.snapshot-every", 1, 1_000_000),
+        interval);
+  }
+
+  /** The embedded database: an H2 file under the data dir. */
+  public static String defaultH2Url(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir.resolve("db").resolve("ncsync") + ";DATABASE_TO_UPPER=false";
+  }
+
+  public boolean periodicSync() {
+    return !syncInterval.isZero();
+  }
+
+  @Override
+  public String toString() {
+    return "Settings[http=" + httpHost + ":" + httpPort
+        + ", dataDir=" + dataDir
+        + ", workspacesRoot=" + workspacesRoot
+        + ", trashDir=" + trashDir
+        + ", adminToken=" + (adminToken.isPresent() ? "(configured)" : "(file)")
+        + ", secretKey=" + (secretKey.isPresent() ? "(configured)" : "(file)")
+        + ", db=" + dbKind + " " + DbKind.redactUrl(dbUrl)
+        + ", parallelTransfers=" + parallelTransfers
+        + ", snapshotEvery=" + snapshotEvery
+        + ", syncInterval=" + syncInterval + "]";
+  }
+
+  private static Optional<String> optional(String value) {
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  private static String nonBlank(Config c, String path) {
+    String value = c.getString(path).trim();
+    if (value.isEmpty()) throw new IllegalArgumentException("ncsync." + path + " must not be empty");
+    return value;
+  }
+
+  private static int range(Config c, String path, int min, int max) {
+    int value;
+    try {
+      value = c.getInt(path);
+    } catch (com.typesafe.config.ConfigException.WrongType e) {
+      throw new IllegalArgumentException("ncsync." + path + " must be a whole number: " + e.getMessage());
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("ncsync." + path + " must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+
+  private static Duration positive(Config c, String path) {
+    Duration value = c.getDuration(path);
+    if (value.isNegative() || value.isZero()) throw new IllegalArgumentException("ncsync." + path + " must be positive");
+    return value;
+  }
+
+  private static Path absolute(String path) {
+    return Path.of(path).toAbsolutePath().normalize();
+  }
+}

@@ -1,0 +1,37 @@
+package io.ncsync.daemon.http;
+
+import akka.http.javadsl.server.Route;
+
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.handleExceptions;
+import static akka.http.javadsl.server.Directives.handleRejections;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+
+/**
+ * The whole admin API: {@code /health/*} open, {@code /api/v1/**} behind the bearer token, every error (thrown,
+ * failed or rejected, including unknown routes) rendered as {@code {"error": ...}}.
+ */
+public final class AdminRoutes {
+  private final HealthRoutes health;
+  private final ConnectionRoutes connections;
+  private final LibraryRoutes libraries;
+  private final BearerAuth auth;
+  private final ApiErrors errors;
+
+  public AdminRoutes(
+      HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, BearerAuth auth, ApiErrors errors) {
+    this.health = health;
+    this.connections = connections;
+    this.libraries = libraries;
+    this.auth = auth;
+    this.errors = errors;
+  }
+
+  public Route route() {
+    return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> concat(
+        health.route(),
+        pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(tenantId -> concat(
+            connections.route(tenantId),
+            libraries.route(tenantId))))))));
+  }
+}

@@ -1,0 +1,132 @@
+package io.ncsync.daemon.http;
+
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.persistence.library.LibraryStatus;
+import io.ncsync.persistence.library.RunSummary;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.SideInfo;
+import io.ncsync.persistence.tenant.ConnectionRecord;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The admin API's wire types: what requests carry and responses show. Kept apart from the domain records so the JSON
+ * shape is decided here, and so no secret (the app password, its ciphertext) can end up in a response by accident.
+ */
+public final class ApiJson {
+  private ApiJson() {}
+
+  /** POST /api/v1/connections. */
+  public record CreateConnection(
+      String name, String kind, String url, String username, String appPassword, Boolean allowInsecureHttp) {
+    @Override
+    public String toString() {
+      return "CreateConnection[name=" + name + ", kind=" + kind + ", url=" + url + ", username=" + username + "]";
+    }
+  }
+
+  /** A connection as the API shows it: never the password, never its ciphertext. */
+  public record Connection(
+      String id, String name, String kind, String url, String username, boolean allowInsecureHttp, Instant createdAt) {
+    public static Connection of(ConnectionRecord record) {
+      return new Connection(record.id(), record.name(), record.kind().wireName(), record.url(), record.username(),
+          record.allowInsecureHttp(), record.createdAt());
+    }
+  }
+
+  /** POST /api/v1/libraries. */
+  public record CreateLibrary(String name, String connectionId, String localPath, String remotePath, String mode) {}
+
+  /**
+   * A library as the API shows it.
+   *
+   * @param localPath relative to the workspaces root
+   * @param localRoot the absolute folder
+   * @param remotePath the connection's folder, no leading or trailing '/' ("" for the root)
+   */
+  public record Library(
+      String id,
+      String name,
+      String connectionId,
+      String localPath,
+      String localRoot,
+      String remotePath,
+      String mode,
+      Instant createdAt) {
+    public static Library of(LibraryConfig config, Path workspacesRoot) {
+      Path localRoot = Path.of(config.localRoot());
+      String localPath = localRoot.startsWith(workspacesRoot)
+          ? workspacesRoot.relativize(localRoot).toString()
+          : config.localRoot();
+      return new Library(config.libraryId(), config.name(), config.connectionId(), localPath, config.localRoot(),
+          config.remotePath(), config.mode().wireName(), config.createdAt());
+    }
+  }
+
+  /** 202 of POST /api/v1/libraries/{id}/sync. */
+  public record SyncStarted(String runId) {}
+
+  /** GET /api/v1/libraries/{id}/status. */
+  public record Status(String state, Run lastRun, Run activeRun, Counts counts) {
+    public static Status of(LibraryStatus status) {
+      LibraryStatus.Counts c = status.counts();
+      return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
+          c == null ? new Counts(0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict()));
+    }
+  }
+
+  /** A run: the active one (finishedAt and outcome null) or the last finished one. */
+  public record Run(
+      String runId,
+      Instant startedAt,
+      Instant finishedAt,
+      String outcome,
+      int uploaded,
+      int downloaded,
+      int deletedLocal,
+      int deletedRemote,
+      int conflicts,
+      int failed,
+      String reason) {
+    static Run of(RunSummary run) {
+      if (run == null) return null;
+      return new Run(run.runId(), run.startedAt(), run.finishedAt(), run.outcome(), run.uploaded(), run.downloaded(),
+          run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed(), run.reason());
+    }
+  }
+
+  public record Counts(int synced, int pending, int failed, int conflict) {}
+
+  /** An open conflict with both sides' metadata. */
+  public record Conflict(
+      String path, String type, String conflictCopyPath, LocalSide local, RemoteSide remote, Instant detectedAt,
+      String runId) {
+    public static Conflict of(ConflictRecord record) {
+      return new Conflict(record.path(), record.type() == null ? null : record.type().wireName(),
+          record.conflictCopyPath(), LocalSide.of(record.local()), RemoteSide.of(record.remote()),
+          record.detectedAt(), record.runId());
+    }
+
+    public static List<Conflict> of(List<ConflictRecord> records) {
+      return records.stream().map(Conflict::of).toList();
+    }
+  }
+
+  /** The local version of a conflicting file; null fields are unknown. */
+  public record LocalSide(Long size, Instant mtime, String sha256) {
+    static LocalSide of(SideInfo side) {
+      if (side == null) return null;
+      return new LocalSide(side.size() < 0 ? null : side.size(),
+          side.mtimeMillis() <= 0 ? null : Instant.ofEpochMilli(side.mtimeMillis()), side.sha256());
+    }
+  }
+
+  /** The remote version of a conflicting file; null fields are unknown. */
+  public record RemoteSide(Long size, String etag) {
+    static RemoteSide of(SideInfo side) {
+      if (side == null) return null;
+      return new RemoteSide(side.size() < 0 ? null : side.size(), side.etag());
+    }
+  }
+}

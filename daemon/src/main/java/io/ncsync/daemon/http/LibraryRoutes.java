@@ -1,0 +1,281 @@
+package io.ncsync.daemon.http;
+
+import akka.Done;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.PathMatchers;
+import akka.http.javadsl.server.Route;
+import akka.pattern.StatusReply;
+import io.ncsync.daemon.libraries.RemoteFolderPaths;
+import io.ncsync.daemon.libraries.WorkspacePaths;
+import io.ncsync.persistence.library.Library;
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.persistence.library.LibraryStatus;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncMode;
+import io.ncsync.persistence.tenant.ConnectionRecord;
+import io.ncsync.persistence.tenant.LibraryRef;
+import io.ncsync.persistence.tenant.Tenant;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static akka.http.javadsl.server.Directives.completeWithFuture;
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+
+/**
+ * {@code /api/v1/libraries}: create, list and show libraries, start a sync run, read status and conflicts. A library
+ * id reaches a Library entity only after the tenant confirms it exists, so unknown ids never create entities.
+ */
+public final class LibraryRoutes {
+  private static final Logger log = LoggerFactory.getLogger(LibraryRoutes.class);
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final JsonSupport json;
+  private final ApiErrors errors;
+  private final SyncIo syncIo;
+  private final Path workspacesRoot;
+
+  /**
+   * @param workspacesRoot the workspaces root as a real path (it exists; symlinks resolved)
+   * @param syncIo         prepares a new library's local and remote folders
+   */
+  public LibraryRoutes(
+      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncIo syncIo,
+      Path workspacesRoot) {
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
+    this.json = json;
+    this.errors = errors;
+    this.syncIo = syncIo;
+    this.workspacesRoot = workspacesRoot;
+  }
+
+  public Route route(String tenantId) {
+    return pathPrefix("libraries", () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            post(() -> json.body(ApiJson.CreateLibrary.class, body -> respond(() -> create(tenantId, body)))),
+            get(() -> respond(() -> list(tenantId))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEndOrSingleSlash(() -> get(() -> respond(() -> show(tenantId, id)))),
+            path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
+            path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
+            path("conflicts", () -> get(() -> respond(() -> conflicts(tenantId, id))))))));
+  }
+
+  private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
+    CompletionStage<HttpResponse> stage;
+    try {
+      stage = response.get();
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    return completeWithFuture(stage.exceptionally(errors::toResponse));
+  }
+
+  // --- create -------------------------------------------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> create(String tenantId, ApiJson.CreateLibrary body) {
+    String name = Validation.name(body.name(), "name");
+    String connectionId = Validation.required(body.connectionId(), "connectionId");
+    Path localRoot;
+    String remotePath;
+    try {
+      localRoot = WorkspacePaths.resolve(workspacesRoot, body.localPath());
+      remotePath = RemoteFolderPaths.normalise(body.remotePath());
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+    SyncMode mode = SyncMode.BIDIRECTIONAL;
+    if (body.mode() != null) {
+      mode = SyncMode.fromWire(body.mode());
+      if (mode == null) {
+        throw ApiException.badRequest(
+            "mode must be 'bidirectional', 'local_to_remote' or 'remote_to_local', got '" + body.mode() + "'");
+      }
+    }
+    LibraryConfig config = new LibraryConfig(tenantId, UUID.randomUUID().toString(), name, connectionId,
+        localRoot.toString(), remotePath, mode, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+
+    return connection(tenantId, connectionId)
+        .thenCompose(connection -> configs(tenantId))
+        .thenAccept(existing -> refuseClashes(config, existing))
+        .thenCompose(ok -> prepare(config))
+        .thenCompose(prepared -> register(config))
+        .thenCompose(registered -> library(config.tenantId(), config.libraryId())
+            .<LibraryConfig>askWithStatus(replyTo -> new Library.Create(config, replyTo), askTimeout))
+        .thenApply(created -> {
+          log.info("library {} '{}' created: {} <-> connection {} folder '/{}' ({})", created.libraryId(),
+              created.name(), created.localRoot(), created.connectionId(), created.remotePath(),
+              created.mode().wireName());
+          return errors.json(StatusCodes.CREATED, ApiJson.Library.of(created, workspacesRoot));
+        });
+  }
+
+  private CompletionStage<ConnectionRecord> connection(String tenantId, String connectionId) {
+    return mapRefusal(
+        tenant(tenantId).<ConnectionRecord>askWithStatus(
+            replyTo -> new Tenant.GetConnection(connectionId, replyTo), askTimeout),
+        refused -> ApiException.badRequest("connectionId: unknown connection '" + connectionId + "'"));
+  }
+
+  /** Two libraries must never share files: neither the same local folder nor overlapping ones, nor remote ones. */
+  private void refuseClashes(LibraryConfig config, List<LibraryConfig> existing) {
+    Path localRoot = Path.of(config.localRoot());
+    for (LibraryConfig other : existing) {
+      if (other.name().equals(config.name())) {
+        throw ApiException.conflict("a library named '" + config.name() + "' already exists (id " + other.libraryId() + ")");
+      }
+      if (WorkspacePaths.overlap(localRoot, Path.of(other.localRoot()))) {
+        throw ApiException.conflict("localPath overlaps the folder of library '" + other.name() + "' ("
+            + other.libraryId() + "): two libraries must not share local files");
+      }
+      if (other.connectionId().equals(config.connectionId())
+          && RemoteFolderPaths.overlap(config.remotePath(), other.remotePath())) {
+        throw ApiException.conflict("remotePath overlaps the remote folder of library '" + other.name() + "' ("
+            + other.libraryId() + ") on the same connection: two libraries must not share remote files");
+      }
+    }
+  }
+
+  private CompletionStage<Done> prepare(LibraryConfig config) {
+    CompletionStage<Done> prepared;
+    try {
+      prepared = syncIo.prepare(config);
+    } catch (RuntimeException e) {
+      prepared = CompletableFuture.failedFuture(e);
+    }
+    return prepared.handle((done, error) -> {
+      if (error == null) return done;
+      Throwable cause = ApiErrors.unwrap(error);
+      String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+      throw ApiException.badGateway("could not prepare the library's folders: " + reason);
+    });
+  }
+
+  private CompletionStage<Done> register(LibraryConfig config) {
+    return mapRefusal(
+        tenant(config.tenantId()).<Done>askWithStatus(
+            replyTo -> new Tenant.RegisterLibrary(config.libraryId(), config.name(), replyTo), askTimeout),
+        refused -> ApiException.conflict(refused.getMessage()));
+  }
+
+  // --- read ---------------------------------------------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> list(String tenantId) {
+    return configs(tenantId).thenApply(configs ->
+        errors.json(StatusCodes.OK, configs.stream().map(c -> ApiJson.Library.of(c, workspacesRoot)).toList()));
+  }
+
+  private CompletionStage<HttpResponse> show(String tenantId, String id) {
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, Library.Get::new))
+        .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, workspacesRoot)));
+  }
+
+  private CompletionStage<HttpResponse> sync(String tenantId, String id) {
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, Library.Sync::new))
+        .thenApply(accepted -> accepted.started()
+            ? errors.json(StatusCodes.ACCEPTED, new ApiJson.SyncStarted(accepted.runId()))
+            : errors.errorResponse(StatusCodes.CONFLICT, "a sync run is already active for this library",
+                Map.of("runId", accepted.runId())));
+  }
+
+  private CompletionStage<HttpResponse> status(String tenantId, String id) {
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, Library.GetStatus::new))
+        .thenApply(status -> errors.json(StatusCodes.OK, ApiJson.Status.of(status)));
+  }
+
+  private CompletionStage<HttpResponse> conflicts(String tenantId, String id) {
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, Library.GetConflicts::new))
+        .thenApply(open -> errors.json(StatusCodes.OK, ApiJson.Conflict.of(open.conflicts())));
+  }
+
+  /** The tenant's registered library, or a 404 naming the id. */
+  private CompletionStage<LibraryRef> existing(String tenantId, String id) {
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenApply(all -> {
+      Optional<LibraryRef> ref = all.libraries().stream().filter(r -> r.libraryId().equals(id)).findFirst();
+      return ref.orElseThrow(() -> ApiException.notFound("unknown library: " + id));
+    });
+  }
+
+  /**
+   * The configuration of every registered library. One whose entity does not answer with its config (its creation
+   * did not complete) is left out and logged, so one broken library does not hide the others.
+   */
+  private CompletionStage<List<LibraryConfig>> configs(String tenantId) {
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
+      List<CompletableFuture<Optional<LibraryConfig>>> lookups = new ArrayList<>();
+      for (LibraryRef ref : all.libraries()) {
+        lookups.add(this.<LibraryConfig>ask(tenantId, ref.libraryId(), Library.Get::new)
+            .handle((config, error) -> {
+              if (error == null) return Optional.of(config);
+              Throwable cause = ApiErrors.unwrap(error);
+              if (cause instanceof StatusReply.ErrorMessage) {
+                log.warn("library {} '{}' is registered but has no configuration: {}", ref.libraryId(), ref.name(),
+                    cause.getMessage());
+                return Optional.<LibraryConfig>empty();
+              }
+              throw new java.util.concurrent.CompletionException(cause);
+            })
+            .toCompletableFuture());
+      }
+      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+          .thenApply(done -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+    });
+  }
+
+  /** Asks a registered library; its refusals become 404 (unknown), 503 (shutting down) or 409 (anything else). */
+  private <T> CompletionStage<T> ask(
+      String tenantId, String libraryId, Function<akka.actor.typed.ActorRef<StatusReply<T>>, Library.Command> message) {
+    return mapRefusal(library(tenantId, libraryId).askWithStatus(message::apply, askTimeout), refused -> {
+      String reason = refused.getMessage() == null ? "refused" : refused.getMessage();
+      if (reason.startsWith("unknown library")) return ApiException.notFound("unknown library: " + libraryId);
+      if (reason.contains("shutting down")) {
+        return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, reason + "; try again after the restart");
+      }
+      return ApiException.conflict(reason);
+    });
+  }
+
+  private static <T> CompletionStage<T> mapRefusal(
+      CompletionStage<T> stage, Function<StatusReply.ErrorMessage, ApiException> map) {
+    return stage.handle((value, error) -> {
+      if (error == null) return value;
+      Throwable cause = ApiErrors.unwrap(error);
+      if (cause instanceof StatusReply.ErrorMessage refused) throw map.apply(refused);
+      throw new java.util.concurrent.CompletionException(cause);
+    });
+  }
+
+  private EntityRef<Tenant.Command> tenant(String tenantId) {
+    return sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId);
+  }
+
+  private EntityRef<Library.Command> library(String tenantId, String libraryId) {
+    return sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(tenantId, libraryId));
+  }
+}

@@ -1,0 +1,127 @@
+package io.ncsync.daemon.e2e;
+
+import static io.ncsync.daemon.e2e.E2eFiles.sha256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both-sides edits: keep-both with the Nextcloud client's conflict-copy name, recorded and listed by the API;
+ * identical edits are no conflict; an edit is never lost to a deletion on the other side.
+ */
+class ConflictIT extends E2eTestBase {
+
+  /** Regex for a conflict copy of {@code stem + ext}: {@code stem (conflicted copy YYYY-MM-DD hhmmss)ext}. */
+  static String conflictCopyRegex(String stem, String ext) {
+    return Pattern.quote(stem) + " \\(conflicted copy \\d{4}-\\d{2}-\\d{2} \\d{6}\\)" + Pattern.quote(ext);
+  }
+
+  /** A conflict's path as the API gives it, compared without a leading slash. */
+  static String relPath(String apiPath) {
+    return apiPath.startsWith("/") ? apiPath.substring(1) : apiPath;
+  }
+
+  @Test
+  void differentEditsOnBothSidesKeepBothVersions() {
+    Library lib = newLibrary("conflict");
+    writeLocal(lib, "notes/report.txt", "base version");
+    writeLocal(lib, "other.txt", "untouched");
+    api.syncOk(lib.id());
+    assertConverged("baseline", lib);
+    assertEquals(0, api.conflicts(lib.id()).size(), "no conflict after the baseline");
+
+    writeLocal(lib, "notes/report.txt", "edited locally");
+    writeRemote(lib, "notes/report.txt", "edited on the server, differently");
+    JsonNode run = api.syncOk(lib.id());
+    assertEquals(1, run.path("conflicts").asInt(-1), "conflicts in " + run);
+
+    Tree tree = assertConverged("after the conflict", lib);
+    List<String> copies = tree.filesMatching(conflictCopyRegex("notes/report", ".txt"));
+    assertEquals(1, copies.size(), "exactly one conflict copy next to notes/report.txt: " + tree.files().keySet());
+    String copy = copies.get(0);
+    Tree.assertFiles("after the conflict", tree, Map.of(
+        "notes/report.txt", sha256("edited on the server, differently"),
+        copy, sha256("edited locally"),
+        "other.txt", sha256("untouched")));
+
+    JsonNode conflicts = api.conflicts(lib.id());
+    assertEquals(1, conflicts.size(), "one open conflict: " + conflicts);
+    JsonNode c = conflicts.get(0);
+    assertEquals("notes/report.txt", relPath(c.path("path").asText()), "conflict path: " + c);
+    assertFalse(c.path("type").asText().isBlank(), "conflict type: " + c);
+    assertTrue(c.path("conflictCopyPath").asText().endsWith(copy.substring(copy.lastIndexOf('/') + 1)),
+        "conflictCopyPath names " + copy + ": " + c);
+    assertNotNull(c.get("local"), "local side's metadata: " + c);
+    assertNotNull(c.get("remote"), "remote side's metadata: " + c);
+    assertEquals(1, api.status(lib.id()).path("counts").path("conflict").asInt(-1),
+        "status counts the open conflict: " + api.status(lib.id()));
+
+    // The next run settles: both versions stay on both sides, nothing new happens.
+    run = api.syncOk(lib.id());
+    assertEquals(0, run.path("uploaded").asInt(-1) + run.path("downloaded").asInt(-1), "nothing to move: " + run);
+    assertEquals(tree, assertConverged("a run after the conflict", lib), "the tree stays as it is");
+  }
+
+  @Test
+  void identicalEditsOnBothSidesAreNoConflict() {
+    Library lib = newLibrary("same-edit");
+    writeLocal(lib, "doc.txt", "base");
+    api.syncOk(lib.id());
+
+    writeLocal(lib, "doc.txt", "the very same new text");
+    writeRemote(lib, "doc.txt", "the very same new text");
+    JsonNode run = api.syncOk(lib.id());
+    assertEquals(0, run.path("conflicts").asInt(-1), "identical content is not a conflict: " + run);
+    Tree tree = assertConverged("after identical edits", lib);
+    Tree.assertFiles("after identical edits", tree, Map.of("doc.txt", sha256("the very same new text")));
+    assertEquals(0, api.conflicts(lib.id()).size(), "no open conflict: " + api.conflicts(lib.id()));
+  }
+
+  /**
+   * Saving a file again right after the daemon uploaded it is an ordinary edit. (Apache serves a weak ETag during the
+   * first second after a write, and If-Match compares strongly: a 412 there does not mean the server copy changed.)
+   */
+  @Test
+  void aLocalEditRightAfterItsUploadIsNoConflict() {
+    Library lib = newLibrary("quick-edit");
+    writeLocal(lib, "draft.txt", "first save");
+    api.syncOk(lib.id());
+
+    writeLocal(lib, "draft.txt", "second save, a moment later");
+    JsonNode run = api.syncOk(lib.id());
+    AdminApi.assertCounters(run, 1, 0, 0, 0, 0);
+    Tree.assertFiles("after a quick second save", assertConverged("after a quick second save", lib),
+        Map.of("draft.txt", sha256("second save, a moment later")));
+  }
+
+  @Test
+  void anEditIsNeverLostToADeletionOnTheOtherSide() {
+    Library lib = newLibrary("edit-vs-delete");
+    writeLocal(lib, "edited-remotely.txt", "base 1");
+    writeLocal(lib, "edited-locally.txt", "base 2");
+    api.syncOk(lib.id());
+
+    E2eFiles.delete(lib.localRoot(), "edited-remotely.txt");
+    writeRemote(lib, "edited-remotely.txt", "remote edit wins over a local delete");
+    writeLocal(lib, "edited-locally.txt", "local edit wins over a remote delete");
+    remote.delete(lib.remoteFolder() + "/edited-locally.txt");
+    api.syncAndWait(lib.id());
+    api.syncOk(lib.id());
+
+    Tree tree = assertConverged("after edit-versus-delete", lib);
+    Map<String, Long> byContent = new HashMap<>();
+    tree.files().values().forEach(sha -> byContent.merge(sha, 1L, Long::sum));
+    assertTrue(byContent.containsKey(sha256("remote edit wins over a local delete")),
+        "the remote edit survives on both sides: " + tree.files().keySet());
+    assertTrue(byContent.containsKey(sha256("local edit wins over a remote delete")),
+        "the local edit survives on both sides: " + tree.files().keySet());
+  }
+}

@@ -1,0 +1,494 @@
+package io.ncsync.daemon.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.TestDaemons;
+import io.ncsync.daemon.config.Settings;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The admin API end to end inside one JVM: a real daemon (ActorSystem, sharding, H2 journal, HTTP) with a fake
+ * SyncIo, driven over HTTP.
+ */
+class AdminApiTest {
+  private static final String PASSWORD = "app-password-that-must-never-leak";
+
+  @TempDir static Path dataDir;
+  static FakeSyncIo io = new FakeSyncIo();
+  static TestDaemons.Running daemon;
+  static ApiClient api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    daemon = TestDaemons.start(TestDaemons.h2Env(dataDir), io.factory());
+    api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (daemon != null) daemon.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    io.failPrepare(null);
+    io.release();
+  }
+
+  // --- helpers ------------------------------------------------------------------------------------------------
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static Map<String, Object> connectionBody(String name) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", name);
+    body.put("kind", "webdav");
+    body.put("url", "http://127.0.0.1:8081/dav");
+    body.put("username", "alice");
+    body.put("appPassword", PASSWORD);
+    body.put("allowInsecureHttp", true);
+    return body;
+  }
+
+  private static String createConnection() {
+    ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(connectionBody(unique("conn"))));
+    assertEquals(201, created.status(), created.toString());
+    return created.json().get("id").asText();
+  }
+
+  private static Map<String, Object> libraryBody(String connectionId, String localPath) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", unique("lib"));
+    body.put("connectionId", connectionId);
+    body.put("localPath", localPath);
+    body.put("remotePath", "/" + localPath + "/");
+    return body;
+  }
+
+  private static JsonNode createLibrary() {
+    String connectionId = createConnection();
+    ApiClient.Response created = api.post("/api/v1/libraries", ApiClient.json(libraryBody(connectionId, unique("ws"))));
+    assertEquals(201, created.status(), created.toString());
+    return created.json();
+  }
+
+  private static void assertBadRequest(String path, Object body, String expectedInMessage) {
+    ApiClient.Response response = api.post(path, body instanceof String s ? s : ApiClient.json(body));
+    assertEquals(400, response.status(), response.toString());
+    assertNotNull(response.error(), response.toString());
+    assertTrue(response.error().contains(expectedInMessage),
+        "expected '" + expectedInMessage + "' in: " + response.error());
+  }
+
+  private static Set<String> fieldNames(JsonNode node) {
+    Set<String> names = new TreeSet<>();
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) names.add(it.next());
+    return names;
+  }
+
+  private static <T> T eventually(Supplier<T> probe, Predicate<T> done, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    T last = probe.get();
+    while (!done.test(last)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + "; last: " + last);
+      Thread.sleep(100);
+      last = probe.get();
+    }
+    return last;
+  }
+
+  // --- health -------------------------------------------------------------------------------------------------
+
+  @Test
+  void healthNeedsNoToken() throws Exception {
+    ApiClient open = new ApiClient(daemon.baseUrl(), null);
+    assertEquals(200, open.get("/health/live").status());
+    ApiClient.Response ready = eventually(() -> open.get("/health/ready"), r -> r.status() == 200, "readiness");
+    assertEquals("ok", ready.json().get("journal").asText());
+    assertEquals("ok", ready.json().get("sharding").asText());
+  }
+
+  // --- authentication -----------------------------------------------------------------------------------------
+
+  @Test
+  void apiWithoutTokenIs401() {
+    ApiClient.Response response = new ApiClient(daemon.baseUrl(), null).get("/api/v1/connections");
+    assertEquals(401, response.status());
+    assertTrue(response.error().contains("Authorization"), response.error());
+    assertEquals("Bearer realm=\"ncsync\"", response.raw().headers().firstValue("WWW-Authenticate").orElse(""));
+  }
+
+  @Test
+  void apiWithWrongTokenIs401() {
+    ApiClient.Response response = new ApiClient(daemon.baseUrl(), "wrong-token").get("/api/v1/libraries");
+    assertEquals(401, response.status());
+    assertEquals("invalid admin token", response.error());
+    ApiClient.Response post = new ApiClient(daemon.baseUrl(), "wrong-token")
+        .post("/api/v1/connections", ApiClient.json(connectionBody("x")));
+    assertEquals(401, post.status(), "a wrong token is refused before the body is looked at");
+  }
+
+  @Test
+  void apiWithAnotherSchemeIs401() {
+    ApiClient.Response response = api.send(HttpRequest.newBuilder(java.net.URI.create(daemon.baseUrl() + "/api/v1/libraries"))
+        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + TestDaemons.TOKEN).getBytes()))
+        .GET().build());
+    assertEquals(401, response.status());
+    assertTrue(response.error().contains("Bearer"), response.error());
+  }
+
+  @Test
+  void unknownRoutesAre404Json() {
+    ApiClient.Response response = api.get("/api/v1/nothing-here");
+    assertEquals(404, response.status());
+    assertTrue(response.error().contains("/api/v1/nothing-here"), response.error());
+    assertEquals(404, new ApiClient(daemon.baseUrl(), null).get("/nothing").status());
+  }
+
+  @Test
+  void wrongMethodIs405Json() {
+    ApiClient.Response response = api.send(api.request("/api/v1/connections").DELETE().build());
+    assertEquals(405, response.status());
+    assertNotNull(response.error());
+  }
+
+  // --- connections --------------------------------------------------------------------------------------------
+
+  @Test
+  void createConnectionAnswers201WithoutThePassword() {
+    String name = unique("conn");
+    ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(connectionBody(name)));
+    assertEquals(201, created.status(), created.toString());
+    JsonNode json = created.json();
+    assertEquals(Set.of("id", "name", "kind", "url", "username", "allowInsecureHttp", "createdAt"), fieldNames(json));
+    assertEquals(name, json.get("name").asText());
+    assertEquals("webdav", json.get("kind").asText());
+    assertEquals("http://127.0.0.1:8081/dav", json.get("url").asText());
+    assertEquals("alice", json.get("username").asText());
+    assertTrue(json.get("allowInsecureHttp").asBoolean());
+    assertFalse(created.body().contains(PASSWORD));
+
+    String id = json.get("id").asText();
+    ApiClient.Response shown = api.get("/api/v1/connections/" + id);
+    assertEquals(200, shown.status());
+    assertEquals(json, shown.json());
+    ApiClient.Response listed = api.get("/api/v1/connections");
+    assertEquals(200, listed.status());
+    assertTrue(listed.json().isArray());
+    assertTrue(listed.body().contains(id));
+    assertFalse(listed.body().contains(PASSWORD));
+    assertFalse(listed.body().contains("v1:"), "not even the ciphertext is shown");
+  }
+
+  @Test
+  void nextcloudIsTheDefaultKind() {
+    Map<String, Object> body = connectionBody(unique("nc"));
+    body.remove("kind");
+    body.put("url", "https://cloud.example.com/");
+    body.remove("allowInsecureHttp");
+    ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(body));
+    assertEquals(201, created.status(), created.toString());
+    assertEquals("nextcloud", created.json().get("kind").asText());
+    assertEquals("https://cloud.example.com", created.json().get("url").asText());
+    assertFalse(created.json().get("allowInsecureHttp").asBoolean());
+  }
+
+  @Test
+  void thePasswordIsStoredOnlyEncrypted() throws Exception {
+    createConnection();
+    String url = Settings.defaultH2Url(dataDir);
+    try (Connection c = DriverManager.getConnection(url, "sa", "");
+        ResultSet rs = c.createStatement().executeQuery("select \"event_payload\" from \"event_journal\"")) {
+      int events = 0;
+      while (rs.next()) {
+        events++;
+        String payload = new String(rs.getBytes(1), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(payload.contains(PASSWORD), "the journal holds the app password in clear text");
+      }
+      assertTrue(events > 0);
+    }
+  }
+
+  @Test
+  void connectionValidationNamesTheField() {
+    String path = "/api/v1/connections";
+    Map<String, Object> body;
+    body = connectionBody("x"); body.remove("name");
+    assertBadRequest(path, body, "name is required");
+    body = connectionBody("x"); body.remove("url");
+    assertBadRequest(path, body, "url is required");
+    body = connectionBody("x"); body.remove("username");
+    assertBadRequest(path, body, "username is required");
+    body = connectionBody("x"); body.remove("appPassword");
+    assertBadRequest(path, body, "appPassword is required");
+    body = connectionBody("x"); body.put("kind", "ftp");
+    assertBadRequest(path, body, "kind must be");
+    body = connectionBody("x"); body.put("url", "not a url");
+    assertBadRequest(path, body, "url");
+    body = connectionBody("x"); body.put("url", "ftp://example.com");
+    assertBadRequest(path, body, "url must be an absolute http");
+    body = connectionBody("x"); body.put("allowInsecureHttp", false);
+    assertBadRequest(path, body, "allowInsecureHttp");
+    body = connectionBody("x"); body.put("url", "http://cloud.example.com");
+    assertBadRequest(path, body, "non-loopback");
+    body = connectionBody("x"); body.put("allowInsecureHttp", "true");
+    assertBadRequest(path, body, "field 'allowInsecureHttp' has the wrong type");
+    body = connectionBody("x"); body.put("name", 5);
+    assertBadRequest(path, body, "field 'name' has the wrong type");
+    body = connectionBody("x"); body.put("passwd", "x");
+    assertBadRequest(path, body, "unknown field 'passwd'");
+  }
+
+  @Test
+  void badJsonIs400AndWrongContentTypeIs415() {
+    assertBadRequest("/api/v1/connections", "{\"name\": ", "malformed JSON");
+    assertBadRequest("/api/v1/connections", "", "malformed JSON");
+    assertBadRequest("/api/v1/connections", "[1,2]", "malformed JSON");
+    assertBadRequest("/api/v1/connections", "null", "malformed JSON");
+    assertBadRequest("/api/v1/connections", "{} {}", "malformed JSON");
+    ApiClient.Response text = api.send(api.request("/api/v1/connections").header("Content-Type", "text/plain")
+        .POST(HttpRequest.BodyPublishers.ofString(ApiClient.json(connectionBody("x")))).build());
+    assertEquals(415, text.status(), text.toString());
+    assertTrue(text.error().contains("application/json"));
+  }
+
+  @Test
+  void oversizedBodyIs413() {
+    ApiClient.Response response = api.post("/api/v1/connections", "{\"name\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}");
+    assertEquals(413, response.status(), response.status() + " " + response.error());
+    assertNotNull(response.error());
+  }
+
+  @Test
+  void duplicateConnectionNameIs409() {
+    String name = unique("dup");
+    assertEquals(201, api.post("/api/v1/connections", ApiClient.json(connectionBody(name))).status());
+    ApiClient.Response again = api.post("/api/v1/connections", ApiClient.json(connectionBody(name)));
+    assertEquals(409, again.status(), again.toString());
+    assertTrue(again.error().contains(name));
+  }
+
+  @Test
+  void unknownConnectionIs404() {
+    ApiClient.Response response = api.get("/api/v1/connections/no-such-id");
+    assertEquals(404, response.status());
+    assertTrue(response.error().contains("no-such-id"));
+  }
+
+  // --- libraries ----------------------------------------------------------------------------------------------
+
+  @Test
+  void createLibraryAnswers201WithTheLibrary() throws Exception {
+    String connectionId = createConnection();
+    String localPath = unique("team") + "/docs";
+    Map<String, Object> body = libraryBody(connectionId, localPath);
+    body.put("remotePath", "/Shared/Team/");
+    body.put("mode", "local_to_remote");
+    ApiClient.Response created = api.post("/api/v1/libraries", ApiClient.json(body));
+    assertEquals(201, created.status(), created.toString());
+    JsonNode json = created.json();
+    assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt"),
+        fieldNames(json));
+    Path workspaces = dataDir.resolve("workspaces").toRealPath();
+    assertEquals(workspaces.resolve(localPath).toString(), json.get("localRoot").asText());
+    assertTrue(Path.of(json.get("localRoot").asText()).isAbsolute());
+    assertEquals(localPath, json.get("localPath").asText());
+    assertEquals("Shared/Team", json.get("remotePath").asText());
+    assertEquals("local_to_remote", json.get("mode").asText());
+    assertEquals(connectionId, json.get("connectionId").asText());
+    assertTrue(io.prepared.stream().anyMatch(c -> c.libraryId().equals(json.get("id").asText())),
+        "the folders were prepared");
+
+    String id = json.get("id").asText();
+    ApiClient.Response shown = api.get("/api/v1/libraries/" + id);
+    assertEquals(200, shown.status());
+    assertEquals(json, shown.json());
+    ApiClient.Response listed = api.get("/api/v1/libraries");
+    assertEquals(200, listed.status());
+    assertTrue(listed.body().contains(id));
+  }
+
+  @Test
+  void bidirectionalIsTheDefaultMode() {
+    assertEquals("bidirectional", createLibrary().get("mode").asText());
+  }
+
+  @Test
+  void libraryValidationNamesTheField() {
+    String connectionId = createConnection();
+    String path = "/api/v1/libraries";
+    Map<String, Object> body;
+    body = libraryBody(connectionId, "../escape");
+    assertBadRequest(path, body, "'..'");
+    body = libraryBody(connectionId, "a/../../escape");
+    assertBadRequest(path, body, "'..'");
+    body = libraryBody(connectionId, "/etc");
+    assertBadRequest(path, body, "relative");
+    body = libraryBody(connectionId, "x"); body.put("localPath", "bad\u0001name");
+    assertBadRequest(path, body, "control character");
+    body = libraryBody(connectionId, "x"); body.put("localPath", "bad\u0000name");
+    assertBadRequest(path, body, "NUL");
+    body = libraryBody(connectionId, "x"); body.remove("localPath");
+    assertBadRequest(path, body, "localPath is required");
+    body = libraryBody(connectionId, "x"); body.put("remotePath", "a/../b");
+    assertBadRequest(path, body, "remotePath");
+    body = libraryBody(connectionId, "x"); body.remove("remotePath");
+    assertBadRequest(path, body, "remotePath is required");
+    body = libraryBody(connectionId, "x"); body.put("mode", "mirror");
+    assertBadRequest(path, body, "mode must be");
+    body = libraryBody(connectionId, "x"); body.remove("name");
+    assertBadRequest(path, body, "name is required");
+    body = libraryBody("no-such-connection", "x");
+    assertBadRequest(path, body, "no-such-connection");
+    body = libraryBody(connectionId, "x"); body.put("extra", 1);
+    assertBadRequest(path, body, "unknown field 'extra'");
+  }
+
+  @Test
+  void aSymlinkOutOfTheWorkspacesRootIs400() throws Exception {
+    Path outside = Files.createDirectories(dataDir.resolve("outside-" + UUID.randomUUID()));
+    String link = unique("link");
+    Files.createSymbolicLink(dataDir.resolve("workspaces").resolve(link), outside);
+    assertBadRequest("/api/v1/libraries", libraryBody(createConnection(), link + "/docs"), "symbolic link");
+  }
+
+  @Test
+  void prepareFailureIs502WithTheReason() {
+    String connectionId = createConnection();
+    io.failPrepare("MKCOL 'x' failed: 403 Forbidden");
+    ApiClient.Response response = api.post("/api/v1/libraries", ApiClient.json(libraryBody(connectionId, unique("p"))));
+    assertEquals(502, response.status(), response.toString());
+    assertTrue(response.error().contains("403 Forbidden"), response.error());
+  }
+
+  @Test
+  void overlappingLibrariesAre409() {
+    String connectionId = createConnection();
+    String base = unique("shared");
+    assertEquals(201, api.post("/api/v1/libraries", ApiClient.json(libraryBody(connectionId, base))).status());
+    Map<String, Object> nested = libraryBody(createConnection(), base + "/inner");
+    ApiClient.Response local = api.post("/api/v1/libraries", ApiClient.json(nested));
+    assertEquals(409, local.status(), local.toString());
+    assertTrue(local.error().contains("localPath overlaps"), local.error());
+
+    Map<String, Object> sameRemote = libraryBody(connectionId, unique("other"));
+    sameRemote.put("remotePath", base + "/sub");
+    ApiClient.Response remote = api.post("/api/v1/libraries", ApiClient.json(sameRemote));
+    assertEquals(409, remote.status(), remote.toString());
+    assertTrue(remote.error().contains("remotePath overlaps"), remote.error());
+  }
+
+  @Test
+  void duplicateLibraryNameIs409() {
+    JsonNode first = createLibrary();
+    Map<String, Object> body = libraryBody(first.get("connectionId").asText(), unique("again"));
+    body.put("name", first.get("name").asText());
+    ApiClient.Response again = api.post("/api/v1/libraries", ApiClient.json(body));
+    assertEquals(409, again.status(), again.toString());
+  }
+
+  @Test
+  void unknownLibraryIs404Everywhere() {
+    assertEquals(404, api.get("/api/v1/libraries/nope").status());
+    assertEquals(404, api.postEmpty("/api/v1/libraries/nope/sync").status());
+    assertEquals(404, api.get("/api/v1/libraries/nope/status").status());
+    ApiClient.Response conflicts = api.get("/api/v1/libraries/nope/conflicts");
+    assertEquals(404, conflicts.status());
+    assertEquals("unknown library: nope", conflicts.error());
+  }
+
+  // --- sync, status, conflicts --------------------------------------------------------------------------------
+
+  @Test
+  void syncIs202ThenConcurrentSyncIs409WithTheActiveRun() throws Exception {
+    String id = createLibrary().get("id").asText();
+    io.hold();
+    ApiClient.Response started = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(202, started.status(), started.toString());
+    String runId = started.json().get("runId").asText();
+
+    ApiClient.Response again = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(409, again.status(), again.toString());
+    assertEquals(runId, again.json().get("runId").asText());
+    assertTrue(again.error().contains("already active"));
+
+    ApiClient.Response syncing = api.get("/api/v1/libraries/" + id + "/status");
+    assertEquals(200, syncing.status());
+    assertEquals("syncing", syncing.json().get("state").asText(), syncing.body());
+    assertEquals(runId, syncing.json().get("activeRun").get("runId").asText());
+
+    io.release();
+    ApiClient.Response idle = eventually(() -> api.get("/api/v1/libraries/" + id + "/status"),
+        r -> "idle".equals(r.json().get("state").asText()), "the run to finish");
+    JsonNode status = idle.json();
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts"), fieldNames(status));
+    assertTrue(status.get("activeRun").isNull());
+    JsonNode lastRun = status.get("lastRun");
+    assertEquals(runId, lastRun.get("runId").asText());
+    assertEquals("succeeded", lastRun.get("outcome").asText());
+    assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
+        "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
+    assertEquals(Set.of("synced", "pending", "failed", "conflict"), fieldNames(status.get("counts")));
+
+    ApiClient.Response next = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(202, next.status(), "a new run starts once the last one finished");
+  }
+
+  @Test
+  void statusBeforeAnyRunHasNoRuns() {
+    String id = createLibrary().get("id").asText();
+    ApiClient.Response status = api.get("/api/v1/libraries/" + id + "/status");
+    assertEquals(200, status.status());
+    assertEquals("idle", status.json().get("state").asText());
+    assertTrue(status.json().get("lastRun").isNull());
+    assertTrue(status.json().get("activeRun").isNull());
+    assertEquals(0, status.json().get("counts").get("synced").asInt());
+  }
+
+  @Test
+  void conflictsOfANewLibraryAreEmpty() {
+    String id = createLibrary().get("id").asText();
+    ApiClient.Response conflicts = api.get("/api/v1/libraries/" + id + "/conflicts");
+    assertEquals(200, conflicts.status());
+    assertTrue(conflicts.json().isArray());
+    assertEquals(0, conflicts.json().size());
+  }
+
+  @Test
+  void noResponseEverCarriesThePassword() {
+    JsonNode library = createLibrary();
+    Map<String, String> paths = new HashMap<>();
+    paths.put("connections", "/api/v1/connections");
+    paths.put("connection", "/api/v1/connections/" + library.get("connectionId").asText());
+    paths.put("libraries", "/api/v1/libraries");
+    paths.put("status", "/api/v1/libraries/" + library.get("id").asText() + "/status");
+    paths.forEach((what, path) -> assertFalse(api.get(path).body().contains(PASSWORD), what));
+  }
+}
