@@ -7,7 +7,7 @@
 -- Differences from the original: IF NOT EXISTS on the indexes, and the durable_state indexes are built without
 -- CONCURRENTLY (a failed concurrent build leaves an invalid index that IF NOT EXISTS would then keep forever; the
 -- tables are empty when the indexes are first created, so a plain build costs nothing).
--- Keep this file identical to daemon/src/main/resources/db/postgres-schema.sql.
+-- Keep this file identical to persistence/src/main/resources/db/postgres-schema.sql.
 
 CREATE TABLE IF NOT EXISTS public.event_journal(
   ordering BIGSERIAL,

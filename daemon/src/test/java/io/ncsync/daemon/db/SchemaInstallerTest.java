@@ -57,6 +57,6 @@ class SchemaInstallerTest {
     // Surefire runs in the module directory (daemon/); ops/ is beside it.
     Path ops = Path.of("..", "ops", "postgres", "schema.sql");
     assertEquals(SchemaInstaller.readResource("db/postgres-schema.sql"), Files.readString(ops),
-        "ops/postgres/schema.sql must stay identical to daemon/src/main/resources/db/postgres-schema.sql");
+        "ops/postgres/schema.sql must stay identical to persistence/src/main/resources/db/postgres-schema.sql");
   }
 }

@@ -12,14 +12,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * The daemon on PostgreSQL instead of the embedded H2 (NCSYNC_DB_URL): the schema is applied at every start without
  * harm, and a library's configuration and synced base survive a graceful stop and a kill -9.
  *
- * <p>Needs NCSYNC_TEST_PG_URL (and NCSYNC_TEST_PG_USER, optionally NCSYNC_TEST_PG_PASSWORD), which ops/test.sh
+ * <p>Uses NCSYNC_TEST_PG_URL (default jdbc:postgresql://127.0.0.1:5432/postgres) (and NCSYNC_TEST_PG_USER, optionally NCSYNC_TEST_PG_PASSWORD), which ops/test.sh
  * provides; the test creates its own database and drops it afterwards.
  */
 class PostgresJournalIT extends E2eTestBase {
@@ -36,14 +35,16 @@ class PostgresJournalIT extends E2eTestBase {
 
   @Override
   protected Map<String, String> daemonEnv() throws SQLException {
-    adminUrl = setting("NCSYNC_TEST_PG_URL");
-    Assumptions.assumeTrue(adminUrl != null && !adminUrl.isBlank(),
-        "NCSYNC_TEST_PG_URL is not set (ops/test.sh sets it): PostgreSQL end-to-end test skipped");
+    // Same default as PostgresPersistenceTest: never skipped; without a server it fails and says what to run.
+    adminUrl = setting("NCSYNC_TEST_PG_URL") == null ? "jdbc:postgresql://127.0.0.1:5432/postgres" : setting("NCSYNC_TEST_PG_URL");
     user = setting("NCSYNC_TEST_PG_USER") == null ? "postgres" : setting("NCSYNC_TEST_PG_USER");
     password = setting("NCSYNC_TEST_PG_PASSWORD") == null ? "" : setting("NCSYNC_TEST_PG_PASSWORD");
     database = "ncsync_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + database);
+    } catch (SQLException e) {
+      throw new SQLException("no PostgreSQL at " + adminUrl + " (" + e.getMessage() + "): run the tests through ops/test.sh,"
+          + " which uses or starts one, or set NCSYNC_TEST_PG_URL", e);
     }
     return Map.of(
         "NCSYNC_DB_URL", databaseUrl(),
