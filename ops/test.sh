@@ -75,6 +75,14 @@ if ((${#apache_missing[@]})); then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# nextcloudcmd (Debian's Nextcloud desktop sync client, package nextcloud-desktop-cmd): protocol's
+# NextcloudCmdConformanceTest drives it against the Nextcloud test server and fails without it
+# ---------------------------------------------------------------------------------------------
+if [[ -z "$(command -v nextcloudcmd 2>/dev/null || true)" ]]; then
+  install_packages nextcloud-desktop-cmd
+fi
+
+# ---------------------------------------------------------------------------------------------
 # PostgreSQL
 # ---------------------------------------------------------------------------------------------
 PG_TMP=""

@@ -69,9 +69,9 @@ final class PersistenceRoundTrip {
       AtomicReference<DavEndpoint> opened = new AtomicReference<>();
       ConnectionRemoteStores stores = new ConnectionRemoteStores(
           ClusterSharding.get(second.daemon().system()), Duration.ofSeconds(10), cipher,
-          endpoint -> {
-            opened.set(endpoint);
-            return null;
+          request -> {
+            opened.set(request.endpoint());
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
           });
       stores.forConnection("default", connectionId).toCompletableFuture().get(15, TimeUnit.SECONDS);
       assertEquals("s3cret", opened.get().password());

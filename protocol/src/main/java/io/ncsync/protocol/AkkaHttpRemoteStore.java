@@ -1,11 +1,6 @@
 package io.ncsync.protocol;
 
-import akka.actor.ActorSystem;
-import akka.actor.Cancellable;
 import akka.actor.ClassicActorSystemProvider;
-import akka.event.LoggingAdapter;
-import akka.http.javadsl.Http;
-import akka.http.javadsl.HttpsConnectionContext;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpCharsets;
 import akka.http.javadsl.model.HttpEntities;
@@ -17,51 +12,45 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.RequestEntityAcceptances;
-import akka.http.javadsl.model.StatusCode;
-import akka.http.javadsl.model.headers.Authorization;
 import akka.http.javadsl.model.headers.RawHeader;
-import akka.http.javadsl.settings.ConnectionPoolSettings;
-import akka.http.scaladsl.model.EntityStreamException;
-import akka.http.scaladsl.model.EntityStreamSizeException;
-import akka.japi.pf.PFBuilder;
-import akka.stream.IOResult;
-import akka.stream.Materializer;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.ncsync.protocol.http.BandwidthLimiter;
+import io.ncsync.protocol.http.HttpTransport;
+import io.ncsync.protocol.http.HttpTransport.Call;
+import io.ncsync.protocol.http.TransportSettings;
+import io.ncsync.protocol.nextcloud.NextcloudFeatures;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * {@link RemoteStore} over akka-http's client connection pool (keep-alive, bounded connections per host).
+ * {@link RemoteStore} over akka-http, through one {@link HttpTransport} per connection (keep-alive pool, session
+ * cookie, rate and concurrency limits, retries, circuit breaker: see there).
  *
- * <p>Every request carries Basic auth. Paths are checked with {@link RemotePaths#requireSafePath} and percent-encoded
- * per segment. Bodies of files are streamed both ways, never held in memory; PROPFIND answers are read up to
- * {@link Settings#maxListingBytes()}. Every response entity is either read or discarded, because an unconsumed entity
- * stalls its pooled connection.
+ * <p>Paths are checked with {@link RemotePaths#requireSafePath} and percent-encoded per segment. Bodies of files are
+ * streamed both ways, never held in memory; PROPFIND answers are read up to {@link Settings#maxListingBytes()}. Every
+ * response entity is either read or discarded, because an unconsumed entity stalls its pooled connection.
+ *
+ * <p>On a Nextcloud connection ({@link #withFeatures(NextcloudFeatures)}) uploads above
+ * {@link TransferSettings#chunkThreshold()} use chunked upload v2 (resumable, parallel, throttled), plain uploads carry
+ * {@code OC-Checksum} and are verified with {@code X-Hash}, and {@link #uploadBatch} uses bulk upload. Without features
+ * the store speaks plain RFC 4918 (Apache mod_dav and the like).
  *
  * <p>Failures complete the stages with {@link DavException}: HTTP statuses classified by
  * {@link DavException#classify(int)}, no answer (refused, reset, timeout) as TRANSPORT. The one exception: a local
  * file that cannot be read (upload) or written (download) fails the stage with that {@link IOException}, because the
  * cure lies on this machine, not on the server.
- *
- * <p>The pool never retries on its own ({@code max-retries = 0}): a replayed PUT or MOVE can turn success into a
- * spurious 412, so retrying is the caller's decision.
  */
 public final class AkkaHttpRemoteStore implements RemoteStore {
 
@@ -73,9 +62,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    * @param requestTimeout          deadline for requests without a file body (PROPFIND, MKCOL, DELETE, MOVE), and the
    *                                longest a transfer may stall without a byte moving
    * @param transferBaseTimeout     fixed part of a transfer's deadline
-   * @param transferMinBytesPerSecond slowest rate a transfer may average before its deadline passes
+   * @param transferMinBytesPerSecond slowest rate a transfer may average before its deadline passes (that is, seconds
+   *                                per MiB = 1 MiB / this)
    * @param keepAliveTimeout        how long an idle pooled connection is reused; below the usual server default (5 s on
    *                                Apache) so we do not send into a connection the server is closing
+   * @param transport               pacing, retries, circuit breaker, cookies (its pool size and keep-alive are
+   *                                replaced by the two fields above)
+   * @param transfers               chunking, assembly waits, verification, bulk limits
    */
   public record Settings(
       int maxConnections,
@@ -83,7 +76,9 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       Duration requestTimeout,
       Duration transferBaseTimeout,
       long transferMinBytesPerSecond,
-      Duration keepAliveTimeout) {
+      Duration keepAliveTimeout,
+      TransportSettings transport,
+      TransferSettings transfers) {
 
     public Settings {
       if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be at least 1");
@@ -92,6 +87,15 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       Objects.requireNonNull(requestTimeout, "requestTimeout");
       Objects.requireNonNull(transferBaseTimeout, "transferBaseTimeout");
       Objects.requireNonNull(keepAliveTimeout, "keepAliveTimeout");
+      Objects.requireNonNull(transport, "transport");
+      Objects.requireNonNull(transfers, "transfers");
+    }
+
+    /** The original knobs; transport and transfers at their defaults. */
+    public Settings(int maxConnections, long maxListingBytes, Duration requestTimeout, Duration transferBaseTimeout,
+        long transferMinBytesPerSecond, Duration keepAliveTimeout) {
+      this(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond,
+          keepAliveTimeout, TransportSettings.defaults(), TransferSettings.defaults());
     }
 
     public static Settings defaults() {
@@ -99,35 +103,60 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     }
 
     public Settings withMaxConnections(int value) {
-      return new Settings(value, maxListingBytes, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond, keepAliveTimeout);
+      return new Settings(value, maxListingBytes, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond,
+          keepAliveTimeout, transport, transfers);
     }
 
     public Settings withMaxListingBytes(long value) {
-      return new Settings(maxConnections, value, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond, keepAliveTimeout);
+      return new Settings(maxConnections, value, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond,
+          keepAliveTimeout, transport, transfers);
     }
 
     public Settings withRequestTimeout(Duration value) {
-      return new Settings(maxConnections, maxListingBytes, value, transferBaseTimeout, transferMinBytesPerSecond, keepAliveTimeout);
+      return new Settings(maxConnections, maxListingBytes, value, transferBaseTimeout, transferMinBytesPerSecond,
+          keepAliveTimeout, transport, transfers);
     }
 
     public Settings withTransferTimeout(Duration base, long minBytesPerSecond) {
-      return new Settings(maxConnections, maxListingBytes, requestTimeout, base, minBytesPerSecond, keepAliveTimeout);
+      return new Settings(maxConnections, maxListingBytes, requestTimeout, base, minBytesPerSecond, keepAliveTimeout,
+          transport, transfers);
+    }
+
+    /** Transfer deadlines as a base plus so much time per MiB (e.g. 1 s per MiB = at least 1 MiB/s on average). */
+    public Settings withTransferTimeoutPerMiB(Duration base, Duration perMiB) {
+      long bytesPerSecond = Math.max(1, (long) ((1L << 20) / Math.max(0.001, perMiB.toMillis() / 1000.0)));
+      return withTransferTimeout(base, bytesPerSecond);
     }
 
     public Settings withKeepAliveTimeout(Duration value) {
-      return new Settings(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout, transferMinBytesPerSecond, value);
+      return new Settings(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout,
+          transferMinBytesPerSecond, value, transport, transfers);
+    }
+
+    public Settings withTransport(TransportSettings value) {
+      return new Settings(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout,
+          transferMinBytesPerSecond, keepAliveTimeout, value, transfers);
+    }
+
+    public Settings withTransfers(TransferSettings value) {
+      return new Settings(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout,
+          transferMinBytesPerSecond, keepAliveTimeout, transport, value);
     }
 
     /** Deadline for moving {@code bytes}: the base plus one second per {@code transferMinBytesPerSecond}. */
     public Duration transferTimeout(long bytes) {
       return transferBaseTimeout.plusSeconds(Math.max(0, bytes) / transferMinBytesPerSecond);
     }
+
+    /** The transport settings with this record's pool size and keep-alive. */
+    public TransportSettings effectiveTransport() {
+      return transport.withMaxConnections(maxConnections).withKeepAliveTimeout(keepAliveTimeout);
+    }
   }
 
-  private static final HttpMethod PROPFIND =
-      HttpMethods.custom("PROPFIND", true, true, RequestEntityAcceptances.Expected);
-  private static final HttpMethod MKCOL = HttpMethods.custom("MKCOL", false, false, RequestEntityAcceptances.Tolerated);
-  private static final HttpMethod MOVE = HttpMethods.custom("MOVE", false, false, RequestEntityAcceptances.Tolerated);
+  static final HttpMethod PROPFIND = HttpMethods.custom("PROPFIND", true, true, RequestEntityAcceptances.Expected);
+  static final HttpMethod MKCOL = HttpMethods.custom("MKCOL", false, false, RequestEntityAcceptances.Tolerated);
+  static final HttpMethod MOVE = HttpMethods.custom("MOVE", false, false, RequestEntityAcceptances.Tolerated);
 
   /** Only the properties the engine uses: smaller answers, and fewer 404 propstats on plain WebDAV servers. */
   static final String PROPFIND_BODY = """
@@ -147,60 +176,84 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       """;
 
   /** Larger than FileIO's default 8 KiB: a quarter faster on loopback (1 GiB: 10.3 s → 7.8 s), memory still flat. */
-  private static final int UPLOAD_CHUNK_BYTES = 64 * 1024;
+  static final int IO_CHUNK_BYTES = 64 * 1024;
 
-  private static final HttpEntity.Strict PROPFIND_ENTITY = HttpEntities.create(
+  static final HttpEntity.Strict PROPFIND_ENTITY = HttpEntities.create(
       ContentTypes.create(MediaTypes.APPLICATION_XML, HttpCharsets.UTF_8),
       PROPFIND_BODY.getBytes(StandardCharsets.UTF_8));
 
-  /** The parts every scoped store of one root shares. */
-  private record Client(
-      Http http,
-      Materializer materializer,
-      ActorSystem system,
-      ConnectionPoolSettings pool,
-      HttpsConnectionContext https,
-      LoggingAdapter log,
-      Settings settings) {}
+  /** What every scoped store of one connection shares. */
+  record Shared(HttpTransport transport, Settings settings, NextcloudFeatures features, BandwidthLimiter extraLimiter) {}
 
-  private final Client client;
+  private final Shared shared;
   private final DavEndpoint endpoint;
-  private final Authorization authorization;
 
-  private AkkaHttpRemoteStore(Client client, DavEndpoint endpoint) {
-    this.client = client;
+  private AkkaHttpRemoteStore(Shared shared, DavEndpoint endpoint) {
+    this.shared = shared;
     this.endpoint = endpoint;
-    this.authorization = Authorization.basic(endpoint.username(), endpoint.password());
   }
 
   public static AkkaHttpRemoteStore create(ClassicActorSystemProvider system, DavEndpoint endpoint) {
     return create(system, endpoint, Settings.defaults());
   }
 
+  /** A store with a transport of its own (and so its own pool, pacing and session). Plain WebDAV until {@link #withFeatures}. */
   public static AkkaHttpRemoteStore create(ClassicActorSystemProvider system, DavEndpoint endpoint, Settings settings) {
-    ActorSystem classic = system.classicSystem();
-    ConnectionPoolSettings pool = ConnectionPoolSettings.create(classic)
-        .withMaxConnections(settings.maxConnections())
-        // A power of two, as akka-http requires; enough for every caller's bounded parallelism put together.
-        .withMaxOpenRequests(256)
-        .withMaxRetries(0)
-        .withKeepAliveTimeout(scala(settings.keepAliveTimeout()))
-        // We subscribe at once; the default 1 s only bites when a dispatcher is busy.
-        .withResponseEntitySubscriptionTimeout(scala(Duration.ofSeconds(10)));
-    Http http = Http.get(system);
-    Client client = new Client(http, Materializer.matFromSystem(system), classic, pool,
-        http.defaultClientHttpsContext(), classic.log(), settings);
-    return new AkkaHttpRemoteStore(client, endpoint);
+    HttpTransport transport = HttpTransport.create(system, endpoint.username(), endpoint.password(),
+        settings.effectiveTransport());
+    return create(transport, endpoint, settings);
+  }
+
+  /**
+   * A store on a connection's shared transport (the one its {@link io.ncsync.protocol.nextcloud.ServerDiscovery} and
+   * other API clients use). The endpoint's credentials must be the transport's.
+   */
+  public static AkkaHttpRemoteStore create(HttpTransport transport, DavEndpoint endpoint, Settings settings) {
+    if (!transport.loginName().equals(endpoint.username())) {
+      throw new IllegalArgumentException("the endpoint's login name differs from the transport's");
+    }
+    return new AkkaHttpRemoteStore(
+        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited()), endpoint);
+  }
+
+  /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
+  public AkkaHttpRemoteStore withFeatures(NextcloudFeatures features) {
+    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, features, shared.extraLimiter), endpoint);
+  }
+
+  /**
+   * The same store whose transfers also pass through {@code limiter} (e.g. one shared by all connections of a tenant),
+   * besides the connection's own {@link TransportSettings#bytesPerSecond()}.
+   */
+  public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
+    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, limiter), endpoint);
   }
 
   public DavEndpoint endpoint() {
     return endpoint;
   }
 
+  public NextcloudFeatures features() {
+    return shared.features;
+  }
+
+  public HttpTransport transport() {
+    return shared.transport;
+  }
+
+  public Settings settings() {
+    return shared.settings;
+  }
+
+  @Override
+  public boolean etagsPropagate() {
+    return shared.features.nextcloud();
+  }
+
   @Override
   public RemoteStore scoped(String subPath) {
     RemotePaths.requireSafePath(subPath);
-    return subPath.isEmpty() ? this : new AkkaHttpRemoteStore(client, endpoint.resolve(subPath));
+    return subPath.isEmpty() ? this : new AkkaHttpRemoteStore(shared, endpoint.resolve(subPath));
   }
 
   @Override
@@ -230,20 +283,15 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     String what = "PROPFIND " + describe(path);
     return guarded(path, () -> {
       // No trailing slash even for folders: Apache answers 400 to "file/", and list() must say "a file" instead.
-      HttpRequest request = request(PROPFIND, url(path)).addHeader(RawHeader.create("Depth", depth)).withEntity(PROPFIND_ENTITY);
-      Duration timeout = client.settings.requestTimeout();
-      return send(request, timeout, what)
-          .thenCompose(response -> {
-            if (response.status().intValue() != 207) throw failure(what, discard(response));
-            return response.entity()
-                .withSizeLimit(client.settings.maxListingBytes())
-                .toStrict(timeout.toMillis(), client.materializer);
-          })
-          .handle((strict, error) -> {
-            if (error != null) throw asDav(what, error);
-            return strict.getData().toArray();
-          })
-          .thenApply(body -> parse(what, body, path));
+      String url = url(path);
+      Call call = Call.idempotent(what, requestTimeout());
+      return shared.transport.sendStrict(() -> HttpRequest.create(url).withMethod(PROPFIND)
+                  .addHeader(RawHeader.create("Depth", depth)).withEntity(PROPFIND_ENTITY),
+              call, shared.settings.maxListingBytes())
+          .thenApply(response -> {
+            if (response.status() != 207) throw statusFailure(what, response);
+            return parse(what, response.body(), path);
+          });
     });
   }
 
@@ -259,97 +307,69 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   @Override
   public CompletionStage<DownloadResult> download(String path, Path target) {
+    return download(path, target, DownloadOptions.defaults());
+  }
+
+  /**
+   * GET streamed into {@code target}; a connection that breaks mid-body is resumed with a Range request (guarded by
+   * If-Range with the ETag first served), up to {@link TransferSettings#downloadAttempts()} attempts. The content is
+   * checked against {@link DownloadOptions#expectedChecksum()} or, failing that, the server's {@code OC-Checksum}
+   * header (INTEGRITY on mismatch). A download that fails in the end leaves no file behind.
+   */
+  @Override
+  public CompletionStage<DownloadResult> download(String path, Path target, DownloadOptions options) {
     String what = "GET " + describe(path);
-    return guarded(path, () -> send(request(HttpMethods.GET, url(path)), client.settings.requestTimeout(), what)
-        .thenCompose(response -> {
-          if (response.status().intValue() != 200) throw failure(what, discard(response));
-          return streamToFile(what, response, target);
-        }));
+    return guarded(path, () -> new Download(this, url(path), what, target, options).run());
   }
 
-  private CompletionStage<DownloadResult> streamToFile(String what, HttpResponse response, Path target) {
-    HttpEntity entity = response.entity().withoutSizeLimit();
-    OptionalLong expected = entity.getContentLengthOption();
-    String etag = etagOf(response);
-    Source<ByteString, ?> bytes = entity.getDataBytes()
-        .completionTimeout(client.settings.transferTimeout(expected.orElse(0)))
-        .idleTimeout(client.settings.requestTimeout())
-        // Marks failures that came from the network, so they are not mistaken for local write errors below.
-        .mapError(new PFBuilder<Throwable, Throwable>().matchAny(e -> downloadFailure(what, e)).build());
-    return bytes.runWith(FileIO.toPath(target), client.materializer)
-        .handle((IOResult written, Throwable error) -> {
-          if (error != null) throw localOrRemote(what, target, error);
-          long count = written.getCount();
-          if (expected.isPresent() && count != expected.getAsLong()) {
-            throw new DavException(DavError.INTEGRITY, 200,
-                what + ": received " + count + " bytes, Content-Length announced " + expected.getAsLong());
-          }
-          return new DownloadResult(count, etag);
-        })
-        .whenComplete((result, error) -> {
-          // Only once writing began: an error status leaves whatever the caller had at the target alone.
-          if (error != null) deleteQuietly(target); // never leave a truncated file that looks like content
-        });
-  }
-
-  /** akka-http itself ends a body that stops short of its Content-Length with an EntityStreamException. */
-  private static DavException downloadFailure(String what, Throwable error) {
-    Throwable cause = unwrap(error);
-    if (cause instanceof EntityStreamException) {
-      return new DavException(DavError.INTEGRITY, 200, what + ": body shorter than Content-Length: " + cause.getMessage(), cause);
+  /**
+   * Like {@link #download(String, Path, DownloadOptions)} for another resource of the same server (a file version, a
+   * trash-bin item), addressed by its full URL.
+   */
+  public CompletionStage<DownloadResult> downloadFrom(URI url, Path target, DownloadOptions options) {
+    URI root = endpoint.root();
+    if (!Objects.equals(url.getScheme(), root.getScheme()) || !Objects.equals(url.getRawAuthority(), root.getRawAuthority())
+        || url.getRawUserInfo() != null) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("not a URL of this server: " + url));
     }
-    return asDav(what, cause);
-  }
-
-  /** A DavException from the network side, else the local file-system failure itself. */
-  private static CompletionException localOrRemote(String what, Path target, Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof DavException dav) return new CompletionException(dav);
-    }
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof IOException io && !(t instanceof akka.stream.IOOperationIncompleteException)) {
-        return new CompletionException(io);
-      }
-    }
-    return new CompletionException(new IOException(what + ": cannot write " + target + ": " + error, error));
+    return new Download(this, url.toASCIIString(), "GET " + url, target, options).run();
   }
 
   // ---- PUT ---------------------------------------------------------------------------------------------------------
 
   @Override
   public CompletionStage<UploadResult> upload(String path, Path source, Optional<String> ifMatchEtag, boolean mustNotExist) {
+    return upload(path, source, UploadOptions.of(ifMatchEtag, mustNotExist));
+  }
+
+  /**
+   * PUT streamed from {@code source}, or on a Nextcloud connection with chunking and a file above
+   * {@link TransferSettings#chunkThreshold()}, chunked upload v2 (see {@link ChunkedUpload}), which falls back to a
+   * plain PUT when the server cannot do it.
+   */
+  @Override
+  public CompletionStage<UploadResult> upload(String path, Path source, UploadOptions options) {
     String what = "PUT " + describe(path);
     return guarded(path, () -> {
-      long size;
-      long mtimeSeconds;
-      try {
-        size = Files.size(source);
-        mtimeSeconds = Files.getLastModifiedTime(source).to(TimeUnit.SECONDS);
-      } catch (IOException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-      Duration timeout = client.settings.transferTimeout(size);
-      HttpRequest request = request(HttpMethods.PUT, url(path)).withEntity(fileEntity(source, size, timeout));
-      List<HttpHeader> headers = new ArrayList<>();
-      ifMatchEtag.ifPresent(etag -> headers.add(RawHeader.create("If-Match", ETags.quote(etag))));
-      if (mustNotExist) headers.add(RawHeader.create("If-None-Match", "*"));
-      // Nextcloud refuses mtimes at or below one day after the epoch; such a clock is broken anyway.
-      if (mtimeSeconds > 86400) headers.add(RawHeader.create("X-OC-MTime", Long.toString(mtimeSeconds)));
-      return send(request.addHeaders(headers), timeout, what).thenApply(response -> {
-        int status = discard(response).status().intValue();
-        if (status < 200 || status > 299) throw failure(what, response);
-        String fileId = response.getHeader("OC-FileId").map(HttpHeader::value).orElse(null);
-        return new UploadResult(status == 201, etagOf(response), fileId);
+      if (path.isEmpty()) throw new DavException(DavError.FORBIDDEN, 0, what + ": the store's root is a folder");
+      return LocalFile.describe(source).thenCompose(local -> {
+        boolean chunk = shared.features.chunkingV2() && local.size() > shared.settings.transfers().chunkThreshold();
+        if (chunk) return new ChunkedUpload(this, path, source, local, options).run();
+        return new PlainUpload(this, path, source, local, options).run();
       });
     });
   }
 
-  private akka.http.javadsl.model.UniversalEntity fileEntity(Path source, long size, Duration timeout) {
-    if (size == 0) return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0]);
-    Source<ByteString, ?> bytes = FileIO.fromPath(source, UPLOAD_CHUNK_BYTES)
-        .completionTimeout(timeout)
-        .idleTimeout(client.settings.requestTimeout());
-    return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, size, bytes);
+  /**
+   * Uploads new files (each must not exist yet). On a Nextcloud connection with bulk upload, small files go in
+   * multipart bulk requests ({@code /remote.php/dav/bulk}), and every entry of the answer is checked; the rest, and
+   * every file on other servers, is PUT with If-None-Match: *. Results come in the order of {@code files}; one file's
+   * failure does not fail the others. Bulk upload cannot refuse to overwrite: a file created remotely between the
+   * caller's listing and this call is replaced (its old content goes to the server's versions).
+   */
+  @Override
+  public CompletionStage<List<BatchUploadResult>> uploadBatch(List<BatchUpload> files) {
+    return new BatchUploader(this).upload(files);
   }
 
   // ---- MKCOL, DELETE, MOVE -----------------------------------------------------------------------------------------
@@ -359,7 +379,20 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     String what = "MKCOL " + describe(path);
     return guarded(path, () -> {
       if (path.isEmpty()) throw new DavException(DavError.METHOD_NOT_ALLOWED, 0, what + ": the root always exists");
-      return sendExpecting(request(MKCOL, url(path)), what, 201);
+      AtomicInteger attempts = new AtomicInteger();
+      String url = url(path);
+      return shared.transport.send(() -> {
+            attempts.incrementAndGet();
+            return HttpRequest.create(url).withMethod(MKCOL);
+          }, Call.idempotent(what, requestTimeout()))
+          .thenCompose(response -> {
+            int status = discard(response).status().intValue();
+            if (status == 201) return CompletableFuture.<Void>completedFuture(null);
+            DavException failure = HttpTransport.failure(what, response);
+            // A repeat of a MKCOL whose answer was lost finds the folder it made.
+            if (status == 405 && attempts.get() > 1) return requireFolder(path, failure);
+            return CompletableFuture.<Void>failedFuture(failure);
+          });
     });
   }
 
@@ -398,9 +431,19 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     String what = "DELETE " + describe(path);
     return guarded(path, () -> {
       if (path.isEmpty()) throw new DavException(DavError.FORBIDDEN, 0, what + ": refusing to delete the store's root");
-      HttpRequest request = request(HttpMethods.DELETE, url(path));
-      if (ifMatchEtag.isPresent()) request = request.addHeader(RawHeader.create("If-Match", ETags.quote(ifMatchEtag.get())));
-      return sendExpecting(request, what, 200, 204);
+      String url = url(path);
+      AtomicInteger attempts = new AtomicInteger();
+      return shared.transport.send(() -> {
+            attempts.incrementAndGet();
+            HttpRequest request = HttpRequest.create(url).withMethod(HttpMethods.DELETE);
+            return ifMatchEtag.map(etag -> request.addHeader(RawHeader.create("If-Match", ETags.quote(etag)))).orElse(request);
+          }, Call.idempotent(what, requestTimeout()))
+          .thenApply(response -> {
+            int status = discard(response).status().intValue();
+            // A repeat of a DELETE whose answer was lost finds nothing left.
+            if (status == 200 || status == 204 || (status == 404 && attempts.get() > 1)) return null;
+            throw HttpTransport.failure(what, response);
+          });
     });
   }
 
@@ -412,17 +455,19 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       if (fromPath.isEmpty() || toPath.isEmpty()) {
         throw new DavException(DavError.FORBIDDEN, 0, what + ": the store's root cannot be moved or replaced");
       }
-      HttpRequest request = request(MOVE, url(fromPath)).addHeaders(List.of(
-          RawHeader.create("Destination", url(toPath)),
-          RawHeader.create("Overwrite", overwrite ? "T" : "F")));
-      return sendExpecting(request, what, 201, 204);
+      String from = url(fromPath);
+      String to = url(toPath);
+      return sendExpecting(() -> HttpRequest.create(from).withMethod(MOVE).addHeaders(List.of(
+              RawHeader.create("Destination", to),
+              RawHeader.create("Overwrite", overwrite ? "T" : "F"))),
+          Call.unsafe(what, requestTimeout()), 201, 204);
     });
   }
 
-  // ---- Plumbing ----------------------------------------------------------------------------------------------------
+  // ---- Plumbing shared with the transfer classes ---------------------------------------------------------------------
 
   /** Validates the path and turns synchronous throws into a failed stage, so callers see one failure channel. */
-  private static <T> CompletionStage<T> guarded(String path, ThrowingSupplier<CompletionStage<T>> body) {
+  static <T> CompletionStage<T> guarded(String path, ThrowingSupplier<CompletionStage<T>> body) {
     try {
       RemotePaths.requireSafePath(path);
       return body.get();
@@ -432,12 +477,12 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
   }
 
   @FunctionalInterface
-  private interface ThrowingSupplier<T> {
+  interface ThrowingSupplier<T> {
     T get();
   }
 
-  private HttpRequest request(HttpMethod method, String url) {
-    return HttpRequest.create(url).withMethod(method).addHeader(authorization);
+  Shared shared() {
+    return shared;
   }
 
   /** The URL of a path as sent to the server; only the root (that is, the root URL itself) ends with '/'. */
@@ -445,79 +490,50 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     return endpoint.root().toASCIIString() + UrlPaths.encodePath(path);
   }
 
-  private String describe(String path) {
+  String describe(String path) {
     return RemotePaths.printable(path) + " at " + endpoint.root();
   }
 
-  private CompletionStage<Void> sendExpecting(HttpRequest request, String what, int... expected) {
-    return send(request, client.settings.requestTimeout(), what).thenApply(response -> {
+  Duration requestTimeout() {
+    return shared.settings.requestTimeout();
+  }
+
+  /** Bytes of a transfer through the connection's and the extra bandwidth limiters. */
+  <M> Source<ByteString, M> throttled(Source<ByteString, M> bytes) {
+    return bytes.via(shared.transport.bandwidth().flow()).via(shared.extraLimiter.flow());
+  }
+
+  CompletionStage<Void> sendExpecting(java.util.function.Supplier<HttpRequest> request, Call call, int... expected) {
+    return shared.transport.send(request, call).thenApply(response -> {
       int status = discard(response).status().intValue();
       for (int ok : expected) if (status == ok) return null;
-      throw failure(what, response);
+      throw HttpTransport.failure(call.what(), response);
     });
   }
 
-  /**
-   * Sends through the pool with a deadline for the response head. A response that arrives after the deadline is
-   * discarded so its connection returns to the pool.
-   */
-  private CompletionStage<HttpResponse> send(HttpRequest request, Duration timeout, String what) {
-    CompletableFuture<HttpResponse> result = new CompletableFuture<>();
-    Cancellable deadline = client.system.scheduler().scheduleOnce(timeout,
-        () -> result.completeExceptionally(
-            new DavException(DavError.TRANSPORT, 0, what + ": no answer within " + timeout.toSeconds() + " s")),
-        client.system.dispatcher());
-    client.http.singleRequest(request, client.https, client.pool, client.log).whenComplete((response, error) -> {
-      deadline.cancel();
-      if (error != null) {
-        result.completeExceptionally(asDav(what, error));
-      } else if (!result.complete(response)) {
-        discard(response);
-      }
-    });
-    return result;
+  HttpResponse discard(HttpResponse response) {
+    return shared.transport.discard(response);
   }
 
-  private HttpResponse discard(HttpResponse response) {
-    response.discardEntityBytes(client.materializer);
-    return response;
+  static DavException statusFailure(String what, HttpTransport.StrictResponse response) {
+    return HttpTransport.failure(what, response);
   }
 
-  private static DavException failure(String what, HttpResponse response) {
-    StatusCode status = response.status();
-    int code = status.intValue();
-    return new DavException(DavException.classify(code), code, what + ": " + code + " " + status.reason());
-  }
-
-  /** Classifies a failure without an HTTP status: oversized bodies are the server's fault, the rest is transport. */
-  private static DavException asDav(String what, Throwable error) {
-    Throwable cause = unwrap(error);
-    if (cause instanceof DavException dav) return dav;
-    if (cause instanceof EntityStreamSizeException) {
-      return new DavException(DavError.MALFORMED_RESPONSE, 0, what + ": response body larger than allowed", cause);
-    }
-    if (cause instanceof TimeoutException) {
-      return new DavException(DavError.TRANSPORT, 0, what + ": timed out: " + cause.getMessage(), cause);
-    }
-    return new DavException(DavError.TRANSPORT, 0,
-        what + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  private static String etagOf(HttpResponse response) {
+  static String etagOf(HttpResponse response) {
     Optional<HttpHeader> header = response.getHeader("OC-ETag");
     if (header.isEmpty()) header = response.getHeader("ETag");
     return header.map(h -> ETags.normalize(h.value())).orElse(null);
   }
 
-  private static <T> CompletionStage<T> recoverWith(
+  static String header(HttpResponse response, String name) {
+    return response.getHeader(name).map(HttpHeader::value).orElse(null);
+  }
+
+  static Throwable unwrap(Throwable error) {
+    return HttpTransport.unwrap(error);
+  }
+
+  static <T> CompletionStage<T> recoverWith(
       CompletionStage<T> stage, Function<DavException, CompletionStage<T>> recovery) {
     return stage.handle((value, error) -> {
       if (error == null) return CompletableFuture.completedFuture(value);
@@ -527,15 +543,8 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     }).thenCompose(Function.identity());
   }
 
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException ignored) {
-      // the caller's next attempt truncates it anyway
-    }
-  }
-
-  private static scala.concurrent.duration.FiniteDuration scala(Duration duration) {
-    return scala.concurrent.duration.FiniteDuration.create(duration.toMillis(), TimeUnit.MILLISECONDS);
+  /** Rethrows the cause of a failed stage so it reaches callers unwrapped. */
+  static CompletionException rethrow(Throwable error) {
+    return new CompletionException(unwrap(error));
   }
 }

@@ -1,20 +1,28 @@
 package io.ncsync.protocol;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /** A failed WebDAV operation, classified. The message names the method, the path and the cause; never a credential. */
 public final class DavException extends RuntimeException {
   private final DavError error;
   private final int status;
+  private final Duration retryAfter;
 
   public DavException(DavError error, int status, String message) {
-    super(message);
-    this.error = error;
-    this.status = status;
+    this(error, status, message, null, null);
   }
 
   public DavException(DavError error, int status, String message, Throwable cause) {
+    this(error, status, message, cause, null);
+  }
+
+  /** With the server's {@code Retry-After} (429, 503), when it sent one. */
+  public DavException(DavError error, int status, String message, Throwable cause, Duration retryAfter) {
     super(message, cause);
     this.error = error;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 
   public DavError error() {
@@ -24,6 +32,11 @@ public final class DavException extends RuntimeException {
   /** HTTP status, or 0 when there was no HTTP answer. */
   public int status() {
     return status;
+  }
+
+  /** How long the server asked us to wait (Retry-After of a 429 or 503), when it said so. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 
   /** Maps an HTTP status to its error class. */

@@ -26,6 +26,7 @@ public final class MultistatusParser {
 
   static final String DAV = "DAV:";
   static final String OC = "http://owncloud.org/ns";
+  static final String NC = "http://nextcloud.org/ns";
 
   /** The status the caller received with a multistatus body; used in the exceptions this parser throws. */
   private static final int MULTI_STATUS = 207;
@@ -111,7 +112,7 @@ public final class MultistatusParser {
     }
   }
 
-  private static XMLInputFactory newFactory() {
+  static XMLInputFactory newFactory() {
     // The JDK's own implementation, whatever else is on the class path, so the settings below are known to apply.
     XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
     factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
@@ -135,7 +136,7 @@ public final class MultistatusParser {
   }
 
   /** Moves to the root element, refusing any DOCTYPE on the way. */
-  private static void skipProlog(XMLStreamReader reader) throws XMLStreamException {
+  static void skipProlog(XMLStreamReader reader) throws XMLStreamException {
     while (reader.hasNext()) {
       int event = reader.next();
       if (event == XMLStreamConstants.DTD) throw malformed("DOCTYPE declarations are not accepted");
@@ -146,7 +147,7 @@ public final class MultistatusParser {
   }
 
   /** Advances to the next child element (true) or to the end of the current element (false). */
-  private static boolean nextChild(XMLStreamReader reader) throws XMLStreamException {
+  static boolean nextChild(XMLStreamReader reader) throws XMLStreamException {
     while (reader.hasNext()) {
       int event = reader.next();
       switch (event) {
@@ -165,7 +166,7 @@ public final class MultistatusParser {
   }
 
   /** The text content of the current element; child elements are skipped. */
-  private static String readText(XMLStreamReader reader) throws XMLStreamException {
+  static String readText(XMLStreamReader reader) throws XMLStreamException {
     StringBuilder text = new StringBuilder();
     while (reader.hasNext()) {
       int event = reader.next();
@@ -191,7 +192,7 @@ public final class MultistatusParser {
   }
 
   /** Skips the current element with everything inside it. */
-  private static void skipElement(XMLStreamReader reader) throws XMLStreamException {
+  static void skipElement(XMLStreamReader reader) throws XMLStreamException {
     int depth = 1;
     while (depth > 0 && reader.hasNext()) {
       int event = reader.next();
@@ -268,7 +269,7 @@ public final class MultistatusParser {
     return first;
   }
 
-  private static int statusCode(String statusLine) {
+  static int statusCode(String statusLine) {
     String[] parts = statusLine.strip().split("\\s+");
     if (parts.length < 2) return -1;
     try {
@@ -278,11 +279,11 @@ public final class MultistatusParser {
     }
   }
 
-  private static boolean is(XMLStreamReader reader, String namespace, String localName) {
+  static boolean is(XMLStreamReader reader, String namespace, String localName) {
     return namespace.equals(reader.getNamespaceURI()) && localName.equals(reader.getLocalName());
   }
 
-  private static void closeQuietly(XMLStreamReader reader) {
+  static void closeQuietly(XMLStreamReader reader) {
     if (reader == null) return;
     try {
       reader.close();
@@ -342,7 +343,7 @@ public final class MultistatusParser {
     return String.join("/", relative);
   }
 
-  private static String stripSchemeAndAuthority(String href) {
+  static String stripSchemeAndAuthority(String href) {
     int colon = href.indexOf(':');
     int slash = href.indexOf('/');
     boolean hasScheme = colon > 0 && (slash < 0 || colon < slash) && href.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
@@ -378,7 +379,7 @@ public final class MultistatusParser {
   }
 
   /** A trailing slash (folders) decodes to one trailing empty segment: tolerated, dropped. */
-  private static List<String> withoutTrailingEmpty(List<String> segments) {
+  static List<String> withoutTrailingEmpty(List<String> segments) {
     if (!segments.isEmpty() && segments.get(segments.size() - 1).isEmpty()) {
       return segments.subList(0, segments.size() - 1);
     }
@@ -410,11 +411,11 @@ public final class MultistatusParser {
     return value == null || value.isEmpty() ? null : value;
   }
 
-  private static DavException malformed(String message) {
+  static DavException malformed(String message) {
     return new DavException(DavError.MALFORMED_RESPONSE, MULTI_STATUS, message);
   }
 
-  private static DavException hostile(String message) {
+  static DavException hostile(String message) {
     return new DavException(DavError.HOSTILE_NAME, MULTI_STATUS, message);
   }
 }

@@ -1,7 +1,11 @@
 package io.ncsync.protocol;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -45,4 +49,49 @@ public interface RemoteStore {
 
   /** A store rooted at a sub-folder of this one (no request is made). */
   RemoteStore scoped(String subPath);
+
+  // ---- Additions with defaults, so other implementations keep compiling ----------------------------------------------
+
+  /**
+   * Upload with the full set of options (guards, resumable chunked session). The default ignores the session parts and
+   * calls {@link #upload(String, Path, Optional, boolean)}.
+   */
+  default CompletionStage<UploadResult> upload(String path, Path source, UploadOptions options) {
+    return upload(path, source, options.ifMatch(), options.mustNotExist());
+  }
+
+  /**
+   * Download with options (checksum to verify, resume of a partial file). The default ignores them and calls
+   * {@link #download(String, Path)}.
+   */
+  default CompletionStage<DownloadResult> download(String path, Path target, DownloadOptions options) {
+    return download(path, target);
+  }
+
+  /**
+   * True when a change anywhere below a folder gives the folder a new ETag (Nextcloud), so an unchanged folder ETag
+   * proves an unchanged subtree and {@link PrunedWalker} may skip it. False for plain WebDAV servers (mod_dav).
+   */
+  default boolean etagsPropagate() {
+    return false;
+  }
+
+  /**
+   * Uploads new files (each must not exist yet); one file's failure does not fail the others. The default uploads them
+   * one after another with If-None-Match: *.
+   */
+  default CompletionStage<List<BatchUploadResult>> uploadBatch(List<BatchUpload> files) {
+    CompletionStage<List<BatchUploadResult>> chain = CompletableFuture.completedFuture(new ArrayList<>());
+    for (BatchUpload file : files) {
+      chain = chain.thenCompose(results -> upload(file.path(), file.source(), Optional.empty(), true)
+          .handle((result, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            results.add(cause == null
+                ? new BatchUploadResult(file.path(), result, null)
+                : new BatchUploadResult(file.path(), null, cause instanceof Exception e ? e : new RuntimeException(cause)));
+            return results;
+          }));
+    }
+    return chain.thenApply(List::copyOf);
+  }
 }

@@ -6,33 +6,42 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Lists a whole remote tree with Depth 1 PROPFINDs (Depth infinity is refused or expensive on real servers), a bounded
  * number of folders at a time. Files are never asked for on their own. Any failed listing fails the whole walk: a
  * partial tree would read as "these files were deleted".
+ *
+ * <p>{@link #walk(RemoteStore, Function)} walks incrementally instead: see {@link PrunedWalker}.
  */
 public final class TreeWalker {
   public static final int DEFAULT_PARALLELISM = 4;
 
   private final RemoteStore store;
   private final int parallelism;
+  private final Predicate<DavEntry> descend;
   private final CompletableFuture<RemoteTree> result = new CompletableFuture<>();
 
   // Guarded by this.
   private final Deque<String> pending = new ArrayDeque<>();
   private final Map<String, DavEntry> entries = new HashMap<>();
+  private final Set<String> skipped = new TreeSet<>();
   private DavEntry root;
   private int inFlight;
   private boolean pumping;
   private boolean pumpAgain;
 
-  private TreeWalker(RemoteStore store, int parallelism) {
+  private TreeWalker(RemoteStore store, int parallelism, Predicate<DavEntry> descend) {
     this.store = store;
     this.parallelism = parallelism;
+    this.descend = descend;
   }
 
   public static CompletionStage<RemoteTree> walk(RemoteStore store) {
@@ -40,13 +49,42 @@ public final class TreeWalker {
   }
 
   public static CompletionStage<RemoteTree> walk(RemoteStore store, int parallelism) {
+    return start(store, parallelism, folder -> true, null).result;
+  }
+
+  /**
+   * Incremental walk: folders whose ETag equals {@code baseFolderEtag.apply(path)} are not descended into (on servers
+   * whose ETags propagate). See {@link PrunedWalker#walk(RemoteStore, Function)}.
+   */
+  public static CompletionStage<PrunedTree> walk(RemoteStore store, Function<String, String> baseFolderEtag) {
+    return PrunedWalker.walk(store, baseFolderEtag);
+  }
+
+  /** A walk that lists only the folders {@code descend} accepts (the root always), starting from a root listing if given. */
+  static TreeWalker start(RemoteStore store, int parallelism, Predicate<DavEntry> descend, Listing rootListing) {
     if (parallelism < 1) throw new IllegalArgumentException("parallelism must be at least 1");
-    TreeWalker walker = new TreeWalker(store, parallelism);
-    synchronized (walker) {
-      walker.pending.add("");
+    TreeWalker walker = new TreeWalker(store, parallelism, descend);
+    if (rootListing != null) {
+      synchronized (walker) {
+        walker.inFlight++;
+      }
+      walker.onListed("", rootListing);
+    } else {
+      synchronized (walker) {
+        walker.pending.add("");
+      }
+      walker.pump();
     }
-    walker.pump();
-    return walker.result;
+    return walker;
+  }
+
+  CompletionStage<RemoteTree> result() {
+    return result;
+  }
+
+  /** Folders that were listed as children but not descended into. Read after {@link #result()} completed. */
+  synchronized Set<String> skippedFolders() {
+    return new TreeSet<>(skipped);
   }
 
   /**
@@ -107,7 +145,9 @@ public final class TreeWalker {
       if (folder.isEmpty()) root = listing.self();
       for (DavEntry child : listing.children()) {
         entries.put(child.path(), child);
-        if (child.collection()) pending.add(child.path());
+        if (!child.collection()) continue;
+        if (descend.test(child)) pending.add(child.path());
+        else skipped.add(child.path());
       }
       finished = inFlight == 0 && pending.isEmpty();
     }

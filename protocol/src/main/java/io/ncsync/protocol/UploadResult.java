@@ -3,8 +3,20 @@ package io.ncsync.protocol;
 /**
  * What a successful upload told us about the new remote version.
  *
- * @param created true when the server answered 201 (new resource), false for 204 (overwritten)
- * @param etag    normalised ETag from OC-ETag or ETag, or null when the server sent none (mod_dav may not)
- * @param fileId  OC-FileId, or null
+ * @param created       true when the server answered 201 (new resource), false for 204 (overwritten)
+ * @param etag          normalised ETag from OC-ETag or ETag, or null when the server sent none (mod_dav may not). Some
+ *                      servers list another ETag later for the same content: compare content with
+ *                      {@link ContentIdentity}, not this ETag alone
+ * @param fileId        OC-FileId, or null
+ * @param checksum      the checksum sent with the upload as "TYPE:hex" (Nextcloud stores it and lists it in
+ *                      oc:checksums), or null when none was sent
+ * @param size          bytes uploaded
+ * @param mtimeAccepted true when the server confirmed the modification time ({@code X-OC-MTime: accepted})
  */
-public record UploadResult(boolean created, String etag, String fileId) {}
+public record UploadResult(boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted) {
+
+  /** A result without checksum, size or mtime confirmation (servers that tell nothing more). */
+  public UploadResult(boolean created, String etag, String fileId) {
+    this(created, etag, fileId, null, -1, false);
+  }
+}

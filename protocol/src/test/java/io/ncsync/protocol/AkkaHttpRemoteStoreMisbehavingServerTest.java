@@ -1,7 +1,7 @@
 package io.ncsync.protocol;
 
-import static io.ncsync.protocol.AkkaHttpRemoteStoreApacheTest.assertError;
-import static io.ncsync.protocol.AkkaHttpRemoteStoreApacheTest.await;
+import static io.ncsync.protocol.TestSupport.assertError;
+import static io.ncsync.protocol.TestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,8 +51,14 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
     if (server != null) server.close();
   }
 
+  /** One attempt per request: these tests are about classification, HttpTransportTest about retries. */
+  private static final AkkaHttpRemoteStore.Settings ONCE = AkkaHttpRemoteStore.Settings.defaults()
+      .withTransport(io.ncsync.protocol.http.TransportSettings.defaults()
+          .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ZERO))
+      .withTransfers(TransferSettings.defaults().withDownloadAttempts(1));
+
   private RemoteStore storeFor(Function<String, byte[]> script) throws IOException {
-    return storeFor(script, AkkaHttpRemoteStore.Settings.defaults());
+    return storeFor(script, ONCE);
   }
 
   private RemoteStore storeFor(Function<String, byte[]> script, AkkaHttpRemoteStore.Settings settings) throws IOException {
@@ -88,7 +94,7 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
 
     UploadResult result = await(store.scoped("Docs").upload("a b", source, Optional.of("W/\"old\""), false));
 
-    assertEquals(new UploadResult(true, "oc-etag", "00000042ocabc"), result);
+    assertEquals(new UploadResult(true, "oc-etag", "00000042ocabc", null, 5, false), result);
     String put = server.requests.get(0);
     assertTrue(put.startsWith("PUT /remote.php/dav/files/u/Docs/a%20b HTTP/1.1"), put);
     assertTrue(put.contains("\r\nIf-Match: \"old\"\r\n"), put);
@@ -105,7 +111,7 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
   @Test
   void silentServerTimesOutAsTransport() throws Exception {
     RemoteStore store = storeFor(request -> null,
-        AkkaHttpRemoteStore.Settings.defaults().withRequestTimeout(Duration.ofMillis(500)));
+        ONCE.withRequestTimeout(Duration.ofMillis(500)));
     DavException e = assertError(DavError.TRANSPORT, store.stat(""));
     assertEquals(0, e.status());
   }
@@ -116,6 +122,91 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
     DavException e = assertError(DavError.SERVER_ERROR, store.mkdirs("a/b"));
     assertEquals(503, e.status());
     assertTrue(e.error().retryable());
+  }
+
+  @Test
+  void uploadWhoseBytesArrivedDamagedIsAnIntegrityFailure() throws Exception {
+    AkkaHttpRemoteStore plain = (AkkaHttpRemoteStore) storeFor(request -> response("201 Created",
+        "OC-ETag: \"e1\"\r\nOC-FileId: 00000042oc\r\nX-Hash-SHA256: " + "0".repeat(64) + "\r\n", ""));
+    AkkaHttpRemoteStore nextcloud = plain.withFeatures(io.ncsync.protocol.nextcloud.NextcloudFeatures.allOn(
+        URI.create("http://127.0.0.1:" + server.port() + "/"), "u"));
+    Path source = Files.writeString(tmp.resolve("s"), "12345");
+
+    DavException e = assertError(DavError.INTEGRITY, nextcloud.upload("x.txt", source, UploadOptions.createOnly()));
+
+    assertTrue(e.getMessage().contains("other bytes"), e.getMessage());
+    String put = server.requests.get(0);
+    assertTrue(put.contains("\r\nX-Hash: sha256\r\n"), put);
+    assertTrue(put.contains("\r\nOC-Checksum: SHA1:8cb2237d0679ca88db6464eac60da96345513964\r\n"), put);
+    assertTrue(put.contains("\r\nIf-None-Match: *\r\n"), put);
+  }
+
+  @Test
+  void connectionTestReportsAWrongUserAndMissingCapabilities() throws Exception {
+    String status = "{\"installed\":true,\"maintenance\":false,\"needsDbUpgrade\":false,\"version\":\"30.0.1.2\","
+        + "\"versionstring\":\"30.0.1\",\"productname\":\"Nextcloud\"}";
+    String caps = "{\"ocs\":{\"meta\":{\"statuscode\":100},\"data\":{\"version\":{\"major\":30},"
+        + "\"capabilities\":{\"dav\":{\"chunking\":\"1.0\"}}}}}";
+    String user = "{\"ocs\":{\"meta\":{\"statuscode\":100},\"data\":{\"id\":\"ghost\"}}}";
+    storeFor(request -> {
+      if (request.startsWith("GET /status.php")) return response("200 OK", "Content-Type: application/json\r\n", status);
+      if (request.startsWith("GET /ocs/v1.php/cloud/capabilities")) return response("200 OK", "", caps);
+      if (request.startsWith("GET /ocs/v1.php/cloud/user")) return response("200 OK", "", user);
+      return response("404 Not Found", "", "");
+    });
+    URI base = URI.create("http://127.0.0.1:" + server.port() + "/");
+    var result = await(io.ncsync.protocol.nextcloud.ConnectionTest.run(system, base, "u", "pw"));
+    assertEquals(io.ncsync.protocol.nextcloud.ConnectionTestResult.Outcome.WRONG_USER, result.outcome(), result.message());
+    assertTrue(result.message().contains("ghost"), result.message());
+    assertTrue(server.requests.get(server.requests.size() - 1).startsWith("PROPFIND /remote.php/dav/files/ghost/ "));
+    server.close();
+
+    storeFor(request -> request.startsWith("GET /status.php")
+        ? response("200 OK", "", status)
+        : response("200 OK", "", "{\"ocs\":{\"meta\":{\"statuscode\":100},\"data\":[]}}"));
+    base = URI.create("http://127.0.0.1:" + server.port() + "/");
+    result = await(io.ncsync.protocol.nextcloud.ConnectionTest.run(system, base, "u", "pw"));
+    assertEquals(io.ncsync.protocol.nextcloud.ConnectionTestResult.Outcome.MISSING_CAPABILITIES, result.outcome(),
+        result.message());
+  }
+
+  @Test
+  void brokenDownloadResumesWithARangeRequest() throws Exception {
+    String body = "0123456789".repeat(10);
+    RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
+            ? response("206 Partial Content", "ETag: \"v1\"\r\nContent-Range: bytes 40-99/100\r\n", body.substring(40))
+            // Announces 100 bytes, sends 40, closes: the connection broke mid-body.
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 100\r\n", body.substring(0, 40)),
+        ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(3)));
+    String sha1 = "SHA1:" + java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
+    Path target = tmp.resolve("resumed");
+
+    DownloadResult result = await(store.download("f.bin", target, new DownloadOptions(sha1, "v1", false)));
+
+    assertEquals(body, Files.readString(target));
+    assertEquals(100, result.bytes());
+    assertEquals(sha1, result.checksum(), "the checksum covers the whole file after the resume");
+    assertEquals(2, server.requests.size());
+    String second = server.requests.get(1);
+    assertTrue(second.contains("\r\nRange: bytes=40-\r\n"), second);
+    assertTrue(second.contains("\r\nIf-Range: \"v1\"\r\n"), second);
+  }
+
+  @Test
+  void resumeThatFindsAnotherVersionStartsOver() throws Exception {
+    String v2 = "new version, whole";
+    RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
+            // If-Range does not match any more: the server sends the whole new version with 200.
+            ? response("200 OK", "ETag: \"v2\"\r\n", v2)
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 100\r\n", "old version, cut"),
+        ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(3)));
+    Path target = tmp.resolve("replaced");
+
+    DownloadResult result = await(store.download("f.bin", target));
+
+    assertEquals(v2, Files.readString(target), "no bytes of the old version remain");
+    assertEquals("v2", result.etag());
   }
 
   // ---- scripted server ---------------------------------------------------------------------------------------------

@@ -14,6 +14,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.UUID;
+import java.net.URI;
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import io.ncsync.persistence.tenant.ConnectionKind;
+import io.ncsync.protocol.nextcloud.NextcloudConnection;
 
 /**
  * Opens the {@link RemoteStore} of a stored connection: asks the tenant for the record, decrypts the app password and
@@ -21,27 +27,46 @@ import java.util.function.Function;
  * connection pool is shared by every library on that connection. A failed lookup is not cached.
  */
 public final class ConnectionRemoteStores implements RemoteStores {
+  /** What opening one stored connection needs. {@code endpoint} is the files root as the URL and login imply it. */
+  public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint) {}
+
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final CredentialCipher cipher;
-  private final Function<DavEndpoint, RemoteStore> storeFactory;
+  private final Function<OpenRequest, CompletionStage<RemoteStore>> opener;
   private final ConcurrentHashMap<String, CompletableFuture<RemoteStore>> stores = new ConcurrentHashMap<>();
 
   public ConnectionRemoteStores(
       ClusterSharding sharding,
       Duration askTimeout,
       CredentialCipher cipher,
-      Function<DavEndpoint, RemoteStore> storeFactory) {
+      Function<OpenRequest, CompletionStage<RemoteStore>> opener) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.cipher = cipher;
-    this.storeFactory = storeFactory;
+    this.opener = opener;
   }
 
-  /** Stores backed by the akka-http WebDAV client. */
+  /**
+   * Nextcloud connections go through {@link NextcloudConnection}: capabilities and the user id are discovered, and the
+   * files store gets chunked upload, checksums, session cookies, retries and the rate limit. Plain WebDAV connections
+   * get the WebDAV client alone.
+   */
   public static ConnectionRemoteStores create(ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher) {
-    return new ConnectionRemoteStores(
-        ClusterSharding.get(system), askTimeout, cipher, endpoint -> AkkaHttpRemoteStore.create(system, endpoint));
+    AkkaHttpRemoteStore.Settings settings = AkkaHttpRemoteStore.Settings.defaults();
+    return new ConnectionRemoteStores(ClusterSharding.get(system), askTimeout, cipher, request -> {
+      if (request.kind() == ConnectionKind.NEXTCLOUD) {
+        NextcloudConnection connection = NextcloudConnection.open(
+            system, request.serverUrl(), request.endpoint().username(), request.endpoint().password(), settings);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "close-connection-" + UUID.randomUUID(), () -> {
+              connection.close();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
+        return connection.files().thenApply(store -> (RemoteStore) store);
+      }
+      return CompletableFuture.completedFuture(AkkaHttpRemoteStore.create(system, request.endpoint(), settings));
+    });
   }
 
   /** What the cipher binds a connection's stored password to: it decrypts only on its own record. */
@@ -59,16 +84,16 @@ public final class ConnectionRemoteStores implements RemoteStores {
   private CompletableFuture<RemoteStore> open(String tenantId, String connectionId) {
     return sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(connectionId, replyTo), askTimeout)
-        .thenApply(connection -> open(tenantId, connection))
+        .thenCompose(connection -> open(tenantId, connection))
         .toCompletableFuture();
   }
 
-  private RemoteStore open(String tenantId, ConnectionRecord connection) {
+  private CompletionStage<RemoteStore> open(String tenantId, ConnectionRecord connection) {
     String password = cipher.decrypt(connection.encryptedSecret(), associatedData(tenantId, connection.id()));
     DavEndpoint endpoint = new DavEndpoint(
         ConnectionUrls.davRoot(connection.kind(), connection.url(), connection.username()),
         connection.username(),
         password);
-    return storeFactory.apply(endpoint);
+    return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint));
   }
 }

@@ -15,6 +15,7 @@ import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.DavEntry;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
+import io.ncsync.protocol.DownloadOptions;
 import io.ncsync.protocol.DownloadResult;
 import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.UploadResult;
@@ -73,6 +74,7 @@ final class ActionExecutor {
     if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.keepBoth());
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
     if (action instanceof SyncAction.RecordTypeMismatch a) return typeMismatch(a);
+    if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), a.reason(), false);
     if (action instanceof SyncAction.Forget a) return forgotten(a.path(), Transfer.NONE);
     if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base());
     if (action instanceof SyncAction.DeleteRemote a) return deleteRemote(a.path(), a.base());
@@ -138,7 +140,7 @@ final class ActionExecutor {
   private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
     Path temp = workspace.newTempFileFor(path);
     try {
-      DownloadResult result = await(remote.download(path, temp));
+      DownloadResult result = await(remote.download(path, temp, DownloadOptions.of(listed)));
       String sha = DiskWorkspace.sha256(temp);
       LocalEntry current = workspace.stat(path);
       if (!sameStat(current, expectedLocal)) {
@@ -160,7 +162,7 @@ final class ActionExecutor {
       throws IOException {
     Path temp = workspace.newTempFileFor(path);
     try {
-      DownloadResult result = await(remote.download(path, temp));
+      DownloadResult result = await(remote.download(path, temp, DownloadOptions.of(remoteEntry)));
       String remoteSha = DiskWorkspace.sha256(temp);
       LocalEntry current = workspace.stat(path);
       if (current == null) {

@@ -9,7 +9,9 @@ import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.protocol.RemoteStore;
-import io.ncsync.protocol.RemoteTree;
+import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.PrunedWalker;
+import java.util.HashMap;
 import io.ncsync.protocol.TreeWalker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,8 +60,36 @@ public final class DavSyncIo implements SyncIo {
         throw new java.io.UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
       }
     }, blocking);
-    CompletionStage<RemoteTree> remote = remoteStore(config).thenCompose(TreeWalker::walk);
-    return scan.thenCombine(remote, (local, tree) -> new Discovery(local.entries(), tree.entries(), local.skipped()));
+    CompletionStage<RemoteListing> remote = remoteStore(config).thenCompose(store -> listRemote(store, base));
+    return scan.thenCombine(remote, (local, listing) -> new Discovery(local.entries(), listing.entries(), local.skipped(), listing.root()));
+  }
+
+  private record RemoteListing(DavEntry root, Map<String, DavEntry> entries) {}
+
+  /**
+   * On servers whose folder ETags propagate (Nextcloud) only folders whose ETag differs from the base are listed, and
+   * the subtrees left out are taken from the base: an unchanged tree of any size costs one request. Elsewhere the
+   * whole tree is walked.
+   */
+  private static CompletionStage<RemoteListing> listRemote(RemoteStore store, Map<String, BaseEntry> base) {
+    if (!store.etagsPropagate()) {
+      return TreeWalker.walk(store).thenApply(tree -> new RemoteListing(tree.root(), tree.entries()));
+    }
+    return PrunedWalker.walk(store, path -> {
+      BaseEntry entry = base.get(path);
+      return entry != null && entry.folder() ? entry.etag() : null;
+    }).thenApply(tree -> {
+      Map<String, DavEntry> entries = new HashMap<>(tree.entries());
+      for (BaseEntry known : base.values()) {
+        if (!known.path().isEmpty() && tree.insidePrunedFolder(known.path())) entries.put(known.path(), asListed(known));
+      }
+      return new RemoteListing(tree.root(), entries);
+    });
+  }
+
+  /** A base entry standing in for the listing of an unchanged subtree. */
+  private static DavEntry asListed(BaseEntry known) {
+    return new DavEntry(known.path(), known.folder(), known.etag(), known.folder() ? -1 : known.size(), null, known.fileId(), null, null);
   }
 
   @Override

@@ -249,7 +249,7 @@ final class InMemoryRemoteStore implements RemoteStore {
   }
 
   private static DavEntry entry(String path, Node node) {
-    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, node.fileId, "RGDNVW", null);
+    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, node.fileId, node.folder ? "RGDNVCK" : "RGDNVW", null);
   }
 
   private static DavException notFound(String method, String path) {

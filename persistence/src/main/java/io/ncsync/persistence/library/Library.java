@@ -262,6 +262,10 @@ public final class Library
     Document.Finished finished = msg.finished();
     if (!isCurrent(finished.runId())) return Effect().noReply();
     execution.done(finished.result().path());
+    if (finished.result().failure() != null) {
+      context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
+          finished.result().path(), finished.result().failure());
+    }
     return Effect().persist(eventsFor(finished.runId(), finished.result())).thenRun(this::dispatch).thenNoReply();
   }
 

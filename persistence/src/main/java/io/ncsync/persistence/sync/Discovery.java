@@ -4,10 +4,17 @@ import io.ncsync.protocol.DavEntry;
 import java.util.Map;
 
 /**
- * Both sides as a run found them, keyed by library-relative path; the root ("") is not included.
+ * Both sides as a run found them, keyed by library-relative path; the root ("") is not among the entries.
  *
  * @param local      the workspace scan
- * @param remote     the remote listing
+ * @param remote     the remote listing (subtrees an ETag-pruned walk skipped are filled in from the base)
  * @param skipped    paths left out with the reason (e.g. a local name the server cannot store)
+ * @param remoteRoot the library's remote folder itself (its ETag and permissions), or null when unknown
  */
-public record Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped) {}
+public record Discovery(
+    Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped, DavEntry remoteRoot) {
+
+  public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped) {
+    this(local, remote, skipped, null);
+  }
+}

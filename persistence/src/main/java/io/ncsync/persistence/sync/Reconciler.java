@@ -12,8 +12,10 @@ import io.ncsync.persistence.sync.SyncAction.RecordFolder;
 import io.ncsync.persistence.sync.SyncAction.RecordTypeMismatch;
 import io.ncsync.persistence.sync.SyncAction.ReconcileBoth;
 import io.ncsync.persistence.sync.SyncAction.RefreshBase;
+import io.ncsync.persistence.sync.SyncAction.Refuse;
 import io.ncsync.persistence.sync.SyncAction.Upload;
 import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.Permissions;
 import io.ncsync.protocol.RemotePaths;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,7 +60,7 @@ public final class Reconciler {
       } else if (isFolder(b, l, r)) {
         folders.add(path);
       } else {
-        SyncAction action = planFile(path, b, l, r, mode);
+        SyncAction action = refusedByPermissions(planFile(path, b, l, r, mode), remote, discovery.remoteRoot());
         if (action != null) decided.put(path, action);
       }
     }
@@ -69,9 +71,52 @@ public final class Reconciler {
     for (String path : folders) {
       SyncAction action =
           planFolder(path, base.get(path), local.get(path), remote.get(path), mode, decided, localChildren, remoteChildren);
+      action = refusedByPermissions(action, remote, discovery.remoteRoot());
       if (action != null) decided.put(path, action);
     }
+    DavEntry root = discovery.remoteRoot();
+    BaseEntry baseRoot = base.get("");
+    if (root != null && (baseRoot == null || !Objects.equals(baseRoot.etag(), root.etag()))) {
+      decided.put("", new RecordFolder("", root)); // the root's ETag lets the next walk stop at one request
+    }
     return SyncPlan.of(new ArrayList<>(decided.values()));
+  }
+
+  /**
+   * Writes the server's oc:permissions forbid become {@link Refuse}: reported once per run, never attempted. Servers
+   * without permissions (plain WebDAV) allow everything.
+   */
+  private static SyncAction refusedByPermissions(SyncAction action, Map<String, DavEntry> remote, DavEntry root) {
+    if (action instanceof Upload upload) {
+      DavEntry existing = remote.get(upload.path());
+      if (existing != null && upload.base() != null) {
+        return Permissions.of(existing).known() && !Permissions.canWrite(existing)
+            ? new Refuse(upload.path(), "the server does not allow changing this file (no W permission)")
+            : action;
+      }
+      DavEntry parent = parentOf(upload.path(), remote, root);
+      return parent != null && Permissions.of(parent).known() && !Permissions.canAddFile(parent)
+          ? new Refuse(upload.path(), "the server does not allow adding files to '" + RemotePaths.parent(upload.path()) + "' (no C permission)")
+          : action;
+    }
+    if (action instanceof CreateRemoteFolder create) {
+      DavEntry parent = parentOf(create.path(), remote, root);
+      return parent != null && Permissions.of(parent).known() && !Permissions.canAddFolder(parent)
+          ? new Refuse(create.path(), "the server does not allow adding folders to '" + RemotePaths.parent(create.path()) + "' (no K permission)")
+          : action;
+    }
+    if (action instanceof DeleteRemote delete) {
+      DavEntry existing = remote.get(delete.path());
+      return existing != null && Permissions.of(existing).known() && !Permissions.canDelete(existing)
+          ? new Refuse(delete.path(), "the server does not allow deleting this file (no D permission)")
+          : action;
+    }
+    return action;
+  }
+
+  private static DavEntry parentOf(String path, Map<String, DavEntry> remote, DavEntry root) {
+    String parent = RemotePaths.parent(path);
+    return parent.isEmpty() ? root : remote.get(parent);
   }
 
   private static boolean isUnderSkipped(String path, Map<String, String> skipped) {

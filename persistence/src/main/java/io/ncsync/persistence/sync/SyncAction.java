@@ -82,6 +82,13 @@ public sealed interface SyncAction {
     }
   }
 
+  /** The server does not allow what the plan needs (oc:permissions): reported, not attempted, not retried. */
+  record Refuse(String path, String reason) implements SyncAction {
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
   /** Gone from both sides: drop the base. */
   record Forget(String path) implements SyncAction {
     public Phase phase() {

@@ -193,6 +193,33 @@ class ReconcilerTest {
   }
 
   @Test
+  void writesTheServerForbidsAreRefusedNotAttempted() {
+    DavEntry readOnlyFolder = new DavEntry("ro", true, "f", -1, null, "9", "RGDNV", null);
+    DavEntry readOnlyFile = new DavEntry("ro/file.txt", false, "e1", 10, null, "10", "RGDNV", null);
+    Map<String, DavEntry> remote = Map.of("ro", readOnlyFolder, "ro/file.txt", readOnlyFile);
+    Map<String, LocalEntry> local = Map.of("ro", LocalEntry.folder("ro"),
+        "ro/new.txt", new LocalEntry("ro/new.txt", false, 1, 1, "n"),
+        "ro/file.txt", new LocalEntry("ro/file.txt", false, 11, 2, "changed"));
+    Map<String, BaseEntry> base = Map.of("ro", BaseEntry.folder("ro", "9", "f"),
+        "ro/file.txt", new BaseEntry("ro/file.txt", false, "10", "e1", 10, 1, "old"));
+    SyncPlan plan = Reconciler.plan(base, new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    SyncAction.Refuse addFile = (SyncAction.Refuse) find(plan, "ro/new.txt");
+    assertTrue(addFile.reason().contains("no C permission"), addFile.reason());
+    SyncAction.Refuse write = (SyncAction.Refuse) find(plan, "ro/file.txt");
+    assertTrue(write.reason().contains("no W permission"), write.reason());
+  }
+
+  @Test
+  void theRootEtagIsRecordedSoTheNextWalkCanStopAtTheRoot() {
+    DavEntry root = new DavEntry("", true, "root-1", -1, null, "1", "RGDNVCK", null);
+    SyncPlan first = Reconciler.plan(Map.of(), new Discovery(Map.of(), Map.of(), Map.of(), root), SyncMode.BIDIRECTIONAL);
+    assertInstanceOf(SyncAction.RecordFolder.class, find(first, ""));
+    SyncPlan settled = Reconciler.plan(Map.of("", BaseEntry.folder("", "1", "root-1")),
+        new Discovery(Map.of(), Map.of(), Map.of(), root), SyncMode.BIDIRECTIONAL);
+    assertTrue(settled.isEmpty());
+  }
+
+  @Test
   void unchangedTreeNeedsNothing() {
     Map<String, BaseEntry> base = new HashMap<>();
     Map<String, LocalEntry> local = new HashMap<>();

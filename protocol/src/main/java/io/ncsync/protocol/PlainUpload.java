@@ -1,0 +1,151 @@
+package io.ncsync.protocol;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.HttpMethods;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.model.headers.RawHeader;
+import akka.stream.javadsl.FileIO;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import io.ncsync.protocol.http.HttpTransport;
+import io.ncsync.protocol.http.HttpTransport.Call;
+import io.ncsync.protocol.nextcloud.NextcloudFeatures;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One whole-file PUT, streamed from disk through the bandwidth limiters. On Nextcloud it carries {@code OC-Checksum}
+ * (computed by a read before the PUT: a PUT without it would clear the stored checksum) and {@code X-Hash: sha256}; the
+ * server's {@code X-Hash-SHA256} must then match what was sent (INTEGRITY otherwise). Repeated by the transport after
+ * a lost answer like any idempotent request; when such a repeat meets 412, the target is checked: if it holds our
+ * content, the first attempt landed and the upload succeeded.
+ */
+final class PlainUpload {
+  private final AkkaHttpRemoteStore store;
+  private final String path;
+  private final Path source;
+  private final LocalFile local;
+  private final UploadOptions options;
+  private final NextcloudFeatures features;
+  private final String what;
+
+  PlainUpload(AkkaHttpRemoteStore store, String path, Path source, LocalFile local, UploadOptions options) {
+    this.store = store;
+    this.path = path;
+    this.source = source;
+    this.local = local;
+    this.options = options;
+    this.features = store.features();
+    this.what = "PUT " + store.describe(path);
+  }
+
+  CompletionStage<UploadResult> run() {
+    CompletionStage<String> checksum = features.nextcloud()
+        ? Checksums.ofFile(source, features.checksumType(), store.shared().transport().materializer())
+        : CompletableFuture.completedFuture(null);
+    return checksum
+        .exceptionally(error -> {
+          throw new CompletionException(localFailure(error));
+        })
+        .thenCompose(this::put);
+  }
+
+  private CompletionStage<UploadResult> put(String checksum) {
+    HttpTransport transport = store.shared().transport();
+    boolean verify = features.nextcloud() && store.settings().transfers().verifyUploads();
+    Duration timeout = store.settings().transferTimeout(local.size());
+    String url = store.url(path);
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicReference<Checksums.Digest> sent = new AtomicReference<>();
+    return transport.send(() -> {
+          attempts.incrementAndGet();
+          Checksums.Digest digest = verify ? Checksums.digest("SHA256") : null;
+          sent.set(digest);
+          List<HttpHeader> headers = new ArrayList<>();
+          if (options.ifMatchEtag() != null) headers.add(RawHeader.create("If-Match", ETags.quote(options.ifMatchEtag())));
+          if (options.mustNotExist()) headers.add(RawHeader.create("If-None-Match", "*"));
+          if (local.mtimeSendable()) headers.add(RawHeader.create("X-OC-MTime", Long.toString(local.mtimeSeconds())));
+          if (checksum != null) headers.add(RawHeader.create("OC-Checksum", checksum));
+          if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
+          return HttpRequest.create(url).withMethod(HttpMethods.PUT).addHeaders(headers)
+              .withEntity(entity(digest, timeout));
+        }, Call.idempotent(what, timeout))
+        .handle((response, error) -> {
+          if (error != null) throw new CompletionException(localFailure(error));
+          return response;
+        })
+        .thenCompose(response -> {
+          int status = store.discard(response).status().intValue();
+          if (status >= 200 && status <= 299) {
+            verifyHash(response, sent.get());
+            return CompletableFuture.completedFuture(resultOf(response, status, checksum));
+          }
+          DavException failure = HttpTransport.failure(what, response);
+          if (status == 412 && attempts.get() > 1) return confirmEarlierAttempt(checksum, failure);
+          return CompletableFuture.failedFuture(failure);
+        });
+  }
+
+  private RequestEntity entity(Checksums.Digest digest, Duration timeout) {
+    if (local.size() == 0) return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0]);
+    Source<ByteString, ?> bytes = FileIO.fromPath(source, AkkaHttpRemoteStore.IO_CHUNK_BYTES);
+    if (digest != null) bytes = bytes.map(chunk -> {
+      digest.update(chunk);
+      return chunk;
+    });
+    bytes = store.throttled(bytes)
+        .completionTimeout(timeout)
+        .idleTimeout(store.requestTimeout());
+    return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, local.size(), bytes);
+  }
+
+  private UploadResult resultOf(HttpResponse response, int status, String checksum) {
+    boolean mtimeAccepted = "accepted".equalsIgnoreCase(AkkaHttpRemoteStore.header(response, "X-OC-MTime"));
+    return new UploadResult(status == 201, AkkaHttpRemoteStore.etagOf(response),
+        AkkaHttpRemoteStore.header(response, "OC-FileId"), checksum, local.size(), mtimeAccepted);
+  }
+
+  /** The server hashed what it received; anything but our hash means the bytes were damaged on the way. */
+  private void verifyHash(HttpResponse response, Checksums.Digest digest) {
+    String answered = AkkaHttpRemoteStore.header(response, "X-Hash-SHA256");
+    if (digest == null || answered == null) return;
+    String ours = digest.result();
+    if (!Checksums.equal(ours, "SHA256:" + answered.strip())) {
+      throw new DavException(DavError.INTEGRITY, response.status().intValue(),
+          what + ": the server received other bytes than were sent (SHA-256 " + answered.strip() + ", sent " + ours + ")");
+    }
+  }
+
+  /** A repeated PUT met 412: if the target holds our content, the lost first attempt landed. */
+  private CompletionStage<UploadResult> confirmEarlierAttempt(String checksum, DavException failure) {
+    return store.stat(path).handle((entry, error) -> {
+      if (error == null && ContentIdentity.holds(entry, local.size(), checksum)
+          && (options.ifMatchEtag() == null || !options.ifMatchEtag().equals(entry.etag()))) {
+        return new UploadResult(options.ifMatchEtag() == null, entry.etag(), entry.fileId(), checksum, local.size(), false);
+      }
+      throw failure;
+    });
+  }
+
+  /** A local read failure (the file vanished or is unreadable) surfaces as the IOException, not as a network error. */
+  static Throwable localFailure(Throwable error) {
+    Throwable cause = AkkaHttpRemoteStore.unwrap(error);
+    // Network failures are IOExceptions too ("connection reset by peer"): only file-system ones count as local.
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof FileSystemException io) return io;
+    }
+    return cause;
+  }
+}

@@ -1,0 +1,231 @@
+package io.ncsync.protocol;
+
+import static io.ncsync.protocol.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import io.ncsync.protocol.nextcloud.Activity;
+import io.ncsync.protocol.nextcloud.ActivityFeed;
+import io.ncsync.protocol.nextcloud.ActivityPage;
+import io.ncsync.protocol.nextcloud.Capabilities;
+import io.ncsync.protocol.nextcloud.ConnectionTest;
+import io.ncsync.protocol.nextcloud.ConnectionTestResult;
+import io.ncsync.protocol.nextcloud.ConnectionTestResult.Outcome;
+import io.ncsync.protocol.nextcloud.FileVersion;
+import io.ncsync.protocol.nextcloud.NextcloudConnection;
+import io.ncsync.protocol.nextcloud.ServerDiscovery;
+import io.ncsync.protocol.nextcloud.ServerStatus;
+import io.ncsync.protocol.nextcloud.TrashItem;
+import io.ncsync.protocol.nextcloud.Trashbin;
+import io.ncsync.protocol.nextcloud.Versions;
+import io.ncsync.protocol.testing.nextcloud.NextcloudTestServer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Discovery, the connection test, the activity feed, versions and trash bin against the Nextcloud test server, with a
+ * login name that differs from the user id (as with LDAP or e-mail logins).
+ */
+class NextcloudApiTest {
+  private static ActorSystem<Void> system;
+  private static NextcloudTestServer server;
+  private static NextcloudConnection connection;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    system = ActorSystem.create(Behaviors.empty(), "nextcloud-api-test");
+    server = NextcloudTestServer.start(NextcloudTestServer.Options.defaults().withLoginName("alice@example.com"));
+    connection = NextcloudConnection.open(system, server.baseUrl(), server.loginName(), server.appPassword(),
+        RemoteStoreContract.TEST_SETTINGS);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (connection != null) connection.close();
+    if (system != null) system.terminate();
+    if (server != null) server.close();
+  }
+
+  @AfterEach
+  void clearFaults() {
+    server.faults().clear();
+  }
+
+  @Test
+  void discoveryReadsStatusCapabilitiesAndTheUserIdOnce() throws Exception {
+    ServerDiscovery discovery = ServerDiscovery.create(connection.transport(), server.baseUrl());
+    ServerStatus status = await(discovery.status());
+    assertTrue(status.usable());
+    assertEquals("Nextcloud", status.productName());
+    assertFalse(status.versionString().isEmpty());
+
+    server.requests().reset();
+    Capabilities caps = await(discovery.capabilities());
+    await(discovery.capabilities());
+    assertEquals("alice", await(discovery.userId()));
+    assertEquals("alice", await(discovery.userId()));
+    assertEquals(2, server.requests().count(), "capabilities and user are asked once:\n" + server.requests().dump(10));
+
+    assertTrue(caps.chunkingV2());
+    assertTrue(caps.bulkUpload());
+    assertTrue(caps.versioning());
+    assertTrue(caps.trashbin());
+    assertTrue(caps.activity());
+    assertTrue(caps.filesLocking());
+    assertEquals(30, caps.version().major());
+    assertEquals(5, caps.maxParallelChunks());
+    assertEquals(60, caps.pollIntervalSeconds());
+    assertNotNull(caps.nameProblem(".htaccess"));
+    assertNotNull(caps.nameProblem("movie.part"));
+    assertNull(caps.nameProblem("report.pdf"));
+
+    await(discovery.refreshCapabilities());
+    assertEquals(3, server.requests().count(), "refresh asks again");
+  }
+
+  @Test
+  void filesStoreUsesTheUserIdNotTheLoginName() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    assertEquals(server.filesRoot(), files.endpoint().root());
+    assertTrue(files.features().chunkingV2());
+    assertEquals(5, files.features().maxParallelChunks());
+    assertTrue(files.etagsPropagate());
+    Path source = Files.writeString(tmp.resolve("hello.txt"), "hello");
+    await(files.upload("hello-from-connection.txt", source, Optional.empty(), true));
+    assertEquals("hello", Files.readString(server.filesDir().resolve("hello-from-connection.txt")));
+  }
+
+  @Test
+  void connectionTestSaysOk() throws Exception {
+    ConnectionTestResult result = await(connection.test());
+    assertEquals(Outcome.OK, result.outcome(), result.message());
+    assertEquals("alice", result.userId());
+    assertTrue(result.message().contains("alice"), result.message());
+  }
+
+  @Test
+  void connectionTestNamesEachProblem() throws Exception {
+    assertOutcome(Outcome.BAD_CREDENTIALS, server.baseUrl(), server.loginName(), "wrong-password");
+    assertOutcome(Outcome.NOT_NEXTCLOUD, server.baseUrl().resolve("not-here/"), server.loginName(), server.appPassword());
+    assertOutcome(Outcome.DNS_FAILURE, URI.create("http://no-such-host.invalid/"), "someone", "secret-password-1");
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    assertOutcome(Outcome.CONNECT_FAILURE, URI.create("http://127.0.0.1:" + closedPort + "/"), "someone", "secret-password-2");
+    assertOutcome(Outcome.TLS_FAILURE, URI.create("https://127.0.0.1:" + server.baseUrl().getPort() + "/"), "someone",
+        "secret-password-3");
+    server.faults().maintenance(true);
+    assertOutcome(Outcome.MAINTENANCE, server.baseUrl(), server.loginName(), server.appPassword());
+  }
+
+  private static void assertOutcome(Outcome expected, URI base, String login, String password) throws Exception {
+    ConnectionTestResult result = await(ConnectionTest.run(system, base, login, password));
+    assertEquals(expected, result.outcome(), result.message());
+    assertFalse(result.message().isBlank());
+    assertFalse(result.message().contains(password));
+  }
+
+  @Test
+  void activityFeedFollowsChangesWithAPersistedCursor() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    ActivityFeed feed = connection.activity();
+    await(files.mkdirs("activity"));
+    String cursor = await(feed.latestCursor());
+
+    for (int i = 0; i < 5; i++) {
+      await(files.upload("activity/f" + i + ".txt", Files.writeString(tmp.resolve("a" + i), "x" + i), Optional.empty(), true));
+    }
+    List<Activity> seen = new ArrayList<>();
+    ActivityPage page;
+    int pages = 0;
+    do {
+      page = await(feed.since(cursor, 2));
+      assertEquals(ActivityPage.Status.OK, page.status());
+      seen.addAll(page.activities());
+      cursor = page.nextCursor();
+      pages++;
+    } while (page.hasMore());
+    assertEquals(3, pages, "2 + 2 + 1 activities");
+    assertEquals(List.of("/activity/f0.txt", "/activity/f1.txt", "/activity/f2.txt", "/activity/f3.txt", "/activity/f4.txt"),
+        seen.stream().map(Activity::objectName).toList());
+    assertTrue(seen.stream().allMatch(a -> a.type().equals("file_created")), seen.toString());
+    assertEquals(server.fileId("activity/f0.txt"), seen.get(0).objectId());
+    assertNotNull(seen.get(0).datetime());
+
+    ActivityPage nothing = await(feed.since(cursor));
+    assertEquals(ActivityPage.Status.NOTHING_NEW, nothing.status());
+    assertEquals(cursor, nothing.nextCursor());
+
+    await(files.move("activity/f0.txt", "activity/renamed.txt", false));
+    ActivityPage renamed = await(feed.since(cursor));
+    assertEquals(1, renamed.activities().size());
+    assertTrue(renamed.activities().get(0).renameOrMove(), renamed.activities().toString());
+  }
+
+  @Test
+  void versionsCanBeListedDownloadedAndRestored() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    await(files.upload("versioned.txt", Files.writeString(tmp.resolve("v1"), "first"), Optional.empty(), true));
+    String etag = await(files.stat("versioned.txt")).etag();
+    await(files.upload("versioned.txt", Files.writeString(tmp.resolve("v2"), "second!"), Optional.of(etag), false));
+    String fileId = await(files.stat("versioned.txt")).fileId();
+    Versions versions = await(connection.versions());
+
+    List<FileVersion> list = await(versions.list(fileId));
+    assertEquals(1, list.size(), list.toString());
+    assertEquals(5, list.get(0).size());
+
+    Path copy = tmp.resolve("old");
+    await(versions.download(list.get(0), copy));
+    assertEquals("first", Files.readString(copy));
+
+    await(versions.restore(list.get(0)));
+    assertEquals("first", Files.readString(server.filesDir().resolve("versioned.txt")));
+    assertTrue(await(versions.list("999999")).isEmpty(), "no versions for an unknown file");
+  }
+
+  @Test
+  void trashbinItemsCanBeRestoredAndPurged() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    await(files.mkdirs("trash-test"));
+    await(files.upload("trash-test/a.txt", Files.writeString(tmp.resolve("a"), "A"), Optional.empty(), true));
+    await(files.upload("trash-test/b.txt", Files.writeString(tmp.resolve("b"), "BB"), Optional.empty(), true));
+    await(files.delete("trash-test/a.txt", Optional.empty()));
+    await(files.delete("trash-test/b.txt", Optional.empty()));
+    Trashbin trash = await(connection.trashbin());
+
+    List<TrashItem> items = await(trash.list());
+    TrashItem a = items.stream().filter(i -> i.fileName().equals("a.txt")).findFirst().orElseThrow();
+    TrashItem b = items.stream().filter(i -> i.fileName().equals("b.txt")).findFirst().orElseThrow();
+    assertEquals("trash-test/a.txt", a.originalLocation());
+    assertNotNull(a.deletionTime());
+    assertFalse(a.folder());
+
+    Path copy = tmp.resolve("from-trash");
+    await(trash.download(b, copy));
+    assertEquals("BB", Files.readString(copy));
+
+    await(trash.restore(a));
+    assertEquals("A", Files.readString(server.filesDir().resolve("trash-test/a.txt")));
+    await(trash.purge(b));
+    List<TrashItem> after = await(trash.list());
+    assertTrue(after.stream().noneMatch(i -> i.id().equals(a.id()) || i.id().equals(b.id())), after.toString());
+  }
+}

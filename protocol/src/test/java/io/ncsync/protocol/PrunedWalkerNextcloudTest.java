@@ -1,0 +1,96 @@
+package io.ncsync.protocol;
+
+import static io.ncsync.protocol.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import io.ncsync.protocol.nextcloud.NextcloudFeatures;
+import io.ncsync.protocol.testing.nextcloud.NextcloudTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Incremental discovery on a 1,000-file tree: unchanged costs one request, a deep change costs its depth + 1. */
+class PrunedWalkerNextcloudTest {
+  private static ActorSystem<Void> system;
+  private static NextcloudTestServer server;
+  private static RemoteStore store;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    system = ActorSystem.create(Behaviors.empty(), "pruned-walker-test");
+    server = NextcloudTestServer.start();
+    // 10 folders × 10 sub-folders × 10 files, written straight into the server's data folder.
+    Path library = Files.createDirectories(server.filesDir().resolve("library"));
+    for (int d = 0; d < 10; d++) {
+      for (int s = 0; s < 10; s++) {
+        Path sub = Files.createDirectories(library.resolve("d" + d).resolve("s" + s));
+        for (int f = 0; f < 10; f++) Files.writeString(sub.resolve("f" + f + ".txt"), "file " + d + s + f);
+      }
+    }
+    store = AkkaHttpRemoteStore.create(system, new DavEndpoint(server.filesRoot(), server.loginName(), server.appPassword()),
+            RemoteStoreContract.TEST_SETTINGS)
+        .withFeatures(NextcloudFeatures.allOn(server.baseUrl(), server.userId()))
+        .scoped("library");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (system != null) system.terminate();
+    if (server != null) server.close();
+  }
+
+  @Test
+  void unchangedTreeCostsOneRequestAndADeepChangeItsDepthPlusOne() throws Exception {
+    PrunedTree full = await(PrunedWalker.walk(store, path -> null));
+    assertEquals(1110, full.entries().size(), "1,000 files and 110 folders");
+    assertEquals(1 + 1 + 10 + 100, full.requests(), "Depth 0, then every folder once");
+    Map<String, String> base = folderEtags(full);
+
+    server.requests().reset();
+    PrunedTree unchanged = await(PrunedWalker.walk(store, base::get));
+    assertEquals(1, server.requests().count(), server.requests().dump(5));
+    assertEquals(1, unchanged.requests());
+    assertTrue(unchanged.unchanged());
+    assertTrue(unchanged.entries().isEmpty());
+    assertTrue(unchanged.insidePrunedFolder("d3/s4/f5.txt"));
+
+    Path source = Files.writeString(tmp.resolve("n"), "new");
+    await(store.upload("d3/s4/new.txt", source, Optional.empty(), true));
+    server.requests().reset();
+    PrunedTree changed = await(PrunedWalker.walk(store, base::get));
+
+    int depth = RemotePaths.depth("d3/s4/new.txt");
+    assertEquals(depth + 1, server.requests().count(), "Depth 0 + library + d3 + d3/s4:\n" + server.requests().dump(10));
+    assertTrue(changed.entries().containsKey("d3/s4/new.txt"));
+    assertEquals(Set.of("d0", "d1", "d2", "d4", "d5", "d6", "d7", "d8", "d9", "d3/s0", "d3/s1", "d3/s2", "d3/s3",
+        "d3/s5", "d3/s6", "d3/s7", "d3/s8", "d3/s9"), changed.prunedFolders());
+    assertFalse(changed.insidePrunedFolder("d3/s4/f1.txt"));
+    assertTrue(changed.insidePrunedFolder("d7/s1/f1.txt"));
+
+    // The caller's view after merging: base ETags updated along the changed path only.
+    Map<String, String> next = new HashMap<>(base);
+    next.putAll(folderEtags(changed));
+    server.requests().reset();
+    assertTrue(await(PrunedWalker.walk(store, next::get)).unchanged());
+    assertEquals(1, server.requests().count());
+  }
+
+  private static Map<String, String> folderEtags(PrunedTree tree) {
+    Map<String, String> etags = new HashMap<>();
+    etags.put("", tree.root().etag());
+    tree.entries().values().stream().filter(DavEntry::collection).forEach(e -> etags.put(e.path(), e.etag()));
+    return etags;
+  }
+}

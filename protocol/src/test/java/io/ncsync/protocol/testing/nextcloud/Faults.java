@@ -1,0 +1,265 @@
+package io.ncsync.protocol.testing.nextcloud;
+
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Switchable misbehaviour of a {@link NextcloudTestServer}. Thread-safe; every setter returns {@code this} so calls
+ * chain. Faults apply to DAV and OCS requests, never to {@code status.php} (except {@link #maintenance(boolean)}, which
+ * status.php reports).
+ *
+ * <p>Order of application for one request: latency, maintenance (503), throttling (429), service unavailable (503),
+ * random 500s, brute-force throttling (429), authentication, the request itself, then a connection reset instead of
+ * (or in the middle of) the response.
+ */
+public final class Faults {
+  private final Object lock = new Object();
+  private Random random = new Random();
+  private double errorRate;
+  private double resetRate;
+  private Duration latency = Duration.ZERO;
+  private int throttleTimes;
+  private int throttleRetryAfter;
+  private int unavailableTimes;
+  private int unavailableRetryAfter;
+  private long quotaBytes = -1;
+  private volatile boolean maintenance;
+  private int moveLockedTimes;
+  private boolean moveWithoutHeaders;
+  private boolean moveFailsInBody;
+  private int bruteForceThreshold;
+  private final AtomicInteger failedLogins = new AtomicInteger();
+
+  Faults() {}
+
+  /** Fraction (0..1) of DAV/OCS requests answered 500 before they are processed. */
+  public Faults errorRate(double rate) {
+    synchronized (lock) {
+      errorRate = checkRate(rate);
+    }
+    return this;
+  }
+
+  /**
+   * Fraction (0..1) of DAV/OCS requests whose connection is aborted after the request was processed: a response with a
+   * body is cut off in the middle of its body, one without a body is never sent. The change (a PUT, a MOVE) has
+   * happened on the server; only the answer is lost.
+   */
+  public Faults resetRate(double rate) {
+    synchronized (lock) {
+      resetRate = checkRate(rate);
+    }
+    return this;
+  }
+
+  /** Delay before every DAV/OCS request is handled. */
+  public Faults latency(Duration delay) {
+    synchronized (lock) {
+      latency = delay == null || delay.isNegative() ? Duration.ZERO : delay;
+    }
+    return this;
+  }
+
+  /** The next {@code times} DAV/OCS requests get 429 Too Many Requests with {@code Retry-After}. */
+  public Faults throttle(int times, int retryAfterSeconds) {
+    synchronized (lock) {
+      throttleTimes = Math.max(0, times);
+      throttleRetryAfter = retryAfterSeconds;
+    }
+    return this;
+  }
+
+  /** The next {@code times} DAV/OCS requests get 503 Service Unavailable with {@code Retry-After}. */
+  public Faults serviceUnavailable(int times, int retryAfterSeconds) {
+    synchronized (lock) {
+      unavailableTimes = Math.max(0, times);
+      unavailableRetryAfter = retryAfterSeconds;
+    }
+    return this;
+  }
+
+  /** The user's quota; uploads that would exceed it get 507 Insufficient Storage. Negative = unlimited. */
+  public Faults quotaBytes(long bytes) {
+    synchronized (lock) {
+      quotaBytes = bytes;
+    }
+    return this;
+  }
+
+  /** Maintenance mode: status.php says so, DAV and OCS answer 503. */
+  public Faults maintenance(boolean on) {
+    maintenance = on;
+    return this;
+  }
+
+  /** The next {@code times} chunk-assembly MOVEs of {@code .file} answer 423 Locked ("still assembling"). */
+  public Faults moveLocked(int times) {
+    synchronized (lock) {
+      moveLockedTimes = Math.max(0, times);
+    }
+    return this;
+  }
+
+  /**
+   * Chunk-assembly MOVEs assemble the file, but answer 200 with a Sabre error body and without OC-FileId, OC-ETag,
+   * ETag and X-OC-MTime (as some real servers do). A client must check the destination to know it landed.
+   */
+  public Faults moveWithoutHeaders(boolean on) {
+    synchronized (lock) {
+      moveWithoutHeaders = on;
+    }
+    return this;
+  }
+
+  /**
+   * Chunk-assembly MOVEs answer 200 with a Sabre error body and no headers, and do NOT assemble: the upload folder and
+   * its chunks stay, the destination is unchanged.
+   */
+  public Faults moveFailsInBody(boolean on) {
+    synchronized (lock) {
+      moveFailsInBody = on;
+    }
+    return this;
+  }
+
+  /**
+   * Brute-force protection: once this many failed logins were counted, every DAV/OCS request gets 429 (as Nextcloud
+   * does once its delay reaches the cap) until a {@link #clear()}. 0 turns it off (the default; failed logins are
+   * still counted and shown in the {@code bruteforce.delay} capability).
+   */
+  public Faults bruteForceThreshold(int failedAttempts) {
+    synchronized (lock) {
+      bruteForceThreshold = Math.max(0, failedAttempts);
+    }
+    return this;
+  }
+
+  /** Seeds the random source of {@link #errorRate} and {@link #resetRate}, for reproducible runs. */
+  public Faults seed(long seed) {
+    synchronized (lock) {
+      random = new Random(seed);
+    }
+    return this;
+  }
+
+  /** Failed logins (wrong or missing credentials) since the start or the last {@link #clear()}. */
+  public int failedLogins() {
+    return failedLogins.get();
+  }
+
+  /** Turns every fault off and forgets failed logins. */
+  public Faults clear() {
+    synchronized (lock) {
+      errorRate = 0;
+      resetRate = 0;
+      latency = Duration.ZERO;
+      throttleTimes = 0;
+      unavailableTimes = 0;
+      quotaBytes = -1;
+      maintenance = false;
+      moveLockedTimes = 0;
+      moveWithoutHeaders = false;
+      moveFailsInBody = false;
+      bruteForceThreshold = 0;
+      failedLogins.set(0);
+    }
+    return this;
+  }
+
+  // ---- used by the server ------------------------------------------------------------------------------------------
+
+  boolean inMaintenance() {
+    return maintenance;
+  }
+
+  Duration latency() {
+    synchronized (lock) {
+      return latency;
+    }
+  }
+
+  /** Consumes one throttled request: the Retry-After seconds, or -1 when not throttled. */
+  int takeThrottle() {
+    synchronized (lock) {
+      if (throttleTimes <= 0) return -1;
+      throttleTimes--;
+      return throttleRetryAfter;
+    }
+  }
+
+  int takeUnavailable() {
+    synchronized (lock) {
+      if (unavailableTimes <= 0) return -1;
+      unavailableTimes--;
+      return unavailableRetryAfter;
+    }
+  }
+
+  boolean rollError() {
+    synchronized (lock) {
+      return errorRate > 0 && random.nextDouble() < errorRate;
+    }
+  }
+
+  boolean rollReset() {
+    synchronized (lock) {
+      return resetRate > 0 && random.nextDouble() < resetRate;
+    }
+  }
+
+  long quota() {
+    synchronized (lock) {
+      return quotaBytes;
+    }
+  }
+
+  boolean takeMoveLocked() {
+    synchronized (lock) {
+      if (moveLockedTimes <= 0) return false;
+      moveLockedTimes--;
+      return true;
+    }
+  }
+
+  boolean moveWithoutHeadersOn() {
+    synchronized (lock) {
+      return moveWithoutHeaders;
+    }
+  }
+
+  boolean moveFailsInBodyOn() {
+    synchronized (lock) {
+      return moveFailsInBody;
+    }
+  }
+
+  boolean bruteForceBlocked() {
+    synchronized (lock) {
+      return bruteForceThreshold > 0 && failedLogins.get() >= bruteForceThreshold;
+    }
+  }
+
+  void loginFailed() {
+    failedLogins.incrementAndGet();
+  }
+
+  /** Nextcloud resets a client's brute-force attempts after a successful login. */
+  void loginSucceeded() {
+    synchronized (lock) {
+      if (!(bruteForceThreshold > 0 && failedLogins.get() >= bruteForceThreshold)) failedLogins.set(0);
+    }
+  }
+
+  /** The delay Nextcloud would apply now, in ms: 0.1 s × 2^attempts, capped at 25 s. */
+  long bruteForceDelayMillis() {
+    int attempts = failedLogins.get();
+    if (attempts == 0) return 0;
+    return (long) Math.min(25_000, 100 * Math.pow(2, Math.min(attempts, 20)));
+  }
+
+  private static double checkRate(double rate) {
+    if (rate < 0 || rate > 1 || Double.isNaN(rate)) throw new IllegalArgumentException("rate must be in 0..1: " + rate);
+    return rate;
+  }
+}
