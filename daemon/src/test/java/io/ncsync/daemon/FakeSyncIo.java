@@ -64,7 +64,8 @@ public final class FakeSyncIo implements SyncIo {
   }
 
   @Override
-  public CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action) {
+  public CompletionStage<ActionResult> execute(
+      LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     return CompletableFuture.completedFuture(ActionResult.skipped(action.path()));
   }
 

@@ -214,7 +214,9 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
   private static byte[] response(String status, String headers, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String contentLength = headers.contains("Content-Length") ? "" : "Content-Length: " + bytes.length + "\r\n";
-    String head = "HTTP/1.1 " + status + "\r\n" + headers + contentLength + "\r\n";
+    // The server closes every connection after one answer: say so, or the client's pool may reuse a closed one.
+    String close = headers.contains("Connection:") ? "" : "Connection: close\r\n";
+    String head = "HTTP/1.1 " + status + "\r\n" + headers + contentLength + close + "\r\n";
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
     out.writeBytes(bytes);

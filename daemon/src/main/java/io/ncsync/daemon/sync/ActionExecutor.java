@@ -18,7 +18,10 @@ import io.ncsync.protocol.DavException;
 import io.ncsync.protocol.DownloadOptions;
 import io.ncsync.protocol.DownloadResult;
 import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.UploadOptions;
 import io.ncsync.protocol.UploadResult;
+import io.ncsync.protocol.UploadSession;
+import io.ncsync.persistence.sync.SyncIo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,13 +48,16 @@ final class ActionExecutor {
   private final Path trash;
   private final SyncMode mode;
   private final String runId;
+  private final SyncIo.UploadSessionListener sessions;
 
-  ActionExecutor(DiskWorkspace workspace, RemoteStore remote, Path trash, SyncMode mode, String runId) {
+  ActionExecutor(DiskWorkspace workspace, RemoteStore remote, Path trash, SyncMode mode, String runId,
+      SyncIo.UploadSessionListener sessions) {
     this.workspace = workspace;
     this.remote = remote;
     this.trash = trash;
     this.mode = mode;
     this.runId = runId;
+    this.sessions = sessions;
   }
 
   ActionResult execute(SyncAction action) {
@@ -69,7 +75,7 @@ final class ActionExecutor {
     if (action instanceof SyncAction.CreateRemoteFolder a) return createRemoteFolder(a.path());
     if (action instanceof SyncAction.CreateLocalFolder a) return createLocalFolder(a.path(), a.remote());
     if (action instanceof SyncAction.RecordFolder a) return recorded(folderBase(a.path(), a.remote()), Transfer.NONE);
-    if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base());
+    if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base(), a.resume());
     if (action instanceof SyncAction.Download a) return download(a.path(), a.remote(), a.local());
     if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.keepBoth());
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
@@ -112,7 +118,7 @@ final class ActionExecutor {
 
   // --- files ----------------------------------------------------------------------------------------------------
 
-  private ActionResult upload(String path, LocalEntry planned, BaseEntry base) throws IOException {
+  private ActionResult upload(String path, LocalEntry planned, BaseEntry base, UploadSession resume) throws IOException {
     LocalEntry current = workspace.stat(path);
     if (current == null || current.size() != planned.size() || current.mtimeMillis() != planned.mtimeMillis()) {
       return ActionResult.skipped(path); // changed again since the scan: the next run uploads the newest
@@ -123,7 +129,10 @@ final class ActionExecutor {
     UploadResult result;
     for (int attempt = 1; ; attempt++) {
       try {
-        result = await(remote.upload(path, workspace.resolve(path), guard, isNew));
+        UploadOptions options = UploadOptions.of(guard, isNew)
+            .resuming(resume)
+            .withSessionListener(session -> sessions.saved(path, session));
+        result = await(remote.upload(path, workspace.resolve(path), options));
         break;
       } catch (DavException e) {
         if (e.error() != DavError.PRECONDITION_FAILED) throw e;

@@ -93,10 +93,11 @@ public final class DavSyncIo implements SyncIo {
   }
 
   @Override
-  public CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action) {
+  public CompletionStage<ActionResult> execute(
+      LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     return remoteStore(config).thenApplyAsync(store -> {
       ActionExecutor executor = new ActionExecutor(
-          new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId);
+          new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId, sessions);
       return executor.execute(action);
     }, blocking);
   }

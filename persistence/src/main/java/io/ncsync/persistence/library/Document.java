@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.protocol.UploadSession;
 
 /**
  * One document's worker, spawned by its library for one action and stopped when done. Because a library runs at most
@@ -19,12 +20,16 @@ public final class Document extends AbstractBehavior<Document.Command> {
 
   public sealed interface Command {}
 
-  /** Executes the action and replies {@link Finished}. */
-  public record Execute(LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo)
+  /** Executes the action and replies {@link Finished}; reports chunked-upload progress to {@code progressTo}. */
+  public record Execute(
+      LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo, ActorRef<UploadProgress> progressTo)
       implements Command {}
 
   /** The action's result, for the run it belongs to. */
   public record Finished(String runId, ActionResult result) {}
+
+  /** A chunked upload's session changed: the library persists it so a restart resumes. */
+  public record UploadProgress(String runId, String path, UploadSession session) {}
 
   private record Executed(Execute request, ActionResult result) implements Command {}
 
@@ -50,7 +55,8 @@ public final class Document extends AbstractBehavior<Document.Command> {
   private Behavior<Command> onExecute(Execute request) {
     java.util.concurrent.CompletionStage<ActionResult> outcome;
     try {
-      outcome = io.execute(request.config(), request.runId(), request.action());
+      outcome = io.execute(request.config(), request.runId(), request.action(),
+          (path, session) -> request.progressTo().tell(new UploadProgress(request.runId(), path, session)));
     } catch (RuntimeException e) {
       outcome = java.util.concurrent.CompletableFuture.failedFuture(e);
     }

@@ -28,6 +28,7 @@ import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.protocol.UploadSession;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,6 +89,8 @@ public final class Library
 
   private record ActionDone(Document.Finished finished) implements Command {}
 
+  private record UploadProgressed(Document.UploadProgress progress) implements Command {}
+
   private record DocumentStopped(String runId, String path) implements Command {}
 
   private record FinishRun(String runId) implements Command {}
@@ -112,6 +115,12 @@ public final class Library
 
   public record RunFinished(String runId, Instant finishedAt, String outcome, String reason) implements Event {}
 
+  /** A chunked upload of {@code path} progressed; kept until the document syncs so a restart resumes it. */
+  public record UploadSessionSaved(String path, UploadSession session) implements Event {}
+
+  /** The chunked upload of {@code path} cannot be resumed (failed for good). */
+  public record UploadSessionDropped(String path) implements Event {}
+
   // --- wiring -------------------------------------------------------------------------------------------------
 
   public static void init(ActorSystem<?> system, SyncIo io, Settings settings) {
@@ -131,6 +140,7 @@ public final class Library
   private final SyncIo io;
   private final Settings settings;
   private final ActorRef<Document.Finished> finishedAdapter;
+  private final ActorRef<Document.UploadProgress> progressAdapter;
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
@@ -143,6 +153,7 @@ public final class Library
     this.io = io;
     this.settings = settings;
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
+    this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
   }
 
   @Override
@@ -179,6 +190,7 @@ public final class Library
         .onCommand(DiscoveryDone.class, this::onDiscoveryDone)
         .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
         .onCommand(ActionDone.class, this::onActionDone)
+        .onCommand(UploadProgressed.class, this::onUploadProgressed)
         .onCommand(DocumentStopped.class, this::onDocumentStopped)
         .onCommand(FinishRun.class, this::onFinishRun)
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
@@ -266,7 +278,20 @@ public final class Library
       context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
           finished.result().path(), finished.result().failure());
     }
-    return Effect().persist(eventsFor(finished.runId(), finished.result())).thenRun(this::dispatch).thenNoReply();
+    List<Event> events = eventsFor(finished.runId(), finished.result());
+    boolean failedForGood = finished.result().failure() != null && !finished.result().retryable();
+    if (failedForGood && state.uploadSessions().containsKey(finished.result().path())) {
+      events.add(new UploadSessionDropped(finished.result().path()));
+    }
+    return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onUploadProgressed(LibraryState state, UploadProgressed msg) {
+    Document.UploadProgress progress = msg.progress();
+    if (!isCurrent(progress.runId()) || progress.session().equals(state.uploadSessions().get(progress.path()))) {
+      return Effect().noReply();
+    }
+    return Effect().persist(new UploadSessionSaved(progress.path(), progress.session())).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onDocumentStopped(LibraryState state, DocumentStopped msg) {
@@ -319,9 +344,18 @@ public final class Library
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
       context.watchWith(worker, new DocumentStopped(execution.runId, action.path()));
       execution.started(action.path());
-      worker.tell(new Document.Execute(state.config(), execution.runId, action, finishedAdapter));
+      worker.tell(new Document.Execute(state.config(), execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
+  }
+
+  /** An upload resumes the chunked upload an earlier attempt left on the server. */
+  private static io.ncsync.persistence.sync.SyncAction withSession(io.ncsync.persistence.sync.SyncAction action, LibraryState state) {
+    if (action instanceof io.ncsync.persistence.sync.SyncAction.Upload upload) {
+      UploadSession session = state.uploadSessions().get(upload.path());
+      if (session != null) return upload.resuming(session);
+    }
+    return action;
   }
 
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason) {
@@ -393,6 +427,8 @@ public final class Library
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
         .onEvent(DocumentFailed.class, (state, evt) -> state.documentFailed(evt.failure()))
         .onEvent(RunFinished.class, Library::applyRunFinished)
+        .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
+        .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))
         .build();
   }
 

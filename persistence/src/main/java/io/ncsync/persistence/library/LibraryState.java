@@ -4,6 +4,7 @@ import io.ncsync.persistence.CborSerializable;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.protocol.UploadSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.pcollections.PMap;
  * @param failures  last failure per path, cleared when the path syncs
  * @param activeRun the run in progress (also after a crash, until closed as interrupted), or null
  * @param history   finished runs, newest last, at most {@link #HISTORY}
+ * @param uploadSessions chunked uploads in progress per path, resumed by the next attempt
  */
 public record LibraryState(
     LibraryConfig config,
@@ -27,7 +29,8 @@ public record LibraryState(
     Map<String, ConflictRecord> conflicts,
     Map<String, FailureRecord> failures,
     RunSummary activeRun,
-    List<RunSummary> history)
+    List<RunSummary> history,
+    Map<String, UploadSession> uploadSessions)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -37,6 +40,7 @@ public record LibraryState(
     conflicts = persistent(conflicts);
     failures = persistent(failures);
     history = history == null ? List.of() : List.copyOf(history);
+    uploadSessions = persistent(uploadSessions);
   }
 
   private static <V> PMap<String, V> persistent(Map<String, V> map) {
@@ -45,7 +49,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null);
+    return new LibraryState(null, null, null, null, null, null, null);
   }
 
   public boolean created() {
@@ -71,11 +75,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -85,7 +89,8 @@ public record LibraryState(
         conflicts,
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
-        history);
+        history,
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()));
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -95,26 +100,37 @@ public record LibraryState(
         conflicts,
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
-        history);
+        history,
+        ((PMap<String, UploadSession>) uploadSessions).minus(path));
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
-    return new LibraryState(
-        config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict), failures, run, history);
+    return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
+        failures, run, history, uploadSessions);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
-    return new LibraryState(
-        config, bases, conflicts, ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history);
+    return new LibraryState(config, bases, conflicts,
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions);
+  }
+
+  LibraryState uploadSessionSaved(String path, UploadSession session) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history,
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session));
+  }
+
+  LibraryState uploadSessionDropped(String path) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history,
+        ((PMap<String, UploadSession>) uploadSessions).minus(path));
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions);
   }
 
   private RunSummary count(Transfer transfer) {

@@ -1,6 +1,7 @@
 package io.ncsync.persistence.sync;
 
 import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.UploadSession;
 
 /**
  * One step of a run's plan, for one path. Executed by that path's document actor; the executor re-checks the side it
@@ -42,11 +43,20 @@ public sealed interface SyncAction {
 
   /**
    * Upload the local file. {@code base} is null for a file the remote never had (If-None-Match: *), else its ETag guards
-   * the PUT (If-Match): a 412 turns into a conflict.
+   * the PUT (If-Match): a 412 turns into a conflict. {@code resume} is a chunked upload of this path that an earlier
+   * run left unfinished, or null.
    */
-  record Upload(String path, LocalEntry local, BaseEntry base) implements SyncAction {
+  record Upload(String path, LocalEntry local, BaseEntry base, UploadSession resume) implements SyncAction {
+    public Upload(String path, LocalEntry local, BaseEntry base) {
+      this(path, local, base, null);
+    }
+
     public Phase phase() {
       return Phase.TRANSFER_FILES;
+    }
+
+    public Upload resuming(UploadSession session) {
+      return new Upload(path, local, base, session);
     }
   }
 

@@ -2,6 +2,7 @@ package io.ncsync.persistence.sync;
 
 import akka.Done;
 import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.protocol.UploadSession;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -20,6 +21,15 @@ public interface SyncIo {
    */
   CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base);
 
-  /** Executes one planned action; expected failures complete normally with {@link ActionResult#failed}. */
-  CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action);
+  /**
+   * Executes one planned action; expected failures complete normally with {@link ActionResult#failed}. A chunked
+   * upload reports its session to {@code sessions} as it progresses, so that a restarted daemon resumes it.
+   */
+  CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions);
+
+  /** Told when a chunked upload starts or completes a chunk. */
+  @FunctionalInterface
+  interface UploadSessionListener {
+    void saved(String path, UploadSession session);
+  }
 }

@@ -221,7 +221,44 @@ class LibraryTest {
     assertNotNull(watcher);
   }
 
+  @Test
+  void aChunkedUploadInterruptedByACrashResumesWithItsSession() {
+    create();
+    io.ncsync.protocol.UploadSession session = new io.ncsync.protocol.UploadSession(
+        "ncsync-abc", "http://server/remote.php/dav/files/alice/lib1/big.bin", 30_000_000, 1000, 10_000_000, 2, Instant.parse("2026-11-22T08:00:00Z"));
+    io.actions = a -> {
+      io.sessionListener.saved(a.path(), session);
+      return new CompletableFuture<>(); // the "daemon dies" mid-upload
+    };
+    io.nextDiscovery.complete(discovery(Map.of("big.bin", localFile("big.bin")), Map.of()));
+    sync();
+    awaitState(s -> session.equals(s.uploadSessions().get("big.bin")));
+    kit.restart();
+    assertEquals(session, kit.getState().uploadSessions().get("big.bin"), "the session survives the crash");
+
+    io.executed.clear();
+    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncIo.succeed(a));
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of("big.bin", localFile("big.bin")), Map.of()));
+    Library.SyncAccepted next = sync();
+    awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(next.runId()));
+    SyncAction.Upload resumed = (SyncAction.Upload) io.executed.peek();
+    assertEquals(session, resumed.resume(), "the upload is handed its session to resume");
+    assertNull(kit.getState().uploadSessions().get("big.bin"), "a synced document drops its session");
+  }
+
   // --- helpers ----------------------------------------------------------------------------------------------
+
+  private void awaitState(Predicate<LibraryState> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.test(kit.getState())) {
+      if (System.nanoTime() > deadline) throw new AssertionError("state never matched: " + kit.getState());
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
 
   private void create() {
     kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo));

@@ -35,10 +35,14 @@ final class ScriptedSyncIo implements SyncIo {
   }
 
   @Override
-  public CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action) {
+  public CompletionStage<ActionResult> execute(
+      LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     executed.add(action);
+    sessionListener = sessions;
     return actions.apply(action);
   }
+
+  volatile UploadSessionListener sessionListener;
 
   List<String> executedPaths() {
     return executed.stream().map(SyncAction::path).toList();
