@@ -5,6 +5,9 @@ import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.sync.DavSyncIo;
+import io.ncsync.protocol.AkkaHttpRemoteStore;
+import io.ncsync.protocol.TransferSettings;
+import io.ncsync.protocol.http.TransportSettings;
 import io.ncsync.persistence.sync.SyncIo;
 import java.util.concurrent.Executor;
 
@@ -13,6 +16,19 @@ public final class DavSyncIoFactory implements SyncIoFactory {
   @Override
   public SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     return new DavSyncIo(
-        system, ConnectionRemoteStores.create(system, settings.askTimeout(), cipher), settings.trashDir(), blocking);
+        system, ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote())),
+        settings.trashDir(), blocking);
+  }
+
+  /** The WebDAV/Nextcloud client tuned by {@code ncsync.remote}. */
+  static AkkaHttpRemoteStore.Settings clientSettings(Settings.Remote remote) {
+    AkkaHttpRemoteStore.Settings defaults = AkkaHttpRemoteStore.Settings.defaults();
+    TransportSettings transport = defaults.effectiveTransport()
+        .withRateLimit(remote.requestsPerSecond(), Math.max(1, remote.requestsPerSecond()))
+        .withConcurrency(remote.maxConcurrentRequests(), defaults.effectiveTransport().maxQueuedRequests())
+        .withBytesPerSecond(remote.bytesPerSecond());
+    TransferSettings transfers = defaults.transfers();
+    transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize(), transfers.chunkParallelism());
+    return defaults.withTransport(transport).withTransfers(transfers);
   }
 }

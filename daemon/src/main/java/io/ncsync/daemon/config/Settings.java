@@ -31,7 +31,17 @@ public record Settings(
     boolean applySchema,
     int parallelTransfers,
     int snapshotEvery,
-    Duration syncInterval) {
+    Duration syncInterval,
+    Remote remote) {
+
+  /**
+   * Client tuning per connection.
+   *
+   * @param requestsPerSecond      0 = unlimited
+   * @param bytesPerSecond         0 = unlimited
+   * @param chunkThreshold         files above it use chunked upload where the server offers it
+   */
+  public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {}
 
   /** The tenant every admin token maps to until tokens carry their own tenant. */
   public static final String DEFAULT_TENANT = "default";
@@ -69,7 +79,24 @@ public record Settings(
         c.getBoolean("db.apply-schema"),
         range(c, "sync.parallel-transfers", 1, 64),
         range(c, "sync.snapshot-every", 1, 1_000_000),
-        interval);
+        interval,
+        new Remote(
+            range(c, "remote.requests-per-second", 0, 1_000_000),
+            range(c, "remote.max-concurrent-requests", 1, 10_000),
+            bytes(c, "remote.bytes-per-second", 0),
+            bytes(c, "remote.chunk-threshold", 5L << 20),
+            bytes(c, "remote.chunk-size", 5L << 20)));
+  }
+
+  private static long bytes(Config c, String path, long min) {
+    long value;
+    try {
+      value = c.getBytes(path);
+    } catch (com.typesafe.config.ConfigException.BadValue | com.typesafe.config.ConfigException.WrongType e) {
+      throw new IllegalArgumentException("ncsync." + path + " must be a size such as 10MiB: " + e.getMessage());
+    }
+    if (value < min) throw new IllegalArgumentException("ncsync." + path + " must be at least " + min + " bytes, got " + value);
+    return value;
   }
 
   /** The embedded database: an H2 file under the data dir. */
@@ -92,7 +119,8 @@ public record Settings(
         + ", db=" + dbKind + " " + DbKind.redactUrl(dbUrl)
         + ", parallelTransfers=" + parallelTransfers
         + ", snapshotEvery=" + snapshotEvery
-        + ", syncInterval=" + syncInterval + "]";
+        + ", syncInterval=" + syncInterval
+        + ", remote=" + remote + "]";
   }
 
   private static Optional<String> optional(String value) {

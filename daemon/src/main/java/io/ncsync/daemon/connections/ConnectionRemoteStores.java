@@ -52,8 +52,8 @@ public final class ConnectionRemoteStores implements RemoteStores {
    * files store gets chunked upload, checksums, session cookies, retries and the rate limit. Plain WebDAV connections
    * get the WebDAV client alone.
    */
-  public static ConnectionRemoteStores create(ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher) {
-    AkkaHttpRemoteStore.Settings settings = AkkaHttpRemoteStore.Settings.defaults();
+  public static ConnectionRemoteStores create(
+      ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher, AkkaHttpRemoteStore.Settings settings) {
     return new ConnectionRemoteStores(ClusterSharding.get(system), askTimeout, cipher, request -> {
       if (request.kind() == ConnectionKind.NEXTCLOUD) {
         NextcloudConnection connection = NextcloudConnection.open(

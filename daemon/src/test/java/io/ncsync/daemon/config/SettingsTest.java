@@ -65,6 +65,19 @@ class SettingsTest {
   }
 
   @Test
+  void remoteClientTuningHasTheDocumentedDefaultsAndOverrides() {
+    assertEquals(new Settings.Remote(50, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote());
+    Settings.Remote tuned = load(Map.of("NCSYNC_REMOTE_REQUESTS_PER_SECOND", "0", "NCSYNC_REMOTE_BYTES_PER_SECOND", "1MiB",
+        "NCSYNC_REMOTE_CHUNK_THRESHOLD", "64MiB")).settings().remote();
+    assertEquals(0, tuned.requestsPerSecond());
+    assertEquals(1L << 20, tuned.bytesPerSecond());
+    assertEquals(64L << 20, tuned.chunkThreshold());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> load(Map.of("NCSYNC_REMOTE_CHUNK_SIZE", "1KiB")));
+    assertTrue(bad.getMessage().contains("ncsync.remote.chunk-size"), bad.getMessage());
+  }
+
+  @Test
   void workspacesRootCanBeSetSeparately() {
     Settings s = load(Map.of("NCSYNC_DATA_DIR", "/d", "NCSYNC_WORKSPACES_ROOT", "/srv/sync")).settings();
     assertEquals(Path.of("/srv/sync"), s.workspacesRoot());
