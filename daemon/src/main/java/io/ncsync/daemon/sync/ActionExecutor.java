@@ -143,7 +143,8 @@ final class ActionExecutor {
       }
     }
     Identity identity = identityAfterWrite(path, result);
-    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(), sha), Transfer.UPLOADED);
+    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(), sha,
+        result.checksum(), result.etag() != null), Transfer.UPLOADED);
   }
 
   private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
@@ -160,7 +161,8 @@ final class ActionExecutor {
       workspace.commit(temp, path, mtime);
       LocalEntry landed = workspace.stat(path);
       String etag = result.etag() != null ? result.etag() : listed.etag();
-      return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha), Transfer.DOWNLOADED);
+      return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
+          listed.checksum(), false), Transfer.DOWNLOADED);
     } finally {
       Files.deleteIfExists(temp);
     }
@@ -220,8 +222,8 @@ final class ActionExecutor {
     try {
       UploadResult uploaded = await(remote.upload(copy, workspace.resolve(copy), Optional.empty(), true));
       Identity identity = identityAfterWrite(copy, uploaded);
-      BaseRecorded copyVersion = new BaseRecorded(
-          new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(), copyEntry.mtimeMillis(), localSha), Transfer.UPLOADED);
+      BaseRecorded copyVersion = new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
+          copyEntry.mtimeMillis(), localSha, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
       return ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
     } catch (DavException e) {
       // The copy is safe on disk; the next run uploads it as a new file.

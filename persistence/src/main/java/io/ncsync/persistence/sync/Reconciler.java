@@ -14,6 +14,7 @@ import io.ncsync.persistence.sync.SyncAction.ReconcileBoth;
 import io.ncsync.persistence.sync.SyncAction.RefreshBase;
 import io.ncsync.persistence.sync.SyncAction.Refuse;
 import io.ncsync.persistence.sync.SyncAction.Upload;
+import io.ncsync.protocol.ContentIdentity;
 import io.ncsync.protocol.DavEntry;
 import io.ncsync.protocol.Permissions;
 import io.ncsync.protocol.RemotePaths;
@@ -137,8 +138,14 @@ public final class Reconciler {
       if (r != null) return mode.downloads() ? new Download(path, r, null) : null;
       return b == null ? null : new Forget(path);
     }
-    boolean localChanged = l != null && localChanged(l, b);
     boolean remoteChanged = r != null && !Objects.equals(r.etag(), b.etag());
+    boolean etagRefreshed = false;
+    if (remoteChanged && onlyTheEtagChanged(r, b)) {
+      b = b.withListedEtag(r.etag()); // the version we wrote, listed under another ETag: a metadata update
+      remoteChanged = false;
+      etagRefreshed = true;
+    }
+    boolean localChanged = l != null && localChanged(l, b);
     if (l == null && r == null) return new Forget(path);
     if (l == null) {
       if (remoteChanged) return mode.downloads() ? new Download(path, r, null) : null;
@@ -151,8 +158,19 @@ public final class Reconciler {
     if (localChanged && remoteChanged) return new ReconcileBoth(path, l, r, b, mode == SyncMode.BIDIRECTIONAL);
     if (localChanged) return mode.uploads() ? new Upload(path, l, b) : null;
     if (remoteChanged) return mode.downloads() ? new Download(path, r, l) : null;
-    if (!l.matchesStat(b)) return new RefreshBase(path, touched(b, l));
+    if (!l.matchesStat(b) || etagRefreshed) return new RefreshBase(path, touched(b, l));
     return null;
+  }
+
+  /**
+   * Servers may list another ETag than the one they answered to our PUT. Right after our own write, a new ETag with the
+   * same size (and the same checksum, when the server keeps the one we sent) is the same content. A checksum that
+   * vanished means somebody else wrote it: a PUT without OC-Checksum clears it.
+   */
+  static boolean onlyTheEtagChanged(DavEntry r, BaseEntry b) {
+    if (!b.etagFromWrite() || r.collection()) return false;
+    if (b.remoteChecksum() != null && r.checksum() == null) return false;
+    return ContentIdentity.compare(r, b.size(), b.remoteChecksum()) != ContentIdentity.Verdict.DIFFERENT;
   }
 
   /** Size or mtime differ and the content (when the scan hashed it) differs too. */
@@ -162,7 +180,8 @@ public final class Reconciler {
   }
 
   private static BaseEntry touched(BaseEntry b, LocalEntry l) {
-    return new BaseEntry(b.path(), false, b.fileId(), b.etag(), l.size(), l.mtimeMillis(), b.sha256());
+    return new BaseEntry(b.path(), false, b.fileId(), b.etag(), l.size(), l.mtimeMillis(), b.sha256(), b.remoteChecksum(),
+        b.etagFromWrite());
   }
 
   private static SyncAction planFolder(

@@ -220,6 +220,34 @@ class ReconcilerTest {
   }
 
   @Test
+  void anEtagThatChangedOnlyInTheListingAfterOurOwnWriteIsAMetadataUpdate() {
+    BaseEntry written = new BaseEntry("f.txt", false, "1", "put-etag", 10, 1000, "aaa", "SHA1:abc", true);
+    DavEntry listed = new DavEntry("f.txt", false, "listed-etag", 10, null, "1", null, "SHA1:abc");
+    SyncPlan plan = planOne(Map.of("f.txt", written), local(L.SAME), listed, SyncMode.BIDIRECTIONAL);
+    SyncAction.RefreshBase refresh = (SyncAction.RefreshBase) find(plan, "f.txt");
+    assertEquals("listed-etag", refresh.updated().etag());
+
+    // A local edit on top uploads guarded by the listed ETag: no false conflict.
+    SyncPlan edited = planOne(Map.of("f.txt", written), local(L.CHANGED), listed, SyncMode.BIDIRECTIONAL);
+    assertEquals("listed-etag", ((SyncAction.Upload) find(edited, "f.txt")).base().etag());
+  }
+
+  @Test
+  void anEtagChangeIsARealChangeWhenSizeOrChecksumDifferOrTheChecksumVanished() {
+    BaseEntry written = new BaseEntry("f.txt", false, "1", "put-etag", 10, 1000, "aaa", "SHA1:abc", true);
+    DavEntry otherChecksum = new DavEntry("f.txt", false, "e2", 10, null, "1", null, "SHA1:def");
+    DavEntry checksumCleared = new DavEntry("f.txt", false, "e2", 10, null, "1", null, null);
+    DavEntry otherSize = new DavEntry("f.txt", false, "e2", 11, null, "1", null, "SHA1:abc");
+    for (DavEntry remote : List.of(otherChecksum, checksumCleared, otherSize)) {
+      assertInstanceOf(SyncAction.Download.class, find(planOne(Map.of("f.txt", written), local(L.SAME), remote, SyncMode.BIDIRECTIONAL), "f.txt"), remote.toString());
+    }
+    BaseEntry listedBefore = new BaseEntry("f.txt", false, "1", "e1", 10, 1000, "aaa", null, false);
+    DavEntry sameSize = new DavEntry("f.txt", false, "e2", 10, null, "1", null, null);
+    assertInstanceOf(SyncAction.Download.class, find(planOne(Map.of("f.txt", listedBefore), local(L.SAME), sameSize, SyncMode.BIDIRECTIONAL), "f.txt"),
+        "an ETag we did not get from our own write changed: the content may have changed at the same size");
+  }
+
+  @Test
   void unchangedTreeNeedsNothing() {
     Map<String, BaseEntry> base = new HashMap<>();
     Map<String, LocalEntry> local = new HashMap<>();
