@@ -41,16 +41,16 @@ public final class PrunedWalker {
       return walker.result().thenApply(tree ->
           PrunedTree.of(tree.root(), tree.entries(), Set.of(), counting.requests.get()));
     }
-    return counting.stat("").thenCompose(root -> {
-      if (!root.collection()) {
-        throw new DavException(DavError.CONFLICT, 0, "the store's root is a file, not a folder");
-      }
+    // Depth 1 on the root at once: its own entry answers "unchanged?" in the same request that lists its children,
+    // so an unchanged tree costs one request and a change depth d costs d listings, not d + 1.
+    return counting.list("").thenCompose(rootListing -> {
+      DavEntry root = rootListing.self();
       if (unchanged(root, baseFolderEtag)) {
         return java.util.concurrent.CompletableFuture.completedFuture(
             PrunedTree.of(root, Map.of(), Set.of(""), counting.requests.get()));
       }
       Predicate<DavEntry> descend = folder -> neverPrune.test(folder) || !unchanged(folder, baseFolderEtag);
-      TreeWalker walker = TreeWalker.start(counting, parallelism, descend, null);
+      TreeWalker walker = TreeWalker.start(counting, parallelism, descend, rootListing);
       return walker.result().thenApply(tree ->
           PrunedTree.of(tree.root(), tree.entries(), walker.skippedFolders(), counting.requests.get()));
     });

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Incremental discovery on a 1,000-file tree: unchanged costs one request, a deep change costs its depth + 1. */
+/** Incremental discovery on a 1,000-file tree: unchanged costs one request, a deep change costs its depth (folders listed). */
 class PrunedWalkerNextcloudTest {
   private static ActorSystem<Void> system;
   private static NextcloudTestServer server;
@@ -52,10 +52,10 @@ class PrunedWalkerNextcloudTest {
   }
 
   @Test
-  void unchangedTreeCostsOneRequestAndADeepChangeItsDepthPlusOne() throws Exception {
+  void unchangedTreeCostsOneRequestAndADeepChangeItsDepth() throws Exception {
     PrunedTree full = await(PrunedWalker.walk(store, path -> null));
     assertEquals(1110, full.entries().size(), "1,000 files and 110 folders");
-    assertEquals(1 + 1 + 10 + 100, full.requests(), "Depth 0, then every folder once");
+    assertEquals(1 + 10 + 100, full.requests(), "every folder once, the root's Depth 1 answering its own ETag too");
     Map<String, String> base = folderEtags(full);
 
     server.requests().reset();
@@ -72,7 +72,7 @@ class PrunedWalkerNextcloudTest {
     PrunedTree changed = await(PrunedWalker.walk(store, base::get));
 
     int depth = RemotePaths.depth("d3/s4/new.txt");
-    assertEquals(depth + 1, server.requests().count(), "Depth 0 + library + d3 + d3/s4:\n" + server.requests().dump(10));
+    assertEquals(depth, server.requests().count(), "library + d3 + d3/s4:\n" + server.requests().dump(10));
     assertTrue(changed.entries().containsKey("d3/s4/new.txt"));
     assertEquals(Set.of("d0", "d1", "d2", "d4", "d5", "d6", "d7", "d8", "d9", "d3/s0", "d3/s1", "d3/s2", "d3/s3",
         "d3/s5", "d3/s6", "d3/s7", "d3/s8", "d3/s9"), changed.prunedFolders());
