@@ -12,6 +12,8 @@ import io.ncsync.persistence.sync.SideInfo;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.protocol.BatchUpload;
+import io.ncsync.protocol.BatchUploadResult;
 import io.ncsync.protocol.DavEntry;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
@@ -26,6 +28,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -71,6 +75,63 @@ final class ActionExecutor {
     }
   }
 
+  /**
+   * New small files in one go: Nextcloud bulk upload where offered, else parallel PUTs. Files changed since the scan
+   * are skipped (the next run takes the newest); a file that meanwhile appeared remotely goes through the single
+   * upload, whose 412 handling compares content and keeps both.
+   */
+  List<ActionResult> executeBatch(SyncAction.UploadBatch batch) {
+    List<ActionResult> results = new ArrayList<>();
+    List<SyncAction.Upload> ready = new ArrayList<>();
+    List<BatchUpload> files = new ArrayList<>();
+    for (SyncAction.Upload upload : batch.uploads()) {
+      try {
+        LocalEntry current = workspace.stat(upload.path());
+        if (current == null || current.size() != upload.local().size() || current.mtimeMillis() != upload.local().mtimeMillis()) {
+          results.add(ActionResult.skipped(upload.path()));
+          continue;
+        }
+        files.add(new BatchUpload(upload.path(), workspace.resolve(upload.path())));
+        ready.add(upload);
+      } catch (IOException | RuntimeException e) {
+        results.add(ActionResult.failed(upload.path(), describe(e), true));
+      }
+    }
+    List<BatchUploadResult> uploaded;
+    try {
+      uploaded = files.isEmpty() ? List.of() : await(remote.uploadBatch(files));
+    } catch (RuntimeException e) {
+      for (SyncAction.Upload upload : ready) results.add(execute(upload)); // the batch as a whole failed: one by one
+      return results;
+    }
+    for (int i = 0; i < ready.size(); i++) {
+      SyncAction.Upload upload = ready.get(i);
+      BatchUploadResult outcome = uploaded.get(i);
+      results.add(outcome.ok() ? batchUploaded(upload, outcome.result()) : batchFailed(upload, outcome.error()));
+    }
+    return results;
+  }
+
+  private ActionResult batchUploaded(SyncAction.Upload upload, UploadResult result) {
+    try {
+      Identity identity = identityAfterWrite(upload.path(), result);
+      LocalEntry local = upload.local();
+      String sha = local.sha256() != null ? local.sha256() : DiskWorkspace.sha256(workspace.resolve(upload.path()));
+      return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
+          sha, result.checksum(), result.etag() != null), Transfer.UPLOADED);
+    } catch (DavException e) {
+      return ActionResult.failed(upload.path(), e.getMessage(), e.error().retryable());
+    } catch (IOException | RuntimeException e) {
+      return ActionResult.failed(upload.path(), describe(e), true);
+    }
+  }
+
+  private ActionResult batchFailed(SyncAction.Upload upload, Exception error) {
+    if (error instanceof DavException dav && dav.error() == DavError.PRECONDITION_FAILED) return execute(upload);
+    if (error instanceof DavException dav) return ActionResult.failed(upload.path(), dav.getMessage(), dav.error().retryable());
+    return ActionResult.failed(upload.path(), describe(error), true);
+  }
+
   private ActionResult dispatch(SyncAction action) throws IOException {
     if (action instanceof SyncAction.CreateRemoteFolder a) return createRemoteFolder(a.path());
     if (action instanceof SyncAction.CreateLocalFolder a) return createLocalFolder(a.path(), a.remote());
@@ -86,6 +147,7 @@ final class ActionExecutor {
     if (action instanceof SyncAction.DeleteRemote a) return deleteRemote(a.path(), a.base());
     if (action instanceof SyncAction.DeleteLocalFolder a) return deleteLocalFolder(a.path());
     if (action instanceof SyncAction.DeleteRemoteFolder a) return deleteRemoteFolder(a.path());
+    if (action instanceof SyncAction.UploadBatch a) throw new IllegalArgumentException("a batch goes through executeBatch");
     throw new IllegalArgumentException("unknown action " + action);
   }
 

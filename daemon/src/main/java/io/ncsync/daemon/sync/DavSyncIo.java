@@ -102,6 +102,14 @@ public final class DavSyncIo implements SyncIo {
     }, blocking);
   }
 
+  @Override
+  public CompletionStage<java.util.List<ActionResult>> executeBatch(
+      LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
+    return remoteStore(config).thenApplyAsync(store -> new ActionExecutor(
+        new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId, sessions)
+        .executeBatch(batch), blocking);
+  }
+
   private CompletionStage<RemoteStore> remoteStore(LibraryConfig config) {
     return stores.forConnection(config.tenantId(), config.connectionId()).thenApply(store -> store.scoped(config.remotePath()));
   }

@@ -25,13 +25,13 @@ public final class Document extends AbstractBehavior<Document.Command> {
       LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo, ActorRef<UploadProgress> progressTo)
       implements Command {}
 
-  /** The action's result, for the run it belongs to. */
-  public record Finished(String runId, ActionResult result) {}
+  /** The action's results (one per document it touched), for the run it belongs to. */
+  public record Finished(String runId, java.util.List<ActionResult> results) {}
 
   /** A chunked upload's session changed: the library persists it so a restart resumes. */
   public record UploadProgress(String runId, String path, UploadSession session) {}
 
-  private record Executed(Execute request, ActionResult result) implements Command {}
+  private record Executed(Execute request, java.util.List<ActionResult> results) implements Command {}
 
   private final SyncIo io;
 
@@ -53,25 +53,28 @@ public final class Document extends AbstractBehavior<Document.Command> {
   }
 
   private Behavior<Command> onExecute(Execute request) {
-    java.util.concurrent.CompletionStage<ActionResult> outcome;
+    java.util.concurrent.CompletionStage<java.util.List<ActionResult>> outcome;
+    SyncIo.UploadSessionListener sessions =
+        (path, session) -> request.progressTo().tell(new UploadProgress(request.runId(), path, session));
     try {
-      outcome = io.execute(request.config(), request.runId(), request.action(),
-          (path, session) -> request.progressTo().tell(new UploadProgress(request.runId(), path, session)));
+      outcome = request.action() instanceof SyncAction.UploadBatch batch
+          ? io.executeBatch(request.config(), request.runId(), batch, sessions)
+          : io.execute(request.config(), request.runId(), request.action(), sessions).thenApply(java.util.List::of);
     } catch (RuntimeException e) {
       outcome = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
-    getContext().pipeToSelf(outcome, (result, error) -> new Executed(request, error == null ? result : failure(request.action(), error)));
+    getContext().pipeToSelf(outcome, (results, error) -> new Executed(request, error == null ? results : failures(request.action(), error)));
     return this;
   }
 
   private Behavior<Command> onExecuted(Executed executed) {
-    executed.request().replyTo().tell(new Finished(executed.request().runId(), executed.result()));
+    executed.request().replyTo().tell(new Finished(executed.request().runId(), executed.results()));
     return Behaviors.stopped();
   }
 
-  private static ActionResult failure(SyncAction action, Throwable error) {
+  private static java.util.List<ActionResult> failures(SyncAction action, Throwable error) {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return ActionResult.failed(action.path(), message, true);
+    return action.paths().stream().map(path -> ActionResult.failed(path, message, true)).toList();
   }
 }

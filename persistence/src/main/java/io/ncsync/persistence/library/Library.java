@@ -50,8 +50,17 @@ public final class Library
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Library");
 
-  /** @param parallelTransfers documents transferred at once within a run; @param snapshotEvery events between snapshots */
-  public record Settings(int parallelTransfers, int snapshotEvery) {}
+  /**
+   * @param parallelTransfers documents transferred at once within a run
+   * @param snapshotEvery     events between snapshots
+   * @param batchFiles        new small files uploaded together at most (1 = no batching)
+   * @param batchFileBytes    largest file that goes into a batch
+   */
+  public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes) {
+    public Settings(int parallelTransfers, int snapshotEvery) {
+      this(parallelTransfers, snapshotEvery, 100, 1L << 20);
+    }
+  }
 
   // --- commands -----------------------------------------------------------------------------------------------
 
@@ -91,7 +100,7 @@ public final class Library
 
   private record UploadProgressed(Document.UploadProgress progress) implements Command {}
 
-  private record DocumentStopped(String runId, String path) implements Command {}
+  private record DocumentStopped(String runId, List<String> paths) implements Command {}
 
   private record FinishRun(String runId) implements Command {}
 
@@ -259,9 +268,10 @@ public final class Library
     Discovery discovery = msg.discovery();
     String refusal = DeletionGuard.refusal(state, discovery);
     if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
-    SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode());
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode())
+        .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan);
-    context.getLog().info("library {} run {}: {} actions planned", state.config().libraryId(), msg.runId(), plan.size());
+    context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
   }
 
@@ -273,15 +283,17 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onActionDone(LibraryState state, ActionDone msg) {
     Document.Finished finished = msg.finished();
     if (!isCurrent(finished.runId())) return Effect().noReply();
-    execution.done(finished.result().path());
-    if (finished.result().failure() != null) {
-      context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
-          finished.result().path(), finished.result().failure());
-    }
-    List<Event> events = eventsFor(finished.runId(), finished.result());
-    boolean failedForGood = finished.result().failure() != null && !finished.result().retryable();
-    if (failedForGood && state.uploadSessions().containsKey(finished.result().path())) {
-      events.add(new UploadSessionDropped(finished.result().path()));
+    execution.workerDone();
+    List<Event> events = new ArrayList<>();
+    for (ActionResult result : finished.results()) {
+      execution.done(result.path());
+      if (result.failure() != null) {
+        context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
+            result.path(), result.failure());
+      }
+      events.addAll(eventsFor(finished.runId(), result));
+      boolean failedForGood = result.failure() != null && !result.retryable();
+      if (failedForGood && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
     }
     return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
@@ -295,11 +307,16 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> onDocumentStopped(LibraryState state, DocumentStopped msg) {
-    if (!isCurrent(msg.runId()) || !execution.isInFlight(msg.path())) return Effect().noReply();
-    execution.done(msg.path());
-    FailureRecord failure =
-        new FailureRecord(msg.path(), "the document worker stopped unexpectedly", true, Instant.now(), msg.runId());
-    return Effect().persist(new DocumentFailed(failure)).thenRun(this::dispatch).thenNoReply();
+    if (!isCurrent(msg.runId()) || msg.paths().stream().noneMatch(execution::isInFlight)) return Effect().noReply();
+    execution.workerDone();
+    List<Event> events = new ArrayList<>();
+    for (String path : msg.paths()) {
+      if (!execution.isInFlight(path)) continue;
+      execution.done(path);
+      events.add(new DocumentFailed(
+          new FailureRecord(path, "the document worker stopped unexpectedly", true, Instant.now(), msg.runId())));
+    }
+    return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
@@ -342,8 +359,8 @@ public final class Library
       var action = execution.next();
       if (action == null) break;
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
-      context.watchWith(worker, new DocumentStopped(execution.runId, action.path()));
-      execution.started(action.path());
+      context.watchWith(worker, new DocumentStopped(execution.runId, action.paths()));
+      execution.started(action);
       worker.tell(new Document.Execute(state.config(), execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));

@@ -18,6 +18,7 @@ final class RunExecution {
   private SyncPlan plan;
   private final ArrayDeque<SyncAction> queue = new ArrayDeque<>();
   private final Set<String> inFlight = new HashSet<>();
+  private int runningWorkers;
   private int remainingInLaterPhases;
   private long workers;
 
@@ -28,7 +29,7 @@ final class RunExecution {
   void start(SyncPlan plan) {
     this.plan = plan;
     this.phases = java.util.List.of(SyncAction.Phase.values()).iterator();
-    this.remainingInLaterPhases = plan.size();
+    this.remainingInLaterPhases = plan.documents();
   }
 
   boolean planned() {
@@ -41,7 +42,7 @@ final class RunExecution {
       if (!inFlight.isEmpty() || !phases.hasNext()) return null; // a phase completes before the next begins
       phase = phases.next();
       queue.addAll(plan.actions(phase));
-      remainingInLaterPhases -= queue.size();
+      remainingInLaterPhases -= queue.stream().mapToInt(a -> a.paths().size()).sum();
     }
     return queue.poll();
   }
@@ -54,8 +55,14 @@ final class RunExecution {
     };
   }
 
-  void started(String path) {
-    inFlight.add(path);
+  void started(SyncAction action) {
+    inFlight.addAll(action.paths());
+    runningWorkers++;
+  }
+
+  /** A worker reported (or died); its documents are marked done one by one with {@link #done}. */
+  void workerDone() {
+    runningWorkers--;
   }
 
   void done(String path) {
@@ -66,8 +73,9 @@ final class RunExecution {
     return inFlight.contains(path);
   }
 
+  /** Workers running; a batch worker counts once, whatever the number of its documents. */
   int inFlight() {
-    return inFlight.size();
+    return runningWorkers;
   }
 
   long nextWorkerNumber() {
@@ -76,7 +84,7 @@ final class RunExecution {
 
   /** Planned actions not yet finished. */
   int pending() {
-    return plan == null ? 0 : queue.size() + inFlight.size() + remainingInLaterPhases;
+    return plan == null ? 0 : queue.stream().mapToInt(a -> a.paths().size()).sum() + inFlight.size() + remainingInLaterPhases;
   }
 
   boolean finished() {

@@ -10,6 +10,11 @@ import io.ncsync.protocol.UploadSession;
 public sealed interface SyncAction {
   String path();
 
+  /** Every document the action touches; one, except for a batch. */
+  default java.util.List<String> paths() {
+    return java.util.List.of(path());
+  }
+
   /** Folders first, then files, then file deletions, then folder deletions (deepest first). */
   Phase phase();
 
@@ -57,6 +62,30 @@ public sealed interface SyncAction {
 
     public Upload resuming(UploadSession session) {
       return new Upload(path, local, base, session);
+    }
+  }
+
+  /**
+   * New small files uploaded together (Nextcloud bulk upload where the server offers it, else parallel PUTs). Each is
+   * still guarded: a file that appeared remotely meanwhile falls back to the single upload's conflict handling.
+   */
+  record UploadBatch(java.util.List<Upload> uploads) implements SyncAction {
+    public UploadBatch {
+      uploads = java.util.List.copyOf(uploads);
+      if (uploads.isEmpty()) throw new IllegalArgumentException("an empty batch");
+    }
+
+    public String path() {
+      return uploads.get(0).path();
+    }
+
+    @Override
+    public java.util.List<String> paths() {
+      return uploads.stream().map(Upload::path).toList();
+    }
+
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
     }
   }
 

@@ -27,6 +27,19 @@ public interface SyncIo {
    */
   CompletionStage<ActionResult> execute(LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions);
 
+  /** Executes a batch of new-file uploads: one result per file, in order. The default uploads them one by one. */
+  default CompletionStage<java.util.List<ActionResult>> executeBatch(
+      LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
+    CompletionStage<java.util.List<ActionResult>> chain = java.util.concurrent.CompletableFuture.completedFuture(new java.util.ArrayList<>());
+    for (SyncAction.Upload upload : batch.uploads()) {
+      chain = chain.thenCompose(results -> execute(config, runId, upload, sessions).thenApply(result -> {
+        results.add(result);
+        return results;
+      }));
+    }
+    return chain;
+  }
+
   /** Told when a chunked upload starts or completes a chunk. */
   @FunctionalInterface
   interface UploadSessionListener {

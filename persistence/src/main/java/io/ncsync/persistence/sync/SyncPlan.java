@@ -25,6 +25,39 @@ public record SyncPlan(Map<SyncAction.Phase, List<SyncAction>> phases) {
     return new SyncPlan(byPhase);
   }
 
+  /**
+   * Groups uploads of new files no larger than {@code maxFileBytes} into batches of up to {@code maxFiles}: many small
+   * files then cost a few bulk requests instead of one PUT each.
+   */
+  public SyncPlan batchingNewSmallFiles(int maxFiles, long maxFileBytes) {
+    List<SyncAction> transfers = actions(SyncAction.Phase.TRANSFER_FILES);
+    List<SyncAction> regrouped = new ArrayList<>();
+    List<SyncAction.Upload> batch = new ArrayList<>();
+    for (SyncAction action : transfers) {
+      if (action instanceof SyncAction.Upload upload && upload.base() == null && upload.resume() == null
+          && upload.local().size() <= maxFileBytes && maxFiles > 1) {
+        batch.add(upload);
+        if (batch.size() == maxFiles) {
+          regrouped.add(new SyncAction.UploadBatch(batch));
+          batch = new ArrayList<>();
+        }
+      } else {
+        regrouped.add(action);
+      }
+    }
+    if (batch.size() == 1) regrouped.add(batch.get(0));
+    else if (!batch.isEmpty()) regrouped.add(new SyncAction.UploadBatch(batch));
+    EnumMap<SyncAction.Phase, List<SyncAction>> next = new EnumMap<>(SyncAction.Phase.class);
+    next.putAll(phases);
+    next.put(SyncAction.Phase.TRANSFER_FILES, regrouped);
+    return new SyncPlan(next);
+  }
+
+  /** Documents the plan touches (a batch counts each of its files). */
+  public int documents() {
+    return phases.values().stream().flatMap(List::stream).mapToInt(a -> a.paths().size()).sum();
+  }
+
   public List<SyncAction> actions(SyncAction.Phase phase) {
     return phases.getOrDefault(phase, List.of());
   }

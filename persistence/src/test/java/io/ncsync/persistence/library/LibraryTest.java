@@ -50,7 +50,8 @@ class LibraryTest {
   @BeforeEach
   void setUp() {
     io = new ScriptedSyncIo();
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5)));
+    // No batching here: each document gets a worker of its own (batches have a test of their own).
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20)));
     kit.clear();
   }
 
@@ -244,6 +245,32 @@ class LibraryTest {
     SyncAction.Upload resumed = (SyncAction.Upload) io.executed.peek();
     assertEquals(session, resumed.resume(), "the upload is handed its session to resume");
     assertNull(kit.getState().uploadSessions().get("big.bin"), "a synced document drops its session");
+  }
+
+  @Test
+  void newSmallFilesGoToOneBatchWorkerAndEveryResultIsPersisted() {
+    java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
+    ScriptedSyncIo batching = new ScriptedSyncIo() {
+      @Override
+      public java.util.concurrent.CompletionStage<List<ActionResult>> executeBatch(
+          LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
+        batches.incrementAndGet();
+        return CompletableFuture.completedFuture(batch.uploads().stream()
+            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncIo.succeed(u)).toList());
+      }
+    };
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20)));
+    kit.clear();
+    create();
+    Map<String, LocalEntry> local = new HashMap<>();
+    for (int i = 0; i < 5; i++) local.put("f" + i, localFile("f" + i));
+    batching.nextDiscovery.complete(discovery(local, Map.of()));
+    String runId = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getValue().runId();
+    LibraryStatus status = awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(runId));
+    assertEquals(1, batches.get(), "five new small files, one batch");
+    assertEquals(4, status.lastRun().uploaded());
+    assertEquals(1, status.lastRun().failed());
+    assertEquals(4, status.counts().synced());
   }
 
   // --- helpers ----------------------------------------------------------------------------------------------

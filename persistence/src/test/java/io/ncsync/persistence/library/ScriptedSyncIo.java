@@ -19,7 +19,7 @@ import java.util.function.Function;
  * A SyncIo whose answers the test sets: the next discovery (possibly held open), and how actions end (by default they
  * succeed the obvious way). Records every executed action.
  */
-final class ScriptedSyncIo implements SyncIo {
+class ScriptedSyncIo implements SyncIo {
   volatile CompletableFuture<Discovery> nextDiscovery = new CompletableFuture<>();
   volatile Function<SyncAction, CompletionStage<ActionResult>> actions = a -> CompletableFuture.completedFuture(succeed(a));
   final ConcurrentLinkedQueue<SyncAction> executed = new ConcurrentLinkedQueue<>();
