@@ -27,6 +27,8 @@ import io.ncsync.protocol.nextcloud.NextcloudConnection;
  * connection pool is shared by every library on that connection. A failed lookup is not cached.
  */
 public final class ConnectionRemoteStores implements RemoteStores {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectionRemoteStores.class);
+
   /** What opening one stored connection needs. {@code endpoint} is the files root as the URL and login imply it. */
   public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint) {}
 
@@ -63,10 +65,25 @@ public final class ConnectionRemoteStores implements RemoteStores {
               connection.close();
               return CompletableFuture.completedFuture(Done.getInstance());
             });
+        scheduleAbandonedUploadCleanup(system, connection);
         return connection.files().thenApply(store -> (RemoteStore) store);
       }
       return CompletableFuture.completedFuture(AkkaHttpRemoteStore.create(system, request.endpoint(), settings));
     });
+  }
+
+  /**
+   * Chunked uploads that never finished leave folders under {@code uploads/<user>/}. Ours older than a day are removed,
+   * as Nextcloud's own expiry would; a library resuming one after that simply starts the upload over.
+   */
+  private static void scheduleAbandonedUploadCleanup(ActorSystem<?> system, NextcloudConnection connection) {
+    system.scheduler().scheduleWithFixedDelay(Duration.ofMinutes(10), Duration.ofHours(6), () ->
+        connection.uploadFolders()
+            .thenCompose(folders -> folders.deleteAbandoned(Duration.ofHours(24), java.util.Set.of()))
+            .whenComplete((deleted, error) -> {
+              if (error != null) LOG.warn("cleaning up abandoned uploads on {} failed: {}", connection, error.getMessage());
+              else if (!deleted.isEmpty()) LOG.info("removed {} abandoned upload folder(s) on {}", deleted.size(), connection);
+            }), system.executionContext());
   }
 
   /** What the cipher binds a connection's stored password to: it decrypts only on its own record. */
