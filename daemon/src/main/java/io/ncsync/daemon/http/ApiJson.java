@@ -68,11 +68,20 @@ public final class ApiJson {
   public record SyncStarted(String runId) {}
 
   /** GET /api/v1/libraries/{id}/status. */
-  public record Status(String state, Run lastRun, Run activeRun, Counts counts) {
+  public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
+      java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
+          : status.failures().stream().map(Failure::of).toList();
       return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
-          c == null ? new Counts(0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict()));
+          c == null ? new Counts(0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict()), failures);
+    }
+  }
+
+  /** A document whose last attempt failed: why, and whether a later run may cure it by itself. */
+  public record Failure(String path, String reason, boolean retryable, Instant at, String runId) {
+    static Failure of(io.ncsync.persistence.library.FailureRecord record) {
+      return new Failure(record.path(), record.reason(), record.retryable(), record.at(), record.runId());
     }
   }
 

@@ -1,9 +1,13 @@
 package io.ncsync.daemon.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.ncsync.protocol.testing.nextcloud.NextcloudTestServer;
 import io.ncsync.protocol.testing.nextcloud.RequestLog;
 import java.io.IOException;
@@ -13,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * One in-process {@link NextcloudTestServer} and one daemon process per test class, the daemon talking to the server
@@ -205,8 +211,54 @@ abstract class NextcloudE2eBase {
     return E2eFiles.regularFiles(uploads);
   }
 
+  /**
+   * The Depth header of every PROPFIND on the files tree, as the server's {@code FilesDav} logs it at DEBUG
+   * ({@code "PROPFIND {path} Depth {depth} body: ..."}); the request log has no headers.
+   */
+  static final class PropfindDepths implements AutoCloseable {
+    record Propfind(String path, String depth) {}
+
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final Logger logger;
+
+    PropfindDepths() {
+      logger = (Logger) LoggerFactory.getLogger("io.ncsync.protocol.testing.nextcloud.FilesDav");
+      logger.setLevel(Level.DEBUG);
+      appender.start();
+      logger.addAppender(appender);
+    }
+
+    void clear() {
+      synchronized (appender) {
+        appender.list.clear();
+      }
+    }
+
+    List<Propfind> propfinds() {
+      List<ILoggingEvent> events;
+      synchronized (appender) {
+        events = new ArrayList<>(appender.list);
+      }
+      List<Propfind> out = new ArrayList<>();
+      for (ILoggingEvent e : events) {
+        Object[] args = e.getArgumentArray();
+        if (e.getMessage() != null && e.getMessage().startsWith("PROPFIND {} Depth {}") && args != null
+            && args.length >= 2) {
+          out.add(new Propfind(String.valueOf(args[0]), String.valueOf(args[1])));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(appender);
+      appender.stop();
+    }
+  }
+
   static void assertNoConflictCopies(String what, Tree tree) {
     List<String> copies = tree.filesMatching(".*\\(conflicted copy .*");
-    assertFalse(!copies.isEmpty(), what + ": unexpected conflict copies " + copies);
+    assertEquals(List.of(), copies, what + ": unexpected conflict copies");
   }
 }

@@ -2,7 +2,6 @@ package io.ncsync.daemon.e2e;
 
 import static io.ncsync.daemon.e2e.E2eFiles.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -100,9 +99,9 @@ class NextcloudSyncIT extends NextcloudE2eBase {
   }
 
   /**
-   * Once both sides agree, discovery is one Depth-0 PROPFIND of the library root (Nextcloud propagates ETags to every
-   * ancestor, so an unchanged root ETag means an unchanged tree); a change three folders deep costs a listing per
-   * folder level on the way down and the GET of the file.
+   * Once both sides agree, discovery is one PROPFIND (Depth 0 or 1) of the library root (Nextcloud propagates ETags to
+   * every ancestor, so an unchanged root ETag means an unchanged tree); a change three folders deep costs at most a
+   * listing per folder level on the way down (depth + 1) and the GET of the file.
    */
   @Test
   void settledResyncCostsOneRequestAndADeepChangeOnlyItsPath() {
@@ -126,7 +125,7 @@ class NextcloudSyncIT extends NextcloudE2eBase {
     Tree.assertFiles("after the first sync", assertConverged("after the first sync", lib), expected);
 
     // Settle: sync until a run changes nothing (no transfer, no write request), at most 3 runs.
-    Set<String> writes = Set.of("PUT", "MKCOL", "MOVE", "COPY", "DELETE", "PROPPATCH", "POST", "GET");
+    Set<String> transfersAndWrites = Set.of("PUT", "MKCOL", "MOVE", "COPY", "DELETE", "PROPPATCH", "POST", "GET");
     int settledAfter = -1;
     StringBuilder history = new StringBuilder();
     for (int i = 1; i <= 3 && settledAfter < 0; i++) {
@@ -136,7 +135,7 @@ class NextcloudSyncIT extends NextcloudE2eBase {
       history.append("\n  run ").append(i).append(": ").append(run).append(describe(log));
       boolean moved = run.path("uploaded").asInt() + run.path("downloaded").asInt() + run.path("deletedLocal").asInt()
           + run.path("deletedRemote").asInt() + run.path("conflicts").asInt() > 0;
-      boolean wrote = log.stream().anyMatch(e -> writes.contains(e.method()));
+      boolean wrote = log.stream().anyMatch(e -> transfersAndWrites.contains(e.method()));
       if (!moved && !wrote) {
         settledAfter = i;
       }
@@ -148,43 +147,53 @@ class NextcloudSyncIT extends NextcloudE2eBase {
     }
 
     // The settled re-sync: exactly one request under /remote.php/dav/, a PROPFIND of the library root.
-    server.requests().reset();
-    JsonNode run = api.syncOk(lib.id());
-    AdminApi.assertCounters(run, 0, 0, 0, 0, 0);
-    List<RequestLog.Entry> all = server.requests().entries();
-    List<RequestLog.Entry> dav = davRequests(all);
-    System.out.println("settled re-sync (settled after " + settledAfter + " run(s)): " + dav.size()
-        + " request(s) under " + DAV_PREFIX + ":" + describe(dav) + "\n  outside " + DAV_PREFIX + ":"
-        + describe(nonDavRequests(all)));
-    assertEquals(1, dav.size(), "a settled re-sync costs exactly one request under " + DAV_PREFIX + ":" + describe(dav));
-    assertEquals("PROPFIND", dav.get(0).method(), "the one request is a PROPFIND: " + dav.get(0));
-    assertEquals(davPath(lib, ""), trimSlash(dav.get(0).path()), "the one request asks about the library root");
+    try (PropfindDepths depths = new PropfindDepths()) {
+      server.requests().reset();
+      JsonNode run = api.syncOk(lib.id());
+      AdminApi.assertCounters(run, 0, 0, 0, 0, 0);
+      List<RequestLog.Entry> all = server.requests().entries();
+      List<RequestLog.Entry> dav = davRequests(all);
+      System.out.println("settled re-sync (settled after " + settledAfter + " run(s)): " + dav.size()
+          + " request(s) under " + DAV_PREFIX + ":" + describe(dav) + "\n  outside " + DAV_PREFIX + ":"
+          + describe(nonDavRequests(all)) + "\n  PROPFIND depths: " + depths.propfinds());
+      assertEquals(1, dav.size(), "a settled re-sync costs exactly one request under " + DAV_PREFIX + ":" + describe(dav));
+      assertEquals("PROPFIND", dav.get(0).method(), "the one request is a PROPFIND: " + dav.get(0));
+      assertEquals(davPath(lib, ""), trimSlash(dav.get(0).path()), "the one request asks about the library root");
+      // Depth 0 (root ETag only) or Depth 1 (root ETag and its children in one answer) are both one cheap request;
+      // Depth infinity would be one request too, but one that costs as much as the whole tree.
+      List<PropfindDepths.Propfind> seen = depths.propfinds();
+      assertEquals(1, seen.size(), "one PROPFIND on the files tree: " + seen);
+      assertEquals(lib.remoteFolder(), seen.get(0).path(), "the PROPFIND is on the library root: " + seen);
+      assertTrue(Set.of("0", "1").contains(seen.get(0).depth()),
+          "the settled re-sync's PROPFIND is Depth 0 or 1, never a walk of the whole tree: " + seen);
 
-    // A change three folders deep on the server.
-    int depth = 3;
-    writeRemote(lib, "a/b/c/deep.txt", "deep, second version, edited on the server");
-    expected.put("a/b/c/deep.txt", sha256("deep, second version, edited on the server"));
-    server.requests().reset();
-    run = api.syncOk(lib.id());
-    AdminApi.assertCounters(run, 0, 1, 0, 0, 0);
-    all = server.requests().entries();
-    dav = davRequests(all);
-    long propfinds = dav.stream().filter(e -> e.method().equals("PROPFIND")).count();
-    long gets = dav.stream().filter(e -> e.method().equals("GET")).count();
-    List<RequestLog.Entry> others =
-        dav.stream().filter(e -> !e.method().equals("PROPFIND") && !e.method().equals("GET")).toList();
-    System.out.println("change " + depth + " folders deep: " + propfinds + " PROPFIND, " + gets + " GET, "
-        + others.size() + " other under " + DAV_PREFIX + ":" + describe(dav) + "\n  outside " + DAV_PREFIX + ":"
-        + describe(nonDavRequests(all)));
-    assertEquals(1, gets, "one GET (the changed file):" + describe(dav));
-    assertEquals(davPath(lib, "a/b/c/deep.txt"),
-        dav.stream().filter(e -> e.method().equals("GET")).findFirst().orElseThrow().path(), "the GET is the changed file");
-    assertEquals(List.of(), others, "only PROPFINDs and the GET");
-    assertTrue(propfinds <= depth + 1,
-        "a change " + depth + " folders deep costs at most " + (depth + 1) + " PROPFINDs, got " + propfinds + ":"
-            + describe(dav));
-    Tree.assertFiles("after the deep change", assertConverged("after the deep change", lib), expected);
-    assertFalse(api.status(lib.id()).path("state").asText().equals("failed"), "library not failed");
+      // A change three folders deep on the server.
+      int depth = 3;
+      writeRemote(lib, "a/b/c/deep.txt", "deep, second version, edited on the server");
+      expected.put("a/b/c/deep.txt", sha256("deep, second version, edited on the server"));
+      server.requests().reset();
+      depths.clear();
+      run = api.syncOk(lib.id());
+      all = server.requests().entries();
+      dav = davRequests(all);
+      long propfinds = dav.stream().filter(e -> e.method().equals("PROPFIND")).count();
+      long gets = dav.stream().filter(e -> e.method().equals("GET")).count();
+      List<RequestLog.Entry> others =
+          dav.stream().filter(e -> !e.method().equals("PROPFIND") && !e.method().equals("GET")).toList();
+      System.out.println("change " + depth + " folders deep: " + propfinds + " PROPFIND, " + gets + " GET, "
+          + others.size() + " other under " + DAV_PREFIX + ":" + describe(dav) + "\n  outside " + DAV_PREFIX + ":"
+          + describe(nonDavRequests(all)) + "\n  PROPFIND depths: " + depths.propfinds());
+      AdminApi.assertCounters(run, 0, 1, 0, 0, 0);
+      Tree.assertFiles("after the deep change", assertConverged("after the deep change", lib), expected);
+      assertEquals(1, gets, "one GET (the changed file):" + describe(dav));
+      assertEquals(davPath(lib, "a/b/c/deep.txt"),
+          dav.stream().filter(e -> e.method().equals("GET")).findFirst().orElseThrow().path(),
+          "the GET is the changed file");
+      assertEquals(List.of(), others, "only PROPFINDs and the GET");
+      assertTrue(propfinds <= depth + 1,
+          "a change " + depth + " folders deep costs at most " + (depth + 1) + " PROPFINDs plus the GET, got "
+              + propfinds + " PROPFINDs:" + describe(dav) + "\n  depths: " + depths.propfinds());
+    }
   }
 
   private static int count(List<RequestLog.Entry> log, String method, String prefix, String suffix) {

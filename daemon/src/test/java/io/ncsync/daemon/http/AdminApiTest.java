@@ -448,7 +448,7 @@ class AdminApiTest {
     ApiClient.Response idle = eventually(() -> api.get("/api/v1/libraries/" + id + "/status"),
         r -> "idle".equals(r.json().get("state").asText()), "the run to finish");
     JsonNode status = idle.json();
-    assertEquals(Set.of("state", "lastRun", "activeRun", "counts"), fieldNames(status));
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures"), fieldNames(status));
     assertTrue(status.get("activeRun").isNull());
     JsonNode lastRun = status.get("lastRun");
     assertEquals(runId, lastRun.get("runId").asText());

@@ -243,8 +243,12 @@ public final class Library
     int pending = execution == null ? 0 : execution.pending();
     LibraryStatus.Counts counts =
         new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size());
-    return Effect()
-        .reply(cmd.replyTo(), StatusReply.success(new LibraryStatus(state.stateName(), state.activeRun(), state.lastRun(), counts)));
+    List<FailureRecord> failures = state.failures().values().stream()
+        .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
+        .limit(LibraryStatus.LISTED_FAILURES)
+        .toList();
+    return Effect().reply(cmd.replyTo(),
+        StatusReply.success(new LibraryStatus(state.stateName(), state.activeRun(), state.lastRun(), counts, failures)));
   }
 
   private ReplyEffect<Event, LibraryState> onGetConflicts(LibraryState state, GetConflicts cmd) {
@@ -323,9 +327,13 @@ public final class Library
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
     if (stopping) return finishRun(state, RunSummary.INTERRUPTED, "the daemon shut down during the run");
     int failed = state.activeRun().failed();
-    return failed == 0
-        ? finishRun(state, RunSummary.SUCCEEDED, null)
-        : finishRun(state, RunSummary.FAILED, failed + " document(s) failed; the next run retries them");
+    if (failed == 0) return finishRun(state, RunSummary.SUCCEEDED, null);
+    String example = state.failures().values().stream()
+        .filter(f -> msg.runId().equals(f.runId()))
+        .min(java.util.Comparator.comparing(FailureRecord::path))
+        .map(f -> " (" + f.path() + ": " + f.reason() + ")")
+        .orElse("");
+    return finishRun(state, RunSummary.FAILED, failed + " document(s) failed; the next run retries them" + example);
   }
 
   private ReplyEffect<Event, LibraryState> onCloseInterruptedRun(LibraryState state, CloseInterruptedRun msg) {

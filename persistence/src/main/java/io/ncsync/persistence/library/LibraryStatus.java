@@ -8,9 +8,15 @@ import io.ncsync.persistence.CborSerializable;
  * @param state     "idle", "syncing" or "failed" (the last run failed)
  * @param activeRun the run in progress, or null
  * @param lastRun   the last finished run, or null
+ * @param failures  documents whose last attempt failed, newest first, at most {@link #LISTED_FAILURES}
  */
-public record LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts)
+public record LibraryStatus(
+    String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures)
     implements CborSerializable {
+
+  /** How many document failures the status lists at most (the newest). */
+  public static final int LISTED_FAILURES = 50;
+
 
   /** Documents by state: synced (in the base), pending (planned in the active run), failed, in conflict. */
   public record Counts(int synced, int pending, int failed, int conflict) implements CborSerializable {}

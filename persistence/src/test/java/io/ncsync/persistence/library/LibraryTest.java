@@ -143,6 +143,9 @@ class LibraryTest {
     assertEquals(1, status.lastRun().failed());
     assertEquals(1, status.counts().conflict());
     assertEquals(1, status.counts().failed());
+    assertEquals(List.of("f.txt"), status.failures().stream().map(FailureRecord::path).toList());
+    assertEquals("507 quota exceeded", status.failures().get(0).reason());
+    assertTrue(status.lastRun().reason().contains("f.txt: 507 quota exceeded"), status.lastRun().reason());
     List<ConflictRecord> conflicts = kit.<StatusReply<Library.Conflicts>>runCommand(Library.GetConflicts::new).reply().getValue().conflicts();
     assertEquals(List.of(conflict), conflicts);
   }
