@@ -93,8 +93,10 @@ class NextcloudCmdConformanceTest {
     assertTrue(log.count("MKCOL", "/remote.php/dav/uploads/alice/") >= 2, "chunked upload v2 was used:\n" + log.dump(80));
     assertTrue(log.count(e -> e.method().equals("MOVE") && e.path().endsWith("/.file") && e.status() == 201) >= 2,
         "and assembled with MOVE .file:\n" + log.dump(80));
-    assertTrue(log.count(e -> e.method().equals("PUT") && e.path().startsWith("/remote.php/dav/uploads/")) >= 4,
-        "in at least two chunks each");
+    // nextcloudcmd sizes chunks dynamically: it starts at 10 MB (so the first 12 MiB file takes two chunks) and may grow
+    // the size after a fast chunk, so the second file can go up in one.
+    assertTrue(log.count(e -> e.method().equals("PUT") && e.path().startsWith("/remote.php/dav/uploads/")) >= 3,
+        "two chunks for the first file at least, one for the second:\n" + log.dump(80));
     System.out.printf("nextcloudcmd upload of 50 small + 2 x 12 MiB files: %d requests (%d bulk POSTs, %d chunk PUTs, %d MKCOL)%n",
         log.count(), log.count("POST"), log.count("PUT", "/remote.php/dav/uploads/"), log.count("MKCOL"));
 
