@@ -19,6 +19,7 @@ import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
 import io.ncsync.protocol.DownloadOptions;
 import io.ncsync.protocol.DownloadResult;
+import io.ncsync.protocol.RemotePaths;
 import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.UploadOptions;
 import io.ncsync.protocol.UploadResult;
@@ -29,6 +30,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -104,17 +107,42 @@ final class ActionExecutor {
       for (SyncAction.Upload upload : ready) results.add(execute(upload)); // the batch as a whole failed: one by one
       return results;
     }
+    Map<String, DavEntry> listed = listParentsOfUploadsWithoutEtag(uploaded);
     for (int i = 0; i < ready.size(); i++) {
       SyncAction.Upload upload = ready.get(i);
       BatchUploadResult outcome = uploaded.get(i);
-      results.add(outcome.ok() ? batchUploaded(upload, outcome.result()) : batchFailed(upload, outcome.error()));
+      results.add(outcome.ok() ? batchUploaded(upload, outcome.result(), listed.get(upload.path())) : batchFailed(upload, outcome.error()));
     }
     return results;
   }
 
-  private ActionResult batchUploaded(SyncAction.Upload upload, UploadResult result) {
+  /**
+   * Servers that answer a PUT without an ETag (mod_dav) would need one PROPFIND per file to learn it; one Depth-1
+   * listing per folder of the batch does the same for all its files.
+   */
+  private Map<String, DavEntry> listParentsOfUploadsWithoutEtag(List<BatchUploadResult> uploaded) {
+    Map<String, DavEntry> entries = new HashMap<>();
+    java.util.Set<String> parents = new java.util.TreeSet<>();
+    for (BatchUploadResult outcome : uploaded) {
+      if (outcome.ok() && (outcome.result().etag() == null || outcome.result().fileId() == null)) {
+        parents.add(RemotePaths.parent(outcome.path()));
+      }
+    }
+    for (String parent : parents) {
+      try {
+        for (DavEntry child : await(remote.list(parent)).children()) entries.put(child.path(), child);
+      } catch (DavException e) {
+        log.debug("listing {} after a batch failed; asking per file", parent, e);
+      }
+    }
+    return entries;
+  }
+
+  private ActionResult batchUploaded(SyncAction.Upload upload, UploadResult result, DavEntry listedAfter) {
     try {
-      Identity identity = identityAfterWrite(upload.path(), result);
+      Identity identity = listedAfter != null && result.etag() == null
+          ? new Identity(listedAfter.etag(), result.fileId() != null ? result.fileId() : listedAfter.fileId())
+          : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
       String sha = local.sha256() != null ? local.sha256() : DiskWorkspace.sha256(workspace.resolve(upload.path()));
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
