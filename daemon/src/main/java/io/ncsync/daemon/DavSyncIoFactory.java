@@ -16,7 +16,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
   @Override
   public SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     return new DavSyncIo(
-        system, ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote())),
+        ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote())),
         settings.trashDir(), blocking);
   }
 

@@ -1,25 +1,25 @@
 package io.ncsync.daemon.connections;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.sync.RemoteStores;
+import io.ncsync.persistence.tenant.ConnectionKind;
 import io.ncsync.persistence.tenant.ConnectionRecord;
 import io.ncsync.persistence.tenant.Tenant;
 import io.ncsync.protocol.AkkaHttpRemoteStore;
 import io.ncsync.protocol.DavEndpoint;
 import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.nextcloud.NextcloudConnection;
+import java.net.URI;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.UUID;
-import java.net.URI;
-import akka.Done;
-import akka.actor.CoordinatedShutdown;
-import io.ncsync.persistence.tenant.ConnectionKind;
-import io.ncsync.protocol.nextcloud.NextcloudConnection;
 
 /**
  * Opens the {@link RemoteStore} of a stored connection: asks the tenant for the record, decrypts the app password and

@@ -1,7 +1,6 @@
 package io.ncsync.daemon.sync;
 
 import akka.Done;
-import akka.actor.typed.ActorSystem;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
@@ -29,7 +28,7 @@ public final class DavSyncIo implements SyncIo {
   private final Path trashRoot;
   private final Executor blocking;
 
-  public DavSyncIo(ActorSystem<?> system, RemoteStores stores, Path trashRoot, Executor blocking) {
+  public DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking) {
     this.stores = stores;
     this.trashRoot = trashRoot.toAbsolutePath().normalize();
     this.blocking = blocking;

@@ -71,7 +71,7 @@ class SyncEngineTest {
 
   private void startLibrary(SyncMode mode) {
     RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
-    DavSyncIo io = new DavSyncIo(testKit.system(), stores, trash, Executors.newFixedThreadPool(4));
+    DavSyncIo io = new DavSyncIo(stores, trash, Executors.newFixedThreadPool(4));
     String id = UUID.randomUUID().toString();
     library = testKit.spawn(Library.create(Library.entityId("t", id), io, new Library.Settings(4, 50)));
     LibraryConfig config = new LibraryConfig("t", id, "lib", "c", workspace.toString(), "lib", mode, Instant.now());

@@ -25,6 +25,7 @@ import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.Reconciler;
+import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
@@ -375,8 +376,8 @@ public final class Library
   }
 
   /** An upload resumes the chunked upload an earlier attempt left on the server. */
-  private static io.ncsync.persistence.sync.SyncAction withSession(io.ncsync.persistence.sync.SyncAction action, LibraryState state) {
-    if (action instanceof io.ncsync.persistence.sync.SyncAction.Upload upload) {
+  private static SyncAction withSession(SyncAction action, LibraryState state) {
+    if (action instanceof SyncAction.Upload upload) {
       UploadSession session = state.uploadSessions().get(upload.path());
       if (session != null) return upload.resuming(session);
     }
