@@ -12,6 +12,7 @@ import akka.cluster.typed.Join;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.daemon.http.AdminHttpServer;
 import io.ncsync.daemon.http.AdminRoutes;
@@ -89,7 +90,7 @@ public final class Guardian {
           (int) Math.max(1, Math.min(5, settings.askTimeout().toSeconds())), blocking);
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors),
-          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher()),
+          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(), new ConnectionChecker(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
           new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
           errors);

@@ -7,12 +7,15 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.pattern.StatusReply;
+import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
+
 import io.ncsync.daemon.connections.ConnectionUrls;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.persistence.tenant.ConnectionKind;
 import io.ncsync.persistence.tenant.ConnectionRecord;
 import io.ncsync.persistence.tenant.Tenant;
+import io.ncsync.protocol.DavEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -38,14 +41,16 @@ public final class ConnectionRoutes {
   private final JsonSupport json;
   private final ApiErrors errors;
   private final CredentialCipher cipher;
+  private final ConnectionChecker checker;
 
-  public ConnectionRoutes(
-      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, CredentialCipher cipher) {
+  public ConnectionRoutes(ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors,
+      CredentialCipher cipher, ConnectionChecker checker) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
     this.errors = errors;
     this.cipher = cipher;
+    this.checker = checker;
   }
 
   public Route route(String tenantId) {
@@ -53,7 +58,26 @@ public final class ConnectionRoutes {
         pathEndOrSingleSlash(() -> concat(
             post(() -> json.body(ApiJson.CreateConnection.class, body -> respond(create(tenantId, body)))),
             get(() -> respond(list(tenantId))))),
-        path(PathMatchers.segment(), id -> get(() -> respond(show(tenantId, id))))));
+        path(PathMatchers.segment(), id -> get(() -> respond(show(tenantId, id)))),
+        path(PathMatchers.segment().slash("test"), id -> post(() -> respond(test(tenantId, id))))));
+  }
+
+  /** POST /connections/{id}/test: 200 {ok, outcome, message} whatever the outcome; 404 for an unknown id. */
+  private CompletionStage<HttpResponse> test(String tenantId, String id) {
+    return tenant(tenantId)
+        .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
+        .handle((record, error) -> {
+          if (error == null) return record;
+          if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage) throw ApiException.notFound("unknown connection: " + id);
+          throw error instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(error);
+        })
+        .thenCompose(record -> {
+          String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
+          DavEndpoint filesRoot = new DavEndpoint(
+              ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(), password);
+          return checker.check(record.kind(), record.url(), filesRoot);
+        })
+        .thenApply(result -> errors.json(StatusCodes.OK, result));
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {

@@ -121,6 +121,20 @@ class AdminApiIT extends E2eTestBase {
 
   @Test
   @Order(6)
+  void aWebdavConnectionCheckSaysWhetherTheFolderAnswersAndWhyNot() {
+    AdminApi.Response good = record(api.call("POST", "/api/v1/connections/" + connectionId + "/test", ""));
+    assertEquals(200, good.status(), good.body());
+    assertEquals("ok", good.field("outcome").asText(), good.body());
+
+    String bad = api.createConnection(AdminApi.webdavConnection("wrong-" + UUID.randomUUID(), apache.rootUrl(), apache.username(), "wrong"));
+    AdminApi.Response refused = record(api.call("POST", "/api/v1/connections/" + bad + "/test", ""));
+    assertEquals(200, refused.status(), refused.body());
+    assertEquals("unauthorized", refused.field("outcome").asText(), refused.body());
+    expectStatus(404, record(api.call("POST", "/api/v1/connections/" + UUID.randomUUID() + "/test", "")), "test of an unknown connection");
+  }
+
+  @Test
+  @Order(6)
   void unknownIdsAre404() {
     String unknown = UUID.randomUUID().toString();
     expectStatus(404, record(api.get("/api/v1/libraries/" + unknown)), "GET unknown library");

@@ -1,0 +1,34 @@
+package io.ncsync.daemon.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** POST /api/v1/connections/{id}/test says precisely what is wrong with a connection, and never shows its secret. */
+class NextcloudConnectionCheckIT extends NextcloudE2eBase {
+
+  @Test
+  void aGoodConnectionChecksOkAndABadPasswordIsNamedAsSuch() {
+    AdminApi.Response good = api.call("POST", "/api/v1/connections/" + connectionId + "/test", "");
+    assertEquals(200, good.status(), good.body());
+    assertTrue(good.field("ok").asBoolean(), good.body());
+    assertEquals("ok", good.field("outcome").asText());
+
+    String wrongPassword = "not-the-app-password-" + System.nanoTime();
+    String bad = api.createConnection(nextcloudConnection("wrong-password", server.baseUrl(), server.loginName(), wrongPassword));
+    AdminApi.Response refused = api.call("POST", "/api/v1/connections/" + bad + "/test", "");
+    assertEquals(200, refused.status(), refused.body());
+    assertFalse(refused.field("ok").asBoolean(), refused.body());
+    assertEquals("bad_credentials", refused.field("outcome").asText(), refused.body());
+    assertFalse(refused.body().contains(wrongPassword), "the secret never appears in a response");
+
+    String nowhere = api.createConnection(nextcloudConnection("nowhere", java.net.URI.create("http://127.0.0.1:1/"),
+        server.loginName(), server.appPassword()));
+    AdminApi.Response unreachable = api.call("POST", "/api/v1/connections/" + nowhere + "/test", "");
+    assertEquals("connect_failure", unreachable.field("outcome").asText(), unreachable.body());
+
+    assertEquals(404, api.call("POST", "/api/v1/connections/no-such-connection/test", "").status());
+  }
+}
