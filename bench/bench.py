@@ -10,6 +10,9 @@ Workloads (full sizes; --quick shrinks them):
   W3  one file of 512 MiB (MB/s, compared with one plain `curl -T` PUT of the same file to the same server)
   W4  re-sync of W1 with nothing changed, twice (W4a, W4b)
   W5  after W4, modify 20 of W1's files and add 20, then sync
+  W6  (only with --workloads W6; Nextcloud test server, ncsync only) 100,000 files of 1 KiB in 1,000 folders: first
+      upload (W6up), re-syncs until one changes nothing (W6a), then the settled re-sync (W6b, run 3 times): issue 3's
+      "100,000-file unchanged tree re-synced in under 1 s"
 
 Measured per tool x server x workload: wall time, requests the server received (Apache: access-log lines; test server:
 its request log), peak RSS (ncsync: the daemon's VmHWM, reset through /proc/<pid>/clear_refs before each step;
@@ -55,14 +58,21 @@ class Sizes:
     w3_size: int
     w5_modify: int
     w5_add: int
+    w6_top: int = 10      # W6: top folders ...
+    w6_sub: int = 100     # ... x subfolders each ...
+    w6_per: int = 100     # ... x files per subfolder
+    w6_size: int = 1024
 
 
 FULL = Sizes(2000, 40, 4096, 20, 8 * MiB, 512 * MiB, 20, 20)
-QUICK = Sizes(200, 10, 4096, 4, 2 * MiB, 32 * MiB, 20, 20)
+QUICK = Sizes(200, 10, 4096, 4, 2 * MiB, 32 * MiB, 20, 20, 2, 10, 100)
 
 TOOLS = ["ncsync", "nextcloudcmd", "rclone", "curl"]
 SERVERS = ["apache", "nextcloud"]
 WORKLOADS = ["W1", "W4a", "W4b", "W5", "W2", "W3"]
+EXTRA_WORKLOADS = ["W6"]  # selectable with --workloads, never part of the default set
+W6_STEPS = ["W6up", "W6a", "W6b"]
+W6_SETTLED_REPEAT = 3
 
 
 def log(msg):
@@ -474,13 +484,17 @@ def w1_names(sizes):
     return [f"d{i // per:02d}/f{i:04d}.bin" for i in range(sizes.w1_files)]
 
 
-def generate(src: Path, sizes: Sizes):
+def generate(src: Path, sizes: Sizes, workloads=None):
+    """The data of the selected workloads (all of W1..W5 by default); W6's tree is written by generate_w6."""
     t0 = time.monotonic()
-    for name in w1_names(sizes):
-        write_random(src / "w1" / name, sizes.w1_size)
-    for i in range(sizes.w2_files):
-        write_random(src / "w2" / f"big{i:02d}.bin", sizes.w2_size)
-    write_random(src / "w3" / "huge.bin", sizes.w3_size)
+    if workloads is None or "W1" in workloads:
+        for name in w1_names(sizes):
+            write_random(src / "w1" / name, sizes.w1_size)
+    if workloads is None or "W2" in workloads:
+        for i in range(sizes.w2_files):
+            write_random(src / "w2" / f"big{i:02d}.bin", sizes.w2_size)
+    if workloads is None or "W3" in workloads:
+        write_random(src / "w3" / "huge.bin", sizes.w3_size)
     # W5: the same edits for every tool
     names = w1_names(sizes)
     step = max(1, len(names) // sizes.w5_modify)
@@ -488,6 +502,25 @@ def generate(src: Path, sizes: Sizes):
     add = {f"d{k % sizes.w1_folders:02d}/new{k:02d}.bin": os.urandom(sizes.w1_size) for k in range(sizes.w5_add)}
     log(f"data generated in {time.monotonic() - t0:.1f} s")
     return {**modify, **add}, len(modify), len(add)
+
+
+def generate_w6(root: Path, sizes: Sizes):
+    """W6's tree, written straight into the tool's local folder: top folders x subfolders x files of random bytes
+    (one urandom call, sliced; no process per file). Returns (files, folders)."""
+    per_top = sizes.w6_sub * sizes.w6_per
+    n = sizes.w6_top * per_top
+    pool = os.urandom(n * sizes.w6_size)
+    folders = 0
+    for t in range(sizes.w6_top):
+        for d in range(sizes.w6_sub):
+            folder = root / f"t{t:02d}" / f"s{d:03d}"
+            folder.mkdir(parents=True)
+            folders += 1
+            for k in range(sizes.w6_per):
+                i = t * per_top + d * sizes.w6_per + k
+                with open(folder / f"f{k:03d}.bin", "wb") as f:
+                    f.write(pool[i * sizes.w6_size:(i + 1) * sizes.w6_size])
+    return n, folders + sizes.w6_top
 
 
 def copy_tree(src: Path, dst: Path, link: bool):
@@ -643,6 +676,11 @@ class Bench:
     # -- tools --
 
     def run_ncsync(self, server, src, edits):
+        if "W6" in self.workloads:
+            if server.name == "nextcloud":
+                self.run_ncsync_w6(server)
+            else:
+                log(f"  W6 skipped on {server.name}: it measures ETag pruning, which needs the Nextcloud test server")
         for data, key, steps in self.groups():
             daemon = Daemon(self.launcher, self.jar, self.work / f"ncsync-{server.name}" / key,
                             self.args.daemon_java_opts, self.daemon_env)
@@ -685,6 +723,120 @@ class Bench:
                         self.record(Result(server.name, step, "ncsync", note=f"error: {e}"), key)
             finally:
                 daemon.stop()
+
+    def ncsync_step(self, daemon, server, lib, step, remote, local, check=True):
+        """One ncsync sync of library `lib`, measured; checked against the server's disk when `check`."""
+        daemon.reset_peak()
+        before = server.count()
+        t0 = time.monotonic()
+        try:
+            run = daemon.sync(lib, self.timeout)
+            wall = time.monotonic() - t0
+            time.sleep(SETTLE_S)
+            r = Result(server.name, step, "ncsync", wall, server.count() - before, daemon.peak_rss_kib())
+            r.methods = server.methods(before)
+            r.extra = {"run": run}
+            if check:
+                ok, r.check = verify(server.files_dir / remote, local)
+            else:
+                ok, r.check = True, "not checked"
+            r.ok = ok and run.get("outcome") == "succeeded"
+            if run.get("outcome") != "succeeded":
+                r.note = f"outcome {run.get('outcome')}: {run.get('reason')}"
+        except Exception as e:  # noqa: BLE001 - a failed step is a result, not the end of the run
+            r = Result(server.name, step, "ncsync", time.monotonic() - t0, server.count() - before,
+                       daemon.peak_rss_kib() if daemon.proc and daemon.proc.poll() is None else None, False, "",
+                       f"error: {e}")
+        return r
+
+    @staticmethod
+    def run_phases(daemon, run):
+        """From the daemon log: seconds from the run's start to the end of discovery (local scan + remote listing +
+        plan, logged as 'N documents to act on'), and from there to the run's end."""
+        try:
+            rid = run["runId"]
+            text = "".join(p.read_text(errors="replace") for p in sorted(daemon.base.glob("daemon-*.log")))
+            m = re.search(r"^(\S+) INFO .* run " + re.escape(rid) + r": (\d+) documents to act on", text, re.M)
+            if not m:
+                return None
+            def ts(v):  # ISO-8601 in UTC with up to nanoseconds, e.g. 2026-11-22T09:16:13.789175166Z
+                m2 = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", v)
+                frac = ((m2.group(2) or "") + "000000")[:6]
+                return datetime.datetime.fromisoformat(f"{m2.group(1)}.{frac}")
+
+            planned = ts(m.group(1))
+            return {"discovery_s": round((planned - ts(run["startedAt"])).total_seconds(), 3),
+                    "after_plan_s": round((ts(run["finishedAt"]) - planned).total_seconds(), 3),
+                    "documents": int(m.group(2))}
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def run_ncsync_w6(self, server):
+        """W6: a 100,000-file tree: first upload, re-syncs until one changes nothing, then the settled re-sync."""
+        s = self.sizes
+        key, remote = "w6", "ncsync-w6"
+        daemon = Daemon(self.launcher, self.jar, self.work / f"ncsync-{server.name}" / key,
+                        self.args.daemon_java_opts, self.daemon_env)
+        log(f"  starting ncsync daemon for {server.name} W6 ({key})")
+        done = []
+
+        def record(r, note=""):
+            phases = self.run_phases(daemon, r.extra.get("run"))
+            if phases:
+                r.extra["phases"] = phases
+                note = (note + "; " if note else "") + (f"discovery {phases['discovery_s']:.2f} s "
+                                                        f"({phases['documents']} documents to act on), "
+                                                        f"then {phases['after_plan_s']:.2f} s")
+            r.note = "; ".join(x for x in (r.note, note) if x)
+            self.record(r, key)
+            done.append(r.workload)
+            return r
+
+        try:
+            daemon.start()
+            conn = daemon.add_connection(server)
+            self.meta.setdefault("ncsync_rss_after_start_mb", {})[f"{server.name}-{key}"] = round(
+                daemon.rss_kib() / 1024)
+            local = daemon.workspaces / key
+            t0 = time.monotonic()
+            n, folders = generate_w6(local, s)
+            log(f"  W6 tree: {n} files of {s.w6_size} B in {folders} folders, written in {time.monotonic() - t0:.1f} s")
+            self.meta["w6"] = {"files": n, "folders": folders, "size": s.w6_size}
+            lib = daemon.add_library(key, conn, remote)
+            up = record(self.ncsync_step(daemon, server, lib, "W6up", remote, local))
+            if not (up.extra.get("run") or {}).get("outcome"):
+                raise RuntimeError("the first upload did not finish: " + up.note)
+            # Re-sync until a run changes nothing: the first re-sync records the folder ETags the upload changed.
+            for i in range(1, 6):
+                r = self.ncsync_step(daemon, server, lib, "W6a", remote, local, check=False)
+                run = r.extra.get("run") or {}
+                changed = sum(run.get(k) or 0 for k in ("uploaded", "downloaded", "deletedLocal", "deletedRemote",
+                                                         "conflicts", "failed"))
+                record(r, f"re-sync {i}, {changed} changes")
+                if not run or (changed == 0 and run.get("outcome") == "succeeded"):
+                    break
+            for i in range(1, W6_SETTLED_REPEAT + 1):
+                last = i == W6_SETTLED_REPEAT
+                record(self.ncsync_step(daemon, server, lib, "W6b", remote, local, check=last),
+                       f"settled re-sync {i}")
+        except Exception as e:  # noqa: BLE001
+            log(f"  W6 error: {e}")
+            for step in W6_STEPS:
+                if step not in done:
+                    self.record(Result(server.name, step, "ncsync", note=f"error: {e}"), key)
+        finally:
+            alive = daemon.proc is not None and daemon.proc.poll() is None
+            if daemon.proc is not None and not alive:
+                self.meta.setdefault("w6_daemon_exit", daemon.proc.returncode)
+            daemon.stop()
+            problems = []
+            for p in sorted(daemon.base.glob("daemon-*.log")):
+                for line in p.read_text(errors="replace").splitlines():
+                    if re.search(r"\b(ERROR|WARN)\b|OutOfMemoryError|Exception", line):
+                        problems.append(line[:400])
+            self.meta["w6_daemon_problems"] = problems[:40]
+            if problems:
+                log(f"  W6: {len(problems)} WARN/ERROR lines in the daemon log, e.g. {problems[0]}")
 
     def run_nextcloudcmd(self, server, src, edits):
         if server.name != "nextcloud":
@@ -794,7 +946,7 @@ class Bench:
         self.meta = self.machine()
         log(f"work dir {self.work}; sizes {'quick' if self.args.quick else 'full'}: {self.sizes}")
         src = self.work / "src"
-        edits, n_mod, n_add = generate(src, self.sizes)
+        edits, n_mod, n_add = generate(src, self.sizes, self.workloads)
         self.meta["w5"] = {"modified": n_mod, "added": n_add}
         skipped = {}
         for sname in self.servers:
@@ -945,6 +1097,13 @@ class Bench:
             n = self.find(sv, "W3", "ncsync")
             return verdict(n.rss_kib < 300 * 1024, f"{n.rss_kib / 1024:.0f} MB")
 
+        def w6(sv):
+            if sv == "apache":
+                return "n/a (W6 runs on the test server only)"
+            r = self.find(sv, "W6b", "ncsync")
+            return verdict(r.ok and r.wall_s < 1, f"{r.wall_s:.2f} s, {r.requests} requests, "
+                                                  f"{r.rss_kib / 1024:.0f} MB peak RSS")
+
         servers = [sv for sv in self.servers if any(r.server == sv and r.tool == "ncsync" for r in self.results)]
         if not servers:
             return []
@@ -956,9 +1115,16 @@ class Bench:
                                ("W4 one request once settled (2nd re-sync)", w4, None),
                                ("W5 at most 45 requests", w5, None),
                                ("W3 at least 80 % of one plain PUT's speed", w3_speed, None),
-                               ("W3 peak RSS under 300 MB", w3_rss, None)):
-            rows.append(f"| {name} | " + " | ".join(
-                (cell(sv, fn) if only in (None, sv) else "n/a") for sv in servers) + " |")
+                               ("W3 peak RSS under 300 MB", w3_rss, None),
+                               ("W6 100,000-file unchanged tree re-synced in under 1 s", w6, "W6")):
+            if only == "W6":
+                if "W6" not in self.workloads:
+                    continue
+                only = None
+            cells = [(cell(sv, fn) if only in (None, sv) else "n/a") for sv in servers]
+            if "W6" in self.workloads and all(c in ("not measured", "n/a") for c in cells):
+                continue  # a W6 run leaves the other workloads out: no rows of "not measured"
+            rows.append(f"| {name} | " + " | ".join(cells) + " |")
         return rows
 
     def report(self):
@@ -970,6 +1136,10 @@ class Bench:
             "W5": f"after W4: {self.meta['w5']['modified']} files modified, {self.meta['w5']['added']} added",
             "W2": f"{s.w2_files} files of {s.w2_size // MiB} MiB",
             "W3": f"1 file of {s.w3_size // MiB} MiB",
+            "W6up": f"{s.w6_top * s.w6_sub * s.w6_per} files of {s.w6_size} B in "
+                    f"{s.w6_top + s.w6_top * s.w6_sub} folders, first upload",
+            "W6a": "re-sync of W6, nothing changed (until a run changes nothing)",
+            "W6b": "settled re-sync of W6, nothing changed",
         }
         lines = []
         m = self.meta
@@ -998,7 +1168,7 @@ class Bench:
             lines.append(f"\n### {label}\n")
             lines.append("| workload | tool | wall time | requests | peak RSS | check | requests by method | notes |")
             lines.append("|---|---|---:|---:|---:|---|---|---|")
-            for w in WORKLOADS:
+            for w in WORKLOADS + W6_STEPS:
                 curl = self.find(sname, w, "curl")
                 for tool in TOOLS:
                     r = self.find(sname, w, tool)
@@ -1042,7 +1212,7 @@ def main():
     p.add_argument("--servers", default=",".join(SERVERS), help="comma list of: apache,nextcloud")
     p.add_argument("--tools", default=",".join(TOOLS), help="comma list of: ncsync,nextcloudcmd,rclone,curl")
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of: W1,W4a,W4b,W5,W2,W3 "
-                   "(W4a/W4b/W5 imply W1)")
+                   "(W4a/W4b/W5 imply W1), and W6 (100,000 files; never in the default set)")
     p.add_argument("--work-dir", help="where data, servers and logs live (default: a new /tmp/ncsync-bench-*)")
     p.add_argument("--keep", action="store_true", help="keep the work dir (logs, data) afterwards")
     p.add_argument("--step-timeout", type=int, default=600, help="seconds one tool may take for one step")
@@ -1062,7 +1232,7 @@ def main():
         if s not in SERVERS:
             p.error(f"unknown server {s}")
     for w in args.workloads.split(","):
-        if w not in WORKLOADS:
+        if w not in WORKLOADS + EXTRA_WORKLOADS:
             p.error(f"unknown workload {w}")
     Bench(args).run()
 

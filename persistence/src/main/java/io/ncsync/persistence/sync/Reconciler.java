@@ -42,6 +42,7 @@ public final class Reconciler {
   private Reconciler() {}
 
   public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
+    if (nothingChanged(base, discovery)) return rootOnly(base, discovery.remoteRoot());
     Map<String, LocalEntry> local = discovery.local();
     Map<String, DavEntry> remote = discovery.remote();
     TreeSet<String> paths = new TreeSet<>();
@@ -81,6 +82,31 @@ public final class Reconciler {
       decided.put("", new RecordFolder("", root)); // the root's ETag lets the next walk stop at one request
     }
     return SyncPlan.of(new ArrayList<>(decided.values()));
+  }
+
+  /**
+   * The common case of a settled library, checked in one pass without sorting anything: every path is on both sides
+   * and in the base, with the base's size, mtime and ETag. (Sorting 3 × 100,000 paths was most of a settled re-sync.)
+   */
+  static boolean nothingChanged(Map<String, BaseEntry> base, Discovery discovery) {
+    Map<String, LocalEntry> local = discovery.local();
+    Map<String, DavEntry> remote = discovery.remote();
+    int baseEntries = base.size() - (base.containsKey("") ? 1 : 0);
+    if (!discovery.skipped().isEmpty() || local.size() != remote.size() || local.size() != baseEntries) return false;
+    for (LocalEntry l : local.values()) {
+      BaseEntry b = base.get(l.path());
+      DavEntry r = remote.get(l.path());
+      if (b == null || r == null || b.folder() != l.folder() || r.collection() != l.folder()) return false;
+      if (!Objects.equals(r.etag(), b.etag())) return false;
+      if (!l.folder() && !l.matchesStat(b)) return false;
+    }
+    return true;
+  }
+
+  private static SyncPlan rootOnly(Map<String, BaseEntry> base, DavEntry root) {
+    BaseEntry baseRoot = base.get("");
+    boolean rootChanged = root != null && (baseRoot == null || !Objects.equals(baseRoot.etag(), root.etag()));
+    return SyncPlan.of(rootChanged ? List.of(new RecordFolder("", root)) : List.of());
   }
 
   /**

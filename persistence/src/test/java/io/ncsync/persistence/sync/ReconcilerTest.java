@@ -261,7 +261,21 @@ class ReconcilerTest {
       local.put(p, new LocalEntry(p, false, 5, 5, null));
       remote.put(p, file(p, "e" + i));
     }
-    assertTrue(Reconciler.plan(base, new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL).isEmpty());
+    Discovery settled = new Discovery(local, remote, Map.of());
+    assertTrue(Reconciler.nothingChanged(base, settled), "the one-pass check recognises a settled tree");
+    assertTrue(Reconciler.plan(base, settled, SyncMode.BIDIRECTIONAL).isEmpty());
+
+    // Any single difference falls through to the full comparison.
+    Map<String, LocalEntry> touched = new HashMap<>(local);
+    touched.put("d/f7", new LocalEntry("d/f7", false, 6, 6, "other"));
+    assertTrue(!Reconciler.nothingChanged(base, new Discovery(touched, remote, Map.of())));
+    assertInstanceOf(SyncAction.Upload.class, find(Reconciler.plan(base, new Discovery(touched, remote, Map.of()), SyncMode.BIDIRECTIONAL), "d/f7"));
+    Map<String, DavEntry> remoteChanged = new HashMap<>(remote);
+    remoteChanged.put("d/f8", file("d/f8", "new-etag"));
+    assertInstanceOf(SyncAction.Download.class, find(Reconciler.plan(base, new Discovery(local, remoteChanged, Map.of()), SyncMode.BIDIRECTIONAL), "d/f8"));
+    Map<String, LocalEntry> deleted = new HashMap<>(local);
+    deleted.remove("d/f9");
+    assertInstanceOf(SyncAction.DeleteRemote.class, find(Reconciler.plan(base, new Discovery(deleted, remote, Map.of()), SyncMode.BIDIRECTIONAL), "d/f9"));
   }
 
   private static SyncPlan planOne(Map<String, BaseEntry> base, LocalEntry l, DavEntry r, SyncMode mode) {
