@@ -16,8 +16,9 @@ public final class DavSyncIoFactory implements SyncIoFactory {
   @Override
   public SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     return new DavSyncIo(
-        ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote())),
-        settings.trashDir(), blocking);
+        ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
+            settings.remote().tenantBytesPerSecond()),
+        settings.trashDir(), blocking, settings.activityFeed(), settings.fullWalkInterval());
   }
 
   /** The WebDAV/Nextcloud client tuned by {@code ncsync.remote}. */
@@ -29,6 +30,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
         .withBytesPerSecond(remote.bytesPerSecond());
     TransferSettings transfers = defaults.transfers();
     transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize(), transfers.chunkParallelism());
-    return defaults.withTransport(transport).withTransfers(transfers);
+    return defaults.withTransport(transport).withTransfers(transfers)
+        .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
   }
 }

@@ -187,10 +187,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   private final Shared shared;
   private final DavEndpoint endpoint;
+  /** Scoped like this store; null when the server offers none. */
+  private final ChangeFeed changeFeed;
 
-  private AkkaHttpRemoteStore(Shared shared, DavEndpoint endpoint) {
+  private AkkaHttpRemoteStore(Shared shared, DavEndpoint endpoint, ChangeFeed changeFeed) {
     this.shared = shared;
     this.endpoint = endpoint;
+    this.changeFeed = changeFeed;
   }
 
   public static AkkaHttpRemoteStore create(ClassicActorSystemProvider system, DavEndpoint endpoint) {
@@ -213,12 +216,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       throw new IllegalArgumentException("the endpoint's login name differs from the transport's");
     }
     return new AkkaHttpRemoteStore(
-        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited()), endpoint);
+        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited()), endpoint, null);
   }
 
   /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
   public AkkaHttpRemoteStore withFeatures(NextcloudFeatures features) {
-    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, features, shared.extraLimiter), endpoint);
+    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, features, shared.extraLimiter), endpoint,
+        changeFeed);
   }
 
   /**
@@ -226,7 +230,18 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    * besides the connection's own {@link TransportSettings#bytesPerSecond()}.
    */
   public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
-    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, limiter), endpoint);
+    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, limiter), endpoint,
+        changeFeed);
+  }
+
+  /** The same store, reading its changes from {@code feed} (scoped to this store's root, as this store is). */
+  public AkkaHttpRemoteStore withChangeFeed(ChangeFeed feed) {
+    return new AkkaHttpRemoteStore(shared, endpoint, feed);
+  }
+
+  @Override
+  public java.util.Optional<ChangeFeed> changeFeed() {
+    return java.util.Optional.ofNullable(changeFeed);
   }
 
   public DavEndpoint endpoint() {
@@ -253,7 +268,8 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
   @Override
   public RemoteStore scoped(String subPath) {
     RemotePaths.requireSafePath(subPath);
-    return subPath.isEmpty() ? this : new AkkaHttpRemoteStore(shared, endpoint.resolve(subPath));
+    return subPath.isEmpty() ? this
+        : new AkkaHttpRemoteStore(shared, endpoint.resolve(subPath), changeFeed == null ? null : changeFeed.scoped(subPath));
   }
 
   @Override

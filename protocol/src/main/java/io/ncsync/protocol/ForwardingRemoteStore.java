@@ -73,6 +73,11 @@ public abstract class ForwardingRemoteStore implements RemoteStore {
   }
 
   @Override
+  public java.util.Optional<ChangeFeed> changeFeed() {
+    return delegate.changeFeed();
+  }
+
+  @Override
   public boolean etagsPropagate() {
     return delegate.etagsPropagate();
   }

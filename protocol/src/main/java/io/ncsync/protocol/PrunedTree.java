@@ -2,31 +2,53 @@ package io.ncsync.protocol;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The result of an incremental walk: what was listed, and which folders were not descended into because their ETag
- * equals the base (on Nextcloud that proves their whole subtree unchanged).
+ * The result of an incremental walk: what was listed, which folders were not descended into because their ETag equals
+ * the base (on Nextcloud that proves their whole subtree unchanged), and which folders a change feed let the walk jump
+ * over on its way to the folders that changed.
  *
- * @param root          the store's root folder as the server describes it now
- * @param entries       every entry listed (children of the folders that were walked), keyed and sorted by path; a
- *                      pruned folder is itself among them (with its current, unchanged ETag), its contents are not
- * @param prunedFolders folders whose contents were not listed: take their subtrees from the base. "" when the root
- *                      itself was unchanged (then {@code entries} is empty)
- * @param requests      PROPFIND requests the walk made
+ * @param root           the store's root folder as the server describes it now
+ * @param entries        every entry listed (children of the folders that were walked, and each seed itself), keyed and
+ *                       sorted by path; a pruned folder is itself among them (with its current, unchanged ETag), its
+ *                       contents are not
+ * @param prunedFolders  folders whose contents were not listed: take their subtrees from the base. "" when the root
+ *                       itself was unchanged (then {@code entries} is empty)
+ * @param jumpedFolders  folders between the root and a seed that were not listed: they changed (their ETag differs),
+ *                       but a change feed said where, so the walk went straight to the seeds below them. Take them and
+ *                       everything inside them but the seeds' subtrees from the base, ETags included: they were not
+ *                       verified, so the next full walk must still see them as changed
+ * @param seedFolders    folders listed because a change feed named them, without their parents being listed
+ * @param requests       PROPFIND requests the walk made
  */
-public record PrunedTree(DavEntry root, SortedMap<String, DavEntry> entries, SortedSet<String> prunedFolders, int requests) {
+public record PrunedTree(
+    DavEntry root,
+    SortedMap<String, DavEntry> entries,
+    SortedSet<String> prunedFolders,
+    SortedSet<String> jumpedFolders,
+    SortedSet<String> seedFolders,
+    int requests) {
 
   public PrunedTree {
     entries = Collections.unmodifiableSortedMap(new TreeMap<>(entries));
     prunedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(prunedFolders));
+    jumpedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(jumpedFolders));
+    seedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(seedFolders));
   }
 
-  static PrunedTree of(DavEntry root, Map<String, DavEntry> entries, java.util.Set<String> pruned, int requests) {
-    return new PrunedTree(root, new TreeMap<>(entries), new TreeSet<>(pruned), requests);
+  static PrunedTree of(DavEntry root, Map<String, DavEntry> entries, Set<String> pruned, int requests) {
+    return new PrunedTree(root, new TreeMap<>(entries), new TreeSet<>(pruned), new TreeSet<>(), new TreeSet<>(), requests);
+  }
+
+  static PrunedTree of(DavEntry root, Map<String, DavEntry> entries, Set<String> pruned, Set<String> jumped,
+      Set<String> seeds, int requests) {
+    return new PrunedTree(root, new TreeMap<>(entries), new TreeSet<>(pruned), new TreeSet<>(jumped),
+        new TreeSet<>(seeds), requests);
   }
 
   /** True when the root's ETag equals the base: nothing changed anywhere. */
@@ -46,5 +68,20 @@ public record PrunedTree(DavEntry root, SortedMap<String, DavEntry> entries, Sor
       if (parent.isEmpty()) return false;
       parent = RemotePaths.parent(parent);
     }
+  }
+
+  /**
+   * True when the base's entry for {@code path} stands for the server's: inside a pruned folder, or a jumped folder or
+   * inside one without being at or below a seed. False for what the walk listed, where a missing entry means deleted.
+   */
+  public boolean takenFromBase(String path) {
+    if (path.isEmpty()) return false;
+    if (insidePrunedFolder(path)) return true;
+    if (jumpedFolders.isEmpty()) return false;
+    for (String p = path; !p.isEmpty(); p = RemotePaths.parent(p)) {
+      if (seedFolders.contains(p)) return false;
+      if (jumpedFolders.contains(p)) return true;
+    }
+    return false;
   }
 }

@@ -59,6 +59,12 @@ public final class RemotePaths {
     return slash < 0 ? path : path.substring(slash + 1);
   }
 
+  /** The first segment ("a" of "a/b/c"); "" for the root. */
+  public static String firstSegment(String path) {
+    int slash = path.indexOf('/');
+    return slash < 0 ? path : path.substring(0, slash);
+  }
+
   /** Number of segments; 0 for the root. */
   public static int depth(String path) {
     if (path.isEmpty()) return 0;

@@ -77,6 +77,14 @@ public interface RemoteStore {
   }
 
   /**
+   * Where this store's changes can be read without walking it (Nextcloud's activity stream, when the server has it),
+   * scoped like the store; empty elsewhere.
+   */
+  default java.util.Optional<ChangeFeed> changeFeed() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Uploads new files (each must not exist yet); one file's failure does not fail the others. The default uploads them
    * one after another with If-None-Match: *.
    */

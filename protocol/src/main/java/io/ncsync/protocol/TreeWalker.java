@@ -33,6 +33,7 @@ public final class TreeWalker {
   private final Deque<String> pending = new ArrayDeque<>();
   private final Map<String, DavEntry> entries = new HashMap<>();
   private final Set<String> skipped = new TreeSet<>();
+  private final Set<String> seeds = new java.util.HashSet<>();
   private DavEntry root;
   private int inFlight;
   private boolean pumping;
@@ -62,19 +63,25 @@ public final class TreeWalker {
 
   /** A walk that lists only the folders {@code descend} accepts (the root always), starting from a root listing if given. */
   static TreeWalker start(RemoteStore store, int parallelism, Predicate<DavEntry> descend, Listing rootListing) {
+    return start(store, parallelism, descend, rootListing, List.of());
+  }
+
+  /**
+   * The same, also listing {@code seeds} (folders below the root, none inside another) whether or not a listing on the
+   * way names them: a change feed may point the walk straight at them. A seed's own entry is its listing's self.
+   */
+  static TreeWalker start(RemoteStore store, int parallelism, Predicate<DavEntry> descend, Listing rootListing,
+      java.util.Collection<String> seeds) {
     if (parallelism < 1) throw new IllegalArgumentException("parallelism must be at least 1");
     TreeWalker walker = new TreeWalker(store, parallelism, descend);
-    if (rootListing != null) {
-      synchronized (walker) {
-        walker.inFlight++;
-      }
-      walker.onListed("", rootListing);
-    } else {
-      synchronized (walker) {
-        walker.pending.add("");
-      }
-      walker.pump();
+    synchronized (walker) {
+      walker.pending.addAll(seeds);
+      walker.seeds.addAll(seeds);
+      if (rootListing != null) walker.inFlight++;
+      else walker.pending.addFirst("");
     }
+    if (rootListing != null) walker.onListed("", rootListing);
+    else walker.pump();
     return walker;
   }
 
@@ -143,6 +150,7 @@ public final class TreeWalker {
     synchronized (this) {
       inFlight--;
       if (folder.isEmpty()) root = listing.self();
+      else if (seeds.contains(folder)) entries.put(folder, listing.self());
       for (DavEntry child : listing.children()) {
         entries.put(child.path(), child);
         if (!child.collection()) continue;

@@ -180,6 +180,52 @@ class NextcloudApiTest {
   }
 
   @Test
+  void theFilesStoreReadsItsChangesFromTheActivityStreamScopedToItsFolder() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    await(files.mkdirs("scoped/lib/sub"));
+    await(files.mkdirs("scoped/elsewhere"));
+    RemoteStore library = files.scoped("scoped/lib");
+    ChangeFeed feed = library.changeFeed().orElseThrow(() -> new AssertionError("the server has an activity stream"));
+    String cursor = await(feed.latestCursor());
+
+    await(library.upload("sub/inside.txt", Files.writeString(tmp.resolve("i"), "in"), Optional.empty(), true));
+    await(files.upload("scoped/elsewhere/outside.txt", Files.writeString(tmp.resolve("o"), "out"), Optional.empty(), true));
+    await(library.move("sub/inside.txt", "renamed.txt", false));
+    await(library.delete("sub", Optional.empty()));
+
+    ChangeFeedPage page = await(feed.since(cursor, 100));
+    assertTrue(page.usable(), page.reason());
+    List<String> paths = page.changes().stream().map(ChangeFeedPage.Change::path).toList();
+    assertEquals(List.of("sub/inside.txt", "renamed.txt", "sub/inside.txt", "sub"), paths,
+        "the creation, both sides of the rename, the deletion; nothing from outside the folder");
+    String fileId = Long.toString(server.fileId("scoped/lib/renamed.txt"));
+    assertEquals(fileId, page.changes().get(1).fileId(), "a change carries the file id, so a rename can be matched");
+    assertTrue(Long.parseLong(page.nextCursor()) > Long.parseLong(cursor));
+
+    ChangeFeedPage nothing = await(feed.since(page.nextCursor(), 100));
+    assertTrue(nothing.usable());
+    assertEquals(List.of(), nothing.changes());
+    assertEquals(page.nextCursor(), nothing.nextCursor());
+
+    ChangeFeedPage tooMuch = await(feed.since(cursor, 3));
+    assertFalse(tooMuch.usable(), "four activities since the cursor, three allowed: walk instead");
+    assertTrue(tooMuch.reason().contains("more than 3"), tooMuch.reason());
+    assertEquals(cursor, tooMuch.nextCursor(), "an unusable answer never moves the cursor");
+
+    ChangeFeedPage paged = await(feed.scoped("").since(cursor, 100));
+    assertEquals(paths, paged.changes().stream().map(ChangeFeedPage.Change::path).toList());
+  }
+
+  @Test
+  void anActivityCursorTheServerNoLongerKnowsIsUnusable() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    ChangeFeed feed = files.changeFeed().orElseThrow();
+    ChangeFeedPage page = await(feed.since("999999999", 100));
+    assertFalse(page.usable());
+    assertTrue(page.reason().contains("no longer knows the cursor"), page.reason());
+  }
+
+  @Test
   void versionsCanBeListedDownloadedAndRestored() throws Exception {
     AkkaHttpRemoteStore files = await(connection.files());
     await(files.upload("versioned.txt", Files.writeString(tmp.resolve("v1"), "first"), Optional.empty(), true));

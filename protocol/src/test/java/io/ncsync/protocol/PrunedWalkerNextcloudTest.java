@@ -87,6 +87,44 @@ class PrunedWalkerNextcloudTest {
     assertEquals(1, server.requests().count());
   }
 
+  @Test
+  void aWalkTowardsTheFoldersAFeedNamesListsThemStraightAway() throws Exception {
+    Map<String, String> base = folderEtags(await(PrunedWalker.walk(store, path -> null)));
+    Path source = Files.writeString(tmp.resolve("t"), "towards");
+    await(store.upload("d5/s6/towards.txt", source, Optional.empty(), true));
+
+    server.requests().reset();
+    Listing root = await(store.list(""));
+    PrunedTree tree = await(PrunedWalker.walkTowards(store, root, base::get, Set.of("d5/s6"), 4));
+    assertEquals(2, server.requests().count(), "the root and d5/s6, not d5:\n" + server.requests().dump(10));
+    assertEquals(1, tree.requests());
+    assertEquals(Set.of("d5/s6"), tree.seedFolders());
+    assertEquals(Set.of("d5"), tree.jumpedFolders());
+    assertTrue(tree.entries().containsKey("d5/s6/towards.txt"));
+    assertEquals(ETags.normalize(server.etag("library/d5/s6")), tree.entries().get("d5/s6").etag(),
+        "the seed's own entry is what its listing said");
+    assertTrue(tree.takenFromBase("d5"), "a jumped folder keeps its base entry (ETag included)");
+    assertTrue(tree.takenFromBase("d5/s7/f1.txt"), "beside the seed, the base stands");
+    assertFalse(tree.takenFromBase("d5/s6/f1.txt"), "inside the seed, the listing decides (absent = deleted)");
+    assertTrue(tree.takenFromBase("d2/s0/f0.txt"), "an unchanged folder is pruned as usual");
+
+    // A hint below an unchanged folder is stale (already synced): it costs nothing.
+    Map<String, String> after = new HashMap<>(base);
+    after.putAll(folderEtags(await(PrunedWalker.walk(store, base::get))));
+    server.requests().reset();
+    PrunedTree stale = await(PrunedWalker.walkTowards(store, await(store.list("")), after::get, Set.of("d1/s1"), 4));
+    assertTrue(stale.unchanged());
+    assertEquals(1, server.requests().count(), server.requests().dump(5));
+  }
+
+  @Test
+  void aFolderTheFeedNamesThatIsGoneFailsTheGuidedWalk() throws Exception {
+    Map<String, String> base = folderEtags(await(PrunedWalker.walk(store, path -> null)));
+    await(store.upload("d8/s8/x.txt", Files.writeString(tmp.resolve("x"), "x"), Optional.empty(), true));
+    Listing root = await(store.list(""));
+    TestSupport.assertError(DavError.NOT_FOUND, PrunedWalker.walkTowards(store, root, base::get, Set.of("d8/gone"), 4));
+  }
+
   private static Map<String, String> folderEtags(PrunedTree tree) {
     Map<String, String> etags = new HashMap<>();
     etags.put("", tree.root().etag());

@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param secretKey   base64 of the credential key ({@code NCSYNC_SECRET_KEY}); empty means the key file is used
  * @param dbUrl       the effective JDBC URL (the H2 file under the data dir when none is configured)
  * @param syncInterval how often every library is synced; {@link Duration#ZERO} means never (only on request)
+ * @param activityFeed follow Nextcloud's activity stream to find remote changes (where the server has it)
+ * @param fullWalkInterval at the latest this long after a run took changes on the activity stream's word, the remote
+ *                     tree is walked in full again
  */
 public record Settings(
     String httpHost,
@@ -32,6 +35,8 @@ public record Settings(
     int parallelTransfers,
     int snapshotEvery,
     Duration syncInterval,
+    boolean activityFeed,
+    Duration fullWalkInterval,
     Remote remote) {
 
   /**
@@ -40,8 +45,18 @@ public record Settings(
    * @param requestsPerSecond      0 = unlimited
    * @param bytesPerSecond         0 = unlimited
    * @param chunkThreshold         files above it use chunked upload where the server offers it
+   * @param tenantBytesPerSecond   transfer bandwidth shared by all connections of one tenant; 0 = unlimited
+   * @param transferTimeout        fixed part of a transfer's deadline
+   * @param transferTimeoutPerMiB  added to a transfer's deadline per MiB it moves
    */
-  public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {}
+  public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold,
+      long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB) {
+
+    public Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {
+      this(requestsPerSecond, maxConcurrentRequests, bytesPerSecond, chunkThreshold, chunkSize, 0,
+          Duration.ofSeconds(60), Duration.ofSeconds(1));
+    }
+  }
 
   /** The tenant every admin token maps to until tokens carry their own tenant. */
   public static final String DEFAULT_TENANT = "default";
@@ -61,6 +76,7 @@ public record Settings(
     if (kind == DbKind.H2 && user.isEmpty()) user = "sa";
     Duration interval = c.getDuration("sync.interval");
     if (interval.isNegative()) throw new IllegalArgumentException("ncsync.sync.interval must not be negative");
+    Duration fullWalk = positive(c, "sync.full-walk-interval");
 
     return new Settings(
         nonBlank(c, "http.host"),
@@ -80,12 +96,17 @@ public record Settings(
         range(c, "sync.parallel-transfers", 1, 64),
         range(c, "sync.snapshot-every", 1, 1_000_000),
         interval,
+        c.getBoolean("sync.activity-feed"),
+        fullWalk,
         new Remote(
             range(c, "remote.requests-per-second", 0, 1_000_000),
             range(c, "remote.max-concurrent-requests", 1, 10_000),
             bytes(c, "remote.bytes-per-second", 0),
             bytes(c, "remote.chunk-threshold", 5L << 20),
-            bytes(c, "remote.chunk-size", 5L << 20)));
+            bytes(c, "remote.chunk-size", 5L << 20),
+            bytes(c, "remote.tenant-bytes-per-second", 0),
+            positive(c, "remote.transfer-timeout"),
+            positive(c, "remote.transfer-timeout-per-mib")));
   }
 
   private static long bytes(Config c, String path, long min) {
@@ -120,6 +141,8 @@ public record Settings(
         + ", parallelTransfers=" + parallelTransfers
         + ", snapshotEvery=" + snapshotEvery
         + ", syncInterval=" + syncInterval
+        + ", activityFeed=" + activityFeed
+        + ", fullWalkInterval=" + fullWalkInterval
         + ", remote=" + remote + "]";
   }
 

@@ -12,6 +12,7 @@ import io.ncsync.persistence.tenant.Tenant;
 import io.ncsync.protocol.AkkaHttpRemoteStore;
 import io.ncsync.protocol.DavEndpoint;
 import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.http.BandwidthLimiter;
 import io.ncsync.protocol.nextcloud.NextcloudConnection;
 import java.net.URI;
 import java.time.Duration;
@@ -29,24 +30,40 @@ import java.util.function.Function;
 public final class ConnectionRemoteStores implements RemoteStores {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectionRemoteStores.class);
 
-  /** What opening one stored connection needs. {@code endpoint} is the files root as the URL and login imply it. */
-  public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint) {}
+  /**
+   * What opening one stored connection needs. {@code endpoint} is the files root as the URL and login imply it;
+   * {@code tenantLimiter} is the bandwidth shared by all connections of the tenant.
+   */
+  public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint, BandwidthLimiter tenantLimiter) {}
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final CredentialCipher cipher;
   private final Function<OpenRequest, CompletionStage<RemoteStore>> opener;
+  private final Function<String, BandwidthLimiter> tenantLimiterFactory;
   private final ConcurrentHashMap<String, CompletableFuture<RemoteStore>> stores = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, BandwidthLimiter> tenantLimiters = new ConcurrentHashMap<>();
 
   public ConnectionRemoteStores(
       ClusterSharding sharding,
       Duration askTimeout,
       CredentialCipher cipher,
       Function<OpenRequest, CompletionStage<RemoteStore>> opener) {
+    this(sharding, askTimeout, cipher, opener, tenant -> BandwidthLimiter.unlimited());
+  }
+
+  /** @param tenantLimiterFactory makes the one bandwidth limiter a tenant's connections share */
+  public ConnectionRemoteStores(
+      ClusterSharding sharding,
+      Duration askTimeout,
+      CredentialCipher cipher,
+      Function<OpenRequest, CompletionStage<RemoteStore>> opener,
+      Function<String, BandwidthLimiter> tenantLimiterFactory) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.cipher = cipher;
     this.opener = opener;
+    this.tenantLimiterFactory = tenantLimiterFactory;
   }
 
   /**
@@ -56,6 +73,12 @@ public final class ConnectionRemoteStores implements RemoteStores {
    */
   public static ConnectionRemoteStores create(
       ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher, AkkaHttpRemoteStore.Settings settings) {
+    return create(system, askTimeout, cipher, settings, 0);
+  }
+
+  /** @param tenantBytesPerSecond bandwidth all connections of one tenant share (0 = unlimited) */
+  public static ConnectionRemoteStores create(ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher,
+      AkkaHttpRemoteStore.Settings settings, long tenantBytesPerSecond) {
     return new ConnectionRemoteStores(ClusterSharding.get(system), askTimeout, cipher, request -> {
       if (request.kind() == ConnectionKind.NEXTCLOUD) {
         NextcloudConnection connection = NextcloudConnection.open(
@@ -66,10 +89,11 @@ public final class ConnectionRemoteStores implements RemoteStores {
               return CompletableFuture.completedFuture(Done.getInstance());
             });
         scheduleAbandonedUploadCleanup(system, connection);
-        return connection.files().thenApply(store -> (RemoteStore) store);
+        return connection.files().thenApply(store -> (RemoteStore) store.withBandwidthLimiter(request.tenantLimiter()));
       }
-      return CompletableFuture.completedFuture(AkkaHttpRemoteStore.create(system, request.endpoint(), settings));
-    });
+      return CompletableFuture.completedFuture(
+          AkkaHttpRemoteStore.create(system, request.endpoint(), settings).withBandwidthLimiter(request.tenantLimiter()));
+    }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond));
   }
 
   /**
@@ -111,6 +135,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         ConnectionUrls.davRoot(connection.kind(), connection.url(), connection.username()),
         connection.username(),
         password);
-    return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint));
+    BandwidthLimiter tenantLimiter = tenantLimiters.computeIfAbsent(tenantId, tenantLimiterFactory);
+    return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter));
   }
 }

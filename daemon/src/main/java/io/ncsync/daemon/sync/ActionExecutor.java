@@ -163,7 +163,7 @@ final class ActionExecutor {
   private ActionResult dispatch(SyncAction action) throws IOException {
     if (action instanceof SyncAction.CreateRemoteFolder a) return createRemoteFolder(a.path());
     if (action instanceof SyncAction.CreateLocalFolder a) return createLocalFolder(a.path(), a.remote());
-    if (action instanceof SyncAction.RecordFolder a) return recorded(folderBase(a.path(), a.remote()), Transfer.NONE);
+    if (action instanceof SyncAction.RecordFolder a) return recorded(a.base(), Transfer.NONE);
     if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base(), a.resume());
     if (action instanceof SyncAction.Download a) return download(a.path(), a.remote(), a.local());
     if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.keepBoth());
@@ -181,14 +181,16 @@ final class ActionExecutor {
 
   // --- folders --------------------------------------------------------------------------------------------------
 
+  /** No ETag yet: the uploads that follow change it, and the next run lists the folder once and records it. */
   private ActionResult createRemoteFolder(String path) {
     await(remote.mkdirs(path));
-    return recorded(folderBase(path, await(remote.stat(path))), Transfer.NONE);
+    return recorded(BaseEntry.folder(path, null, null), Transfer.NONE);
   }
 
+  /** No ETag yet: it is recorded once the folder's contents are down (the plan's RecordFolder, last). */
   private ActionResult createLocalFolder(String path, DavEntry remoteFolder) throws IOException {
     workspace.createFolder(path);
-    return recorded(folderBase(path, remoteFolder), Transfer.NONE);
+    return recorded(BaseEntry.folder(path, remoteFolder.fileId(), null), Transfer.NONE);
   }
 
   private ActionResult deleteLocalFolder(String path) throws IOException {
@@ -402,10 +404,6 @@ final class ActionExecutor {
 
   private static BaseEntry baseOf(String path, DavEntry listed) {
     return new BaseEntry(path, false, listed.fileId(), listed.etag(), listed.size(), 0, null);
-  }
-
-  private static BaseEntry folderBase(String path, DavEntry folder) {
-    return BaseEntry.folder(path, folder.fileId(), folder.etag());
   }
 
   private static boolean sameStat(LocalEntry current, LocalEntry expected) {

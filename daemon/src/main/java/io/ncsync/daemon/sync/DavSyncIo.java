@@ -5,15 +5,14 @@ import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.protocol.RemoteStore;
-import io.ncsync.protocol.DavEntry;
-import io.ncsync.protocol.PrunedWalker;
-import java.util.HashMap;
-import io.ncsync.protocol.TreeWalker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,17 +20,36 @@ import java.util.concurrent.Executor;
 
 /**
  * The real {@link SyncIo}: the workspace on disk and the library's folder on its WebDAV server. Discovery reads both
- * sides concurrently; each action runs on the blocking executor through {@link ActionExecutor}.
+ * sides concurrently (the remote side through {@link RemoteDiscovery}); each action runs on the blocking executor
+ * through {@link ActionExecutor}.
  */
 public final class DavSyncIo implements SyncIo {
   private final RemoteStores stores;
   private final Path trashRoot;
   private final Executor blocking;
+  private final RemoteDiscovery.Settings discovery;
+  private final Clock clock;
 
   public DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking) {
+    this(stores, trashRoot, blocking, true, Duration.ofHours(1));
+  }
+
+  /**
+   * @param useChangeFeed    follow the server's change feed (Nextcloud's activity stream) where it has one
+   * @param fullWalkInterval at the latest this long after a run took changes on the feed's word, walk in full again
+   */
+  public DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking, boolean useChangeFeed, Duration fullWalkInterval) {
+    this(stores, trashRoot, blocking,
+        new RemoteDiscovery.Settings(useChangeFeed, fullWalkInterval, RemoteDiscovery.Settings.defaults().maxActivities()),
+        Clock.systemUTC());
+  }
+
+  DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking, RemoteDiscovery.Settings discovery, Clock clock) {
     this.stores = stores;
     this.trashRoot = trashRoot.toAbsolutePath().normalize();
     this.blocking = blocking;
+    this.discovery = discovery;
+    this.clock = clock;
   }
 
   @Override
@@ -51,44 +69,23 @@ public final class DavSyncIo implements SyncIo {
 
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
+    return discover(config, DiscoveryInput.of(base));
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
     DiskWorkspace workspace = new DiskWorkspace(Path.of(config.localRoot()));
     CompletableFuture<DiskWorkspace.Scan> scan = CompletableFuture.supplyAsync(() -> {
       try {
-        return workspace.scan(base);
+        return workspace.scan(input.base());
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
       }
     }, blocking);
-    CompletionStage<RemoteListing> remote = remoteStore(config).thenCompose(store -> listRemote(store, base));
-    return scan.thenCombine(remote, (local, listing) -> new Discovery(local.entries(), listing.entries(), local.skipped(), listing.root()));
-  }
-
-  private record RemoteListing(DavEntry root, Map<String, DavEntry> entries) {}
-
-  /**
-   * On servers whose folder ETags propagate (Nextcloud) only folders whose ETag differs from the base are listed, and
-   * the subtrees left out are taken from the base: an unchanged tree of any size costs one request. Elsewhere the
-   * whole tree is walked.
-   */
-  private static CompletionStage<RemoteListing> listRemote(RemoteStore store, Map<String, BaseEntry> base) {
-    if (!store.etagsPropagate()) {
-      return TreeWalker.walk(store).thenApply(tree -> new RemoteListing(tree.root(), tree.entries()));
-    }
-    return PrunedWalker.walk(store, path -> {
-      BaseEntry entry = base.get(path);
-      return entry != null && entry.folder() ? entry.etag() : null;
-    }).thenApply(tree -> {
-      Map<String, DavEntry> entries = new HashMap<>(tree.entries());
-      for (BaseEntry known : base.values()) {
-        if (!known.path().isEmpty() && tree.insidePrunedFolder(known.path())) entries.put(known.path(), asListed(known));
-      }
-      return new RemoteListing(tree.root(), entries);
-    });
-  }
-
-  /** A base entry standing in for the listing of an unchanged subtree. */
-  private static DavEntry asListed(BaseEntry known) {
-    return new DavEntry(known.path(), known.folder(), known.etag(), known.folder() ? -1 : known.size(), null, known.fileId(), null, null);
+    CompletionStage<RemoteDiscovery.Result> remote =
+        remoteStore(config).thenCompose(store -> RemoteDiscovery.run(store, input, discovery, clock));
+    return scan.thenCombine(remote, (local, listing) ->
+        new Discovery(local.entries(), listing.entries(), local.skipped(), listing.root(), listing.feed()));
   }
 
   @Override

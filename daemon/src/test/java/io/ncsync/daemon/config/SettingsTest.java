@@ -65,6 +65,27 @@ class SettingsTest {
   }
 
   @Test
+  void theActivityFeedTenantBandwidthAndTransferDeadlinesHaveTheDocumentedDefaultsAndOverrides() {
+    Settings defaults = load(Map.of()).settings();
+    assertTrue(defaults.activityFeed());
+    assertEquals(Duration.ofHours(1), defaults.fullWalkInterval());
+    assertEquals(0, defaults.remote().tenantBytesPerSecond());
+    assertEquals(Duration.ofSeconds(60), defaults.remote().transferTimeout());
+    assertEquals(Duration.ofSeconds(1), defaults.remote().transferTimeoutPerMiB());
+    Settings tuned = load(Map.of("NCSYNC_SYNC_ACTIVITY_FEED", "off", "NCSYNC_SYNC_FULL_WALK_INTERVAL", "15m",
+        "NCSYNC_REMOTE_TENANT_BYTES_PER_SECOND", "50MiB", "NCSYNC_REMOTE_TRANSFER_TIMEOUT", "2m",
+        "NCSYNC_REMOTE_TRANSFER_TIMEOUT_PER_MIB", "250ms")).settings();
+    assertFalse(tuned.activityFeed());
+    assertEquals(Duration.ofMinutes(15), tuned.fullWalkInterval());
+    assertEquals(50L << 20, tuned.remote().tenantBytesPerSecond());
+    assertEquals(Duration.ofMinutes(2), tuned.remote().transferTimeout());
+    assertEquals(Duration.ofMillis(250), tuned.remote().transferTimeoutPerMiB());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> load(Map.of("NCSYNC_SYNC_FULL_WALK_INTERVAL", "0s")));
+    assertTrue(bad.getMessage().contains("ncsync.sync.full-walk-interval"), bad.getMessage());
+  }
+
+  @Test
   void remoteClientTuningHasTheDocumentedDefaultsAndOverrides() {
     assertEquals(new Settings.Remote(50, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote());
     Settings.Remote tuned = load(Map.of("NCSYNC_REMOTE_REQUESTS_PER_SECOND", "0", "NCSYNC_REMOTE_BYTES_PER_SECOND", "1MiB",

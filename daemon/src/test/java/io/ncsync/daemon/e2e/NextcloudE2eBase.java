@@ -55,7 +55,7 @@ abstract class NextcloudE2eBase {
   void startPeers() throws Exception {
     server = NextcloudTestServer.start(serverOptions());
     remote = new DavRemote(server.filesRoot(), server.loginName(), server.appPassword());
-    daemon = DaemonProcess.start(getClass().getSimpleName(), Map.of());
+    daemon = DaemonProcess.start(getClass().getSimpleName(), daemonEnv());
     api = new AdminApi(daemon);
     connectionId = newConnection();
   }
@@ -76,6 +76,11 @@ abstract class NextcloudE2eBase {
 
   protected NextcloudTestServer.Options serverOptions() {
     return NextcloudTestServer.Options.defaults();
+  }
+
+  /** Extra environment of the daemon process. */
+  protected Map<String, String> daemonEnv() {
+    return Map.of();
   }
 
   static ObjectNode nextcloudConnection(String name, URI baseUrl, String loginName, String appPassword) {

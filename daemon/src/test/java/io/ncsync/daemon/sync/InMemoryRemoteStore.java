@@ -1,5 +1,7 @@
 package io.ncsync.daemon.sync;
 
+import io.ncsync.protocol.ChangeFeed;
+import io.ncsync.protocol.ChangeFeedPage;
 import io.ncsync.protocol.DavEntry;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
@@ -42,6 +44,22 @@ final class InMemoryRemoteStore implements RemoteStore {
   final java.util.concurrent.atomic.AtomicInteger spuriousPreconditionFailures = new java.util.concurrent.atomic.AtomicInteger();
   /** When set, every listing fails with it. */
   volatile DavException listingFault;
+  /** True: folder ETags propagate as on Nextcloud, and the engine may prune its walks. */
+  volatile boolean propagate;
+  /** True: the store offers a change feed (like Nextcloud's activity stream) of every recorded write. */
+  volatile boolean feedEnabled;
+  /** False: writes leave no trace in the feed (like {@code occ files:scan} picking up a change made on the disk). */
+  volatile boolean recordActivities = true;
+  /** When set, the feed answers unusable with this reason. */
+  volatile String feedFault;
+  /** Runs before a download, with the absolute path: lets a test fail it or hold it. */
+  volatile Consumer<String> beforeDownload = p -> {};
+
+  private record Activity(long id, String path, String fileId) {}
+
+  private final List<Activity> activities = new ArrayList<>();
+  private final Map<String, Integer> listings = new TreeMap<>();
+  private int feedReads;
 
   InMemoryRemoteStore() {
     this.prefix = "";
@@ -56,7 +74,18 @@ final class InMemoryRemoteStore implements RemoteStore {
 
   // --- test API (absolute paths) ------------------------------------------------------------------------------
 
+  /** Writes a file, creating its missing folders, as another client of the server would. */
   synchronized void put(String path, String content) {
+    String folder = "";
+    for (String segment : RemotePaths.parent(path).isEmpty() ? new String[0] : RemotePaths.parent(path).split("/")) {
+      folder = RemotePaths.join(folder, segment);
+      if (!root.nodes.containsKey(folder)) {
+        Node created = new Node(true, null, root.nextEtag(), root.nextId(), Instant.now());
+        root.nodes.put(folder, created);
+        root.touchAncestors(folder);
+        root.record(folder, created.fileId);
+      }
+    }
     root.write(path, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
@@ -67,6 +96,43 @@ final class InMemoryRemoteStore implements RemoteStore {
 
   synchronized void remove(String path) {
     root.removeTree(path);
+  }
+
+  /** Moves a file or folder, keeping its file ids, as a rename on the server does (the feed names the new path). */
+  synchronized void rename(String from, String to) {
+    TreeMap<String, Node> moved = new TreeMap<>();
+    root.nodes.forEach((path, node) -> {
+      if (path.equals(from) || path.startsWith(from + "/")) moved.put(to + path.substring(from.length()), node);
+    });
+    root.nodes.keySet().removeIf(p -> p.equals(from) || p.startsWith(from + "/"));
+    moved.forEach((path, node) -> root.nodes.put(path, new Node(node.folder, node.content, root.nextEtag(), node.fileId, Instant.now())));
+    root.touchAncestors(from);
+    root.touchAncestors(to);
+    root.record(to, moved.get(to).fileId);
+  }
+
+  /** The next download of {@code absPath} fails as a reset connection would (retryable); later ones succeed. */
+  void failNextDownloadOf(String absPath) {
+    beforeDownload = path -> {
+      if (path.equals(absPath)) {
+        beforeDownload = p -> {};
+        throw new DavException(DavError.TRANSPORT, 0, "GET " + absPath + ": connection reset");
+      }
+    };
+  }
+
+  /** PROPFIND Depth 1 listings made of each folder (absolute paths) since the last {@link #resetCounts()}. */
+  synchronized Map<String, Integer> listings() {
+    return new TreeMap<>(root.listings);
+  }
+
+  synchronized int feedReads() {
+    return root.feedReads;
+  }
+
+  synchronized void resetCounts() {
+    root.listings.clear();
+    root.feedReads = 0;
   }
 
   /** Files by absolute path → content. */
@@ -99,6 +165,7 @@ final class InMemoryRemoteStore implements RemoteStore {
       if (root.listingFault != null) throw root.listingFault;
       synchronized (root) {
         String absFolder = abs(folderPath);
+        root.listings.merge(absFolder, 1, Integer::sum);
         Node self = root.nodes.get(absFolder);
         if (self == null || !self.folder) throw notFound("PROPFIND", folderPath);
         List<DavEntry> children = new ArrayList<>();
@@ -116,6 +183,7 @@ final class InMemoryRemoteStore implements RemoteStore {
   @Override
   public CompletionStage<DownloadResult> download(String path, Path target) {
     return call(() -> {
+      root.beforeDownload.accept(abs(path));
       Node node;
       synchronized (root) {
         node = root.nodes.get(abs(path));
@@ -163,8 +231,10 @@ final class InMemoryRemoteStore implements RemoteStore {
         String absPath = abs(path);
         if (root.nodes.containsKey(absPath)) throw new DavException(DavError.METHOD_NOT_ALLOWED, 405, "MKCOL " + path + ": exists");
         if (!root.nodes.containsKey(RemotePaths.parent(absPath))) throw new DavException(DavError.CONFLICT, 409, "MKCOL " + path);
-        root.nodes.put(absPath, new Node(true, null, root.nextEtag(), root.nextId(), Instant.now()));
+        Node folder = new Node(true, null, root.nextEtag(), root.nextId(), Instant.now());
+        root.nodes.put(absPath, folder);
         root.touchAncestors(absPath);
+        root.record(absPath, folder.fileId);
         return null;
       }
     });
@@ -178,8 +248,10 @@ final class InMemoryRemoteStore implements RemoteStore {
         for (String segment : path.isEmpty() ? new String[0] : path.split("/")) {
           current = RemotePaths.join(current, segment);
           if (!root.nodes.containsKey(abs(current))) {
-            root.nodes.put(abs(current), new Node(true, null, root.nextEtag(), root.nextId(), Instant.now()));
+            Node folder = new Node(true, null, root.nextEtag(), root.nextId(), Instant.now());
+            root.nodes.put(abs(current), folder);
             root.touchAncestors(abs(current));
+            root.record(abs(current), folder.fileId);
           }
         }
         return null;
@@ -212,6 +284,57 @@ final class InMemoryRemoteStore implements RemoteStore {
     return new InMemoryRemoteStore(root, abs(subPath));
   }
 
+  @Override
+  public boolean etagsPropagate() {
+    return root.propagate;
+  }
+
+  @Override
+  public Optional<ChangeFeed> changeFeed() {
+    return root.feedEnabled ? Optional.of(new Feed(prefix)) : Optional.empty();
+  }
+
+  /** The activity log seen from one folder. */
+  private final class Feed implements ChangeFeed {
+    private final String scope;
+
+    Feed(String scope) {
+      this.scope = scope;
+    }
+
+    @Override
+    public CompletionStage<String> latestCursor() {
+      synchronized (root) {
+        return CompletableFuture.completedFuture(root.activities.isEmpty() ? "" : Long.toString(root.lastActivity()));
+      }
+    }
+
+    @Override
+    public CompletionStage<ChangeFeedPage> since(String cursor, int maxActivities) {
+      synchronized (root) {
+        root.feedReads++;
+        if (root.feedFault != null) return CompletableFuture.completedFuture(ChangeFeedPage.unusable(root.feedFault, cursor));
+        long after = cursor.isEmpty() ? 0 : Long.parseLong(cursor);
+        List<ChangeFeedPage.Change> changes = new ArrayList<>();
+        int read = 0;
+        for (Activity a : root.activities) {
+          if (a.id() <= after) continue;
+          if (++read > maxActivities) return CompletableFuture.completedFuture(ChangeFeedPage.unusable("too many", cursor));
+          if (scope.isEmpty() || a.path().startsWith(scope + "/") || a.path().equals(scope)) {
+            changes.add(new ChangeFeedPage.Change(scope.isEmpty() ? a.path() : a.path().equals(scope) ? "" : a.path().substring(scope.length() + 1), a.fileId()));
+          }
+        }
+        String next = root.activities.isEmpty() ? cursor : Long.toString(Math.max(after, root.lastActivity()));
+        return CompletableFuture.completedFuture(new ChangeFeedPage(true, null, changes, next));
+      }
+    }
+
+    @Override
+    public ChangeFeed scoped(String subPath) {
+      return new Feed(scope.isEmpty() ? subPath : subPath.isEmpty() ? scope : scope + "/" + subPath);
+    }
+  }
+
   // --- internals ----------------------------------------------------------------------------------------------
 
   private Node write(String absPath, byte[] content) {
@@ -219,12 +342,23 @@ final class InMemoryRemoteStore implements RemoteStore {
     Node node = new Node(false, content.clone(), nextEtag(), existing == null ? nextId() : existing.fileId, Instant.now());
     nodes.put(absPath, node);
     touchAncestors(absPath);
+    record(absPath, node.fileId);
     return node;
   }
 
   private void removeTree(String absPath) {
+    Node node = nodes.get(absPath);
     nodes.keySet().removeIf(p -> p.equals(absPath) || p.startsWith(absPath + "/"));
     touchAncestors(absPath);
+    if (node != null) record(absPath, node.fileId);
+  }
+
+  private void record(String absPath, String fileId) {
+    if (recordActivities) activities.add(new Activity(lastActivity() + 1, absPath, fileId));
+  }
+
+  private long lastActivity() {
+    return activities.isEmpty() ? 0 : activities.get(activities.size() - 1).id();
   }
 
   /** Nextcloud propagates a change's new ETag to every ancestor. */

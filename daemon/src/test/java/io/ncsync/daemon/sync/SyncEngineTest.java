@@ -5,15 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.javadsl.AskPattern;
 import akka.pattern.StatusReply;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
-import com.typesafe.config.ConfigFactory;
 import io.ncsync.persistence.library.Library;
-import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.library.RunSummary;
 import io.ncsync.persistence.sync.ConflictRecord;
@@ -21,63 +14,20 @@ import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
-import io.ncsync.protocol.RemoteStore;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole engine — Library entity, Document workers, Reconciler, DavSyncIo, the disk workspace — against an in-memory
- * Nextcloud-like remote, asserting both trees after each run (Nextcloud desktop's FakeFolder style).
+ * The whole engine against an in-memory Nextcloud-like remote, asserting both trees after each run (Nextcloud
+ * desktop's FakeFolder style); see {@link EngineTestBase}.
  */
-class SyncEngineTest {
-  private static final ActorTestKit testKit = ActorTestKit.create(
-      PersistenceTestKitPlugin.config().withFallback(PersistenceTestKitSnapshotPlugin.config()).withFallback(ConfigFactory.load()));
-
-  @TempDir Path temp;
-  private InMemoryRemoteStore remote;
-  private Path workspace;
-  private Path trash;
-  private ActorRef<Library.Command> library;
-
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
-  }
-
-  @BeforeEach
-  void setUp() throws Exception {
-    remote = new InMemoryRemoteStore();
-    remote.mkdirs("lib").toCompletableFuture().join();
-    workspace = Files.createDirectories(temp.resolve("ws"));
-    trash = temp.resolve("trash");
-    startLibrary(SyncMode.BIDIRECTIONAL);
-  }
-
-  private void startLibrary(SyncMode mode) {
-    RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
-    DavSyncIo io = new DavSyncIo(stores, trash, Executors.newFixedThreadPool(4));
-    String id = UUID.randomUUID().toString();
-    library = testKit.spawn(Library.create(Library.entityId("t", id), io, new Library.Settings(4, 50)));
-    LibraryConfig config = new LibraryConfig("t", id, "lib", "c", workspace.toString(), "lib", mode, Instant.now());
-    StatusReply<LibraryConfig> created = ask(replyTo -> new Library.Create(config, replyTo));
-    assertTrue(created.isSuccess());
-  }
+class SyncEngineTest extends EngineTestBase {
 
   @Test
   void firstRunMergesBothSidesAndDeletesNothing() throws Exception {
@@ -255,61 +205,6 @@ class SyncEngineTest {
     RunSummary run = syncOk();
     assertEquals(0, run.uploaded());
     assertEquals(0, syncOk().uploaded());
-  }
-
-  // --- helpers ----------------------------------------------------------------------------------------------
-
-  private void writeLocal(String path, String content) throws IOException {
-    Path file = workspace.resolve(path);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-  }
-
-  private Map<String, String> localFiles() throws IOException {
-    Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(workspace)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        files.put(workspace.relativize(p).toString().replace('\\', '/'), Files.readString(p));
-      }
-    }
-    return files;
-  }
-
-  private void assertTreesEqual() throws IOException {
-    assertEquals(new TreeMap<>(remote.files("lib")), localFiles());
-  }
-
-  private RunSummary syncOk() {
-    RunSummary run = sync();
-    assertEquals(RunSummary.SUCCEEDED, run.outcome(), "run failed: " + run.reason());
-    return run;
-  }
-
-  private RunSummary sync() {
-    StatusReply<Library.SyncAccepted> accepted = ask(Library.Sync::new);
-    String runId = accepted.getValue().runId();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      StatusReply<LibraryStatus> status = ask(Library.GetStatus::new);
-      RunSummary last = status.getValue().lastRun();
-      if (status.getValue().activeRun() == null && last != null && last.runId().equals(runId)) return last;
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("run " + runId + " did not finish");
-  }
-
-  private List<ConflictRecord> conflicts() {
-    StatusReply<Library.Conflicts> reply = ask(Library.GetConflicts::new);
-    return reply.getValue().conflicts();
-  }
-
-  private <T> T ask(akka.japi.function.Function<ActorRef<T>, Library.Command> message) {
-    return AskPattern.<Library.Command, T>ask(library, message::apply, Duration.ofSeconds(10), testKit.system().scheduler())
-        .toCompletableFuture().join();
   }
 
   @Test

@@ -21,8 +21,10 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import io.ncsync.persistence.CborSerializable;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
@@ -130,6 +132,12 @@ public final class Library
 
   /** The chunked upload of {@code path} cannot be resumed (failed for good). */
   public record UploadSessionDropped(String path) implements Event {}
+
+  /** The folder ETags a run agreed on, recorded once everything below them had synced. */
+  public record FolderEtagsRecorded(String runId, List<BaseEntry> folders) implements Event {}
+
+  /** The library now follows its server's change feed from {@code position} (null: it follows none). */
+  public record ChangeFeedAdvanced(String runId, ChangeFeedPosition position) implements Event {}
 
   // --- wiring -------------------------------------------------------------------------------------------------
 
@@ -275,7 +283,7 @@ public final class Library
     if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
-    execution.start(plan);
+    execution.start(plan, discovery.feed());
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
   }
@@ -292,6 +300,7 @@ public final class Library
     List<Event> events = new ArrayList<>();
     for (ActionResult result : finished.results()) {
       execution.done(result.path());
+      if (unsettled(result)) execution.unsettled(result.path());
       if (result.failure() != null) {
         context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
             result.path(), result.failure());
@@ -318,6 +327,7 @@ public final class Library
     for (String path : msg.paths()) {
       if (!execution.isInFlight(path)) continue;
       execution.done(path);
+      execution.unsettled(path);
       events.add(new DocumentFailed(
           new FailureRecord(path, "the document worker stopped unexpectedly", true, Instant.now(), msg.runId())));
     }
@@ -327,14 +337,28 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
     if (stopping) return finishRun(state, RunSummary.INTERRUPTED, "the daemon shut down during the run");
+    List<Event> agreed = agreedAtTheEnd(state, msg.runId());
     int failed = state.activeRun().failed();
-    if (failed == 0) return finishRun(state, RunSummary.SUCCEEDED, null);
+    if (failed == 0) return finishRun(state, RunSummary.SUCCEEDED, null, agreed);
     String example = state.failures().values().stream()
         .filter(f -> msg.runId().equals(f.runId()))
         .min(java.util.Comparator.comparing(FailureRecord::path))
         .map(f -> " (" + f.path() + ": " + f.reason() + ")")
         .orElse("");
-    return finishRun(state, RunSummary.FAILED, failed + " document(s) failed; the next run retries them" + example);
+    return finishRun(state, RunSummary.FAILED, failed + " document(s) failed; the next run retries them" + example, agreed);
+  }
+
+  /**
+   * What a run that got through its plan agrees on last: the folder ETags above everything that settled, and where to
+   * follow the change feed from (failed paths are listed again by the next run whatever the feed says).
+   */
+  private List<Event> agreedAtTheEnd(LibraryState state, String runId) {
+    List<Event> events = new ArrayList<>();
+    List<BaseEntry> folders = execution.folderRecords();
+    if (!folders.isEmpty()) events.add(new FolderEtagsRecorded(runId, folders));
+    ChangeFeedPosition feed = execution.feedAfter();
+    if (!java.util.Objects.equals(feed, state.changeFeed())) events.add(new ChangeFeedAdvanced(runId, feed));
+    return events;
   }
 
   private ReplyEffect<Event, LibraryState> onCloseInterruptedRun(LibraryState state, CloseInterruptedRun msg) {
@@ -353,7 +377,7 @@ public final class Library
   private void startDiscovery(LibraryState state, String runId) {
     execution = new RunExecution(runId);
     context.pipeToSelf(
-        safely(() -> io.discover(state.config(), state.bases())),
+        safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), retryable(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
   }
 
@@ -385,13 +409,35 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason) {
+    return finishRun(state, outcome, reason, List.of());
+  }
+
+  /** Persists {@code before}, then the run's end. */
+  private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before) {
     String runId = state.activeRun().runId();
-    RunFinished event = new RunFinished(runId, Instant.now(), outcome, reason);
+    List<Event> events = new ArrayList<>(before);
+    events.add(new RunFinished(runId, Instant.now(), outcome, reason));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
     execution = null;
     return stopping
-        ? Effect().persist(event).thenStop().thenNoReply()
-        : Effect().persist(event).thenNoReply();
+        ? Effect().persist(events).thenStop().thenNoReply()
+        : Effect().persist(events).thenNoReply();
+  }
+
+  /**
+   * A result that leaves its path for a later run (a failure that may cure itself, or a skip because something changed
+   * meanwhile): the folders above it keep their old ETags, so the next run looks there again. A failure for good
+   * (e.g. no permission) is parked instead: listing its folder on every run would not change the answer.
+   */
+  private static boolean unsettled(ActionResult result) {
+    if (result.failure() != null) return result.retryable();
+    return result.changes().isEmpty() && result.conflict() == null;
+  }
+
+  private static java.util.Set<String> retryable(LibraryState state) {
+    java.util.Set<String> paths = new java.util.HashSet<>();
+    for (FailureRecord failure : state.failures().values()) if (failure.retryable()) paths.add(failure.path());
+    return paths;
   }
 
   private static RunFinished interrupted(String runId, Instant at) {
@@ -455,6 +501,8 @@ public final class Library
         .onEvent(RunFinished.class, Library::applyRunFinished)
         .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
         .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))
+        .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
+        .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))
         .build();
   }
 

@@ -2,6 +2,7 @@ package io.ncsync.persistence.library;
 
 import io.ncsync.persistence.CborSerializable;
 import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.UploadSession;
@@ -22,6 +23,7 @@ import org.pcollections.PMap;
  * @param activeRun the run in progress (also after a crash, until closed as interrupted), or null
  * @param history   finished runs, newest last, at most {@link #HISTORY}
  * @param uploadSessions chunked uploads in progress per path, resumed by the next attempt
+ * @param changeFeed where the library follows its server's change feed, or null
  */
 public record LibraryState(
     LibraryConfig config,
@@ -30,7 +32,8 @@ public record LibraryState(
     Map<String, FailureRecord> failures,
     RunSummary activeRun,
     List<RunSummary> history,
-    Map<String, UploadSession> uploadSessions)
+    Map<String, UploadSession> uploadSessions,
+    ChangeFeedPosition changeFeed)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -49,7 +52,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null);
   }
 
   public boolean created() {
@@ -75,11 +78,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -90,7 +93,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()));
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -101,36 +104,47 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path));
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions);
+        failures, run, history, uploadSessions, changeFeed);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session));
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path));
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed);
+  }
+
+  /** Folder ETags a run agreed on, recorded together once its contents were synced. */
+  LibraryState foldersRecorded(List<BaseEntry> folders) {
+    PMap<String, BaseEntry> next = (PMap<String, BaseEntry>) bases;
+    for (BaseEntry folder : folders) next = next.plus(folder.path(), folder);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed);
+  }
+
+  LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed);
   }
 
   private RunSummary count(Transfer transfer) {

@@ -1,6 +1,9 @@
 package io.ncsync.persistence.library;
 
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.protocol.RemotePaths;
 import io.ncsync.persistence.sync.SyncPlan;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -26,10 +29,56 @@ final class RunExecution {
     this.runId = runId;
   }
 
-  void start(SyncPlan plan) {
+  /** Paths whose action failed, was skipped or never reported in this run: nothing above them is settled. */
+  private final Set<String> unsettled = new HashSet<>();
+  private ChangeFeedPosition feedAfter;
+
+  /** @param feedAfter where the library follows its change feed once this plan is applied, or null for none */
+  void start(SyncPlan plan, ChangeFeedPosition feedAfter) {
     this.plan = plan;
-    this.phases = java.util.List.of(SyncAction.Phase.values()).iterator();
-    this.remainingInLaterPhases = plan.documents();
+    this.feedAfter = feedAfter;
+    this.phases = WORKER_PHASES.iterator();
+    this.remainingInLaterPhases = WORKER_PHASES.stream().mapToInt(p -> documents(plan.actions(p))).sum();
+  }
+
+  /** The phases workers execute; {@link SyncAction.Phase#RECORD_FOLDERS} is the library's own, see {@link #folderRecords}. */
+  private static final java.util.List<SyncAction.Phase> WORKER_PHASES = java.util.Arrays.stream(SyncAction.Phase.values())
+      .filter(p -> p != SyncAction.Phase.RECORD_FOLDERS).toList();
+
+  private static int documents(java.util.List<SyncAction> actions) {
+    return actions.stream().mapToInt(a -> a.paths().size()).sum();
+  }
+
+  ChangeFeedPosition feedAfter() {
+    return feedAfter;
+  }
+
+  void unsettled(String path) {
+    unsettled.add(path);
+  }
+
+  /**
+   * The folder ETags to record now that every worker phase is done: those of the plan, except folders at or above a
+   * path that did not settle (its change would hide behind the folder's ETag on the next run).
+   */
+  java.util.List<BaseEntry> folderRecords() {
+    Set<String> blocked = new HashSet<>();
+    for (String path : unsettled) {
+      blocked.add(path);
+      for (String p = path; !p.isEmpty(); ) {
+        p = RemotePaths.parent(p);
+        if (!blocked.add(p)) break;
+      }
+    }
+    java.util.List<BaseEntry> records = new java.util.ArrayList<>();
+    for (SyncAction action : plan.actions(SyncAction.Phase.RECORD_FOLDERS)) {
+      if (action instanceof SyncAction.RecordFolder record && !blocked.contains(record.path())) records.add(record.base());
+    }
+    return records;
+  }
+
+  boolean anyUnsettled() {
+    return !unsettled.isEmpty();
   }
 
   boolean planned() {
@@ -50,7 +99,7 @@ final class RunExecution {
   int parallelism(int transfers) {
     if (phase == null) return 1;
     return switch (phase) {
-      case CREATE_FOLDERS, DELETE_FOLDERS -> 1;
+      case CREATE_FOLDERS, DELETE_FOLDERS, RECORD_FOLDERS -> 1;
       case TRANSFER_FILES, DELETE_FILES -> Math.max(1, transfers);
     };
   }

@@ -81,7 +81,11 @@ public final class Reconciler {
     if (root != null && (baseRoot == null || !Objects.equals(baseRoot.etag(), root.etag()))) {
       decided.put("", new RecordFolder("", root)); // the root's ETag lets the next walk stop at one request
     }
-    return SyncPlan.of(new ArrayList<>(decided.values()));
+    List<SyncAction> actions = new ArrayList<>(decided.values());
+    for (SyncAction action : decided.values()) {
+      if (action instanceof CreateLocalFolder create) actions.add(new RecordFolder(create.path(), create.remote()));
+    }
+    return SyncPlan.of(actions);
   }
 
   /**

@@ -15,34 +15,50 @@ public sealed interface SyncAction {
     return java.util.List.of(path());
   }
 
-  /** Folders first, then files, then file deletions, then folder deletions (deepest first). */
+  /**
+   * Folders first, then files, then file deletions, then folder deletions (deepest first), and last the folder ETags
+   * the run agreed on.
+   */
   Phase phase();
 
   enum Phase {
     CREATE_FOLDERS,
     TRANSFER_FILES,
     DELETE_FILES,
-    DELETE_FOLDERS
+    DELETE_FOLDERS,
+    /**
+     * Recorded by the library itself once everything else is done, and only for folders with nothing unsettled below:
+     * a folder's ETag in the base promises that its whole subtree is synced (an equal ETag later prunes the walk there),
+     * so recording it before its contents landed would hide them from the next run after a crash or a failure.
+     */
+    RECORD_FOLDERS
   }
 
-  /** Create a folder remotely (its parents exist or are created in the same phase, shallower first). */
+  /**
+   * Create a folder remotely (its parents exist or are created in the same phase, shallower first). Its base gets no
+   * ETag: the next run lists it once and records the ETag its contents gave it.
+   */
   record CreateRemoteFolder(String path) implements SyncAction {
     public Phase phase() {
       return Phase.CREATE_FOLDERS;
     }
   }
 
-  /** Create a folder locally. */
+  /** Create a folder locally; its ETag is recorded last ({@link RecordFolder}), once its contents are down. */
   record CreateLocalFolder(String path, DavEntry remote) implements SyncAction {
     public Phase phase() {
       return Phase.CREATE_FOLDERS;
     }
   }
 
-  /** Both sides have the folder: record it. */
+  /** Both sides have the folder (or will, once the run is done): record its listed ETag. */
   record RecordFolder(String path, DavEntry remote) implements SyncAction {
     public Phase phase() {
-      return Phase.CREATE_FOLDERS;
+      return Phase.RECORD_FOLDERS;
+    }
+
+    public BaseEntry base() {
+      return BaseEntry.folder(path, remote.fileId(), remote.etag());
     }
   }
 

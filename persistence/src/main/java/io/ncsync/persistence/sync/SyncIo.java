@@ -22,6 +22,14 @@ public interface SyncIo {
   CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base);
 
   /**
+   * The same, with what else the library knows (its change-feed position, its failed paths); the default uses the
+   * base alone.
+   */
+  default CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
+    return discover(config, input.base());
+  }
+
+  /**
    * Executes one planned action; expected failures complete normally with {@link ActionResult#failed}. A chunked
    * upload reports its session to {@code sessions} as it progresses, so that a restarted daemon resumes it.
    */

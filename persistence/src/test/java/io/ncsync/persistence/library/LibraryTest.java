@@ -13,9 +13,11 @@ import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.LocalEntry;
 import io.ncsync.persistence.sync.SideInfo;
 import io.ncsync.persistence.sync.SyncAction;
@@ -277,6 +279,58 @@ class LibraryTest {
   }
 
   // --- helpers ----------------------------------------------------------------------------------------------
+
+  @Test
+  void folderEtagsAreRecordedLastAndOnlyAboveSettledPaths() {
+    create();
+    ChangeFeedPosition feed = new ChangeFeedPosition("42", Instant.parse("2026-12-01T10:00:00Z"), false);
+    io.actions = a -> CompletableFuture.completedFuture(a.path().equals("bad/b.txt")
+        ? ActionResult.failed(a.path(), "connection reset", true)
+        : ScriptedSyncIo.succeed(a));
+    io.nextDiscovery.complete(new Discovery(Map.of(),
+        Map.of("ok", remoteFolder("ok", "e-ok"), "ok/a.txt", remoteFile("ok/a.txt", "ea"),
+            "bad", remoteFolder("bad", "e-bad"), "bad/b.txt", remoteFile("bad/b.txt", "eb")),
+        Map.of(), remoteFolder("", "e-root"), feed));
+    String runId = sync().runId();
+    awaitStatus(s -> s.activeRun() == null);
+
+    LibraryState state = kit.getState();
+    assertEquals("e-ok", state.bases().get("ok").etag(), "a folder whose contents all synced gets its listed ETag");
+    assertNull(state.bases().get("bad").etag(), "a folder above a failed download keeps no ETag: the next run lists it");
+    assertNull(state.bases().get(""), "nor does the root above it");
+    assertEquals(feed, state.changeFeed(), "the feed position is kept once the plan ran, failures or not");
+    assertEquals(RunSummary.FAILED, state.lastRun().outcome());
+    assertEquals(runId, state.lastRun().runId());
+
+    kit.restart();
+    assertEquals("e-ok", kit.getState().bases().get("ok").etag());
+    assertEquals(feed, kit.getState().changeFeed());
+  }
+
+  @Test
+  void discoveryGetsTheFeedPositionAndTheFailuresWorthRetrying() {
+    create();
+    ChangeFeedPosition feed = new ChangeFeedPosition("7", Instant.parse("2026-12-01T10:00:00Z"), true);
+    io.actions = a -> CompletableFuture.completedFuture(switch (a.path()) {
+      case "flaky.txt" -> ActionResult.failed(a.path(), "connection reset", true);
+      case "forbidden.txt" -> ActionResult.failed(a.path(), "no W permission", false);
+      default -> ScriptedSyncIo.succeed(a);
+    });
+    io.nextDiscovery.complete(new Discovery(Map.of(),
+        Map.of("flaky.txt", remoteFile("flaky.txt", "e1"), "forbidden.txt", remoteFile("forbidden.txt", "e2")),
+        Map.of(), remoteFolder("", "e-root"), feed));
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    io.nextDiscovery = new CompletableFuture<>();
+    sync();
+    DiscoveryInput input = io.lastInput;
+    assertEquals(feed, input.feed());
+    assertEquals(java.util.Set.of("flaky.txt"), input.failedPaths(), "a failure for good is not listed again and again");
+  }
+
+  private static DavEntry remoteFolder(String path, String etag) {
+    return new DavEntry(path, true, etag, -1, null, "id-" + path, null, null);
+  }
 
   private void awaitState(Predicate<LibraryState> condition) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

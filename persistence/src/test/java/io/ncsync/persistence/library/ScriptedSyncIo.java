@@ -4,6 +4,7 @@ import akka.Done;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
@@ -29,8 +30,17 @@ class ScriptedSyncIo implements SyncIo {
     return CompletableFuture.completedFuture(Done.getInstance());
   }
 
+  /** What the library passed to the last discovery. */
+  volatile DiscoveryInput lastInput;
+
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
+    return nextDiscovery;
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
+    lastInput = input;
     return nextDiscovery;
   }
 
@@ -59,8 +69,8 @@ class ScriptedSyncIo implements SyncIo {
     }
     if (action instanceof SyncAction.DeleteRemote r) return ActionResult.of(r.path(), new DocumentChange.BaseForgotten(r.path(), Transfer.DELETED_REMOTE));
     if (action instanceof SyncAction.DeleteLocal r) return ActionResult.of(r.path(), new DocumentChange.BaseForgotten(r.path(), Transfer.DELETED_LOCAL));
-    if (action instanceof SyncAction.CreateRemoteFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, "fe"), Transfer.NONE));
-    if (action instanceof SyncAction.CreateLocalFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, f.remote().etag()), Transfer.NONE));
+    if (action instanceof SyncAction.CreateRemoteFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, null), Transfer.NONE));
+    if (action instanceof SyncAction.CreateLocalFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), f.remote().fileId(), null), Transfer.NONE));
     return ActionResult.skipped(action.path());
   }
 }

@@ -129,6 +129,20 @@ class ReconcilerTest {
   }
 
   @Test
+  void aRemoteFolderIsCreatedFirstAndItsEtagRecordedLast() {
+    Map<String, DavEntry> remote = new HashMap<>();
+    remote.put("n", folder("n"));
+    remote.put("n/f.txt", file("n/f.txt", "ef"));
+    SyncPlan plan = Reconciler.plan(Map.of(), new Discovery(Map.of(), remote, Map.of()), SyncMode.BIDIRECTIONAL);
+    assertInstanceOf(SyncAction.CreateLocalFolder.class, plan.actions(SyncAction.Phase.CREATE_FOLDERS).get(0));
+    List<SyncAction> records = plan.actions(SyncAction.Phase.RECORD_FOLDERS);
+    assertEquals(1, records.size());
+    SyncAction.RecordFolder record = (SyncAction.RecordFolder) records.get(0);
+    assertEquals("n", record.path());
+    assertEquals(folder("n").etag(), record.base().etag(), "recorded after its file is down, not before");
+  }
+
+  @Test
   void aFolderDeletedLocallyIsDeletedRemotelyDeepestFirstAfterItsFiles() {
     Map<String, BaseEntry> base = new HashMap<>();
     base.put("a", BaseEntry.folder("a", "1", "fa"));

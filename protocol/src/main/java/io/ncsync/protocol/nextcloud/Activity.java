@@ -17,6 +17,8 @@ import java.util.Map;
  * @param objectId    the file id of the main object, 0 when none
  * @param objectName  its path below the user's files root, with a leading '/' ("" when none)
  * @param objects     every file id the activity touches → its path
+ * @param richPaths   the paths of the file parameters of {@code subject_rich} (e.g. both {@code oldfile} and
+ *                    {@code newfile} of a rename), as the server wrote them
  */
 public record Activity(
     long activityId,
@@ -28,10 +30,22 @@ public record Activity(
     String objectType,
     long objectId,
     String objectName,
-    Map<Long, String> objects) {
+    Map<Long, String> objects,
+    java.util.List<String> richPaths) {
 
   public Activity {
     objects = Map.copyOf(objects);
+    richPaths = java.util.List.copyOf(richPaths);
+  }
+
+  /** Every path the activity names: its object, its objects and its rich parameters, as the server wrote them. */
+  public java.util.Set<String> paths() {
+    java.util.Set<String> paths = new java.util.LinkedHashSet<>();
+    if (!objectName.isEmpty()) paths.add(objectName);
+    paths.addAll(objects.values());
+    paths.addAll(richPaths);
+    paths.remove("");
+    return paths;
   }
 
   /**

@@ -134,9 +134,24 @@ public final class ActivityFeed {
           a.path("object_type").asText(""),
           a.path("object_id").asLong(0),
           a.path("object_name").asText(""),
-          objects));
+          objects,
+          richFilePaths(a.path("subject_rich"))));
     }
     return out;
+  }
+
+  /** {@code subject_rich} is {@code [text, {name: {type, id, name, path, ...}}]}; file parameters carry a path. */
+  private static List<String> richFilePaths(JsonNode rich) {
+    List<String> paths = new ArrayList<>();
+    JsonNode params = rich.isArray() && rich.size() > 1 ? rich.get(1) : null;
+    if (params == null || !params.isObject()) return paths;
+    params.fields().forEachRemaining(e -> {
+      JsonNode p = e.getValue();
+      if (p.isObject() && "file".equals(p.path("type").asText()) && p.path("path").isTextual()) {
+        paths.add(p.path("path").asText());
+      }
+    });
+    return paths;
   }
 
   private static java.time.Instant instant(String text) {

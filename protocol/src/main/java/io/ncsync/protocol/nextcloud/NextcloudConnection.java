@@ -77,18 +77,24 @@ public final class NextcloudConnection implements AutoCloseable {
       if (current != null && !current.isCompletedExceptionally()) return current;
       CompletableFuture<AkkaHttpRemoteStore> fresh = new CompletableFuture<>();
       if (files.compareAndSet(current, fresh)) {
-        discovery.features().whenComplete((features, error) -> {
+        discovery.features().thenCombine(discovery.capabilities(), this::filesStore).whenComplete((store, error) -> {
           if (error != null) {
             files.compareAndSet(fresh, null);
             fresh.completeExceptionally(error);
           } else {
-            DavEndpoint endpoint = new DavEndpoint(features.filesRoot(), loginName, appPassword);
-            fresh.complete(AkkaHttpRemoteStore.create(transport, endpoint, settings).withFeatures(features));
+            fresh.complete(store);
           }
         });
         return fresh;
       }
     }
+  }
+
+  /** The files store with what the server offers, reading changes from the activity stream when it has one. */
+  private AkkaHttpRemoteStore filesStore(NextcloudFeatures features, Capabilities capabilities) {
+    DavEndpoint endpoint = new DavEndpoint(features.filesRoot(), loginName, appPassword);
+    AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, endpoint, settings).withFeatures(features);
+    return capabilities.activity() ? store.withChangeFeed(ActivityChangeFeed.of(activity)) : store;
   }
 
   /** Asks the server for its capabilities again; the next {@link #files()} uses what it says now. */

@@ -374,6 +374,14 @@ public final class NextcloudTestServer implements AutoCloseable {
     return e == null ? null : e.etag();
   }
 
+  /**
+   * {@code occ files:scan --path}: files written straight into {@link #filesDir()} below {@code path} (relative to the
+   * user's root, "" for all) become visible, with new ETags up to the root and no activity, as on a real server.
+   */
+  public void scan(String path) {
+    store.scan(path);
+  }
+
   /** Sets {@code oc:data-fingerprint} of the root (as {@code occ maintenance:data-fingerprint} does after a restore). */
   public void dataFingerprint(String fingerprint) {
     store.dataFingerprint(fingerprint);

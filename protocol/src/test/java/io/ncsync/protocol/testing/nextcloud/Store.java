@@ -796,6 +796,15 @@ final class Store {
     rescan(root, "");
   }
 
+  /**
+   * {@code occ files:scan --path}: brings the index below {@code path} in line with the disk, as Nextcloud does for
+   * files written behind its back. ETags change up to the root; no activity is recorded (the scanner writes none).
+   */
+  synchronized void scan(String path) {
+    Node node = reconcile(path);
+    if (node != null && node.dir) rescan(node, path);
+  }
+
   private void rescan(Node folder, String path) {
     refreshChildren(folder, path);
     for (Node child : List.copyOf(folder.children.values())) {
