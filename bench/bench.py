@@ -270,7 +270,7 @@ class NextcloudServer:
         logback.write_text(f"""<configuration>
   <appender name="REQ" class="ch.qos.logback.core.FileAppender">
     <file>{self.request_log}</file>
-    <encoder><pattern>%msg%n</pattern></encoder>
+    <encoder><pattern>%d{{HH:mm:ss.SSS}} %msg%n</pattern></encoder>
   </appender>
   <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
     <encoder><pattern>%d{{HH:mm:ss.SSS}} %-5level %logger{{36}} - %msg%n</pattern></encoder>
@@ -309,7 +309,7 @@ class NextcloudServer:
         """Requests by method among the request-log lines after the first `since`."""
         with open(self.request_log, "rb") as f:
             lines = f.read().splitlines()[since:]
-        return tally(re.match(rb"([A-Z]+) ", l) for l in lines)
+        return tally(re.match(rb"(?:\d\d:\d\d:\d\d\.\d{3} )?([A-Z]+) ", l) for l in lines)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -319,6 +319,42 @@ class NextcloudServer:
             except subprocess.TimeoutExpired:
                 kill_group(self.proc)
                 self.proc.wait(10)
+
+    def warm_up(self, rounds=2):
+        """Exercises every code path the workloads use (PUT, PROPFIND, GET, bulk POST, chunked upload) in a scratch
+        folder, then removes it: the server is a JVM, and without this the first tool measured pays for its JIT."""
+        auth = {"Authorization": basic_auth(self.user, self.password)}
+        uploads = f"{self.base_url}/remote.php/dav/uploads/{self.user}/"
+        for r in range(rounds):
+            folder = f"bench-warm-up-{r}"
+            mkcol(self, folder)
+            for i in range(300):
+                http("PUT", f"{self.dav_root}{folder}/f{i}.bin", headers=auth, body=os.urandom(4096))
+            for _ in range(5):
+                http("PROPFIND", f"{self.dav_root}{folder}/", headers=dict(auth, Depth="1"))
+            for i in range(0, 300, 30):
+                http("GET", f"{self.dav_root}{folder}/f{i}.bin", headers=auth)
+            for b in range(5):
+                boundary = f"warm-up-{r}-{b}"
+                parts = []
+                for i in range(100):
+                    payload = os.urandom(4096)
+                    parts.append((f"--{boundary}\r\nX-File-Path: /{folder}/bulk{b}-{i}.bin\r\n"
+                                  f"X-File-MD5: {hashlib.md5(payload).hexdigest()}\r\nX-File-Mtime: 1700000000\r\n"
+                                  f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload + b"\r\n")
+                body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+                http("POST", f"{self.base_url}/remote.php/dav/bulk", body=body,
+                     headers=dict(auth, **{"Content-Type": f"multipart/related; boundary={boundary}"}))
+            for c in range(2):
+                transfer = f"{uploads}warm-up-{r}-{c}/"
+                dest = {"Destination": f"{self.dav_root}{folder}/chunked{c}.bin", "OC-Total-Length": str(12 * MiB)}
+                http("MKCOL", transfer, headers=dict(auth, **dest))
+                for n, size in enumerate([5 * MiB, 5 * MiB, 2 * MiB], start=1):
+                    http("PUT", f"{transfer}{n:05d}", headers=dict(auth, **dest), body=os.urandom(size), timeout=120)
+                http("MOVE", transfer + ".file", headers=dict(auth, **dest), timeout=120)
+            http("GET", f"{self.base_url}/ocs/v2.php/apps/activity/api/v2/activity/files?format=json&limit=50",
+                 headers=dict(auth, **{"OCS-APIRequest": "true"}))
+            http("DELETE", f"{self.dav_root}{folder}/", headers=auth)
 
     def rclone_section(self, obscured):
         return (f"[nextcloud]\ntype = webdav\nurl = {self.dav_root}\nvendor = nextcloud\nuser = {self.user}\n"
@@ -965,6 +1001,9 @@ class Bench:
                 server.stop()
                 continue
             self.meta.setdefault("server_versions", {})[sname] = server.version()
+            if hasattr(server, "warm_up"):
+                log(f"warming up {server.label}")
+                server.warm_up()
             try:
                 for tool in self.tools:
                     if tool == "nextcloudcmd" and sname != "nextcloud":

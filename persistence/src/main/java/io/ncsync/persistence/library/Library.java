@@ -388,7 +388,7 @@ public final class Library
       if (execution.inFlight() == 0) context.getSelf().tell(new FinishRun(execution.runId));
       return;
     }
-    while (execution.inFlight() < execution.parallelism(settings.parallelTransfers())) {
+    while (execution.inFlight() < Math.max(1, settings.parallelTransfers())) {
       var action = execution.next();
       if (action == null) break;
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());

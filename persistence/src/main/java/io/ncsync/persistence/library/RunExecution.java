@@ -3,11 +3,14 @@ package io.ncsync.persistence.library;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.protocol.RemotePaths;
 import io.ncsync.persistence.sync.SyncPlan;
+import io.ncsync.protocol.RemotePaths;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,6 +18,10 @@ import java.util.Set;
  * Not persisted (the events are); confined to the library actor.
  */
 final class RunExecution {
+  /** The phases workers execute; {@link SyncAction.Phase#RECORD_FOLDERS} is the library's own, see {@link #folderRecords}. */
+  private static final List<SyncAction.Phase> WORKER_PHASES = Arrays.stream(SyncAction.Phase.values())
+      .filter(p -> p != SyncAction.Phase.RECORD_FOLDERS).toList();
+
   final String runId;
   private Iterator<SyncAction.Phase> phases;
   private SyncAction.Phase phase;
@@ -22,16 +29,18 @@ final class RunExecution {
   private final ArrayDeque<SyncAction> queue = new ArrayDeque<>();
   private final Set<String> inFlight = new HashSet<>();
   private int runningWorkers;
+  /** Depth of the folders the current folder phase is working on; -1 before its first. */
+  private int level = -1;
   private int remainingInLaterPhases;
   private long workers;
-
-  RunExecution(String runId) {
-    this.runId = runId;
-  }
 
   /** Paths whose action failed, was skipped or never reported in this run: nothing above them is settled. */
   private final Set<String> unsettled = new HashSet<>();
   private ChangeFeedPosition feedAfter;
+
+  RunExecution(String runId) {
+    this.runId = runId;
+  }
 
   /** @param feedAfter where the library follows its change feed once this plan is applied, or null for none */
   void start(SyncPlan plan, ChangeFeedPosition feedAfter) {
@@ -41,11 +50,7 @@ final class RunExecution {
     this.remainingInLaterPhases = WORKER_PHASES.stream().mapToInt(p -> documents(plan.actions(p))).sum();
   }
 
-  /** The phases workers execute; {@link SyncAction.Phase#RECORD_FOLDERS} is the library's own, see {@link #folderRecords}. */
-  private static final java.util.List<SyncAction.Phase> WORKER_PHASES = java.util.Arrays.stream(SyncAction.Phase.values())
-      .filter(p -> p != SyncAction.Phase.RECORD_FOLDERS).toList();
-
-  private static int documents(java.util.List<SyncAction> actions) {
+  private static int documents(List<SyncAction> actions) {
     return actions.stream().mapToInt(a -> a.paths().size()).sum();
   }
 
@@ -61,7 +66,7 @@ final class RunExecution {
    * The folder ETags to record now that every worker phase is done: those of the plan, except folders at or above a
    * path that did not settle (its change would hide behind the folder's ETag on the next run).
    */
-  java.util.List<BaseEntry> folderRecords() {
+  List<BaseEntry> folderRecords() {
     Set<String> blocked = new HashSet<>();
     for (String path : unsettled) {
       blocked.add(path);
@@ -70,38 +75,36 @@ final class RunExecution {
         if (!blocked.add(p)) break;
       }
     }
-    java.util.List<BaseEntry> records = new java.util.ArrayList<>();
+    List<BaseEntry> records = new ArrayList<>();
     for (SyncAction action : plan.actions(SyncAction.Phase.RECORD_FOLDERS)) {
       if (action instanceof SyncAction.RecordFolder record && !blocked.contains(record.path())) records.add(record.base());
     }
     return records;
   }
 
-  boolean anyUnsettled() {
-    return !unsettled.isEmpty();
-  }
-
   boolean planned() {
     return plan != null;
   }
 
-  /** The next action to start, or null when the current phase has nothing more to start now. */
+  /**
+   * The next action to start, or null when nothing may start now: a phase completes before the next begins, and in the
+   * folder phases a level of the tree completes before the next (a folder is created after its parent and deleted
+   * after its children; siblings go in parallel).
+   */
   SyncAction next() {
     while (queue.isEmpty()) {
-      if (!inFlight.isEmpty() || !phases.hasNext()) return null; // a phase completes before the next begins
+      if (!inFlight.isEmpty() || !phases.hasNext()) return null;
       phase = phases.next();
       queue.addAll(plan.actions(phase));
       remainingInLaterPhases -= queue.stream().mapToInt(a -> a.paths().size()).sum();
+      level = -1;
+    }
+    if (phase == SyncAction.Phase.CREATE_FOLDERS || phase == SyncAction.Phase.DELETE_FOLDERS) {
+      int depth = RemotePaths.depth(queue.peek().path());
+      if (depth != level && !inFlight.isEmpty()) return null;
+      level = depth;
     }
     return queue.poll();
-  }
-
-  int parallelism(int transfers) {
-    if (phase == null) return 1;
-    return switch (phase) {
-      case CREATE_FOLDERS, DELETE_FOLDERS, RECORD_FOLDERS -> 1;
-      case TRANSFER_FILES, DELETE_FILES -> Math.max(1, transfers);
-    };
   }
 
   void started(SyncAction action) {

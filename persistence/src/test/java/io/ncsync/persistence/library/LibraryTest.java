@@ -13,15 +13,18 @@ import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.LocalEntry;
 import io.ncsync.persistence.sync.SideInfo;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncMode;
+import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.DavEntry;
 import java.time.Duration;
 import java.time.Instant;
@@ -326,6 +329,48 @@ class LibraryTest {
     DiscoveryInput input = io.lastInput;
     assertEquals(feed, input.feed());
     assertEquals(java.util.Set.of("flaky.txt"), input.failedPaths(), "a failure for good is not listed again and again");
+  }
+
+  @Test
+  void siblingFoldersAreCreatedTogetherAndAFolderOnlyAfterItsParent() {
+    create();
+    Map<String, CompletableFuture<ActionResult>> held = new java.util.concurrent.ConcurrentHashMap<>();
+    io.actions = a -> held.computeIfAbsent(a.path(), p -> new CompletableFuture<>());
+    io.nextDiscovery.complete(discovery(Map.of("a", LocalEntry.folder("a"), "c", LocalEntry.folder("c"),
+        "d", LocalEntry.folder("d"), "a/b", LocalEntry.folder("a/b")), Map.of()));
+    sync();
+    awaitExecuted(3);
+    assertEquals(java.util.Set.of("a", "c", "d"), java.util.Set.copyOf(io.executedPaths()),
+        "the three top-level folders at once (3 parallel transfers)");
+    held.get("a").complete(folderCreated("a"));
+    held.get("c").complete(folderCreated("c"));
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    assertFalse(io.executedPaths().contains("a/b"), "a/b waits until its level is done: " + io.executedPaths());
+    held.get("d").complete(folderCreated("d"));
+    awaitExecuted(4);
+    assertEquals("a/b", io.executedPaths().get(3));
+    held.get("a/b").complete(folderCreated("a/b"));
+    assertEquals(RunSummary.SUCCEEDED, awaitStatus(s -> s.activeRun() == null).lastRun().outcome());
+  }
+
+  private static ActionResult folderCreated(String path) {
+    return ActionResult.of(path, new DocumentChange.BaseRecorded(BaseEntry.folder(path, null, null), Transfer.NONE));
+  }
+
+  private void awaitExecuted(int count) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (io.executed.size() < count) {
+      if (System.nanoTime() > deadline) throw new AssertionError("executed only " + io.executedPaths());
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
   }
 
   private static DavEntry remoteFolder(String path, String etag) {
