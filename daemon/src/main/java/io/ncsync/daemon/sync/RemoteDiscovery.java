@@ -55,7 +55,7 @@ final class RemoteDiscovery {
    */
   record Settings(boolean useChangeFeed, Duration fullWalkInterval, int maxActivities) {
     static Settings defaults() {
-      return new Settings(true, Duration.ofHours(1), 1000);
+      return new Settings(true, Duration.ofHours(1), 500);
     }
   }
 
@@ -88,9 +88,11 @@ final class RemoteDiscovery {
     }
     Optional<ChangeFeed> feed = settings.useChangeFeed() ? store.changeFeed() : Optional.empty();
     ChangeFeedPosition position = input.feed();
-    if (feed.isEmpty()) return store.list("").thenCompose(root -> prunedWalk(root, false, null));
+    // Without a feed (now), a walk still owed from runs that followed one distrusts the root once.
+    boolean owed = position != null && position.unverifiedFolders();
+    if (feed.isEmpty()) return store.list("").thenCompose(root -> prunedWalk(root, owed, null));
     if (position == null || position.fullWalkDue(clock.instant(), settings.fullWalkInterval())) {
-      return fullWalk(feed.get(), position != null && position.unverifiedFolders());
+      return fullWalk(feed.get(), owed);
     }
     return store.list("").thenCompose(root -> {
       if (unchanged(root.self())) return CompletableFuture.completedFuture(fromBase(root.self(), position));

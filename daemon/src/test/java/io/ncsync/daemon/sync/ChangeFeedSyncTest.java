@@ -122,6 +122,21 @@ class ChangeFeedSyncTest extends EngineTestBase {
   }
 
   @Test
+  void whenTheFeedGoesAwayTheWalkItOwedIsMadeAtOnce() throws Exception {
+    remote.recordActivities = false;
+    remote.put("lib/a/x/scanned.txt", "scanned");
+    remote.recordActivities = true;
+    remote.put("lib/a/b/c/d/deep.txt", "deep v2");
+    syncOk();
+    assertFalse(localFiles().containsKey("a/x/scanned.txt"));
+
+    remote.feedEnabled = false; // e.g. the activity app was switched off
+    RunSummary run = syncOk();
+    assertEquals(1, run.downloaded(), "the jumped-over folders are walked although the root did not change: " + run);
+    assertTreesEqual();
+  }
+
+  @Test
   void aRenameOnTheServerIsOneRunWithBothFoldersListed() throws Exception {
     remote.rename("lib/a/b/c/d/deep.txt", "lib/p/q/moved.txt");
     RunSummary run = syncOk();
