@@ -726,6 +726,8 @@ class Bench:
                 conn = daemon.add_connection(server)
                 self.meta.setdefault("ncsync_rss_after_start_mb", {})[f"{server.name}-{key}"] = round(
                     daemon.rss_kib() / 1024)
+                if self.args.daemon_warm_up:
+                    self.warm_up_daemon(daemon, server, conn, key)
                 local = daemon.workspaces / key
                 copy_tree(src / data, local, link=data != "w1")
                 remote = f"ncsync-{key}"
@@ -759,6 +761,29 @@ class Bench:
                         self.record(Result(server.name, step, "ncsync", note=f"error: {e}"), key)
             finally:
                 daemon.stop()
+
+    def warm_up_daemon(self, daemon, server, conn, key):
+        """ncsync runs for weeks: before it is measured, a fresh daemon syncs a separate library once each way (300
+        small files in 6 folders and one 12 MiB file up, 20 files down), so the figures are not its JVM's first
+        minute. Not measured; --no-daemon-warm-up skips it."""
+        name = f"warm-up-{key}"
+        local = daemon.workspaces / name
+        for i in range(300):
+            path = local / f"d{i % 6}" / f"f{i}.bin"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(4096))
+        write_random(local / "big.bin", 12 * MiB)
+        remote = f"ncsync-{name}"
+        lib = daemon.add_library(name, conn, remote)
+        t0 = time.monotonic()
+        daemon.sync(lib, self.timeout)
+        auth = {"Authorization": basic_auth(server.user, server.password)}
+        for i in range(20):
+            http("PUT", f"{server.dav_root}{remote}/d{i % 6}/down{i}.bin", headers=auth, body=os.urandom(4096))
+        daemon.sync(lib, self.timeout)
+        daemon.sync(lib, self.timeout)
+        self.meta.setdefault("ncsync_warm_up_s", {})[f"{server.name}-{key}"] = round(time.monotonic() - t0, 2)
+        self.meta.setdefault("ncsync_rss_after_warm_up_mb", {})[f"{server.name}-{key}"] = round(daemon.rss_kib() / 1024)
 
     def ncsync_step(self, daemon, server, lib, step, remote, local, check=True):
         """One ncsync sync of library `lib`, measured; checked against the server's disk when `check`."""
@@ -1260,6 +1285,8 @@ def main():
                    "default JVM options, e.g. --daemon-java-opts='-Xmx256m' (default: bin/ncsync's own defaults)")
     p.add_argument("--daemon-env", action="append", default=[], metavar="NAME=VALUE",
                    help="extra environment for the ncsync daemon, e.g. NCSYNC_REMOTE_REQUESTS_PER_SECOND=0 (repeatable)")
+    p.add_argument("--no-daemon-warm-up", dest="daemon_warm_up", action="store_false",
+                   help="measure each fresh ncsync daemon cold, without its warm-up sync of a separate library")
     p.add_argument("--w3-repeat", type=int, default=3, help="W3 runs per tool (the report shows the median)")
     p.add_argument("--jar", required=True, help="the daemon's ncsync-all.jar (run.sh passes it)")
     p.add_argument("--nc-classpath", default="", help="classpath of the Nextcloud test server (run.sh passes it)")
