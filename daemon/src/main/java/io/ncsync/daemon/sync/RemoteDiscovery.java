@@ -17,6 +17,7 @@ import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.TreeWalker;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -94,24 +95,34 @@ final class RemoteDiscovery {
     if (position == null || position.fullWalkDue(clock.instant(), settings.fullWalkInterval())) {
       return fullWalk(feed.get(), owed);
     }
-    return store.list("").thenCompose(root -> {
-      if (unchanged(root.self())) return CompletableFuture.completedFuture(fromBase(root.self(), position));
-      return feed.get().since(position.cursor(), settings.maxActivities())
-          .exceptionally(error -> ChangeFeedPage.unusable(describe(error), position.cursor()))
-          .thenCompose(page -> {
-            if (!page.usable()) {
-              log.debug("change feed not used: {}; walking in full", page.reason());
-              return fullWalk(feed.get(), position.unverifiedFolders());
+    return store.list("").thenCompose(root -> unchanged(root.self())
+        ? CompletableFuture.completedFuture(fromBase(root.self(), position))
+        : follow(feed.get(), position, root));
+  }
+
+  /** The root changed: read the feed and walk where it says, or in full when it cannot say. */
+  private CompletionStage<Result> follow(ChangeFeed feed, ChangeFeedPosition position, Listing root) {
+    CompletionStage<ChangeFeedPage> read;
+    try {
+      read = feed.since(position.cursor(), settings.maxActivities());
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read
+        .exceptionally(error -> ChangeFeedPage.unusable(describe(error), position.cursor()))
+        .thenCompose(page -> {
+          if (!page.usable()) {
+            log.debug("change feed not used: {}; walking in full", page.reason());
+            return fullWalk(feed, position.unverifiedFolders());
+          }
+          return guidedWalk(root, page, position).exceptionallyCompose(error -> {
+            if (!(cause(error) instanceof DavException dav) || dav.error() != DavError.NOT_FOUND) {
+              return CompletableFuture.failedFuture(cause(error));
             }
-            return guidedWalk(root, page, position).exceptionallyCompose(error -> {
-              if (!(cause(error) instanceof DavException dav) || dav.error() != DavError.NOT_FOUND) {
-                return CompletableFuture.failedFuture(cause(error));
-              }
-              log.debug("a folder the change feed named is gone ({}); walking in full", dav.getMessage());
-              return fullWalk(feed.get(), position.unverifiedFolders());
-            });
+            log.debug("a folder the change feed named is gone ({}); walking in full", dav.getMessage());
+            return fullWalk(feed, position.unverifiedFolders());
           });
-    });
+        });
   }
 
   /**
@@ -119,7 +130,7 @@ final class RemoteDiscovery {
    * skipped. {@code distrustRoot}: an earlier run recorded the root's ETag without verifying everything below it.
    */
   private CompletionStage<Result> fullWalk(ChangeFeed feed, boolean distrustRoot) {
-    java.time.Instant started = clock.instant();
+    Instant started = clock.instant();
     return feed.latestCursor()
         .thenApply(cursor -> new ChangeFeedPosition(cursor, started, false))
         .exceptionally(error -> {
