@@ -175,9 +175,6 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       </d:propfind>
       """;
 
-  /** Larger than FileIO's default 8 KiB: a quarter faster on loopback (1 GiB: 10.3 s → 7.8 s), memory still flat. */
-  static final int IO_CHUNK_BYTES = 64 * 1024;
-
   static final HttpEntity.Strict PROPFIND_ENTITY = HttpEntities.create(
       ContentTypes.create(MediaTypes.APPLICATION_XML, HttpCharsets.UTF_8),
       PROPFIND_BODY.getBytes(StandardCharsets.UTF_8));
@@ -498,9 +495,12 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     return shared.settings.requestTimeout();
   }
 
-  /** Bytes of a transfer through the connection's and the extra bandwidth limiters. */
+  /** Bytes of a transfer through the connection's and the extra bandwidth limiters; an unlimited one adds no stage. */
   <M> Source<ByteString, M> throttled(Source<ByteString, M> bytes) {
-    return bytes.via(shared.transport.bandwidth().flow()).via(shared.extraLimiter.flow());
+    for (BandwidthLimiter limiter : List.of(shared.transport.bandwidth(), shared.extraLimiter)) {
+      if (limiter.bytesPerSecond() > 0) bytes = bytes.via(limiter.flow());
+    }
+    return bytes;
   }
 
   CompletionStage<Void> sendExpecting(java.util.function.Supplier<HttpRequest> request, Call call, int... expected) {

@@ -5,7 +5,6 @@ import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpMethods;
 import akka.http.javadsl.model.HttpRequest;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
@@ -277,7 +276,7 @@ final class BatchUploader {
   private CompletionStage<List<ByteString>> readAll(List<Prepared> batch) {
     List<CompletableFuture<ByteString>> reads = new ArrayList<>();
     for (Prepared file : batch) {
-      reads.add(FileIO.fromPath(file.file.source(), AkkaHttpRemoteStore.IO_CHUNK_BYTES)
+      reads.add(FileBytes.of(file.file.source())
           .runFold(ByteString.emptyByteString(), ByteString::concat, transport.materializer())
           .toCompletableFuture());
     }

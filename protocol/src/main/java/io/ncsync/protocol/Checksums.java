@@ -1,7 +1,6 @@
 package io.ncsync.protocol;
 
 import akka.stream.Materializer;
-import akka.stream.javadsl.FileIO;
 import akka.util.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -73,7 +72,7 @@ public final class Checksums {
   /** Reads a file once, without blocking a thread, and returns its "TYPE:hex". */
   public static CompletionStage<String> ofFile(Path file, String type, Materializer materializer) {
     Digest digest = digest(type);
-    return FileIO.fromPath(file, 64 * 1024)
+    return FileBytes.of(file)
         .runForeach(digest::update, materializer)
         .thenApply(done -> digest.result());
   }

@@ -11,7 +11,6 @@ import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.pattern.Patterns;
 import akka.stream.Materializer;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.ncsync.protocol.http.HttpTransport;
@@ -47,7 +46,7 @@ import java.util.stream.IntStream;
  *   → MOVE .file (Destination, OC-Total-Length, X-OC-MTime, OC-Checksum, If: &lt;dest&gt; (["etag"]) or Overwrite: F)
  * </pre>
  *
- * <p>Memory stays flat whatever the file size: every chunk is streamed from disk in 64 KiB pieces, at most n chunks at
+ * <p>Memory stays flat whatever the file size: every chunk is streamed from disk in pieces ({@link FileBytes}), at most n chunks at
  * a time; nothing holds a chunk in memory. The whole-file checksum is computed by a second sequential read running
  * alongside (the page cache serves both reads).
  *
@@ -68,7 +67,6 @@ import java.util.stream.IntStream;
 final class ChunkedUpload {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_RESTARTS = 1;
-  private static final ByteString END = ByteString.fromArray(new byte[] {0});
 
   private static final String PROPFIND_BODY = """
       <?xml version="1.0" encoding="utf-8"?>
@@ -333,7 +331,7 @@ final class ChunkedUpload {
               RawHeader.create("Destination", destination),
               RawHeader.create("OC-Total-Length", Long.toString(local.size()))));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
-          Source<ByteString, ?> bytes = slice(source, offset, length);
+          Source<ByteString, ?> bytes = FileBytes.slice(source, offset, length);
           if (digest != null) bytes = bytes.map(piece -> {
             digest.update(piece);
             return piece;
@@ -361,24 +359,6 @@ final class ChunkedUpload {
           }
           throw HttpTransport.failure(put, response);
         });
-  }
-
-  /**
-   * Bytes [offset, offset + length) of a file, read in 64 KiB pieces; reading stops at the end of the slice (the
-   * sentinel lets takeWhile cancel the file source at once).
-   */
-  static Source<ByteString, ?> slice(Path file, long offset, long length) {
-    return FileIO.fromPath(file, AkkaHttpRemoteStore.IO_CHUNK_BYTES, offset)
-        .statefulMapConcat(() -> {
-          long[] left = {length};
-          return bytes -> {
-            if (left[0] <= 0) return List.of(END);
-            ByteString part = bytes.size() <= left[0] ? bytes : bytes.take((int) left[0]);
-            left[0] -= part.size();
-            return left[0] <= 0 ? List.of(part, END) : List.of(part);
-          };
-        })
-        .takeWhile(bytes -> bytes != END);
   }
 
   static String chunkName(int number) {

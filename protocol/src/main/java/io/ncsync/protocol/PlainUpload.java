@@ -8,7 +8,6 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.headers.RawHeader;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.ncsync.protocol.http.HttpTransport;
@@ -100,7 +99,7 @@ final class PlainUpload {
 
   private RequestEntity entity(Checksums.Digest digest, Duration timeout) {
     if (local.size() == 0) return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0]);
-    Source<ByteString, ?> bytes = FileIO.fromPath(source, AkkaHttpRemoteStore.IO_CHUNK_BYTES);
+    Source<ByteString, ?> bytes = FileBytes.of(source);
     if (digest != null) bytes = bytes.map(chunk -> {
       digest.update(chunk);
       return chunk;
