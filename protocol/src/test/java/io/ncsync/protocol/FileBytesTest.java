@@ -5,7 +5,6 @@ import static io.ncsync.protocol.TestSupport.randomFile;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
@@ -69,22 +68,33 @@ class FileBytesTest {
     }
   }
 
+  /** A slice is read up to its end and no further, so a finished chunk leaves nothing read ahead behind. */
+  @Test
+  void aSliceIsNotReadPastItsEnd() throws Exception {
+    Path file = randomFile(tmp.resolve("long.bin"), 32L << 20, 4);
+    long before = TestSupport.bytesReadByThisProcess();
+
+    List<ByteString> pieces = await(FileBytes.slice(file, 1 << 20, (1 << 20) + 5).runWith(Sink.seq(), materializer));
+
+    long read = TestSupport.bytesReadByThisProcess() - before;
+    assertEquals((1 << 20) + 5, pieces.stream().mapToInt(ByteString::size).sum());
+    assertTrue(read < (1 << 20) + (256 << 10), "read " + read + " bytes for a slice of 1 MiB and 5 bytes");
+  }
+
   /**
-   * A consumer that wants one piece makes the reader go only a few pieces ahead: FileIO's defaults (16 pieces read
-   * ahead, 16 at the async boundary) would hold 16 MiB for every transfer in flight. The stream is flattened into
+   * A consumer that wants one piece makes the reader go only a few pieces ahead: with the async boundary's default of 16
+   * pieces it would hold 8 MiB for every transfer in flight. The stream is flattened into
    * another, as akka-http does with a request entity, so the boundary lands where it does in a real upload. Counted
    * with this process's read bytes, so the bound allows for a little class loading meanwhile.
    */
   @Test
   void theReaderStaysAFewPiecesAheadOfASlowConsumer() throws Exception {
-    Path io = Path.of("/proc/self/io");
-    assumeTrue(Files.isReadable(io), "needs /proc/self/io (Linux)");
     Path file = randomFile(tmp.resolve("big.bin"), 32L << 20, 3);
     Publisher<ByteString> bytes = Source.single(file).flatMapConcat(FileBytes::of)
         .runWith(Sink.asPublisher(AsPublisher.WITHOUT_FANOUT), materializer);
     CountDownLatch first = new CountDownLatch(1);
     Subscription[] subscription = new Subscription[1];
-    long before = readBytes(io);
+    long before = TestSupport.bytesReadByThisProcess();
     bytes.subscribe(new Subscriber<>() {
       @Override
       public void onSubscribe(Subscription s) {
@@ -105,17 +115,10 @@ class FileBytesTest {
     });
     assertTrue(first.await(10, TimeUnit.SECONDS));
     Thread.sleep(500); // let the reader run ahead as far as it will
-    long read = readBytes(io) - before;
+    long read = TestSupport.bytesReadByThisProcess() - before;
     subscription[0].cancel();
 
     long limit = (2L * FileBytes.READ_AHEAD + 2) * FileBytes.PIECE_BYTES;
     assertTrue(read <= limit, "read " + read + " bytes ahead of a consumer that took one piece (at most " + limit + ")");
-  }
-
-  private static long readBytes(Path io) throws Exception {
-    for (String line : Files.readAllLines(io)) {
-      if (line.startsWith("rchar:")) return Long.parseLong(line.substring(6).strip());
-    }
-    throw new IllegalStateException("no rchar in " + io);
   }
 }
