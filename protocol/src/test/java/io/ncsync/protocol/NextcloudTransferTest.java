@@ -337,6 +337,7 @@ class NextcloudTransferTest {
       Path source = Files.writeString(tmp.resolve("lost" + i), "lost answer " + i);
       UploadResult result = await(store.upload("lost" + i + ".txt", source, UploadOptions.createOnly()));
       assertEquals(Files.size(source), result.size());
+      assertEquals(sha256(source), result.sha256(), "the SHA-256 of the attempt that landed");
       resetPuts = server.requests().count(e -> e.method().equals("PUT") && e.reset());
     }
     server.faults().clear();
