@@ -45,13 +45,17 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class RemoteStoreContract {
   private static final AtomicInteger FOLDERS = new AtomicInteger();
 
-  /** Fast retries and a generous rate: these tests are about behaviour, not pacing. */
+  /**
+   * Fast retries and a generous rate: these tests are about behaviour, not pacing. Chunks of a fixed 256 KiB, so that
+   * request counts are known (sizing chunks by their duration is tested in {@link NextcloudTransferTest}).
+   */
   static final AkkaHttpRemoteStore.Settings TEST_SETTINGS = AkkaHttpRemoteStore.Settings.defaults()
       .withTransport(TransportSettings.defaults()
           .withRateLimit(2000, 200)
           .withRetries(4, Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(5)))
       .withTransfers(TransferSettings.defaults()
-          .withChunking(1 << 20, 256 << 10, 64 << 10, 4)
+          .withChunking(1 << 20, 256 << 10, 64 << 10)
+          .withChunkSizing(Duration.ZERO, 1L << 30)
           .withAssembly(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofSeconds(30), 180, Duration.ofMinutes(2)));
 
   protected RemoteStore store;
@@ -133,7 +137,7 @@ abstract class RemoteStoreContract {
     // 4 MiB/s: a second for the file, and no chunking, so it goes as one PUT everywhere.
     AkkaHttpRemoteStore.Settings slow = TEST_SETTINGS
         .withTransport(TEST_SETTINGS.transport().withBytesPerSecond(4L << 20))
-        .withTransfers(TEST_SETTINGS.transfers().withChunking(64L << 20, 256 << 10, 64 << 10, 4));
+        .withTransfers(TEST_SETTINGS.transfers().withChunking(64L << 20, 256 << 10, 64 << 10));
     RemoteStore slowStore = newRootStore(password(), slow).scoped(folder);
     long readBefore = TestSupport.bytesReadByThisProcess();
     CompletableFuture<UploadResult> upload = slowStore.upload("torn.bin", source, UploadOptions.createOnly()).toCompletableFuture();
@@ -227,6 +231,7 @@ abstract class RemoteStoreContract {
     UploadResult created = await(store.upload("large.bin", source, UploadOptions.createOnly()));
     assertTrue(created.created());
     assertEquals(sha256(source), sha256(onDisk("large.bin")));
+    assertEquals(sha256(source), created.sha256());
 
     Files.setLastModifiedTime(onDisk("large.bin"), FileTime.from(Instant.now().minus(Duration.ofHours(1))));
     fixOwnership();
@@ -234,6 +239,7 @@ abstract class RemoteStoreContract {
     Path changed = randomFile(tmp.resolve("large2.bin"), (2L << 20) + 1, 8);
     UploadResult replaced = await(store.upload("large.bin", changed, UploadOptions.replacing(etag)));
     assertFalse(replaced.created());
+    assertEquals(sha256(changed), replaced.sha256());
     assertEquals(sha256(changed), sha256(onDisk("large.bin")));
 
     assertError(DavError.PRECONDITION_FAILED, store.upload("large.bin", source, UploadOptions.replacing(etag)));

@@ -544,6 +544,10 @@ public final class NextcloudTestServer implements AutoCloseable {
       throw DavError.notFound("Not found: " + ex.path());
     }
 
+    if (faults.tooLarge(ex.request.entity().getContentLengthOption().orElse(0))) {
+      return done(Http.response(413, List.of(), HttpEntities.create(akka.http.javadsl.model.ContentTypes.TEXT_HTML_UTF8,
+          "<html><body><h1>413 Request Entity Too Large</h1></body></html>")));
+    }
     if (faults.inMaintenance()) throw DavError.unavailable("System in maintenance mode.");
     int retryAfter = faults.takeThrottle();
     if (retryAfter >= 0) {
