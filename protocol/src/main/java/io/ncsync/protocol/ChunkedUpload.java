@@ -383,7 +383,7 @@ final class ChunkedUpload {
               RawHeader.create("Destination", destination),
               RawHeader.create("OC-Total-Length", Long.toString(local.size()))));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
-          Source<ByteString, ?> bytes = file.tap(chunk.tap(FileBytes.slice(source, offset, length)));
+          Source<ByteString, ?> bytes = chunk.tap(FileBytes.slice(source, offset, length, file::update));
           bytes = store.throttled(bytes).completionTimeout(timeout).idleTimeout(store.requestTimeout());
           return HttpRequest.create(url).withMethod(HttpMethods.PUT).addHeaders(headers)
               .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, bytes));

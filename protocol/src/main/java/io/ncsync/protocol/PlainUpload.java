@@ -99,7 +99,7 @@ final class PlainUpload {
 
   private RequestEntity entity(SentContent sent, Duration timeout) {
     if (local.size() == 0) return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0]);
-    Source<ByteString, ?> bytes = store.throttled(sent.tap(FileBytes.of(source)))
+    Source<ByteString, ?> bytes = store.throttled(FileBytes.of(source, sent::update))
         .completionTimeout(timeout)
         .idleTimeout(store.requestTimeout());
     return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, local.size(), bytes);
