@@ -338,11 +338,14 @@ final class ChunkedUpload {
     long offset = session.bytesDone();
     if (offset >= local.size()) return CompletableFuture.completedFuture(progress);
     long length = Math.min(Math.min(nextSize, sizeLimit), local.size() - offset);
+    UploadSession planned = session.withChunkPlanned(length);
+    current.set(planned);
+    options.sessionListener().accept(planned);
     long started = System.nanoTime();
     return putChunk(session, session.chunksDone() + 1, offset, length, progress.hashed())
         .handle((hashed, error) -> {
           if (error == null) {
-            UploadSession next = session.withChunkDone(length);
+            UploadSession next = planned.withPlannedChunkDone();
             current.set(next);
             options.sessionListener().accept(next);
             return sendFrom(new Progress(next, hashed), nextAfter(length, started, next), current);

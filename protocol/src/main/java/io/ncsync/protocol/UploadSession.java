@@ -18,7 +18,9 @@ import java.util.Objects;
  *                     sized as the upload goes) every chunk but the last has this size
  * @param chunksDone   chunks known to be on the server, counted as an unbroken run from chunk 1
  * @param startedAt    when the upload folder was created
- * @param chunkLengths bytes of chunks 1..chunksDone as they were sent, or null in sessions saved by earlier versions
+ * @param chunkLengths bytes of chunks 1..chunksDone as they were sent, and of the one being sent when there is one (it
+ *                     is recorded before its PUT, so that a crash right after the server took it does not cost it);
+ *                     null in sessions saved by earlier versions
  */
 public record UploadSession(
     String transferId, String destination, long size, long mtimeSeconds, long chunkSize, int chunksDone,
@@ -31,7 +33,7 @@ public record UploadSession(
     RemotePaths.requireSafeName(transferId);
     if (chunkLengths != null) {
       chunkLengths = List.copyOf(chunkLengths);
-      if (chunkLengths.size() != chunksDone) {
+      if (chunkLengths.size() < chunksDone || chunkLengths.size() > chunksDone + 1) {
         throw new IllegalArgumentException(chunksDone + " chunks done but " + chunkLengths.size() + " lengths recorded");
       }
     }
@@ -49,9 +51,12 @@ public record UploadSession(
     return new UploadSession(transferId, destination, size, mtimeSeconds, firstChunkSize, 0, startedAt, List.of());
   }
 
-  /** How many chunks from 1 have a known length: those done, or in an old fixed-size session all of the file's. */
+  /**
+   * How many chunks from 1 have a known length: those done and the one being sent, or in an old fixed-size session all
+   * of the file's.
+   */
   public int knownChunks() {
-    return chunkLengths != null ? chunksDone : (int) ((size + chunkSize - 1) / chunkSize);
+    return chunkLengths != null ? chunkLengths.size() : (int) ((size + chunkSize - 1) / chunkSize);
   }
 
   /** Length of chunk {@code number} (1-based, at most {@link #knownChunks()}). */
@@ -64,18 +69,29 @@ public record UploadSession(
 
   /** Bytes of chunks 1..chunksDone. */
   public long bytesDone() {
-    if (chunkLengths == null) return Math.min(size, chunksDone * chunkSize);
     long sum = 0;
-    for (long length : chunkLengths) sum += length;
+    for (int n = 1; n <= chunksDone; n++) sum += chunkLength(n);
     return sum;
+  }
+
+  /** This session about to send chunk chunksDone + 1 with {@code length} bytes (replacing a length planned before). */
+  public UploadSession withChunkPlanned(long length) {
+    List<Long> lengths = new ArrayList<>(chunksDone + 1);
+    for (int n = 1; n <= chunksDone; n++) lengths.add(chunkLength(n));
+    lengths.add(length);
+    return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, chunksDone, startedAt, lengths);
+  }
+
+  /** This session after the planned chunk landed. */
+  public UploadSession withPlannedChunkDone() {
+    if (chunkLengths == null || chunkLengths.size() != chunksDone + 1) throw new IllegalStateException("no chunk planned");
+    return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, chunksDone + 1, startedAt,
+        chunkLengths);
   }
 
   /** This session after one more chunk of {@code length} bytes landed. */
   public UploadSession withChunkDone(long length) {
-    List<Long> lengths = new ArrayList<>(chunksDone + 1);
-    for (int n = 1; n <= chunksDone; n++) lengths.add(chunkLength(n));
-    lengths.add(length);
-    return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, chunksDone + 1, startedAt, lengths);
+    return withChunkPlanned(length).withPlannedChunkDone();
   }
 
   /** This session with only its first {@code kept} chunks done (at most {@link #knownChunks()}). */

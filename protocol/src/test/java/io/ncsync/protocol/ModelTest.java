@@ -154,6 +154,11 @@ class ModelTest {
     assertEquals(2, session.knownChunks(), "later chunks get their size when they are sent");
     assertEquals(60, session.chunkLength(2));
     assertEquals(70, session.bytesDone());
+    UploadSession sending = session.withChunkPlanned(30);
+    assertEquals(3, sending.knownChunks(), "the chunk being sent is recorded before its PUT");
+    assertEquals(70, sending.bytesDone());
+    assertEquals(100, sending.withPlannedChunkDone().bytesDone());
+    assertEquals(List.of(10L, 60L, 20L), sending.withChunkPlanned(20).chunkLengths(), "a smaller retry replaces it");
     UploadSession kept = session.keepingChunks(1);
     assertEquals(List.of(10L), kept.chunkLengths());
     assertEquals(10, kept.bytesDone());

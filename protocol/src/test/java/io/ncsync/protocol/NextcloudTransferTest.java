@@ -284,6 +284,32 @@ class NextcloudTransferTest {
     assertEquals(11, progress.get(progress.size() - 1).chunksDone());
   }
 
+  /**
+   * The length of a chunk is noted before its PUT: when the caller stopped after the server took chunk 3 but before it
+   * could note that, the resume still finds chunk 3 of the expected size on the server and keeps it.
+   */
+  @Test
+  void aChunkTheServerTookJustBeforeAStopIsNotSentAgain() throws Exception {
+    Path source = randomFile(tmp.resolve("c3.bin"), (10L * 256 << 10) + 5, 33); // 11 chunks
+    AtomicReference<UploadSession> persisted = new AtomicReference<>();
+    UploadOptions stopping = UploadOptions.createOnly().withSessionListener(session -> {
+      if (session.chunksDone() == 3) throw new IllegalStateException("daemon stopped before it noted chunk 3");
+      persisted.set(session);
+    });
+    assertThrows(ExecutionException.class,
+        () -> store.upload("c3.bin", source, stopping).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    UploadSession session = persisted.get();
+    assertEquals(2, session.chunksDone());
+    assertEquals(3, session.knownChunks(), "chunk 3 was noted before it was sent");
+    server.requests().reset();
+
+    UploadResult result = await(store.upload("c3.bin", source, UploadOptions.createOnly().resuming(session)));
+
+    assertEquals(sha256(source), sha256(onDisk("c3.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum());
+    assertEquals(8, count("PUT", UPLOADS), "chunks 4..11 only:\n" + server.requests().dump(20));
+  }
+
   @Test
   void abandonedUploadFoldersAreCleanedUp() throws Exception {
     Path source = randomFile(tmp.resolve("a.bin"), 2L << 20, 6);
