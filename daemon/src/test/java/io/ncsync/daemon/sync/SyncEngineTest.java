@@ -182,6 +182,35 @@ class SyncEngineTest {
     assertTreesEqual();
   }
 
+  /**
+   * The base records the hash of what was sent, not of the file after the upload: an edit made while a new file went up
+   * (same size, so only its content tells) is found by the next run and uploaded, never taken for a mere touch.
+   */
+  @Test
+  void anEditMadeWhileANewFileUploadsReachesTheServerOnTheNextRun() throws Exception {
+    writeLocal("edit.txt", "version 1");
+    Path file = workspace.resolve("edit.txt");
+    FileTime planned = Files.getLastModifiedTime(file);
+    remote.afterRead = path -> {
+      if (!path.equals("lib/edit.txt")) return;
+      remote.afterRead = p -> {};
+      try {
+        Files.writeString(file, "version 2", StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(file, FileTime.fromMillis(planned.toMillis() + 5000));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    syncOk();
+    assertEquals(Map.of("edit.txt", "version 1"), remote.files("lib"), "what was read went up");
+
+    RunSummary second = syncOk();
+
+    assertEquals(1, second.uploaded());
+    assertEquals(Map.of("edit.txt", "version 2"), remote.files("lib"));
+    assertTreesEqual();
+  }
+
   @Test
   void aWeakEtagRefusalRightAfterAWriteIsWaitedOutNotTurnedIntoAConflict() throws Exception {
     writeLocal("w.txt", "v1");
