@@ -43,9 +43,10 @@ import java.util.function.Function;
  * response entity is either read or discarded, because an unconsumed entity stalls its pooled connection.
  *
  * <p>On a Nextcloud connection ({@link #withFeatures(NextcloudFeatures)}) uploads above
- * {@link TransferSettings#chunkThreshold()} use chunked upload v2 (resumable, parallel, throttled), plain uploads carry
- * {@code OC-Checksum} and are verified with {@code X-Hash}, and {@link #uploadBatch} uses bulk upload. Without features
- * the store speaks plain RFC 4918 (Apache mod_dav and the like).
+ * {@link TransferSettings#chunkThreshold()} use chunked upload v2 (resumable, chunks sized by their duration), plain
+ * uploads carry {@code OC-Checksum} and are verified with {@code X-Hash}, and {@link #uploadBatch} uses bulk upload.
+ * Without features the store speaks plain RFC 4918 (Apache mod_dav and the like). Every upload reports the SHA-256 of
+ * the bytes it sent ({@link UploadResult#sha256()}).
  *
  * <p>Failures complete the stages with {@link DavException}: HTTP statuses classified by
  * {@link DavException#classify(int)}, no answer (refused, reset, timeout) as TRANSPORT. The one exception: a local
