@@ -29,7 +29,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
         .withConcurrency(remote.maxConcurrentRequests(), defaults.effectiveTransport().maxQueuedRequests())
         .withBytesPerSecond(remote.bytesPerSecond());
     TransferSettings transfers = defaults.transfers();
-    transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize(), transfers.chunkParallelism());
+    transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize());
     return defaults.withTransport(transport).withTransfers(transfers)
         .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
   }

@@ -5,7 +5,6 @@ import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpMethods;
 import akka.http.javadsl.model.HttpRequest;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
@@ -57,6 +56,9 @@ final class BatchUploader {
   }
 
   private record Prepared(int index, BatchUpload file, String remotePath, LocalFile local) {}
+
+  /** What one part of a bulk request carried: the checksum Nextcloud stores, and the SHA-256 of the bytes. */
+  private record Sent(String checksum, String sha256) {}
 
   CompletionStage<List<BatchUploadResult>> upload(List<BatchUpload> files) {
     BatchUploadResult[] results = new BatchUploadResult[files.size()];
@@ -154,7 +156,7 @@ final class BatchUploader {
     return readAll(batch).thenCompose(contents -> {
       String boundary = "ncsync-bulk-" + HexFormat.of().formatHex(randomBytes());
       ByteStringBuilder body = ByteString.createBuilder();
-      List<String> checksums = new ArrayList<>();
+      List<Sent> sent = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
         Prepared file = batch.get(i);
         ByteString content = contents.get(i);
@@ -163,7 +165,9 @@ final class BatchUploader {
         Checksums.Digest preferred = Checksums.digest(features.checksumType());
         preferred.update(content);
         String checksum = preferred.result();
-        checksums.add(checksum);
+        Checksums.Digest sha256 = Checksums.digest("SHA256");
+        sha256.update(content);
+        sent.add(new Sent(checksum, sha256.result().substring("SHA256:".length())));
         StringBuilder head = new StringBuilder();
         head.append("--").append(boundary).append("\r\n")
             .append("X-File-Path: ").append(file.remotePath).append("\r\n")
@@ -192,7 +196,7 @@ final class BatchUploader {
               for (Prepared file : batch) results[file.index] = new BatchUploadResult(file.file.path(), null, failure);
               return CompletableFuture.completedFuture(List.<Prepared>of());
             }
-            return readAnswer(what, response.body(), batch, checksums, results).thenApply(d -> List.<Prepared>of());
+            return readAnswer(what, response.body(), batch, sent, results).thenApply(d -> List.<Prepared>of());
           });
     }).exceptionally(error -> {
       Exception failure = asException(error);
@@ -201,7 +205,7 @@ final class BatchUploader {
     });
   }
 
-  private CompletionStage<Void> readAnswer(String what, byte[] body, List<Prepared> batch, List<String> checksums,
+  private CompletionStage<Void> readAnswer(String what, byte[] body, List<Prepared> batch, List<Sent> sent,
       BatchUploadResult[] results) {
     JsonNode answer;
     try {
@@ -212,16 +216,16 @@ final class BatchUploader {
     if (answer == null || !answer.isObject()) {
       DavException failure = new DavException(DavError.MALFORMED_RESPONSE, 200, what + ": the answer is not a JSON object");
       // Some files may have landed: look each one up rather than guess.
-      return lookUp(batch, checksums, results, failure);
+      return lookUp(batch, sent, results, failure);
     }
     List<Prepared> unreported = new ArrayList<>();
-    List<String> unreportedChecksums = new ArrayList<>();
+    List<Sent> unreportedSent = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       Prepared file = batch.get(i);
       JsonNode entry = entryFor(answer, file.remotePath);
       if (entry == null) {
         unreported.add(file);
-        unreportedChecksums.add(checksums.get(i));
+        unreportedSent.add(sent.get(i));
       } else if (entry.path("error").asBoolean(true)) {
         String message = entry.path("message").asText("no reason given");
         results[file.index] = new BatchUploadResult(file.file.path(), null,
@@ -230,13 +234,13 @@ final class BatchUploader {
       } else {
         String etag = ETags.normalize(entry.path("etag").asText(null));
         String fileId = entry.hasNonNull("fileid") ? entry.path("fileid").asText() : null;
-        results[file.index] = new BatchUploadResult(file.file.path(),
-            new UploadResult(true, etag, fileId, checksums.get(i), file.local.size(), file.local.mtimeSendable()), null);
+        results[file.index] = new BatchUploadResult(file.file.path(), new UploadResult(true, etag, fileId,
+            sent.get(i).checksum(), file.local.size(), file.local.mtimeSendable(), sent.get(i).sha256()), null);
       }
     }
     DavException unreportedFailure = new DavException(DavError.MALFORMED_RESPONSE, 200,
         what + ": the answer does not mention this file, and it is not on the server");
-    return lookUp(unreported, unreportedChecksums, results, unreportedFailure);
+    return lookUp(unreported, unreportedSent, results, unreportedFailure);
   }
 
   private static JsonNode entryFor(JsonNode answer, String remotePath) {
@@ -246,16 +250,16 @@ final class BatchUploader {
   }
 
   /** Files the answer does not vouch for: a stat decides whether they landed. */
-  private CompletionStage<Void> lookUp(List<Prepared> files, List<String> checksums, BatchUploadResult[] results,
+  private CompletionStage<Void> lookUp(List<Prepared> files, List<Sent> sent, BatchUploadResult[] results,
       DavException failure) {
     CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
     for (int i = 0; i < files.size(); i++) {
       Prepared file = files.get(i);
-      String checksum = checksums.get(i);
+      Sent part = sent.get(i);
       chain = chain.thenCompose(d -> store.stat(file.file.path()).handle((entry, error) -> {
-        results[file.index] = error == null && ContentIdentity.holds(entry, file.local.size(), checksum)
-            ? new BatchUploadResult(file.file.path(),
-                new UploadResult(true, entry.etag(), entry.fileId(), checksum, file.local.size(), false), null)
+        results[file.index] = error == null && ContentIdentity.holds(entry, file.local.size(), part.checksum())
+            ? new BatchUploadResult(file.file.path(), new UploadResult(true, entry.etag(), entry.fileId(),
+                part.checksum(), file.local.size(), false, part.sha256()), null)
             : new BatchUploadResult(file.file.path(), null, failure);
         return null;
       }));
@@ -277,7 +281,7 @@ final class BatchUploader {
   private CompletionStage<List<ByteString>> readAll(List<Prepared> batch) {
     List<CompletableFuture<ByteString>> reads = new ArrayList<>();
     for (Prepared file : batch) {
-      reads.add(FileIO.fromPath(file.file.source(), AkkaHttpRemoteStore.IO_CHUNK_BYTES)
+      reads.add(FileBytes.of(file.file.source())
           .runFold(ByteString.emptyByteString(), ByteString::concat, transport.materializer())
           .toCompletableFuture());
     }

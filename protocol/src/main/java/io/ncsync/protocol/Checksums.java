@@ -1,7 +1,6 @@
 package io.ncsync.protocol;
 
 import akka.stream.Materializer;
-import akka.stream.javadsl.FileIO;
 import akka.util.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
-import java.util.zip.Adler32;
 
 /**
  * Checksums in Nextcloud's notation, {@code TYPE:hex} (types SHA1, MD5, SHA256, SHA512, ADLER32), computed while bytes
@@ -25,6 +23,9 @@ public final class Checksums {
 
     /** "TYPE:hex"; call once, after the last update. */
     String result();
+
+    /** An independent digest in the same state: a repeated transfer of a range goes on from here, not from the end. */
+    Digest copy();
   }
 
   /** Whether {@code type} ("SHA1", "md5", …) can be computed here. */
@@ -37,43 +38,91 @@ public final class Checksums {
     String name = type.toUpperCase(Locale.ROOT);
     String algorithm = algorithm(name);
     if (algorithm == null) throw new IllegalArgumentException("unsupported checksum type " + type);
-    if (algorithm.equals("ADLER32")) {
-      Adler32 adler = new Adler32();
-      return new Digest() {
-        @Override
-        public void update(ByteString bytes) {
-          for (ByteBuffer buffer : bytes.getByteBuffers()) adler.update(buffer);
-        }
-
-        @Override
-        public String result() {
-          return name + ":" + String.format("%08x", adler.getValue());
-        }
-      };
-    }
-    MessageDigest md;
+    if (algorithm.equals("ADLER32")) return new Adler32Digest(name, 1, 0);
     try {
-      md = MessageDigest.getInstance(algorithm);
+      return new MessageDigestDigest(name, MessageDigest.getInstance(algorithm));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    return new Digest() {
-      @Override
-      public void update(ByteString bytes) {
-        for (ByteBuffer buffer : bytes.getByteBuffers()) md.update(buffer);
-      }
+  }
 
-      @Override
-      public String result() {
-        return name + ":" + HexFormat.of().formatHex(md.digest());
+  private static final class MessageDigestDigest implements Digest {
+    private final String name;
+    private final MessageDigest md;
+
+    MessageDigestDigest(String name, MessageDigest md) {
+      this.name = name;
+      this.md = md;
+    }
+
+    @Override
+    public void update(ByteString bytes) {
+      for (ByteBuffer buffer : bytes.getByteBuffers()) md.update(buffer);
+    }
+
+    @Override
+    public String result() {
+      return name + ":" + HexFormat.of().formatHex(md.digest());
+    }
+
+    @Override
+    public Digest copy() {
+      try {
+        return new MessageDigestDigest(name, (MessageDigest) md.clone());
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException(name + " cannot be copied", e);
       }
-    };
+    }
+  }
+
+  /** Adler-32 (RFC 1950) by hand: java.util.zip.Adler32 cannot be copied. */
+  private static final class Adler32Digest implements Digest {
+    private static final int MOD = 65521;
+    /** Most bytes before the sums must be reduced, so that b cannot overflow (zlib's NMAX). */
+    private static final int NMAX = 5552;
+
+    private final String name;
+    private long a;
+    private long b;
+
+    Adler32Digest(String name, long a, long b) {
+      this.name = name;
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public void update(ByteString bytes) {
+      byte[] block = new byte[NMAX];
+      for (ByteBuffer buffer : bytes.getByteBuffers()) {
+        while (buffer.hasRemaining()) {
+          int n = Math.min(NMAX, buffer.remaining());
+          buffer.get(block, 0, n);
+          for (int i = 0; i < n; i++) {
+            a += block[i] & 0xff;
+            b += a;
+          }
+          a %= MOD;
+          b %= MOD;
+        }
+      }
+    }
+
+    @Override
+    public String result() {
+      return name + ":" + String.format("%08x", (b << 16) | a);
+    }
+
+    @Override
+    public Digest copy() {
+      return new Adler32Digest(name, a, b);
+    }
   }
 
   /** Reads a file once, without blocking a thread, and returns its "TYPE:hex". */
   public static CompletionStage<String> ofFile(Path file, String type, Materializer materializer) {
     Digest digest = digest(type);
-    return FileIO.fromPath(file, 64 * 1024)
+    return FileBytes.of(file)
         .runForeach(digest::update, materializer)
         .thenApply(done -> digest.result());
   }

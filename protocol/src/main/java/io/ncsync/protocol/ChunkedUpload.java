@@ -11,7 +11,6 @@ import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.pattern.Patterns;
 import akka.stream.Materializer;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.ncsync.protocol.http.HttpTransport;
@@ -29,27 +28,36 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * Nextcloud chunked upload v2 of one file, built on Akka Streams:
  *
  * <pre>
- *   chunk numbers → mapAsyncUnordered(n): PUT chunk k = FileIO slice [offset, offset+len) → throttle → request entity
- *   (meanwhile FileIO → SHA1 for OC-Checksum)
+ *   PUT chunk 1 = file slice [0, first) → hashed → throttle → request entity; then chunk 2, sized from how long 1 took; …
  *   → MOVE .file (Destination, OC-Total-Length, X-OC-MTime, OC-Checksum, If: &lt;dest&gt; (["etag"]) or Overwrite: F)
  * </pre>
  *
- * <p>Memory stays flat whatever the file size: every chunk is streamed from disk in 64 KiB pieces, at most n chunks at
- * a time; nothing holds a chunk in memory. The whole-file checksum is computed by a second sequential read running
- * alongside (the page cache serves both reads).
+ * <p>Chunks go one after another, as the desktop client sends them. That lets the bytes of every chunk, as they stream
+ * out, feed the whole file's checksum for the MOVE's {@code OC-Checksum} and the SHA-256 the result reports: one read of
+ * the file, and the hashes describe exactly what was sent. Each attempt of a chunk (the transport repeats one after a
+ * lost answer) hashes into a copy of the state the chunk started from; the copy of the attempt that landed is kept. Each
+ * chunk's own SHA-256 is checked against the server's {@code X-Hash-SHA256}. A resumed upload hashes the chunks kept on
+ * the server by reading them locally once.
+ *
+ * <p>Chunk sizes: the first is {@link TransferSettings#chunkSizeFor}; each later one is sized so that it takes about
+ * {@link TransferSettings#chunkTargetDuration()} at the rate the last one went ({@link TransferSettings#nextChunkSize}),
+ * as the desktop client's dynamic chunking does: on a fast link a large file goes in a few large chunks instead of
+ * hundreds of small requests. A chunk refused as too large (413, a proxy's body limit) is sent again at half its size,
+ * and later chunks stay below it, down to the first chunk's size.
+ *
+ * <p>Memory stays flat whatever the file or chunk size: every chunk is streamed from disk in pieces ({@link FileBytes});
+ * nothing holds a chunk in memory.
  *
  * <p>Guards on the final MOVE: an If-Match on the MOVE would apply to the upload folder, so the ETag guard goes into an
  * {@code If:} header tagged with the destination (as Nextcloud's desktop client sends it); "must not exist" is
@@ -61,14 +69,13 @@ import java.util.stream.IntStream;
  * ask again, within {@link TransferSettings#assemblyTimeout(long)}.
  *
  * <p>Resume: a session given back by the caller is checked against the upload folder (PROPFIND): the unbroken run of
- * correctly sized chunks from 1 is kept, later chunks are deleted, the rest is sent. A vanished upload folder (expired
- * after 24 h) restarts the upload once from scratch. When the server cannot do chunking at all (the upload folder cannot
- * be created, or the first chunk is refused as unsupported) the file goes as one plain PUT.
+ * chunks from 1 with the sizes the session recorded is kept, later chunks are deleted, the rest is sent. A vanished
+ * upload folder (expired after 24 h) restarts the upload once from scratch. When the server cannot do chunking at all
+ * (the upload folder cannot be created, or the first chunk is refused as unsupported) the file goes as one plain PUT.
  */
 final class ChunkedUpload {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_RESTARTS = 1;
-  private static final ByteString END = ByteString.fromArray(new byte[] {0});
 
   private static final String PROPFIND_BODY = """
       <?xml version="1.0" encoding="utf-8"?>
@@ -85,10 +92,11 @@ final class ChunkedUpload {
   private final TransferSettings transfers;
   private final String destination;
   private final String what;
-  private final long chunkSize;
+  private final long firstChunkSize;
   private final Materializer materializer;
-  private CompletionStage<String> checksum;
   private int restarts;
+  /** Below the size of a chunk a proxy refused as too large (413); no limit until then. */
+  private volatile long sizeLimit = Long.MAX_VALUE;
 
   ChunkedUpload(AkkaHttpRemoteStore store, String path, Path source, LocalFile local, UploadOptions options) {
     this.store = store;
@@ -101,7 +109,7 @@ final class ChunkedUpload {
     this.transfers = store.settings().transfers();
     this.destination = store.url(path);
     this.what = "chunked upload of " + store.describe(path);
-    this.chunkSize = transfers.chunkSizeFor(local.size(), features.maxChunkSize());
+    this.firstChunkSize = transfers.chunkSizeFor(local.size(), features.maxChunkSize());
     this.materializer = transport.materializer();
   }
 
@@ -119,10 +127,20 @@ final class ChunkedUpload {
     }
   }
 
-  private record Opened(UploadSession session, int chunksPresent) {}
+  /** A chunk was refused as too large (413): it goes again, smaller, unless it is no larger than the first. */
+  private static final class ChunkTooLarge extends RuntimeException {
+    final DavException failure;
+
+    ChunkTooLarge(DavException failure) {
+      super(failure.getMessage(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
+  /** Where the upload stands: the session as persisted, and the whole file's hashes over the chunks it holds. */
+  private record Progress(UploadSession session, SentContent hashed) {}
 
   CompletionStage<UploadResult> run() {
-    checksum = Checksums.ofFile(source, features.checksumType(), materializer).toCompletableFuture();
     return attempt(options.resume());
   }
 
@@ -130,18 +148,19 @@ final class ChunkedUpload {
     AtomicReference<UploadSession> current = new AtomicReference<>();
     CompletionStage<UploadResult> upload = checkGuard()
         .thenCompose(guardHolds -> open(resume))
-        .thenCompose(opened -> {
-          current.set(opened.session);
-          return sendMissingChunks(opened.session, opened.chunksPresent);
-        })
         .thenCompose(session -> {
+          current.set(session);
+          return hashKeptChunks(session);
+        })
+        .thenCompose(progress -> sendFrom(progress, firstChunkSize, current))
+        .thenCompose(progress -> {
           try {
             local.requireUnchanged(source);
           } catch (IOException e) {
             throw new CompletionException(e);
           }
-          return checksum.thenCompose(sum -> assemble(session, sum, 1, false,
-              System.nanoTime() + transfers.assemblyTimeout(local.size()).toNanos(), transfers.assemblyRetryDelay()));
+          return assemble(progress, 1, false,
+              System.nanoTime() + transfers.assemblyTimeout(local.size()).toNanos(), transfers.assemblyRetryDelay());
         });
     return upload.handle((result, error) -> {
       if (error == null) return CompletableFuture.completedFuture(result);
@@ -201,9 +220,8 @@ final class ChunkedUpload {
     return features.uploadsRoot().toASCIIString() + UrlPaths.encodeSegment(transferId);
   }
 
-  private CompletionStage<Opened> open(UploadSession resume) {
-    if (resume != null && resume.matches(destination, local.size(), local.mtimeSeconds())
-        && resume.chunkSize() == chunkSize) {
+  private CompletionStage<UploadSession> open(UploadSession resume) {
+    if (resume != null && resume.matches(destination, local.size(), local.mtimeSeconds())) {
       return listChunks(resume.transferId()).thenCompose(chunks -> {
         if (chunks == null) return create(); // expired or never made: start over
         return keepUnbrokenRun(resume, chunks);
@@ -213,7 +231,7 @@ final class ChunkedUpload {
     return create();
   }
 
-  private CompletionStage<Opened> create() {
+  private CompletionStage<UploadSession> create() {
     String transferId = "ncsync-" + HexFormat.of().formatHex(randomBytes());
     String url = folderUrl(transferId);
     String mkcol = "MKCOL upload folder for " + store.describe(path);
@@ -227,10 +245,10 @@ final class ChunkedUpload {
         .thenApply(response -> {
           int status = store.discard(response).status().intValue();
           if (status == 201 || (status == 405 && attempts.get() > 1)) {
-            UploadSession session = new UploadSession(transferId, destination, local.size(), local.mtimeSeconds(),
-                chunkSize, 0, Instant.now());
+            UploadSession session = UploadSession.started(transferId, destination, local.size(), local.mtimeSeconds(),
+                firstChunkSize, Instant.now());
             options.sessionListener().accept(session);
-            return new Opened(session, 0);
+            return session;
           }
           if (status == 400 || status == 403 || status == 404 || status == 405 || status == 501) {
             throw new ChunkingUnavailable(mkcol + " answered " + status);
@@ -263,18 +281,18 @@ final class ChunkedUpload {
         });
   }
 
-  /** Keeps chunks 1..k of the expected sizes, deletes every later chunk (their order on the server is unknown). */
-  private CompletionStage<Opened> keepUnbrokenRun(UploadSession resume, Map<Integer, Long> chunks) {
+  /** Keeps chunks 1..k of the recorded sizes, deletes every later chunk (their order on the server is unknown). */
+  private CompletionStage<UploadSession> keepUnbrokenRun(UploadSession resume, Map<Integer, Long> chunks) {
     int run = 0;
-    while (run < resume.chunkCount() && chunks.getOrDefault(run + 1, -2L) == resume.chunkLength(run + 1)) run++;
+    while (run < resume.knownChunks() && chunks.getOrDefault(run + 1, -2L) == resume.chunkLength(run + 1)) run++;
     int kept = run;
     List<Integer> strays = chunks.keySet().stream().filter(n -> n > kept || n < 1).sorted().toList();
     CompletionStage<Void> deleted = done();
     for (int stray : strays) deleted = deleted.thenCompose(d -> deleteChunk(resume.transferId(), stray));
-    UploadSession session = resume.withChunksDone(kept);
+    UploadSession session = resume.keepingChunks(kept);
     return deleted.thenApply(d -> {
       options.sessionListener().accept(session);
-      return new Opened(session, kept);
+      return session;
     });
   }
 
@@ -302,42 +320,73 @@ final class ChunkedUpload {
 
   // ---- Chunks ------------------------------------------------------------------------------------------------------
 
-  private CompletionStage<UploadSession> sendMissingChunks(UploadSession session, int present) {
-    int count = session.chunkCount();
-    int parallelism = transfers.chunkParallelism();
-    if (features.maxParallelChunks() > 0) parallelism = Math.min(parallelism, features.maxParallelChunks());
-    TreeSet<Integer> finished = new TreeSet<>();
-    int[] contiguous = {present};
-    return Source.from(IntStream.rangeClosed(present + 1, count).boxed().toList())
-        .mapAsyncUnordered(parallelism, number -> putChunk(session, number).thenApply(done -> number))
-        .runForeach(number -> {
-          finished.add(number);
-          while (finished.remove(contiguous[0] + 1)) contiguous[0]++;
-          options.sessionListener().accept(session.withChunksDone(contiguous[0]));
-        }, materializer)
-        .thenApply(done -> session.withChunksDone(count));
+  /** The whole file's hashes over the chunks a resumed session keeps, from one local read of them. */
+  private CompletionStage<Progress> hashKeptChunks(UploadSession session) {
+    SentContent hashed = SentContent.withChecksum(features.checksumType());
+    if (session.chunksDone() == 0) return CompletableFuture.completedFuture(new Progress(session, hashed));
+    return FileBytes.slice(source, 0, session.bytesDone()).runForeach(hashed::update, materializer)
+        .thenApply(d -> {
+          if (!hashed.complete(session.bytesDone())) throw new CompletionException(new SourceChangedException(
+              source + " is shorter than the chunks already uploaded"));
+          return new Progress(session, hashed);
+        });
   }
 
-  private CompletionStage<Void> putChunk(UploadSession session, int number) {
-    long offset = (number - 1) * session.chunkSize();
-    long length = session.chunkLength(number);
+  /** Sends the chunks after {@code progress}, one at a time, the next one of {@code nextSize} bytes (or what is left). */
+  private CompletionStage<Progress> sendFrom(Progress progress, long nextSize, AtomicReference<UploadSession> current) {
+    UploadSession session = progress.session();
+    long offset = session.bytesDone();
+    if (offset >= local.size()) return CompletableFuture.completedFuture(progress);
+    long length = Math.min(Math.min(nextSize, sizeLimit), local.size() - offset);
+    UploadSession planned = session.withChunkPlanned(length);
+    current.set(planned);
+    options.sessionListener().accept(planned);
+    long started = System.nanoTime();
+    return putChunk(session, session.chunksDone() + 1, offset, length, progress.hashed())
+        .handle((hashed, error) -> {
+          if (error == null) {
+            UploadSession next = planned.withPlannedChunkDone();
+            current.set(next);
+            options.sessionListener().accept(next);
+            return sendFrom(new Progress(next, hashed), nextAfter(length, started, next), current);
+          }
+          Throwable cause = AkkaHttpRemoteStore.unwrap(error);
+          if (!(cause instanceof ChunkTooLarge tooLarge)) return CompletableFuture.<Progress>failedFuture(cause);
+          if (length <= firstChunkSize) return CompletableFuture.<Progress>failedFuture(tooLarge.failure);
+          sizeLimit = Math.max(firstChunkSize, length / 2);
+          return sendFrom(progress, sizeLimit, current);
+        })
+        .thenCompose(Function.identity());
+  }
+
+  private long nextAfter(long length, long startedNanos, UploadSession session) {
+    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    return transfers.nextChunkSize(length, took, local.size() - session.bytesDone(), session.chunksDone(),
+        features.maxChunkSize());
+  }
+
+  /**
+   * One chunk PUT. Completes with the whole file's hashes after this chunk: those of the attempt that landed, each
+   * attempt having started from a copy of {@code before}.
+   */
+  private CompletionStage<SentContent> putChunk(UploadSession session, int number, long offset, long length,
+      SentContent before) {
     String url = folderUrl(session.transferId()) + "/" + chunkName(number);
-    String put = "PUT chunk " + number + "/" + session.chunkCount() + " of " + store.describe(path);
+    String put = "PUT chunk " + number + " (" + length + " bytes at " + offset + ") of " + store.describe(path);
     boolean verify = transfers.verifyUploads();
     Duration timeout = store.settings().transferTimeout(length);
-    AtomicReference<Checksums.Digest> sent = new AtomicReference<>();
+    AtomicReference<SentContent> chunkSent = new AtomicReference<>();
+    AtomicReference<SentContent> fileSent = new AtomicReference<>();
     return transport.send(() -> {
-          Checksums.Digest digest = verify ? Checksums.digest("SHA256") : null;
-          sent.set(digest);
+          SentContent chunk = new SentContent();
+          SentContent file = before.copy();
+          chunkSent.set(chunk);
+          fileSent.set(file);
           List<HttpHeader> headers = new ArrayList<>(List.of(
               RawHeader.create("Destination", destination),
               RawHeader.create("OC-Total-Length", Long.toString(local.size()))));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
-          Source<ByteString, ?> bytes = slice(source, offset, length);
-          if (digest != null) bytes = bytes.map(piece -> {
-            digest.update(piece);
-            return piece;
-          });
+          Source<ByteString, ?> bytes = chunk.tap(FileBytes.slice(source, offset, length, file::update));
           bytes = store.throttled(bytes).completionTimeout(timeout).idleTimeout(store.requestTimeout());
           return HttpRequest.create(url).withMethod(HttpMethods.PUT).addHeaders(headers)
               .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, bytes));
@@ -345,40 +394,24 @@ final class ChunkedUpload {
         .thenApply(response -> {
           int status = store.discard(response).status().intValue();
           if (status == 201 || status == 204 || status == 200) {
-            String answered = AkkaHttpRemoteStore.header(response, "X-Hash-SHA256");
-            Checksums.Digest digest = sent.get();
-            if (digest != null && answered != null) {
-              String ours = digest.result();
-              if (!Checksums.equal(ours, "SHA256:" + answered.strip())) {
-                throw new DavException(DavError.INTEGRITY, status, put + ": the server received other bytes than were sent");
-              }
+            SentContent chunk = chunkSent.get();
+            if (!chunk.complete(length)) {
+              throw new DavException(DavError.SERVER_ERROR, status, put + ": answered " + status + " after "
+                  + chunk.bytes() + " bytes");
             }
-            return null;
+            String answered = AkkaHttpRemoteStore.header(response, "X-Hash-SHA256");
+            if (verify && answered != null && !chunk.sha256().equalsIgnoreCase(answered.strip())) {
+              throw new DavException(DavError.INTEGRITY, status, put + ": the server received other bytes than were sent");
+            }
+            return fileSent.get();
           }
           if (status == 404) throw new UploadFolderGone(put + " answered 404");
+          if (status == 413) throw new ChunkTooLarge(HttpTransport.failure(put, response));
           if (number == 1 && (status == 400 || status == 405 || status == 501)) {
             throw new ChunkingUnavailable(put + " answered " + status);
           }
           throw HttpTransport.failure(put, response);
         });
-  }
-
-  /**
-   * Bytes [offset, offset + length) of a file, read in 64 KiB pieces; reading stops at the end of the slice (the
-   * sentinel lets takeWhile cancel the file source at once).
-   */
-  static Source<ByteString, ?> slice(Path file, long offset, long length) {
-    return FileIO.fromPath(file, AkkaHttpRemoteStore.IO_CHUNK_BYTES, offset)
-        .statefulMapConcat(() -> {
-          long[] left = {length};
-          return bytes -> {
-            if (left[0] <= 0) return List.of(END);
-            ByteString part = bytes.size() <= left[0] ? bytes : bytes.take((int) left[0]);
-            left[0] -= part.size();
-            return left[0] <= 0 ? List.of(part, END) : List.of(part);
-          };
-        })
-        .takeWhile(bytes -> bytes != END);
   }
 
   static String chunkName(int number) {
@@ -387,9 +420,11 @@ final class ChunkedUpload {
 
   // ---- Assembly ----------------------------------------------------------------------------------------------------
 
-  private CompletionStage<UploadResult> assemble(UploadSession session, String sum, int attempt, boolean saw423,
-      long deadlineNanos, Duration nextWait) {
-    String url = folderUrl(session.transferId()) + "/.file";
+  private CompletionStage<UploadResult> assemble(Progress progress, int attempt, boolean saw423, long deadlineNanos,
+      Duration nextWait) {
+    String sum = progress.hashed().checksum();
+    String sha256 = progress.hashed().sha256();
+    String url = folderUrl(progress.session().transferId()) + "/.file";
     String move = "MOVE assembling " + store.describe(path);
     Duration timeout = transfers.assemblyTimeout(local.size());
     return transport.send(() -> HttpRequest.create(url).withMethod(AkkaHttpRemoteStore.MOVE).addHeaders(moveHeaders(sum)),
@@ -398,7 +433,7 @@ final class ChunkedUpload {
           if (error != null) {
             // No answer: the server may have assembled anyway. Look before sending anything again.
             DavException failure = HttpTransport.asDav(move, error);
-            return ifLanded(sum, failure, () -> retryMove(session, sum, attempt, saw423, deadlineNanos, nextWait, failure));
+            return ifLanded(sum, sha256, failure, () -> retryMove(progress, attempt, saw423, deadlineNanos, nextWait, failure));
           }
           int status = store.discard(response).status().intValue();
           DavException failure = HttpTransport.failure(move, response);
@@ -408,25 +443,25 @@ final class ChunkedUpload {
             if (fileId != null && etag != null) {
               boolean mtimeAccepted = "accepted".equalsIgnoreCase(AkkaHttpRemoteStore.header(response, "X-OC-MTime"));
               return CompletableFuture.completedFuture(new UploadResult(status == 201, ETags.normalize(etag), fileId, sum,
-                  local.size(), mtimeAccepted));
+                  local.size(), mtimeAccepted, sha256));
             }
             // Some servers answer 200 with an error in the body: only the destination tells.
             DavException unconfirmed = new DavException(DavError.SERVER_ERROR, status,
                 move + ": answered " + status + " without OC-FileId/OC-ETag, and the destination does not hold the file");
-            return ifLanded(sum, unconfirmed, () -> CompletableFuture.<UploadResult>failedFuture(unconfirmed));
+            return ifLanded(sum, sha256, unconfirmed, () -> CompletableFuture.<UploadResult>failedFuture(unconfirmed));
           }
           if (status == 423) {
             if (System.nanoTime() + nextWait.toNanos() > deadlineNanos) {
-              return ifLanded(sum, failure, () -> CompletableFuture.<UploadResult>failedFuture(failure));
+              return ifLanded(sum, sha256, failure, () -> CompletableFuture.<UploadResult>failedFuture(failure));
             }
             Duration doubled = nextWait.multipliedBy(2);
             Duration following = doubled.compareTo(transfers.assemblyRetryMaxDelay()) > 0 ? transfers.assemblyRetryMaxDelay() : doubled;
-            return later(nextWait, () -> assemble(session, sum, attempt, true, deadlineNanos, following));
+            return later(nextWait, () -> assemble(progress, attempt, true, deadlineNanos, following));
           }
           if (status == 404) {
             if (saw423 || attempt > 1) {
               // Usually "finished meanwhile": the upload folder is gone because the file landed.
-              return ifLanded(sum, failure,
+              return ifLanded(sum, sha256, failure,
                   () -> CompletableFuture.<UploadResult>failedFuture(new UploadFolderGone(move + " answered 404")));
             }
             return CompletableFuture.failedFuture(new UploadFolderGone(move + " answered 404"));
@@ -436,17 +471,17 @@ final class ChunkedUpload {
             return CompletableFuture.failedFuture(new UploadFolderGone(move + " answered 400"));
           }
           if (status >= 500 && status != 507) {
-            return ifLanded(sum, failure, () -> retryMove(session, sum, attempt, saw423, deadlineNanos, nextWait, failure));
+            return ifLanded(sum, sha256, failure, () -> retryMove(progress, attempt, saw423, deadlineNanos, nextWait, failure));
           }
           return CompletableFuture.failedFuture(failure);
         })
         .thenCompose(Function.identity());
   }
 
-  private CompletionStage<UploadResult> retryMove(UploadSession session, String sum, int attempt, boolean saw423,
-      long deadlineNanos, Duration nextWait, DavException failure) {
+  private CompletionStage<UploadResult> retryMove(Progress progress, int attempt, boolean saw423, long deadlineNanos,
+      Duration nextWait, DavException failure) {
     if (attempt >= transport.settings().maxAttempts()) return CompletableFuture.failedFuture(failure);
-    return later(transport.backoff(attempt), () -> assemble(session, sum, attempt + 1, saw423, deadlineNanos, nextWait));
+    return later(transport.backoff(attempt), () -> assemble(progress, attempt + 1, saw423, deadlineNanos, nextWait));
   }
 
   private List<HttpHeader> moveHeaders(String sum) {
@@ -467,14 +502,14 @@ final class ChunkedUpload {
    * Looks at the destination: when it holds a file of our size, with our checksum if it lists one, and (for a guarded
    * replacement) no longer the old ETag, the upload landed; otherwise {@code otherwise} decides.
    */
-  private CompletionStage<UploadResult> ifLanded(String sum, DavException original,
+  private CompletionStage<UploadResult> ifLanded(String sum, String sha256, DavException original,
       java.util.function.Supplier<CompletionStage<UploadResult>> otherwise) {
     return store.stat(path).<CompletionStage<UploadResult>>handle((entry, error) -> {
       if (error == null) {
         boolean replacedOld = options.ifMatchEtag() == null || !ETags.normalize(options.ifMatchEtag()).equals(entry.etag());
         if (replacedOld && ContentIdentity.holds(entry, local.size(), sum)) {
           return CompletableFuture.completedFuture(
-              new UploadResult(options.ifMatchEtag() == null, entry.etag(), entry.fileId(), sum, local.size(), false));
+              new UploadResult(options.ifMatchEtag() == null, entry.etag(), entry.fileId(), sum, local.size(), false, sha256));
         }
         return otherwise.get();
       }

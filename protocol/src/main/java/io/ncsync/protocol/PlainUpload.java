@@ -8,7 +8,6 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.model.headers.RawHeader;
-import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.ncsync.protocol.http.HttpTransport;
@@ -22,15 +21,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One whole-file PUT, streamed from disk through the bandwidth limiters. On Nextcloud it carries {@code OC-Checksum}
- * (computed by a read before the PUT: a PUT without it would clear the stored checksum) and {@code X-Hash: sha256}; the
- * server's {@code X-Hash-SHA256} must then match what was sent (INTEGRITY otherwise). Repeated by the transport after
- * a lost answer like any idempotent request; when such a repeat meets 412, the target is checked: if it holds our
- * content, the first attempt landed and the upload succeeded.
+ * One whole-file PUT, streamed from disk through the bandwidth limiters and hashed (SHA-256) on its way out, so the
+ * result tells what was sent without a second read. On Nextcloud it carries {@code OC-Checksum} (computed by a read
+ * before the PUT: a header goes before the body, and a PUT without it would clear the stored checksum; files this
+ * small are below the chunking threshold) and {@code X-Hash: sha256}; the server's {@code X-Hash-SHA256} must then
+ * match what was sent (INTEGRITY otherwise). Repeated by the transport after a lost answer like any idempotent request;
+ * when such a repeat meets 412, the target is checked: if it holds our content, an earlier attempt landed and the
+ * upload succeeded.
  */
 final class PlainUpload {
   private final AkkaHttpRemoteStore store;
@@ -67,12 +67,10 @@ final class PlainUpload {
     boolean verify = features.nextcloud() && store.settings().transfers().verifyUploads();
     Duration timeout = store.settings().transferTimeout(local.size());
     String url = store.url(path);
-    AtomicInteger attempts = new AtomicInteger();
-    AtomicReference<Checksums.Digest> sent = new AtomicReference<>();
+    List<SentContent> attempts = new CopyOnWriteArrayList<>();
     return transport.send(() -> {
-          attempts.incrementAndGet();
-          Checksums.Digest digest = verify ? Checksums.digest("SHA256") : null;
-          sent.set(digest);
+          SentContent sent = new SentContent();
+          attempts.add(sent);
           List<HttpHeader> headers = new ArrayList<>();
           if (options.ifMatchEtag() != null) headers.add(RawHeader.create("If-Match", ETags.quote(options.ifMatchEtag())));
           if (options.mustNotExist()) headers.add(RawHeader.create("If-None-Match", "*"));
@@ -80,7 +78,7 @@ final class PlainUpload {
           if (checksum != null) headers.add(RawHeader.create("OC-Checksum", checksum));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
           return HttpRequest.create(url).withMethod(HttpMethods.PUT).addHeaders(headers)
-              .withEntity(entity(digest, timeout));
+              .withEntity(entity(sent, timeout));
         }, Call.idempotent(what, timeout))
         .handle((response, error) -> {
           if (error != null) throw new CompletionException(localFailure(error));
@@ -88,52 +86,54 @@ final class PlainUpload {
         })
         .thenCompose(response -> {
           int status = store.discard(response).status().intValue();
+          SentContent last = attempts.get(attempts.size() - 1);
           if (status >= 200 && status <= 299) {
-            verifyHash(response, sent.get());
-            return CompletableFuture.completedFuture(resultOf(response, status, checksum));
+            verifyHash(response, last);
+            return CompletableFuture.completedFuture(resultOf(response, status, checksum, last));
           }
           DavException failure = HttpTransport.failure(what, response);
-          if (status == 412 && attempts.get() > 1) return confirmEarlierAttempt(checksum, failure);
+          if (status == 412 && attempts.size() > 1) return confirmEarlierAttempt(checksum, attempts, failure);
           return CompletableFuture.failedFuture(failure);
         });
   }
 
-  private RequestEntity entity(Checksums.Digest digest, Duration timeout) {
+  private RequestEntity entity(SentContent sent, Duration timeout) {
     if (local.size() == 0) return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0]);
-    Source<ByteString, ?> bytes = FileIO.fromPath(source, AkkaHttpRemoteStore.IO_CHUNK_BYTES);
-    if (digest != null) bytes = bytes.map(chunk -> {
-      digest.update(chunk);
-      return chunk;
-    });
-    bytes = store.throttled(bytes)
+    Source<ByteString, ?> bytes = store.throttled(FileBytes.of(source, sent::update))
         .completionTimeout(timeout)
         .idleTimeout(store.requestTimeout());
     return HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, local.size(), bytes);
   }
 
-  private UploadResult resultOf(HttpResponse response, int status, String checksum) {
+  private UploadResult resultOf(HttpResponse response, int status, String checksum, SentContent sent) {
     boolean mtimeAccepted = "accepted".equalsIgnoreCase(AkkaHttpRemoteStore.header(response, "X-OC-MTime"));
     return new UploadResult(status == 201, AkkaHttpRemoteStore.etagOf(response),
-        AkkaHttpRemoteStore.header(response, "OC-FileId"), checksum, local.size(), mtimeAccepted);
+        AkkaHttpRemoteStore.header(response, "OC-FileId"), checksum, local.size(), mtimeAccepted, sent.sha256());
   }
 
   /** The server hashed what it received; anything but our hash means the bytes were damaged on the way. */
-  private void verifyHash(HttpResponse response, Checksums.Digest digest) {
+  private void verifyHash(HttpResponse response, SentContent sent) {
     String answered = AkkaHttpRemoteStore.header(response, "X-Hash-SHA256");
-    if (digest == null || answered == null) return;
-    String ours = digest.result();
-    if (!Checksums.equal(ours, "SHA256:" + answered.strip())) {
+    if (answered == null) return;
+    String ours = sent.sha256();
+    if (!ours.equalsIgnoreCase(answered.strip())) {
       throw new DavException(DavError.INTEGRITY, response.status().intValue(),
           what + ": the server received other bytes than were sent (SHA-256 " + answered.strip() + ", sent " + ours + ")");
     }
   }
 
-  /** A repeated PUT met 412: if the target holds our content, the lost first attempt landed. */
-  private CompletionStage<UploadResult> confirmEarlierAttempt(String checksum, DavException failure) {
+  /**
+   * A repeated PUT met 412: if the target holds our content, the lost earlier attempt landed. What it sent is the first
+   * attempt that streamed the whole body (a later one may have been refused before its body was read).
+   */
+  private CompletionStage<UploadResult> confirmEarlierAttempt(String checksum, List<SentContent> attempts,
+      DavException failure) {
+    String sha256 = attempts.stream().filter(a -> a.complete(local.size())).findFirst().map(SentContent::sha256).orElse(null);
     return store.stat(path).handle((entry, error) -> {
       if (error == null && ContentIdentity.holds(entry, local.size(), checksum)
           && (options.ifMatchEtag() == null || !options.ifMatchEtag().equals(entry.etag()))) {
-        return new UploadResult(options.ifMatchEtag() == null, entry.etag(), entry.fileId(), checksum, local.size(), false);
+        return new UploadResult(options.ifMatchEtag() == null, entry.etag(), entry.fileId(), checksum, local.size(), false,
+            sha256);
       }
       throw failure;
     });

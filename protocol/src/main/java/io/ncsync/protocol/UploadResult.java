@@ -12,11 +12,20 @@ package io.ncsync.protocol;
  *                      oc:checksums), or null when none was sent
  * @param size          bytes uploaded
  * @param mtimeAccepted true when the server confirmed the modification time ({@code X-OC-MTime: accepted})
+ * @param sha256        hex SHA-256 of exactly the bytes that were sent, computed while they streamed out (so a file that
+ *                      changed during the upload is described as uploaded, not as it is now), or null when the store
+ *                      does not tell
  */
-public record UploadResult(boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted) {
+public record UploadResult(
+    boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256) {
+
+  /** A result without the SHA-256 of what was sent. */
+  public UploadResult(boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted) {
+    this(created, etag, fileId, checksum, size, mtimeAccepted, null);
+  }
 
   /** A result without checksum, size or mtime confirmation (servers that tell nothing more). */
   public UploadResult(boolean created, String etag, String fileId) {
-    this(created, etag, fileId, null, -1, false);
+    this(created, etag, fileId, null, -1, false, null);
   }
 }

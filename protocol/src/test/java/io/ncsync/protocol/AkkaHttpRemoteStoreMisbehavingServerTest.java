@@ -94,7 +94,8 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
 
     UploadResult result = await(store.scoped("Docs").upload("a b", source, Optional.of("W/\"old\""), false));
 
-    assertEquals(new UploadResult(true, "oc-etag", "00000042ocabc", null, 5, false), result);
+    assertEquals(new UploadResult(true, "oc-etag", "00000042ocabc", null, 5, false,
+        "5994471abb01112afcc18159f6cc74b4f511b99806da59b3caf5a9c173cacfc5"), result);
     String put = server.requests.get(0);
     assertTrue(put.startsWith("PUT /remote.php/dav/files/u/Docs/a%20b HTTP/1.1"), put);
     assertTrue(put.contains("\r\nIf-Match: \"old\"\r\n"), put);

@@ -2,6 +2,7 @@ package io.ncsync.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,71 @@ class ModelTest {
   }
 
   @Test
+  void aCopiedDigestGoesOnIndependently() {
+    byte[] data = new byte[(1 << 20) + 7];
+    new java.util.Random(5).nextBytes(data);
+    java.util.zip.Adler32 reference = new java.util.zip.Adler32();
+    reference.update(data);
+    for (String type : List.of("SHA1", "MD5", "SHA256", "SHA512", "ADLER32")) {
+      Checksums.Digest original = Checksums.digest(type);
+      original.update(akka.util.ByteString.fromArray(data, 0, 1000));
+      Checksums.Digest copy = original.copy();
+      copy.update(akka.util.ByteString.fromArray(data, 1000, data.length - 1000));
+      original.update(akka.util.ByteString.fromString("something else"));
+      Checksums.Digest whole = Checksums.digest(type);
+      whole.update(akka.util.ByteString.fromArray(data));
+      String expected = whole.result();
+      assertEquals(expected, copy.result(), type);
+      assertNotEquals(expected, original.result(), type);
+    }
+    Checksums.Digest adler = Checksums.digest("ADLER32");
+    adler.update(akka.util.ByteString.fromArray(data));
+    assertEquals(String.format("ADLER32:%08x", reference.getValue()), adler.result(), "the same Adler-32 as zlib's");
+  }
+
+  @Test
+  void chunksAreSizedForTheirTargetDuration() {
+    TransferSettings t = TransferSettings.defaults(); // first chunk 10 MiB, 60 s a chunk, at most 1 GiB
+    assertEquals(10L << 20, t.nextChunkSize(10L << 20, Duration.ofSeconds(60), 1L << 30, 1, 0), "on target: unchanged");
+    assertEquals(15L << 19, t.nextChunkSize(10L << 20, Duration.ofSeconds(120), 1L << 30, 1, 0),
+        "twice as slow: halfway to half the size");
+    assertEquals(1L << 30, t.nextChunkSize(10L << 20, Duration.ofMillis(20), 600L << 20, 1, 0), "fast: up to the largest");
+    assertEquals(100L << 20, t.nextChunkSize(10L << 20, Duration.ofMillis(20), 600L << 20, 1, 100L << 20),
+        "the server's maximum wins");
+    assertEquals(5L << 20, t.nextChunkSize(6L << 20, Duration.ofHours(1), 1L << 30, 1, 0), "never below the minimum");
+    long remaining = 60L << 30;
+    long size = t.nextChunkSize(10L << 20, Duration.ofHours(1), remaining, 9_990, 0);
+    assertTrue(size * 10 >= remaining, "the rest fits in the 10 chunks left of 10,000: " + size);
+    TransferSettings fixed = t.withChunkSizing(Duration.ZERO, 1L << 30);
+    assertEquals(10L << 20, fixed.nextChunkSize(10L << 20, Duration.ofMillis(20), 600L << 20, 1, 0), "a zero target fixes the size");
+  }
+
+  @Test
+  void uploadSessionsRecordTheChunksTheySent() {
+    UploadSession session = UploadSession.started("ncsync-2", "https://h/f", 100, 1, 10, Instant.EPOCH)
+        .withChunkDone(10).withChunkDone(60);
+    assertEquals(2, session.chunksDone());
+    assertEquals(2, session.knownChunks(), "later chunks get their size when they are sent");
+    assertEquals(60, session.chunkLength(2));
+    assertEquals(70, session.bytesDone());
+    UploadSession sending = session.withChunkPlanned(30);
+    assertEquals(3, sending.knownChunks(), "the chunk being sent is recorded before its PUT");
+    assertEquals(70, sending.bytesDone());
+    assertEquals(100, sending.withPlannedChunkDone().bytesDone());
+    assertEquals(List.of(10L, 60L, 20L), sending.withChunkPlanned(20).chunkLengths(), "a smaller retry replaces it");
+    UploadSession kept = session.keepingChunks(1);
+    assertEquals(List.of(10L), kept.chunkLengths());
+    assertEquals(10, kept.bytesDone());
+    assertThrows(IllegalArgumentException.class, () -> session.chunkLength(3));
+    assertThrows(IllegalArgumentException.class,
+        () -> new UploadSession("ncsync-2", "https://h/f", 100, 1, 10, 2, Instant.EPOCH, List.of(10L)));
+
+    UploadSession old = new UploadSession("ncsync-1", "https://h/f", 25, 1, 10, 2, Instant.EPOCH); // saved before lengths
+    assertEquals(20, old.bytesDone());
+    assertEquals(List.of(10L, 10L, 5L), old.keepingChunks(3).chunkLengths());
+  }
+
+  @Test
   void chunkArithmetic() {
     TransferSettings t = TransferSettings.defaults();
     assertEquals(10L << 20, t.chunkSizeFor(1L << 30, 0));
@@ -117,7 +183,7 @@ class ModelTest {
     assertEquals(Duration.ofMinutes(30), t.assemblyTimeout(100L << 30));
 
     UploadSession session = new UploadSession("ncsync-1", "https://h/f", 25, 1, 10, 0, Instant.EPOCH);
-    assertEquals(3, session.chunkCount());
+    assertEquals(3, session.knownChunks(), "a session saved with a fixed chunk size knows all its chunks");
     assertEquals(5, session.chunkLength(3));
     assertTrue(session.matches("https://h/f", 25, 1));
     assertFalse(session.matches("https://h/f", 25, 2));

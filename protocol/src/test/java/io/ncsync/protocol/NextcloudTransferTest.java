@@ -123,6 +123,76 @@ class NextcloudTransferTest {
     assertTrue(ContentIdentity.sameContent(entry, Files.size(source), result.checksum()));
   }
 
+  /**
+   * With chunks sized by their duration (the default), a fast link sends the first chunk at the configured size and
+   * the rest in one: the second chunk is sized from how quickly the first went. The hashes cover what was sent.
+   */
+  @Test
+  void chunksAreSizedByHowFastTheFirstWent() throws Exception {
+    RemoteStore dynamic = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 1L << 30))).scoped(folder);
+    Path source = randomFile(tmp.resolve("d.bin"), (3L << 20) + 17, 15);
+
+    UploadResult result = await(dynamic.upload("d.bin", source, UploadOptions.createOnly()));
+
+    assertEquals(2, count("PUT", UPLOADS), server.requests().dump(10));
+    assertEquals(sha256(source), sha256(onDisk("d.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum());
+    assertEquals(sha256(source), result.sha256());
+    assertEquals(result.checksum(), await(store.stat("d.bin")).checksum(), "OC-Checksum of the MOVE is stored");
+  }
+
+  @Test
+  void chunksStayWithinTheLargestSizeAllowed() throws Exception {
+    RemoteStore bounded = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 1L << 20))).scoped(folder);
+    Path source = randomFile(tmp.resolve("m.bin"), 3L << 20, 16);
+
+    UploadResult result = await(bounded.upload("m.bin", source, UploadOptions.createOnly()));
+
+    // 256 KiB, then 1 MiB, 1 MiB and the last 768 KiB.
+    assertEquals(4, count("PUT", UPLOADS), server.requests().dump(10));
+    assertEquals(sha256(source), result.sha256());
+    assertEquals(sha256(source), sha256(onDisk("m.bin")));
+  }
+
+  /** A proxy in front of the server refuses large bodies (413): the chunk goes again at half the size, until it passes. */
+  @Test
+  void aChunkTooLargeForAProxyIsSentAgainSmaller() throws Exception {
+    server.faults().maxRequestBytes(1L << 20);
+    RemoteStore dynamic = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 1L << 30))).scoped(folder);
+    Path source = randomFile(tmp.resolve("p.bin"), 4L << 20, 17);
+
+    UploadResult result = await(dynamic.upload("p.bin", source, UploadOptions.createOnly()));
+
+    assertEquals(sha256(source), sha256(onDisk("p.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum());
+    List<RequestLog.Entry> puts = server.requests().entries().stream().filter(e -> e.method().equals("PUT")).toList();
+    // 256 KiB passes; the rest (3.75 MiB) and its half are refused; 960 KiB passes, and so do the 3 × 960 KiB after it.
+    assertEquals(List.of(201, 413, 413, 201, 201, 201, 201), puts.stream().map(RequestLog.Entry::status).toList(),
+        server.requests().dump(20));
+  }
+
+  /** A chunk whose answer was lost goes again; the whole file's hashes count its bytes once. */
+  @Test
+  void aChunkSentTwiceIsHashedOnce() throws Exception {
+    int resetChunks = 0;
+    for (int i = 0; i < 12 && resetChunks == 0; i++) {
+      Path source = randomFile(tmp.resolve("twice" + i), (2L << 20) + 3, 20 + i);
+      server.requests().reset();
+      server.faults().seed(31 + i).resetRate(0.25);
+      UploadResult result;
+      try {
+        result = await(store.upload("twice" + i + ".bin", source, UploadOptions.createOnly()));
+      } finally {
+        server.faults().clear();
+      }
+      assertEquals(sha256(source), sha256(onDisk("twice" + i + ".bin")));
+      assertEquals("SHA1:" + sha1(source), result.checksum());
+      assertEquals(sha256(source), result.sha256());
+      resetChunks = server.requests().count(e -> e.method().equals("PUT") && e.path().startsWith(UPLOADS) && e.reset());
+    }
+    assertTrue(resetChunks > 0, "a chunk's answer was lost at least once");
+  }
+
   @Test
   void assemblyStillRunningIsWaitedFor() throws Exception {
     server.faults().moveLocked(2);
@@ -175,7 +245,7 @@ class NextcloudTransferTest {
 
   @Test
   void interruptedUploadResumesWithOnlyTheMissingChunks() throws Exception {
-    RemoteStore serial = storeWith(withTransfers(t -> t.withChunking(1 << 20, 256 << 10, 64 << 10, 1))).scoped(folder);
+    RemoteStore serial = storeWith(withTransfers(t -> t.withChunking(1 << 20, 256 << 10, 64 << 10))).scoped(folder);
     Path source = randomFile(tmp.resolve("r.bin"), (10L * 256 << 10) + 5, 5); // 11 chunks
     AtomicReference<UploadSession> persisted = new AtomicReference<>();
     UploadOptions crashing = UploadOptions.createOnly().withSessionListener(session -> {
@@ -186,7 +256,7 @@ class NextcloudTransferTest {
         () -> serial.upload("r.bin", source, crashing).toCompletableFuture().get(30, TimeUnit.SECONDS));
     UploadSession session = persisted.get();
     assertEquals(4, session.chunksDone());
-    assertEquals(11, session.chunkCount());
+    assertEquals(4L * (256 << 10), session.bytesDone());
     assertFalse(Files.exists(onDisk("r.bin")));
 
     // A chunk PUT already in flight when the "daemon stopped" may still land: wait until the server is quiet and put
@@ -205,11 +275,39 @@ class NextcloudTransferTest {
 
     assertTrue(result.created());
     assertEquals(sha256(source), sha256(onDisk("r.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum(), "the kept chunks were hashed too");
+    assertEquals(sha256(source), result.sha256());
     assertEquals(0, count("MKCOL", UPLOADS), "the upload folder is reused");
     assertEquals(1, count("PROPFIND", UPLOADS + session.transferId()));
     assertEquals(1, count("DELETE", UPLOADS + session.transferId() + "/00007"), "the stray chunk is deleted");
     assertEquals(7, count("PUT", UPLOADS), "only chunks 5..11 are sent:\n" + server.requests().dump(20));
     assertEquals(11, progress.get(progress.size() - 1).chunksDone());
+  }
+
+  /**
+   * The length of a chunk is noted before its PUT: when the caller stopped after the server took chunk 3 but before it
+   * could note that, the resume still finds chunk 3 of the expected size on the server and keeps it.
+   */
+  @Test
+  void aChunkTheServerTookJustBeforeAStopIsNotSentAgain() throws Exception {
+    Path source = randomFile(tmp.resolve("c3.bin"), (10L * 256 << 10) + 5, 33); // 11 chunks
+    AtomicReference<UploadSession> persisted = new AtomicReference<>();
+    UploadOptions stopping = UploadOptions.createOnly().withSessionListener(session -> {
+      if (session.chunksDone() == 3) throw new IllegalStateException("daemon stopped before it noted chunk 3");
+      persisted.set(session);
+    });
+    assertThrows(ExecutionException.class,
+        () -> store.upload("c3.bin", source, stopping).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    UploadSession session = persisted.get();
+    assertEquals(2, session.chunksDone());
+    assertEquals(3, session.knownChunks(), "chunk 3 was noted before it was sent");
+    server.requests().reset();
+
+    UploadResult result = await(store.upload("c3.bin", source, UploadOptions.createOnly().resuming(session)));
+
+    assertEquals(sha256(source), sha256(onDisk("c3.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum());
+    assertEquals(8, count("PUT", UPLOADS), "chunks 4..11 only:\n" + server.requests().dump(20));
   }
 
   @Test
@@ -337,6 +435,7 @@ class NextcloudTransferTest {
       Path source = Files.writeString(tmp.resolve("lost" + i), "lost answer " + i);
       UploadResult result = await(store.upload("lost" + i + ".txt", source, UploadOptions.createOnly()));
       assertEquals(Files.size(source), result.size());
+      assertEquals(sha256(source), result.sha256(), "the SHA-256 of the attempt that landed");
       resetPuts = server.requests().count(e -> e.method().equals("PUT") && e.reset());
     }
     server.faults().clear();
@@ -372,7 +471,7 @@ class NextcloudTransferTest {
   @Test
   void twoHundredMebibytesUploadWithFlatMemory() throws Exception {
     Path source = randomFile(tmp.resolve("huge.bin"), 200L << 20, 14);
-    RemoteStore large = storeWith(withTransfers(t -> t.withChunking(10L << 20, 2L << 20, 64 << 10, 4))).scoped(folder);
+    RemoteStore large = storeWith(withTransfers(t -> t.withChunking(10L << 20, 2L << 20, 64 << 10))).scoped(folder);
     long baseline = usedHeapAfterGc();
     AtomicLong peak = new AtomicLong(baseline);
     Thread sampler = new Thread(() -> {

@@ -7,6 +7,7 @@ import static io.ncsync.protocol.TestSupport.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,13 +45,17 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class RemoteStoreContract {
   private static final AtomicInteger FOLDERS = new AtomicInteger();
 
-  /** Fast retries and a generous rate: these tests are about behaviour, not pacing. */
+  /**
+   * Fast retries and a generous rate: these tests are about behaviour, not pacing. Chunks of a fixed 256 KiB, so that
+   * request counts are known (sizing chunks by their duration is tested in {@link NextcloudTransferTest}).
+   */
   static final AkkaHttpRemoteStore.Settings TEST_SETTINGS = AkkaHttpRemoteStore.Settings.defaults()
       .withTransport(TransportSettings.defaults()
           .withRateLimit(2000, 200)
           .withRetries(4, Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(5)))
       .withTransfers(TransferSettings.defaults()
-          .withChunking(1 << 20, 256 << 10, 64 << 10, 4)
+          .withChunking(1 << 20, 256 << 10, 64 << 10)
+          .withChunkSizing(Duration.ZERO, 1L << 30)
           .withAssembly(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofSeconds(30), 180, Duration.ofMinutes(2)));
 
   protected RemoteStore store;
@@ -109,6 +114,50 @@ abstract class RemoteStoreContract {
     assertEquals(412, second.status());
     assertTrue(second.getMessage().contains("PUT 'one.txt'"), second.getMessage());
     assertFalse(second.getMessage().contains(password()));
+  }
+
+  @Test
+  void uploadTellsTheSha256OfWhatItSent() throws Exception {
+    Path source = randomFile(tmp.resolve("h.bin"), (1L << 20) - 3, 11);
+    UploadResult result = await(store.upload("h.bin", source, UploadOptions.createOnly()));
+    assertEquals(sha256(source), result.sha256());
+    assertEquals(sha256(source), sha256(onDisk("h.bin")));
+  }
+
+  /**
+   * A file rewritten at both ends while it streams out: the server gets the old beginning and the new end, and the
+   * result's SHA-256 describes exactly that, not the file as it was or as it is now. (The caller records it as what was uploaded; the
+   * changed mtime makes the next run upload again.)
+   */
+  @Test
+  void aFileChangedWhileItStreamsOutIsDescribedAsSent() throws Exception {
+    long size = 4L << 20;
+    Path source = randomFile(tmp.resolve("torn.bin"), size, 12);
+    String before = sha256(source);
+    // 4 MiB/s: a second for the file, and no chunking, so it goes as one PUT everywhere.
+    AkkaHttpRemoteStore.Settings slow = TEST_SETTINGS
+        .withTransport(TEST_SETTINGS.transport().withBytesPerSecond(4L << 20))
+        .withTransfers(TEST_SETTINGS.transfers().withChunking(64L << 20, 256 << 10, 64 << 10));
+    RemoteStore slowStore = newRootStore(password(), slow).scoped(folder);
+    long readBefore = TestSupport.bytesReadByThisProcess();
+    CompletableFuture<UploadResult> upload = slowStore.upload("torn.bin", source, UploadOptions.createOnly()).toCompletableFuture();
+    // Nextcloud's PUT reads the whole file first for OC-Checksum. Once 1.5 MiB more were read (file and sockets
+    // together), the first piece is surely on its way and the last 2 MiB not read yet: the reader keeps only a few
+    // pieces ahead of what the limiter lets out.
+    long gate = (nextcloud() ? size : 0) + (3L << 19);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (TestSupport.bytesReadByThisProcess() - readBefore < gate && System.nanoTime() < deadline) Thread.sleep(5);
+    try (var file = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.WRITE)) {
+      file.write(java.nio.ByteBuffer.wrap(new byte[256 << 10]), 0); // already sent
+      file.write(java.nio.ByteBuffer.wrap(new byte[2 << 20]), size - (2 << 20)); // not read yet
+    }
+
+    UploadResult result = upload.get(30, TimeUnit.SECONDS);
+
+    String received = sha256(onDisk("torn.bin"));
+    assertEquals(received, result.sha256());
+    assertNotEquals(before, received, "the new end was sent");
+    assertNotEquals(sha256(source), received, "the old beginning was sent");
   }
 
   @Test
@@ -182,6 +231,7 @@ abstract class RemoteStoreContract {
     UploadResult created = await(store.upload("large.bin", source, UploadOptions.createOnly()));
     assertTrue(created.created());
     assertEquals(sha256(source), sha256(onDisk("large.bin")));
+    assertEquals(sha256(source), created.sha256());
 
     Files.setLastModifiedTime(onDisk("large.bin"), FileTime.from(Instant.now().minus(Duration.ofHours(1))));
     fixOwnership();
@@ -189,6 +239,7 @@ abstract class RemoteStoreContract {
     Path changed = randomFile(tmp.resolve("large2.bin"), (2L << 20) + 1, 8);
     UploadResult replaced = await(store.upload("large.bin", changed, UploadOptions.replacing(etag)));
     assertFalse(replaced.created());
+    assertEquals(sha256(changed), replaced.sha256());
     assertEquals(sha256(changed), sha256(onDisk("large.bin")));
 
     assertError(DavError.PRECONDITION_FAILED, store.upload("large.bin", source, UploadOptions.replacing(etag)));
@@ -337,6 +388,7 @@ abstract class RemoteStoreContract {
       BatchUploadResult r = results.get(i);
       assertTrue(r.ok(), r.path() + ": " + r.error());
       assertEquals("content " + i, Files.readString(onDisk("batch/sub/f" + i + ".txt")));
+      assertEquals(sha256(onDisk("batch/sub/f" + i + ".txt")), r.result().sha256());
     }
     assertFalse(results.get(25).ok(), "a file whose parent is missing fails alone");
     assertInstanceOf(IOException.class, results.get(26).error());

@@ -74,6 +74,16 @@ final class TestSupport {
     return HexFormat.of().formatHex(digest.digest());
   }
 
+  /** Bytes this process has read so far, from files and sockets alike ({@code rchar} in /proc/self/io). */
+  static long bytesReadByThisProcess() throws IOException {
+    Path io = Path.of("/proc/self/io");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(io), "needs /proc/self/io (Linux)");
+    for (String line : Files.readAllLines(io)) {
+      if (line.startsWith("rchar:")) return Long.parseLong(line.substring("rchar:".length()).strip());
+    }
+    throw new IllegalStateException("no rchar in " + io);
+  }
+
   static boolean isRoot() {
     try {
       return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;

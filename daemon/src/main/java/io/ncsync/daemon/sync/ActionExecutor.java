@@ -144,12 +144,11 @@ final class ActionExecutor {
           ? new Identity(listedAfter.etag(), result.fileId() != null ? result.fileId() : listedAfter.fileId())
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
-      String sha = local.sha256() != null ? local.sha256() : DiskWorkspace.sha256(workspace.resolve(upload.path()));
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
-          sha, result.checksum(), result.etag() != null), Transfer.UPLOADED);
+          uploadedSha256(result, local), result.checksum(), result.etag() != null), Transfer.UPLOADED);
     } catch (DavException e) {
       return ActionResult.failed(upload.path(), e.getMessage(), e.error().retryable());
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       return ActionResult.failed(upload.path(), describe(e), true);
     }
   }
@@ -215,7 +214,6 @@ final class ActionExecutor {
     if (current == null || current.size() != planned.size() || current.mtimeMillis() != planned.mtimeMillis()) {
       return ActionResult.skipped(path); // changed again since the scan: the next run uploads the newest
     }
-    String sha = planned.sha256() != null ? planned.sha256() : DiskWorkspace.sha256(workspace.resolve(path));
     boolean isNew = base == null;
     Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
     UploadResult result;
@@ -235,8 +233,19 @@ final class ActionExecutor {
       }
     }
     Identity identity = identityAfterWrite(path, result);
-    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(), sha,
-        result.checksum(), result.etag() != null), Transfer.UPLOADED);
+    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
+        uploadedSha256(result, planned), result.checksum(), result.etag() != null), Transfer.UPLOADED);
+  }
+
+  /**
+   * The content the base records for an upload: the SHA-256 of the bytes the store sent, which describes the remote
+   * copy even when the file changed while it streamed (its new mtime then differs from the recorded one, so the next run
+   * hashes it, finds another content and uploads again). Hashing the file after the upload could instead record the
+   * newer content as synced and lose that edit. Stores that do not tell leave the scan's hash, when it took one, or
+   * none: a base without a hash only means the next same-size change is uploaded without comparing content first.
+   */
+  private static String uploadedSha256(UploadResult result, LocalEntry planned) {
+    return result.sha256() != null ? result.sha256() : planned.sha256();
   }
 
   private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
@@ -314,8 +323,9 @@ final class ActionExecutor {
     try {
       UploadResult uploaded = await(remote.upload(copy, workspace.resolve(copy), Optional.empty(), true));
       Identity identity = identityAfterWrite(copy, uploaded);
+      String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
       BaseRecorded copyVersion = new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
-          copyEntry.mtimeMillis(), localSha, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
+          copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
       return ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
     } catch (DavException e) {
       // The copy is safe on disk; the next run uploads it as a new file.

@@ -66,8 +66,10 @@ public final class DiskWorkspace {
   public record Scan(Map<String, LocalEntry> entries, Map<String, String> skipped) {}
 
   /**
-   * Walks the workspace without following links. Files whose size and mtime match the base are not read; all others
-   * are hashed. Leftover temporary files of ours are deleted.
+   * Walks the workspace without following links. A file is hashed only when the plan needs its content: it has the
+   * base's size but another mtime, which is a touch (content unchanged) or an edit that kept the size. A new file, or one
+   * whose size changed, is not read here: it is uploaded as it is, and the upload hashes the bytes it sends, which is
+   * what the base then records. Leftover temporary files of ours are deleted.
    */
   public Scan scan(Map<String, BaseEntry> base) throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
@@ -110,8 +112,8 @@ public final class DiskWorkspace {
   private static LocalEntry fileEntry(String path, Path file, BasicFileAttributes attrs, BaseEntry base) throws IOException {
     long size = attrs.size();
     long mtime = attrs.lastModifiedTime().toMillis();
-    boolean statMatches = base != null && !base.folder() && base.size() == size && base.mtimeMillis() == mtime;
-    return new LocalEntry(path, false, size, mtime, statMatches ? null : sha256(file));
+    boolean touchedOrEditedInPlace = base != null && !base.folder() && base.size() == size && base.mtimeMillis() != mtime;
+    return new LocalEntry(path, false, size, mtime, touchedOrEditedInPlace ? sha256(file) : null);
   }
 
   /** The file's current state, hashed; null when nothing (or a folder) is there. */

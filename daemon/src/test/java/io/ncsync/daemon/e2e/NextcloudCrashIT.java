@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ncsync.protocol.testing.nextcloud.NextcloudTestServer;
 import io.ncsync.protocol.testing.nextcloud.RequestLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,16 @@ class NextcloudCrashIT extends NextcloudE2eBase {
 
   static final long SIZE = 60L * 1024 * 1024 + 12345;
   static final Duration PROGRESS_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The server asks for chunks of at most 10 MiB (as an admin's {@code files.chunked_upload.max_size} does), so the
+   * file takes 7 chunks and the kill can land between them: left alone, the daemon would send the first 10 MiB and then
+   * the other 50 in one chunk.
+   */
+  @Override
+  protected NextcloudTestServer.Options serverOptions() {
+    return super.serverOptions().withMaxChunkSize(10L << 20);
+  }
 
   @Test
   void killDuringChunkedUploadThenRestartResumesAndLandsIntact() {

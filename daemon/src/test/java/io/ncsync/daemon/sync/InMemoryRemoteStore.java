@@ -40,6 +40,8 @@ final class InMemoryRemoteStore implements RemoteStore {
 
   /** Runs before an upload is applied, with the path: lets a test change the remote "meanwhile". */
   volatile Consumer<String> beforeUpload = p -> {};
+  /** Runs once an upload has read its source, with the path: lets a test change the local file while it is sent. */
+  volatile Consumer<String> afterRead = p -> {};
   /** The next N If-Match checks fail although the ETag matches (Apache's weak ETag in the second after a write). */
   final java.util.concurrent.atomic.AtomicInteger spuriousPreconditionFailures = new java.util.concurrent.atomic.AtomicInteger();
   /** When set, every listing fails with it. */
@@ -208,6 +210,7 @@ final class InMemoryRemoteStore implements RemoteStore {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      root.afterRead.accept(abs(path));
       synchronized (root) {
         String absPath = abs(path);
         Node existing = root.nodes.get(absPath);
@@ -219,7 +222,8 @@ final class InMemoryRemoteStore implements RemoteStore {
         Node parent = root.nodes.get(RemotePaths.parent(absPath));
         if (parent == null || !parent.folder) throw new DavException(DavError.CONFLICT, 409, "PUT " + path + ": parent missing");
         Node written = root.write(absPath, content);
-        return new UploadResult(existing == null, written.etag, written.fileId);
+        // As the real stores do: the SHA-256 of exactly the bytes sent.
+        return new UploadResult(existing == null, written.etag, written.fileId, null, content.length, false, sha256(content));
       }
     });
   }
@@ -399,6 +403,14 @@ final class InMemoryRemoteStore implements RemoteStore {
       return CompletableFuture.completedFuture(call.run());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -14,6 +14,8 @@ import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -129,6 +131,35 @@ class SyncEngineTest extends EngineTestBase {
     Map<String, String> files = localFiles();
     assertEquals("remote v2 written meanwhile", files.get("race.txt"));
     assertTrue(files.containsValue("local v2"));
+    assertTreesEqual();
+  }
+
+  /**
+   * The base records the hash of what was sent, not of the file after the upload: an edit made while a new file went up
+   * (same size, so only its content tells) is found by the next run and uploaded, never taken for a mere touch.
+   */
+  @Test
+  void anEditMadeWhileANewFileUploadsReachesTheServerOnTheNextRun() throws Exception {
+    writeLocal("edit.txt", "version 1");
+    Path file = workspace.resolve("edit.txt");
+    FileTime planned = Files.getLastModifiedTime(file);
+    remote.afterRead = path -> {
+      if (!path.equals("lib/edit.txt")) return;
+      remote.afterRead = p -> {};
+      try {
+        Files.writeString(file, "version 2", StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(file, FileTime.fromMillis(planned.toMillis() + 5000));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    syncOk();
+    assertEquals(Map.of("edit.txt", "version 1"), remote.files("lib"), "what was read went up");
+
+    RunSummary second = syncOk();
+
+    assertEquals(1, second.uploaded());
+    assertEquals(Map.of("edit.txt", "version 2"), remote.files("lib"));
     assertTreesEqual();
   }
 

@@ -3,7 +3,8 @@ package io.ncsync.persistence.sync;
 /**
  * One path of a workspace scan.
  *
- * @param sha256 hex SHA-256, computed only when size or mtime differ from the base (or there is no base); else null
+ * @param sha256 hex SHA-256, computed only when the size equals the base's and the mtime differs (the plan must tell a
+ *               touch from an edit); else null: a new file, or one whose size changed, is changed whatever its content
  */
 public record LocalEntry(String path, boolean folder, long size, long mtimeMillis, String sha256) {
 

@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chain. Faults apply to DAV and OCS requests, never to {@code status.php} (except {@link #maintenance(boolean)}, which
  * status.php reports).
  *
- * <p>Order of application for one request: latency, maintenance (503), throttling (429), service unavailable (503),
- * random 500s, brute-force throttling (429), authentication, the request itself, then a connection reset instead of
- * (or in the middle of) the response.
+ * <p>Order of application for one request: latency, a proxy's body limit (413), maintenance (503), throttling (429),
+ * service unavailable (503), random 500s, brute-force throttling (429), authentication, the request itself, then a
+ * connection reset instead of (or in the middle of) the response.
  */
 public final class Faults {
   private final Object lock = new Object();
@@ -29,6 +29,7 @@ public final class Faults {
   private boolean moveWithoutHeaders;
   private boolean moveFailsInBody;
   private int bruteForceThreshold;
+  private long maxRequestBytes = -1;
   private final AtomicInteger failedLogins = new AtomicInteger();
 
   Faults() {}
@@ -135,6 +136,17 @@ public final class Faults {
     return this;
   }
 
+  /**
+   * A reverse proxy's body limit in front of the server (nginx's {@code client_max_body_size}, a CDN's upload cap):
+   * DAV/OCS requests declaring a larger {@code Content-Length} get 413 before Nextcloud sees them. Negative = none.
+   */
+  public Faults maxRequestBytes(long bytes) {
+    synchronized (lock) {
+      maxRequestBytes = bytes;
+    }
+    return this;
+  }
+
   /** Seeds the random source of {@link #errorRate} and {@link #resetRate}, for reproducible runs. */
   public Faults seed(long seed) {
     synchronized (lock) {
@@ -162,6 +174,7 @@ public final class Faults {
       moveWithoutHeaders = false;
       moveFailsInBody = false;
       bruteForceThreshold = 0;
+      maxRequestBytes = -1;
       failedLogins.set(0);
     }
     return this;
@@ -231,6 +244,12 @@ public final class Faults {
   boolean moveFailsInBodyOn() {
     synchronized (lock) {
       return moveFailsInBody;
+    }
+  }
+
+  boolean tooLarge(long contentLength) {
+    synchronized (lock) {
+      return maxRequestBytes >= 0 && contentLength > maxRequestBytes;
     }
   }
 

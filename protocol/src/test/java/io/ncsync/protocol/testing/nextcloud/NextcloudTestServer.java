@@ -97,10 +97,13 @@ public final class NextcloudTestServer implements AutoCloseable {
    * @param minChunkSize smallest chunk (all but the last) a chunked upload may have; Nextcloud documents 5 MiB
    * @param checksumsCapability publish {@code checksums.supportedTypes/preferredUploadType} in the capabilities
    *                     (Nextcloud's server does not; some compatible servers do)
+   * @param maxChunkSize the chunk size published as {@code files.chunked_upload.max_size} (an admin's
+   *                     {@code files.chunked_upload.max_size}); advice to clients, as in Nextcloud: only chunks above
+   *                     5 GiB are refused
    */
   public record Options(String userId, String loginName, String appPassword, int port, Path dataDir,
                         boolean chunking, boolean bulkUpload, boolean activity, boolean versions, boolean trashbin,
-                        boolean locking, long minChunkSize, boolean checksumsCapability) {
+                        boolean locking, long minChunkSize, boolean checksumsCapability, long maxChunkSize) {
 
     public static final long DEFAULT_MIN_CHUNK_SIZE = 5L << 20;
 
@@ -110,84 +113,90 @@ public final class NextcloudTestServer implements AutoCloseable {
       Objects.requireNonNull(appPassword, "appPassword");
       if (userId.isEmpty() || userId.contains("/")) throw new IllegalArgumentException("invalid userId: " + userId);
       if (minChunkSize < 0) throw new IllegalArgumentException("minChunkSize must not be negative");
+      if (maxChunkSize < 1) throw new IllegalArgumentException("maxChunkSize must be positive");
     }
 
     /** The documented shape without the additions (minChunkSize 5 MiB, no checksums capability). */
     public Options(String userId, String loginName, String appPassword, int port, Path dataDir, boolean chunking,
                    boolean bulkUpload, boolean activity, boolean versions, boolean trashbin, boolean locking) {
       this(userId, loginName, appPassword, port, dataDir, chunking, bulkUpload, activity, versions, trashbin, locking,
-          DEFAULT_MIN_CHUNK_SIZE, false);
+          DEFAULT_MIN_CHUNK_SIZE, false, UploadsDav.MAX_CHUNK_BYTES);
     }
 
     /** User "alice", login "alice", a random app password, a free port, a temp folder, every feature on. */
     public static Options defaults() {
       return new Options("alice", "alice", randomAppPassword(), 0, null, true, true, true, true, true, true,
-          DEFAULT_MIN_CHUNK_SIZE, false);
+          DEFAULT_MIN_CHUNK_SIZE, false, UploadsDav.MAX_CHUNK_BYTES);
     }
 
     public Options withUserId(String v) {
       return new Options(v, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withLoginName(String v) {
       return new Options(userId, v, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withAppPassword(String v) {
       return new Options(userId, loginName, v, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withPort(int v) {
       return new Options(userId, loginName, appPassword, v, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withDataDir(Path v) {
       return new Options(userId, loginName, appPassword, port, v, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withChunking(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, v,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withBulkUpload(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          v, activity, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          v, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withActivity(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, v, versions, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, v, versions, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withVersions(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, v, trashbin, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, v, trashbin, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withTrashbin(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, v, locking, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, v, locking, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withLocking(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, v, minChunkSize, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, v, minChunkSize, checksumsCapability, maxChunkSize);
     }
 
     public Options withMinChunkSize(long v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, v, checksumsCapability);
+          bulkUpload, activity, versions, trashbin, locking, v, checksumsCapability, maxChunkSize);
     }
 
     public Options withChecksumsCapability(boolean v) {
       return new Options(userId, loginName, appPassword, port, dataDir, chunking,
-          bulkUpload, activity, versions, trashbin, locking, minChunkSize, v);
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, v, maxChunkSize);
+    }
+
+    public Options withMaxChunkSize(long v) {
+      return new Options(userId, loginName, appPassword, port, dataDir, chunking,
+          bulkUpload, activity, versions, trashbin, locking, minChunkSize, checksumsCapability, v);
     }
 
     @Override
@@ -195,7 +204,7 @@ public final class NextcloudTestServer implements AutoCloseable {
       return "Options[user=" + userId + ", login=" + loginName + ", port=" + port + ", dataDir=" + dataDir
           + ", chunking=" + chunking + ", bulkUpload=" + bulkUpload + ", activity=" + activity + ", versions="
           + versions + ", trashbin=" + trashbin + ", locking=" + locking + ", minChunkSize=" + minChunkSize
-          + ", checksumsCapability=" + checksumsCapability + "]";
+          + ", checksumsCapability=" + checksumsCapability + ", maxChunkSize=" + maxChunkSize + "]";
     }
   }
 
@@ -552,6 +561,10 @@ public final class NextcloudTestServer implements AutoCloseable {
       throw DavError.notFound("Not found: " + ex.path());
     }
 
+    if (faults.tooLarge(ex.request.entity().getContentLengthOption().orElse(0))) {
+      return done(Http.response(413, List.of(), HttpEntities.create(akka.http.javadsl.model.ContentTypes.TEXT_HTML_UTF8,
+          "<html><body><h1>413 Request Entity Too Large</h1></body></html>")));
+    }
     if (faults.inMaintenance()) throw DavError.unavailable("System in maintenance mode.");
     int retryAfter = faults.takeThrottle();
     if (retryAfter >= 0) {

@@ -138,7 +138,7 @@ final class Ocs {
     files.put("forbidden_filename_basenames", List.of());
     files.put("forbidden_filename_characters", List.of("/", "\\"));
     files.put("forbidden_filename_extensions", List.of(".part", ".filepart"));
-    files.put("chunked_upload", map("max_size", UploadsDav.MAX_CHUNK_BYTES, "max_parallel_count", 5));
+    files.put("chunked_upload", map("max_size", o.maxChunkSize(), "max_parallel_count", 5));
     if (o.trashbin()) files.put("undelete", true);
     if (o.versions()) {
       files.put("versioning", true);

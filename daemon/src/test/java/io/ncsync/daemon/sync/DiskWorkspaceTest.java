@@ -1,0 +1,49 @@
+package io.ncsync.daemon.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.LocalEntry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scan reads a file's content only where the plan needs it. */
+class DiskWorkspaceTest {
+  @TempDir Path root;
+
+  @Test
+  void onlyASameSizeFileWithAnotherMtimeIsHashed() throws Exception {
+    Path unchanged = write("unchanged.txt", "same", 1_000_000);
+    Path touched = write("touched.txt", "same", 2_000_000);
+    write("grown.txt", "longer now", 3_000_000);
+    write("new.txt", "brand new", 4_000_000);
+    Map<String, BaseEntry> base = Map.of(
+        "unchanged.txt", file("unchanged.txt", 4, 1_000_000),
+        "touched.txt", file("touched.txt", 4, 1_500_000),
+        "grown.txt", file("grown.txt", 4, 3_000_000));
+
+    Map<String, LocalEntry> scan = new DiskWorkspace(root).scan(base).entries();
+
+    assertNull(scan.get("unchanged.txt").sha256(), "size and mtime match: not read");
+    assertEquals(DiskWorkspace.sha256(touched), scan.get("touched.txt").sha256(), "a touch or an edit in place: hashed");
+    assertNull(scan.get("grown.txt").sha256(), "another size is another content: not read");
+    assertNull(scan.get("new.txt").sha256(), "a new file is uploaded as it is: the upload hashes it");
+    assertEquals(4, scan.get("unchanged.txt").size());
+    assertEquals(unchanged.toFile().lastModified(), scan.get("unchanged.txt").mtimeMillis());
+  }
+
+  private Path write(String name, String content, long mtimeMillis) throws Exception {
+    Path file = Files.writeString(root.resolve(name), content);
+    Files.setLastModifiedTime(file, FileTime.fromMillis(mtimeMillis));
+    return file;
+  }
+
+  private static BaseEntry file(String path, long size, long mtimeMillis) {
+    return new BaseEntry(path, false, "id-" + path, "etag", size, mtimeMillis, "0".repeat(64));
+  }
+}
