@@ -29,7 +29,8 @@ public final class DavSyncIoFactory implements SyncIoFactory {
         .withConcurrency(remote.maxConcurrentRequests(), defaults.effectiveTransport().maxQueuedRequests())
         .withBytesPerSecond(remote.bytesPerSecond());
     TransferSettings transfers = defaults.transfers();
-    transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize());
+    transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize())
+        .withChunkSizing(remote.chunkTargetDuration(), remote.maxChunkSize());
     return defaults.withTransport(transport).withTransfers(transfers)
         .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
   }

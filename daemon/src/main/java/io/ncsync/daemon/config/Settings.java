@@ -48,13 +48,16 @@ public record Settings(
    * @param tenantBytesPerSecond   transfer bandwidth shared by all connections of one tenant; 0 = unlimited
    * @param transferTimeout        fixed part of a transfer's deadline
    * @param transferTimeoutPerMiB  added to a transfer's deadline per MiB it moves
+   * @param maxChunkSize           largest chunk of a chunked upload
+   * @param chunkTargetDuration    later chunks are sized to take about this long; zero keeps every chunk at chunkSize
    */
   public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold,
-      long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB) {
+      long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB,
+      long maxChunkSize, Duration chunkTargetDuration) {
 
     public Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {
       this(requestsPerSecond, maxConcurrentRequests, bytesPerSecond, chunkThreshold, chunkSize, 0,
-          Duration.ofSeconds(60), Duration.ofSeconds(1));
+          Duration.ofSeconds(60), Duration.ofSeconds(1), 1L << 30, Duration.ofSeconds(60));
     }
   }
 
@@ -106,7 +109,9 @@ public record Settings(
             bytes(c, "remote.chunk-size", 5L << 20),
             bytes(c, "remote.tenant-bytes-per-second", 0),
             positive(c, "remote.transfer-timeout"),
-            positive(c, "remote.transfer-timeout-per-mib")));
+            positive(c, "remote.transfer-timeout-per-mib"),
+            bytes(c, "remote.max-chunk-size", 5L << 20),
+            notNegative(c, "remote.chunk-target-duration")));
   }
 
   private static long bytes(Config c, String path, long min) {
@@ -166,6 +171,12 @@ public record Settings(
     if (value < min || value > max) {
       throw new IllegalArgumentException("ncsync." + path + " must be between " + min + " and " + max + ", got " + value);
     }
+    return value;
+  }
+
+  private static Duration notNegative(Config c, String path) {
+    Duration value = c.getDuration(path);
+    if (value.isNegative()) throw new IllegalArgumentException("ncsync." + path + " must not be negative");
     return value;
   }
 
