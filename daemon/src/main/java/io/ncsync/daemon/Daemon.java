@@ -54,7 +54,8 @@ public final class Daemon implements AutoCloseable {
     } catch (IllegalStateException e) {
       throw new StartupException(e.getMessage(), null);
     }
-    log.info("starting {}", DaemonVersion.summary());
+    log.info("starting {}; async continuations on a common pool of {}", DaemonVersion.summary(),
+        java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     log.info("settings: {}", settings);
 
     Path workspacesRoot = prepareDirectories(settings);

@@ -22,7 +22,22 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    ensureCommonPool();
     System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * On a machine with fewer than three cores the JDK gives {@code CompletableFuture} no common pool, and each async
+   * continuation starts a thread of its own. Every continuation on a stage akka returns is async (Scala's future
+   * converters make it so), so on two cores uploading 2,000 small files started thousands of threads. Must run before
+   * anything touches {@code ForkJoinPool}; an explicit {@code -D} setting wins.
+   */
+  static void ensureCommonPool() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
   }
 
   @Override

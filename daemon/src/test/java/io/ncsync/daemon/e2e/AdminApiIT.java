@@ -219,6 +219,15 @@ class AdminApiIT extends E2eTestBase {
     assertNoSecrets();
   }
 
+  /** The daemon process gives CompletableFuture a pool even on two cores (Main.ensureCommonPool): see its log. */
+  @Test
+  void asyncContinuationsRunOnAPoolNotOnAThreadEach() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("async continuations on a common pool of (\\d+)")
+        .matcher(daemon.logText());
+    assertTrue(m.find(), "the start-up line names the common pool: " + daemon.logFile());
+    assertTrue(Integer.parseInt(m.group(1)) >= 2, "a pool of at least 2, else every continuation starts a thread: " + m.group());
+  }
+
   private void assertNoSecrets() {
     List<String> secrets = new ArrayList<>(List.of(secret, daemon.adminToken()));
     String apachePassword = apache.password();
