@@ -22,6 +22,7 @@ same bytes), so a tool that failed is reported as failed, not as fast.
 
 import argparse
 import base64
+import concurrent.futures
 import datetime
 import filecmp
 import hashlib
@@ -223,6 +224,9 @@ class Apache:
             if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
+    def warm_up(self):
+        warm_up_dav(self, "bench-warm-up")
+
     # rclone remote section and the nextcloudcmd/ncsync coordinates
     def rclone_section(self, obscured):
         return f"[apache]\ntype = webdav\nurl = {self.dav_root}\nvendor = other\nuser = {self.user}\npass = {obscured}\n"
@@ -321,19 +325,13 @@ class NextcloudServer:
                 self.proc.wait(10)
 
     def warm_up(self, rounds=2):
-        """Exercises every code path the workloads use (PUT, PROPFIND, GET, bulk POST, chunked upload) in a scratch
-        folder, then removes it: the server is a JVM, and without this the first tool measured pays for its JIT."""
+        """The WebDAV paths (see warm_up_dav), then bulk POSTs, chunked uploads and the activity stream."""
+        warm_up_dav(self, "bench-warm-up", rounds)
         auth = {"Authorization": basic_auth(self.user, self.password)}
         uploads = f"{self.base_url}/remote.php/dav/uploads/{self.user}/"
         for r in range(rounds):
-            folder = f"bench-warm-up-{r}"
+            folder = f"bench-warm-up-nc-{r}"
             mkcol(self, folder)
-            for i in range(300):
-                http("PUT", f"{self.dav_root}{folder}/f{i}.bin", headers=auth, body=os.urandom(4096))
-            for _ in range(5):
-                http("PROPFIND", f"{self.dav_root}{folder}/", headers=dict(auth, Depth="1"))
-            for i in range(0, 300, 30):
-                http("GET", f"{self.dav_root}{folder}/f{i}.bin", headers=auth)
             for b in range(5):
                 boundary = f"warm-up-{r}-{b}"
                 parts = []
@@ -370,6 +368,22 @@ class NextcloudServer:
             return "emulates Nextcloud " + json.loads(body)["versionstring"]
         except Exception:
             return "?"
+
+
+def warm_up_dav(server, folder, rounds=2, parallel=8):
+    """PUTs, listings, GETs and a DELETE in a scratch folder, `parallel` at a time: the server starts its workers and
+    compiles its hot paths before the first tool is measured, so no tool pays for them (whichever runs first would)."""
+    auth = {"Authorization": basic_auth(server.user, server.password)}
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        for r in range(rounds):
+            scratch = f"{folder}-{r}"
+            mkcol(server, scratch)
+            list(pool.map(lambda i: http("PUT", f"{server.dav_root}{scratch}/f{i}.bin", headers=auth,
+                                         body=os.urandom(4096)), range(400)))
+            list(pool.map(lambda i: http("PROPFIND", f"{server.dav_root}{scratch}/", headers=dict(auth, Depth="1")),
+                          range(8)))
+            list(pool.map(lambda i: http("GET", f"{server.dav_root}{scratch}/f{i}.bin", headers=auth), range(0, 400, 10)))
+            http("DELETE", f"{server.dav_root}{scratch}/", headers=auth)
 
 
 def tally(matches):
@@ -1026,9 +1040,8 @@ class Bench:
                 server.stop()
                 continue
             self.meta.setdefault("server_versions", {})[sname] = server.version()
-            if hasattr(server, "warm_up"):
-                log(f"warming up {server.label}")
-                server.warm_up()
+            log(f"warming up {server.label}")
+            server.warm_up()
             try:
                 for tool in self.tools:
                     if tool == "nextcloudcmd" and sname != "nextcloud":

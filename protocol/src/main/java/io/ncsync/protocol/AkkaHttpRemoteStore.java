@@ -512,6 +512,11 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     return shared.settings.requestTimeout();
   }
 
+  /** True when a bandwidth limit applies to this store's transfers. */
+  boolean throttlesTransfers() {
+    return shared.transport.bandwidth().bytesPerSecond() > 0 || shared.extraLimiter.bytesPerSecond() > 0;
+  }
+
   /** Bytes of a transfer through the connection's and the extra bandwidth limiters; an unlimited one adds no stage. */
   <M> Source<ByteString, M> throttled(Source<ByteString, M> bytes) {
     for (BandwidthLimiter limiter : List.of(shared.transport.bandwidth(), shared.extraLimiter)) {

@@ -129,6 +129,21 @@ abstract class RemoteStoreContract {
    * result's SHA-256 describes exactly that, not the file as it was or as it is now. (The caller records it as what was uploaded; the
    * changed mtime makes the next run upload again.)
    */
+  /** Small files go as one body held in memory, still through the bandwidth limit and hashed as sent. */
+  @Test
+  void aSmallFileIsThrottledAndDescribedAsSent() throws Exception {
+    long size = 200 << 10;
+    Path source = randomFile(tmp.resolve("small.bin"), size, 21);
+    AkkaHttpRemoteStore.Settings slow = TEST_SETTINGS.withTransport(TEST_SETTINGS.transport().withBytesPerSecond(100 << 10));
+    RemoteStore slowStore = newRootStore(password(), slow).scoped(folder);
+    long start = System.nanoTime();
+    UploadResult result = await(slowStore.upload("small.bin", source, UploadOptions.createOnly()));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertEquals(sha256(source), result.sha256());
+    assertEquals(sha256(source), sha256(onDisk("small.bin")));
+    assertTrue(seconds >= 1.0, "200 KiB at 100 KiB/s takes about 1.4 s (less the 64 KiB burst), took " + seconds + " s");
+  }
+
   @Test
   void aFileChangedWhileItStreamsOutIsDescribedAsSent() throws Exception {
     long size = 4L << 20;
