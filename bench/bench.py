@@ -72,7 +72,8 @@ TOOLS = ["ncsync", "nextcloudcmd", "rclone", "curl"]
 SERVERS = ["apache", "nextcloud"]
 WORKLOADS = ["W1", "W4a", "W4b", "W5", "W2", "W3"]
 EXTRA_WORKLOADS = ["W6"]  # selectable with --workloads, never part of the default set
-W6_STEPS = ["W6up", "W6a", "W6b"]
+W6_STEPS = ["W6up", "W6a", "W6b", "W6c", "W6d"]
+W6C_EDITS = 10  # W6c: files edited on the server, each in another subfolder of another top folder
 W6_SETTLED_REPEAT = 3
 
 
@@ -894,6 +895,18 @@ class Bench:
                 last = i == W6_SETTLED_REPEAT
                 record(self.ncsync_step(daemon, server, lib, "W6b", remote, local, check=last),
                        f"settled re-sync {i}")
+            # W6c: another client of the account edits files deep in the tree (3 levels: top/sub/file), each in its own
+            # subfolder of its own top folder; the sync must bring exactly those down.
+            auth = {"Authorization": basic_auth(server.user, server.password)}
+            for e in range(min(W6C_EDITS, s.w6_top)):
+                rel = f"t{e:02d}/s{(e * 7) % s.w6_sub:03d}/f{e:03d}.bin"
+                code, _ = http("PUT", f"{server.dav_root}{remote}/{rel}", headers=auth, body=os.urandom(s.w6_size))
+                if code not in (201, 204):
+                    raise RuntimeError(f"W6c: the server refused the edit of {rel}: {code}")
+            c = self.ncsync_step(daemon, server, lib, "W6c", remote, local)
+            record(c, f"{min(W6C_EDITS, s.w6_top)} files edited on the server, "
+                      f"{(c.extra.get('run') or {}).get('downloaded')} downloaded")
+            record(self.ncsync_step(daemon, server, lib, "W6d", remote, local), "the re-sync after W6c")
         except Exception as e:  # noqa: BLE001
             log(f"  W6 error: {e}")
             for step in W6_STEPS:
@@ -1217,6 +1230,8 @@ class Bench:
                     f"{s.w6_top + s.w6_top * s.w6_sub} folders, first upload",
             "W6a": "re-sync of W6, nothing changed (until a run changes nothing)",
             "W6b": "settled re-sync of W6, nothing changed",
+            "W6c": f"{W6C_EDITS} files edited on the server, each in another folder (3 levels deep), then a sync",
+            "W6d": "re-sync after W6c, nothing changed",
         }
         lines = []
         m = self.meta

@@ -207,9 +207,12 @@ class NextcloudApiTest {
     assertEquals(List.of(), nothing.changes());
     assertEquals(page.nextCursor(), nothing.nextCursor());
 
+    server.requests().reset();
     ChangeFeedPage tooMuch = await(feed.since(cursor, 3));
     assertFalse(tooMuch.usable(), "four activities since the cursor, three allowed: walk instead");
     assertTrue(tooMuch.reason().contains("more than 3"), tooMuch.reason());
+    assertEquals(1, server.requests().count(), "a full page with more to come is enough to know:\n"
+        + server.requests().dump(5));
     assertEquals(cursor, tooMuch.nextCursor(), "an unusable answer never moves the cursor");
 
     ChangeFeedPage paged = await(feed.scoped("").since(cursor, 100));

@@ -56,7 +56,7 @@ final class RemoteDiscovery {
    */
   record Settings(boolean useChangeFeed, Duration fullWalkInterval, int maxActivities) {
     static Settings defaults() {
-      return new Settings(true, Duration.ofHours(1), 500);
+      return new Settings(true, Duration.ofHours(1), 200);
     }
   }
 
@@ -113,7 +113,7 @@ final class RemoteDiscovery {
         .thenCompose(page -> {
           if (!page.usable()) {
             log.debug("change feed not used: {}; walking in full", page.reason());
-            return fullWalk(feed, position.unverifiedFolders());
+            return fullWalk(feed, position.unverifiedFolders(), root);
           }
           return guidedWalk(root, page, position).exceptionallyCompose(error -> {
             if (!(cause(error) instanceof DavException dav) || dav.error() != DavError.NOT_FOUND) {
@@ -130,6 +130,15 @@ final class RemoteDiscovery {
    * skipped. {@code distrustRoot}: an earlier run recorded the root's ETag without verifying everything below it.
    */
   private CompletionStage<Result> fullWalk(ChangeFeed feed, boolean distrustRoot) {
+    return fullWalk(feed, distrustRoot, null);
+  }
+
+  /**
+   * @param listedRoot the root's listing when this run made it already (before reading the feed): the walk starts from
+   *                   it. A change between it and the new cursor is still found: the root's ETag in the base is then
+   *                   older than the change, so the next run walks, and a full walk jumps over nothing.
+   */
+  private CompletionStage<Result> fullWalk(ChangeFeed feed, boolean distrustRoot, Listing listedRoot) {
     Instant started = clock.instant();
     return feed.latestCursor()
         .thenApply(cursor -> new ChangeFeedPosition(cursor, started, false))
@@ -137,7 +146,8 @@ final class RemoteDiscovery {
           log.debug("the change feed has no cursor now ({}); walking without it", describe(error));
           return null;
         })
-        .thenCompose(next -> store.list("").thenCompose(root -> prunedWalk(root, distrustRoot, next)));
+        .thenCompose(next -> (listedRoot != null ? CompletableFuture.completedFuture(listedRoot) : store.list(""))
+            .thenCompose(root -> prunedWalk(root, distrustRoot, next)));
   }
 
   private CompletionStage<Result> prunedWalk(Listing root, boolean distrustRoot, ChangeFeedPosition next) {

@@ -45,11 +45,12 @@ public final class ActivityChangeFeed implements ChangeFeed {
 
   private CompletionStage<ChangeFeedPage> read(String start, String cursor, int maxActivities,
       List<ChangeFeedPage.Change> changes, int read) {
-    int limit = Math.max(1, Math.min(ActivityFeed.DEFAULT_LIMIT, maxActivities - read + 1));
+    int limit = Math.max(1, Math.min(ActivityFeed.DEFAULT_LIMIT, maxActivities - read));
     return feed.since(cursor, limit).thenCompose(page -> {
       if (page.unusable()) return done(ChangeFeedPage.unusable(why(page), start));
       int total = read + page.activities().size();
-      if (total > maxActivities) {
+      // Having read the most allowed with more to come is enough to know: no request just to see one more.
+      if (total > maxActivities || (total >= maxActivities && page.hasMore())) {
         return done(ChangeFeedPage.unusable("more than " + maxActivities + " activities since the last run", start));
       }
       for (Activity activity : page.activities()) {
