@@ -34,7 +34,15 @@ public final class ConnectionRemoteStores implements RemoteStores {
    * What opening one stored connection needs. {@code endpoint} is the files root as the URL and login imply it;
    * {@code tenantLimiter} is the bandwidth shared by all connections of the tenant.
    */
-  public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint, BandwidthLimiter tenantLimiter) {}
+  public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint, BandwidthLimiter tenantLimiter,
+      Integer requestsPerSecond) {
+
+    /** The client settings with this connection's own pacing, when it has one. */
+    AkkaHttpRemoteStore.Settings tuned(AkkaHttpRemoteStore.Settings settings) {
+      if (requestsPerSecond == null) return settings;
+      return settings.withTransport(settings.transport().withRateLimit(requestsPerSecond, Math.max(1, requestsPerSecond)));
+    }
+  }
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -82,7 +90,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
     return new ConnectionRemoteStores(ClusterSharding.get(system), askTimeout, cipher, request -> {
       if (request.kind() == ConnectionKind.NEXTCLOUD) {
         NextcloudConnection connection = NextcloudConnection.open(
-            system, request.serverUrl(), request.endpoint().username(), request.endpoint().password(), settings);
+            system, request.serverUrl(), request.endpoint().username(), request.endpoint().password(), request.tuned(settings));
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
             "close-connection-" + UUID.randomUUID(), () -> {
               connection.close();
@@ -92,7 +100,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         return connection.files().thenApply(store -> (RemoteStore) store.withBandwidthLimiter(request.tenantLimiter()));
       }
       return CompletableFuture.completedFuture(
-          AkkaHttpRemoteStore.create(system, request.endpoint(), settings).withBandwidthLimiter(request.tenantLimiter()));
+          AkkaHttpRemoteStore.create(system, request.endpoint(), request.tuned(settings)).withBandwidthLimiter(request.tenantLimiter()));
     }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond));
   }
 
@@ -136,6 +144,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         connection.username(),
         password);
     BandwidthLimiter tenantLimiter = tenantLimiters.computeIfAbsent(tenantId, tenantLimiterFactory);
-    return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter));
+    return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter,
+        connection.requestsPerSecond()));
   }
 }

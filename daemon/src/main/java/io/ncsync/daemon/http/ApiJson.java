@@ -19,19 +19,24 @@ public final class ApiJson {
 
   /** POST /api/v1/connections. */
   public record CreateConnection(
-      String name, String kind, String url, String username, String appPassword, Boolean allowInsecureHttp) {
+      String name, String kind, String url, String username, String appPassword, Boolean allowInsecureHttp,
+      Integer requestsPerSecond) {
     @Override
     public String toString() {
       return "CreateConnection[name=" + name + ", kind=" + kind + ", url=" + url + ", username=" + username + "]";
     }
   }
 
-  /** A connection as the API shows it: never the password, never its ciphertext. */
+  /**
+   * A connection as the API shows it: never the password, never its ciphertext. {@code requestsPerSecond} is null when
+   * the connection uses the daemon's default pacing.
+   */
   public record Connection(
-      String id, String name, String kind, String url, String username, boolean allowInsecureHttp, Instant createdAt) {
+      String id, String name, String kind, String url, String username, boolean allowInsecureHttp, Instant createdAt,
+      Integer requestsPerSecond) {
     public static Connection of(ConnectionRecord record) {
       return new Connection(record.id(), record.name(), record.kind().wireName(), record.url(), record.username(),
-          record.allowInsecureHttp(), record.createdAt());
+          record.allowInsecureHttp(), record.createdAt(), record.requestsPerSecond());
     }
   }
 

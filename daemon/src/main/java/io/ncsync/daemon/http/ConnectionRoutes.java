@@ -36,6 +36,9 @@ import static akka.http.javadsl.server.Directives.post;
  * the tenant entity and never appears in a response.
  */
 public final class ConnectionRoutes {
+  /** The same bound as {@code ncsync.remote.requests-per-second}. */
+  static final int MAX_REQUESTS_PER_SECOND = 1_000_000;
+
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final JsonSupport json;
@@ -101,11 +104,16 @@ public final class ConnectionRoutes {
     String username = Validation.required(body.username(), "username");
     if (body.appPassword() == null || body.appPassword().isEmpty()) throw ApiException.badRequest("appPassword is required");
     Validation.noControlCharacters(body.appPassword(), "appPassword");
+    Integer requestsPerSecond = body.requestsPerSecond();
+    if (requestsPerSecond != null && (requestsPerSecond < 0 || requestsPerSecond > MAX_REQUESTS_PER_SECOND)) {
+      throw ApiException.badRequest("requestsPerSecond must be between 0 (unlimited) and " + MAX_REQUESTS_PER_SECOND
+          + ", got " + requestsPerSecond);
+    }
 
     String id = UUID.randomUUID().toString();
     ConnectionRecord record = new ConnectionRecord(id, name, kind, url, username,
         cipher.encrypt(body.appPassword(), ConnectionRemoteStores.associatedData(tenantId, id)),
-        allowInsecureHttp, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        allowInsecureHttp, Instant.now().truncatedTo(ChronoUnit.MILLIS), requestsPerSecond);
     return tenant(tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.AddConnection(record, replyTo), askTimeout)
         .handle((stored, error) -> {

@@ -1,6 +1,7 @@
 package io.ncsync.daemon.sync;
 
 import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.BaseListing;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.protocol.ChangeFeed;
@@ -195,20 +196,17 @@ final class RemoteDiscovery {
 
   /** The listed entries, with the base standing in for what the walk proved unchanged or jumped over. */
   private Result result(PrunedTree tree, ChangeFeedPosition feed) {
+    if (tree.unchanged()) return fromBase(tree.root(), feed);
     Map<String, DavEntry> entries = new HashMap<>(tree.entries());
     for (BaseEntry known : input.base().values()) {
-      if (tree.takenFromBase(known.path())) entries.put(known.path(), asListed(known));
+      if (tree.takenFromBase(known.path())) entries.put(known.path(), BaseListing.asListed(known));
     }
     return new Result(tree.root(), entries, feed);
   }
 
-  /** Nothing changed since the base: the whole tree is the base's. */
+  /** Nothing changed since the base: the whole tree is the base's (a view, not a copy). */
   private Result fromBase(DavEntry root, ChangeFeedPosition feed) {
-    Map<String, DavEntry> entries = new HashMap<>();
-    for (BaseEntry known : input.base().values()) {
-      if (!known.path().isEmpty()) entries.put(known.path(), asListed(known));
-    }
-    return new Result(root, entries, feed);
+    return new Result(root, BaseListing.of(input.base()), feed);
   }
 
   private boolean unchanged(DavEntry root) {
@@ -219,12 +217,6 @@ final class RemoteDiscovery {
   private String baseFolderEtag(String path) {
     BaseEntry entry = input.base().get(path);
     return entry != null && entry.folder() ? entry.etag() : null;
-  }
-
-  /** A base entry standing in for the listing of an unchanged subtree. */
-  private static DavEntry asListed(BaseEntry known) {
-    return new DavEntry(known.path(), known.folder(), known.etag(), known.folder() ? -1 : known.size(), null,
-        known.fileId(), null, null);
   }
 
   private static Throwable cause(Throwable error) {

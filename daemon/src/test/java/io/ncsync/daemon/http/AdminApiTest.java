@@ -187,7 +187,9 @@ class AdminApiTest {
     ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(connectionBody(name)));
     assertEquals(201, created.status(), created.toString());
     JsonNode json = created.json();
-    assertEquals(Set.of("id", "name", "kind", "url", "username", "allowInsecureHttp", "createdAt"), fieldNames(json));
+    assertEquals(Set.of("id", "name", "kind", "url", "username", "allowInsecureHttp", "createdAt", "requestsPerSecond"),
+        fieldNames(json));
+    assertTrue(json.get("requestsPerSecond").isNull(), "the daemon's default pacing");
     assertEquals(name, json.get("name").asText());
     assertEquals("webdav", json.get("kind").asText());
     assertEquals("http://127.0.0.1:8081/dav", json.get("url").asText());
@@ -218,6 +220,16 @@ class AdminApiTest {
     assertEquals("nextcloud", created.json().get("kind").asText());
     assertEquals("https://cloud.example.com", created.json().get("url").asText());
     assertFalse(created.json().get("allowInsecureHttp").asBoolean());
+  }
+
+  @Test
+  void aConnectionMayHaveItsOwnPacing() {
+    Map<String, Object> body = connectionBody(unique("fast"));
+    body.put("requestsPerSecond", 0);
+    ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(body));
+    assertEquals(201, created.status(), created.toString());
+    assertEquals(0, created.json().get("requestsPerSecond").asInt(-1));
+    assertEquals(created.json(), api.get("/api/v1/connections/" + created.json().get("id").asText()).json());
   }
 
   @Test
@@ -262,6 +274,10 @@ class AdminApiTest {
     assertBadRequest(path, body, "field 'allowInsecureHttp' has the wrong type");
     body = connectionBody("x"); body.put("name", 5);
     assertBadRequest(path, body, "field 'name' has the wrong type");
+    body = connectionBody("x"); body.put("requestsPerSecond", -1);
+    assertBadRequest(path, body, "requestsPerSecond must be between 0 (unlimited) and");
+    body = connectionBody("x"); body.put("requestsPerSecond", "fast");
+    assertBadRequest(path, body, "field 'requestsPerSecond' has the wrong type");
     body = connectionBody("x"); body.put("passwd", "x");
     assertBadRequest(path, body, "unknown field 'passwd'");
   }

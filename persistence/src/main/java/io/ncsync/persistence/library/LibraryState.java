@@ -24,6 +24,8 @@ import org.pcollections.PMap;
  * @param history   finished runs, newest last, at most {@link #HISTORY}
  * @param uploadSessions chunked uploads in progress per path, resumed by the next attempt
  * @param changeFeed where the library follows its server's change feed, or null
+ * @param files     how many files {@code bases} holds, kept as it changes (the status asks on every poll, and a large
+ *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
  */
 public record LibraryState(
     LibraryConfig config,
@@ -33,7 +35,8 @@ public record LibraryState(
     RunSummary activeRun,
     List<RunSummary> history,
     Map<String, UploadSession> uploadSessions,
-    ChangeFeedPosition changeFeed)
+    ChangeFeedPosition changeFeed,
+    Long files)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -44,6 +47,7 @@ public record LibraryState(
     failures = persistent(failures);
     history = history == null ? List.of() : List.copyOf(history);
     uploadSessions = persistent(uploadSessions);
+    if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
   }
 
   private static <V> PMap<String, V> persistent(Map<String, V> map) {
@@ -52,7 +56,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L);
   }
 
   public boolean created() {
@@ -72,20 +76,21 @@ public record LibraryState(
 
   /** How many files the base holds (a library "had files"). */
   public long fileCount() {
-    return bases.values().stream().filter(b -> !b.folder()).count();
+    return files;
   }
 
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
+    long nextFiles = files - fileAt(entry.path()) + (entry.folder() ? 0 : 1);
     return new LibraryState(
         config,
         ((PMap<String, BaseEntry>) bases).plus(entry.path(), entry),
@@ -93,10 +98,11 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
+    long nextFiles = files - fileAt(path);
     return new LibraryState(
         config,
         ((PMap<String, BaseEntry>) bases).minus(path),
@@ -104,47 +110,58 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed);
+        failures, run, history, uploadSessions, changeFeed, files);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
   LibraryState foldersRecorded(List<BaseEntry> folders) {
     PMap<String, BaseEntry> next = (PMap<String, BaseEntry>) bases;
-    for (BaseEntry folder : folders) next = next.plus(folder.path(), folder);
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed);
+    long nextFiles = files;
+    for (BaseEntry folder : folders) {
+      BaseEntry replaced = next.get(folder.path());
+      if (replaced != null && !replaced.folder()) nextFiles--;
+      next = next.plus(folder.path(), folder);
+    }
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles);
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files);
+  }
+
+  /** 1 when the base holds a file at {@code path}, else 0. */
+  private long fileAt(String path) {
+    BaseEntry known = bases.get(path);
+    return known != null && !known.folder() ? 1 : 0;
   }
 
   private RunSummary count(Transfer transfer) {

@@ -97,11 +97,15 @@ public final class Reconciler {
     Map<String, DavEntry> remote = discovery.remote();
     int baseEntries = base.size() - (base.containsKey("") ? 1 : 0);
     if (!discovery.skipped().isEmpty() || local.size() != remote.size() || local.size() != baseEntries) return false;
+    // A listing that is the base itself (the root's ETag proved nothing changed) needs no comparing with it.
+    boolean remoteIsBase = remote instanceof BaseListing listing && listing.shows(base);
     for (LocalEntry l : local.values()) {
       BaseEntry b = base.get(l.path());
-      DavEntry r = remote.get(l.path());
-      if (b == null || r == null || b.folder() != l.folder() || r.collection() != l.folder()) return false;
-      if (!Objects.equals(r.etag(), b.etag())) return false;
+      if (b == null || b.folder() != l.folder()) return false;
+      if (!remoteIsBase) {
+        DavEntry r = remote.get(l.path());
+        if (r == null || r.collection() != l.folder() || !Objects.equals(r.etag(), b.etag())) return false;
+      }
       if (!l.folder() && !l.matchesStat(b)) return false;
     }
     return true;

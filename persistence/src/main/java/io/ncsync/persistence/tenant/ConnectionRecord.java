@@ -7,7 +7,9 @@ import java.time.Instant;
  * A stored connection to a server. The app password is only ever held encrypted here; the daemon decrypts it when it
  * opens the connection.
  *
- * @param encryptedSecret the app password, encrypted by the daemon (opaque to this module)
+ * @param encryptedSecret   the app password, encrypted by the daemon (opaque to this module)
+ * @param requestsPerSecond this connection's request pacing (0 = unlimited), or null for the daemon's default
+ *                          ({@code ncsync.remote.requests-per-second}); connections stored before it existed have none
  */
 public record ConnectionRecord(
     String id,
@@ -17,8 +19,14 @@ public record ConnectionRecord(
     String username,
     String encryptedSecret,
     boolean allowInsecureHttp,
-    Instant createdAt)
+    Instant createdAt,
+    Integer requestsPerSecond)
     implements CborSerializable {
+
+  public ConnectionRecord(String id, String name, ConnectionKind kind, String url, String username,
+      String encryptedSecret, boolean allowInsecureHttp, Instant createdAt) {
+    this(id, name, kind, url, username, encryptedSecret, allowInsecureHttp, createdAt, null);
+  }
 
   /** Never prints the secret. */
   @Override
