@@ -31,7 +31,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
     TransferSettings transfers = defaults.transfers();
     transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize())
         .withChunkSizing(remote.chunkTargetDuration(), remote.maxChunkSize());
-    return defaults.withTransport(transport).withTransfers(transfers)
+    return defaults.withMaxConnections(remote.maxConnections()).withTransport(transport).withTransfers(transfers)
         .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
   }
 }

@@ -13,10 +13,11 @@ class DavSyncIoFactoryTest {
   @Test
   void theClientIsTunedByTheRemoteSettings() {
     Settings.Remote remote = new Settings.Remote(25, 6, 3L << 20, 64L << 20, 8L << 20, 0, Duration.ofSeconds(30),
-        Duration.ofMillis(500), 200L << 20, Duration.ZERO);
+        Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12);
     AkkaHttpRemoteStore.Settings client = DavSyncIoFactory.clientSettings(remote);
     assertEquals(25, client.transport().requestsPerSecond());
     assertEquals(6, client.transport().maxConcurrentRequests());
+    assertEquals(12, client.effectiveTransport().maxConnections());
     assertEquals(3L << 20, client.transport().bytesPerSecond());
     assertEquals(64L << 20, client.transfers().chunkThreshold());
     assertEquals(8L << 20, client.transfers().chunkSize());
