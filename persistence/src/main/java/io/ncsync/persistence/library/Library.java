@@ -41,10 +41,12 @@ import java.util.UUID;
 import java.util.concurrent.CompletionException;
 
 /**
- * One library: its configuration, the base (last agreed state of every document), open conflicts, failures and run
- * history, event-sourced. A run discovers both sides, plans with {@link Reconciler}, and executes the plan phase by
- * phase through one {@link Document} worker per path, persisting each document's outcome as it arrives, so a crash at
- * any moment loses at most the documents in flight (which the next run re-examines by content).
+ * One library: its configuration, the base (last agreed state of every document), open conflicts, failures, upload
+ * sessions, change-feed position and run history, event-sourced. A run discovers both sides, plans with
+ * {@link Reconciler}, and executes the plan phase by phase through one {@link Document} worker per path, persisting
+ * each document's outcome as it arrives, so a crash at any moment loses at most the documents in flight (which the next
+ * run re-examines by content). Last, the run records the folder ETags it agreed on (only above what settled: a folder's
+ * ETag lets the next run skip everything below it) and where to follow the change feed from.
  *
  * <p>Addressed through Cluster Sharding by {@link #entityId(String, String)}.
  */
