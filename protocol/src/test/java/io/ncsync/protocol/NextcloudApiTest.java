@@ -220,6 +220,19 @@ class NextcloudApiTest {
   }
 
   @Test
+  void anActivityNamingAnUnsafePathMakesTheStreamUnusable() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    await(files.mkdirs("hostile/lib"));
+    ChangeFeed feed = files.scoped("hostile/lib").changeFeed().orElseThrow();
+    String cursor = await(feed.latestCursor());
+    server.injectActivity("file_created", "hostile/lib/../../etc/passwd");
+    ChangeFeedPage page = await(feed.since(cursor, 100));
+    assertFalse(page.usable(), "a path that is not safe is never turned into a folder to list");
+    assertTrue(page.reason().contains("unsafe path"), page.reason());
+    assertEquals(cursor, page.nextCursor());
+  }
+
+  @Test
   void anActivityCursorTheServerNoLongerKnowsIsUnusable() throws Exception {
     AkkaHttpRemoteStore files = await(connection.files());
     ChangeFeed feed = files.changeFeed().orElseThrow();

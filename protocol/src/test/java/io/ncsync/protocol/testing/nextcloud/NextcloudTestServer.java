@@ -401,6 +401,11 @@ public final class NextcloudTestServer implements AutoCloseable {
     sessions.clear();
   }
 
+  /** Puts an activity naming {@code path} (anything, "../x" included) into the stream, as a hostile server could. */
+  public void injectActivity(String type, String path) {
+    store.recordRaw(type, type.replace("file_", "") + "_self", 424242, path);
+  }
+
   /** A files_lock lock on a path held by another user: writes to it answer 423. */
   public void lockByOtherUser(String path, String owner) {
     store.lock(path, owner, owner, 0);

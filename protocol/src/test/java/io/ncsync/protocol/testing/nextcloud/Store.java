@@ -669,6 +669,11 @@ final class Store {
     activityEnabled = on;
   }
 
+  /** An activity naming any path, true or not (a hostile or broken server's stream). */
+  synchronized void recordRaw(String type, String subject, long fileId, String path) {
+    activities.add(new Activity(nextActivityId++, System.currentTimeMillis(), type, subject, fileId, path, null));
+  }
+
   private void record(String type, String subject, Node node, String path, String oldPath) {
     if (!activityEnabled) return;
     activities.add(new Activity(nextActivityId++, System.currentTimeMillis(), type, subject, node.fileId, path, oldPath));
