@@ -30,7 +30,8 @@ public final class DavSyncIoFactory implements SyncIoFactory {
         .withBytesPerSecond(remote.bytesPerSecond());
     TransferSettings transfers = defaults.transfers();
     transfers = transfers.withChunking(remote.chunkThreshold(), remote.chunkSize(), transfers.minChunkSize())
-        .withChunkSizing(remote.chunkTargetDuration(), remote.maxChunkSize());
+        .withChunkSizing(remote.chunkTargetDuration(), remote.maxChunkSize())
+        .withChunkParallelism(remote.chunkParallelism());
     return defaults.withMaxConnections(remote.maxConnections()).withTransport(transport).withTransfers(transfers)
         .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
   }

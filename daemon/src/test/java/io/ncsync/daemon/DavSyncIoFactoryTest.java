@@ -13,7 +13,7 @@ class DavSyncIoFactoryTest {
   @Test
   void theClientIsTunedByTheRemoteSettings() {
     Settings.Remote remote = new Settings.Remote(25, 6, 3L << 20, 64L << 20, 8L << 20, 0, Duration.ofSeconds(30),
-        Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12);
+        Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12, 3);
     AkkaHttpRemoteStore.Settings client = DavSyncIoFactory.clientSettings(remote);
     assertEquals(25, client.transport().requestsPerSecond());
     assertEquals(6, client.transport().maxConcurrentRequests());
@@ -23,6 +23,7 @@ class DavSyncIoFactoryTest {
     assertEquals(8L << 20, client.transfers().chunkSize());
     assertEquals(200L << 20, client.transfers().maxChunkSize());
     assertEquals(Duration.ZERO, client.transfers().chunkTargetDuration());
+    assertEquals(3, client.transfers().chunkParallelism());
     // 30 s plus half a second per MiB: 100 MiB may take 80 s.
     assertEquals(Duration.ofSeconds(80), client.transferTimeout(100L << 20));
   }

@@ -9,8 +9,14 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.headers.RawHeader;
+import akka.Done;
+import akka.japi.Pair;
 import akka.pattern.Patterns;
+import akka.stream.KillSwitches;
 import akka.stream.Materializer;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.ncsync.protocol.http.HttpTransport;
@@ -25,12 +31,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -39,22 +50,28 @@ import java.util.function.Function;
  * Nextcloud chunked upload v2 of one file, built on Akka Streams:
  *
  * <pre>
- *   PUT chunk 1 = file slice [0, first) → hashed → throttle → request entity; then chunk 2, sized from how long 1 took; …
+ *   PUT chunk n = file slice → checksummed → throttle → request entity, up to {@link TransferSettings#chunkParallelism}
+ *       chunks in flight, each planned when a slot frees and sized from how long the last one took
+ *   ∥ the whole file read once in order: SHA-256, the server's checksum type, block CRC32Cs
  *   → MOVE .file (Destination, OC-Total-Length, X-OC-MTime, OC-Checksum, If: &lt;dest&gt; (["etag"]) or Overwrite: F)
  * </pre>
  *
- * <p>Chunks go one after another, as the desktop client sends them. That lets the bytes of every chunk, as they stream
- * out, feed the whole file's checksum for the MOVE's {@code OC-Checksum} and the SHA-256 the result reports: one read of
- * the file, and the hashes describe exactly what was sent. Each attempt of a chunk (the transport repeats one after a
- * lost answer) hashes into a copy of the state the chunk started from; the copy of the attempt that landed is kept. Each
- * chunk's own SHA-256 is checked against the server's {@code X-Hash-SHA256}. A resumed upload hashes the chunks kept on
- * the server by reading them locally once.
+ * <p>Chunks go in parallel, at most {@link TransferSettings#chunkParallelismFor} at once (the server's published
+ * {@code max_parallel_count} bounds it): while one chunk's answer is on its way, or the server writes it, the next one
+ * streams. Their bytes cannot feed one whole-file hash in order, so the file is read once more beside them, in order, for
+ * the MOVE's {@code OC-Checksum} and the SHA-256 the result reports. That read and every chunk also take a CRC32C of
+ * each block (1 MiB, or the first chunk's size when smaller; chunk lengths are whole blocks): before the MOVE each block
+ * as read must equal the block as the chunk that landed sent it, so the hashes describe exactly what the server got, and
+ * a file changed under the upload fails it ({@link SourceChangedException}) even when its size and mtime look the same.
+ * Each attempt of a chunk (the transport repeats one after a lost answer) checksums its own bytes; the attempt that
+ * landed counts. Each chunk's own SHA-256 is checked against the server's {@code X-Hash-SHA256}.
  *
- * <p>Chunk sizes: the first is {@link TransferSettings#chunkSizeFor}; each later one is sized so that it takes about
- * {@link TransferSettings#chunkTargetDuration()} at the rate the last one went ({@link TransferSettings#nextChunkSize}),
- * as the desktop client's dynamic chunking does: on a fast link a large file goes in a few large chunks instead of
- * hundreds of small requests. A chunk refused as too large (413, a proxy's body limit) is sent again at half its size,
- * and later chunks stay below it, down to the first chunk's size.
+ * <p>Chunk sizes: the first ones are {@link TransferSettings#chunkSizeFor}; each later one is sized so that it takes
+ * about {@link TransferSettings#chunkTargetDuration()} at the rate the last one that landed went
+ * ({@link TransferSettings#nextChunkSize}), as the desktop client's dynamic chunking does: on a fast link a large file
+ * goes in a few large chunks instead of hundreds of small requests. A chunk refused as too large (413, a proxy's body
+ * limit) is sent again at half its size, the chunks after it resent to fit, and later chunks stay below it, down to the
+ * first chunk's size.
  *
  * <p>Memory stays flat whatever the file or chunk size: every chunk is streamed from disk in pieces ({@link FileBytes});
  * nothing holds a chunk in memory.
@@ -68,14 +85,16 @@ import java.util.function.Function;
  * is sent again. 423 means "still assembling": wait (from {@link TransferSettings#assemblyRetryDelay()}, doubling) and
  * ask again, within {@link TransferSettings#assemblyTimeout(long)}.
  *
- * <p>Resume: a session given back by the caller is checked against the upload folder (PROPFIND): the unbroken run of
- * chunks from 1 with the sizes the session recorded is kept, later chunks are deleted, the rest is sent. A vanished
+ * <p>Resume: every chunk's length is noted in the session before its PUT. A session given back by the caller is checked
+ * against the upload folder (PROPFIND): the unbroken run of chunks from 1 with the lengths the session recorded is kept
+ * (chunks that landed out of order after a gap are deleted), the rest is sent. A vanished
  * upload folder (expired after 24 h) restarts the upload once from scratch. When the server cannot do chunking at all
  * (the upload folder cannot be created, or the first chunk is refused as unsupported) the file goes as one plain PUT.
  */
 final class ChunkedUpload {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_RESTARTS = 1;
+  private static final long BLOCK_BYTES = 1L << 20;
 
   private static final String PROPFIND_BODY = """
       <?xml version="1.0" encoding="utf-8"?>
@@ -93,7 +112,12 @@ final class ChunkedUpload {
   private final String destination;
   private final String what;
   private final long firstChunkSize;
+  private final long largestChunk;
+  /** Chunk lengths but the last are multiples of this, so that chunk and file block checksums line up. */
+  private final long blockSize;
+  private final int parallelism;
   private final Materializer materializer;
+  private final Executor dispatcher;
   private int restarts;
   /** Below the size of a chunk a proxy refused as too large (413); no limit until then. */
   private volatile long sizeLimit = Long.MAX_VALUE;
@@ -109,8 +133,13 @@ final class ChunkedUpload {
     this.transfers = store.settings().transfers();
     this.destination = store.url(path);
     this.what = "chunked upload of " + store.describe(path);
-    this.firstChunkSize = transfers.chunkSizeFor(local.size(), features.maxChunkSize());
+    this.largestChunk = transfers.largestChunk(features.maxChunkSize());
+    long first = transfers.chunkSizeFor(local.size(), features.maxChunkSize());
+    this.blockSize = Math.min(BLOCK_BYTES, first);
+    this.firstChunkSize = aligned(first, largestChunk);
+    this.parallelism = transfers.chunkParallelismFor(features.maxParallelChunks());
     this.materializer = transport.materializer();
+    this.dispatcher = transport.system().dispatcher();
   }
 
   /** Raised inside the upload when the server has lost the upload folder: the upload starts over. */
@@ -146,23 +175,30 @@ final class ChunkedUpload {
 
   private CompletionStage<UploadResult> attempt(UploadSession resume) {
     AtomicReference<UploadSession> current = new AtomicReference<>();
+    AtomicReference<FileRead> reading = new AtomicReference<>();
     CompletionStage<UploadResult> upload = checkGuard()
         .thenCompose(guardHolds -> open(resume))
         .thenCompose(session -> {
           current.set(session);
-          return hashKeptChunks(session);
+          FileRead read = new FileRead(session.bytesDone());
+          reading.set(read);
+          Map<Long, Integer> sent = new ConcurrentHashMap<>();
+          return sendChunks(session, firstChunkSize, read.origin, sent, current)
+              .thenCombine(read.done, (sentSession, readFile) -> {
+                readFile.requireSentAsRead(sent);
+                try {
+                  local.requireUnchanged(source);
+                } catch (IOException e) {
+                  throw new CompletionException(e);
+                }
+                return new Progress(sentSession, readFile.hashed);
+              });
         })
-        .thenCompose(progress -> sendFrom(progress, firstChunkSize, current))
-        .thenCompose(progress -> {
-          try {
-            local.requireUnchanged(source);
-          } catch (IOException e) {
-            throw new CompletionException(e);
-          }
-          return assemble(progress, 1, false,
-              System.nanoTime() + transfers.assemblyTimeout(local.size()).toNanos(), transfers.assemblyRetryDelay());
-        });
+        .thenCompose(progress -> assemble(progress, 1, false,
+            System.nanoTime() + transfers.assemblyTimeout(local.size()).toNanos(), transfers.assemblyRetryDelay()));
     return upload.handle((result, error) -> {
+      FileRead read = reading.get();
+      if (read != null) read.stop.shutdown(); // done already, or of no use any more
       if (error == null) return CompletableFuture.completedFuture(result);
       Throwable cause = PlainUpload.localFailure(error);
       UploadSession session = current.get();
@@ -320,73 +356,228 @@ final class ChunkedUpload {
 
   // ---- Chunks ------------------------------------------------------------------------------------------------------
 
-  /** The whole file's hashes over the chunks a resumed session keeps, from one local read of them. */
-  private CompletionStage<Progress> hashKeptChunks(UploadSession session) {
-    SentContent hashed = SentContent.withChecksum(features.checksumType());
-    if (session.chunksDone() == 0) return CompletableFuture.completedFuture(new Progress(session, hashed));
-    return FileBytes.slice(source, 0, session.bytesDone()).runForeach(hashed::update, materializer)
-        .thenApply(d -> {
-          if (!hashed.complete(session.bytesDone())) throw new CompletionException(new SourceChangedException(
-              source + " is shorter than the chunks already uploaded"));
-          return new Progress(session, hashed);
-        });
+  /**
+   * The whole file, read once in order beside the chunk PUTs: its hashes go into the MOVE's {@code OC-Checksum} and the
+   * result, its block checksums from {@code origin} (where this attempt's first chunk starts) are compared with those
+   * of the chunks that landed.
+   */
+  private final class FileRead {
+    final long origin;
+    final SentContent hashed = SentContent.withChecksum(features.checksumType());
+    final BlockChecksums blocks;
+    final UniqueKillSwitch stop;
+    final CompletionStage<FileRead> done;
+
+    FileRead(long origin) {
+      this.origin = origin;
+      this.blocks = new BlockChecksums(origin, blockSize, 0);
+      Pair<UniqueKillSwitch, CompletionStage<Done>> running = FileBytes.slice(source, 0, local.size(), piece -> {
+            hashed.update(piece);
+            blocks.update(piece);
+          })
+          .viaMat(KillSwitches.single(), Keep.right())
+          .toMat(Sink.ignore(), Keep.both())
+          .run(materializer);
+      this.stop = running.first();
+      this.done = running.second().thenApply(d -> {
+        if (!hashed.complete(local.size())) {
+          throw new CompletionException(new SourceChangedException(source + " became shorter while it was uploaded"));
+        }
+        return this;
+      });
+    }
+
+    /** The file's blocks as read equal those sent: else it changed under the upload and its hashes describe neither. */
+    void requireSentAsRead(Map<Long, Integer> sent) {
+      int[] read = blocks.values();
+      for (int i = 0; i < read.length; i++) {
+        Integer out = sent.get((long) i);
+        if (out == null) throw new IllegalStateException("block " + i + " of " + source + " was never sent");
+        if (out != read[i]) {
+          throw new CompletionException(new SourceChangedException(
+              source + " changed while it was uploaded: bytes from " + (origin + i * blockSize) + " went out otherwise than they read"));
+        }
+      }
+    }
   }
 
-  /** Sends the chunks after {@code progress}, one at a time, the next one of {@code nextSize} bytes (or what is left). */
-  private CompletionStage<Progress> sendFrom(Progress progress, long nextSize, AtomicReference<UploadSession> current) {
-    UploadSession session = progress.session();
-    long offset = session.bytesDone();
-    if (offset >= local.size()) return CompletableFuture.completedFuture(progress);
-    long length = Math.min(Math.min(nextSize, sizeLimit), local.size() - offset);
-    UploadSession planned = session.withChunkPlanned(length);
-    current.set(planned);
-    options.sessionListener().accept(planned);
-    long started = System.nanoTime();
-    return putChunk(session, session.chunksDone() + 1, offset, length, progress.hashed())
-        .handle((hashed, error) -> {
-          if (error == null) {
-            UploadSession next = planned.withPlannedChunkDone();
-            current.set(next);
-            options.sessionListener().accept(next);
-            return sendFrom(new Progress(next, hashed), nextAfter(length, started, next), current);
-          }
+  /** Raised by a round of chunks that hit 413 ("too large") at chunk {@code number}: resend from there, smaller. */
+  private static final class Shrink extends RuntimeException {
+    final UploadSession session;
+    final int number;
+    final ChunkTooLarge tooLarge;
+    final List<Integer> landedAfter;
+
+    Shrink(UploadSession session, int number, ChunkTooLarge tooLarge, List<Integer> landedAfter) {
+      super(tooLarge.getMessage(), null, false, false);
+      this.session = session;
+      this.number = number;
+      this.tooLarge = tooLarge;
+      this.landedAfter = landedAfter;
+    }
+  }
+
+  /**
+   * Sends the chunks after the session's kept run, the first planned of {@code firstSize} bytes. A chunk refused as too
+   * large goes again at half its size (in whole blocks), and the chunks after it are resent to fit: those of the round
+   * that landed meanwhile are deleted first, since the server assembles whatever the folder holds.
+   */
+  private CompletionStage<UploadSession> sendChunks(UploadSession session, long firstSize, long origin,
+      Map<Long, Integer> sent, AtomicReference<UploadSession> current) {
+    return new ChunkRound(session, firstSize, origin, sent, current).run()
+        .handle((done, error) -> {
+          if (error == null) return CompletableFuture.completedFuture(done);
           Throwable cause = AkkaHttpRemoteStore.unwrap(error);
-          if (!(cause instanceof ChunkTooLarge tooLarge)) return CompletableFuture.<Progress>failedFuture(cause);
-          if (length <= firstChunkSize) return CompletableFuture.<Progress>failedFuture(tooLarge.failure);
-          sizeLimit = Math.max(firstChunkSize, length / 2);
-          return sendFrom(progress, sizeLimit, current);
+          if (!(cause instanceof Shrink shrink)) return CompletableFuture.<UploadSession>failedFuture(cause);
+          long refused = shrink.session.chunkLength(shrink.number);
+          if (refused <= firstChunkSize) return CompletableFuture.<UploadSession>failedFuture(shrink.tooLarge.failure);
+          sizeLimit = Math.max(firstChunkSize, aligned(refused / 2, refused / 2));
+          CompletionStage<Void> cleared = done();
+          for (int stray : shrink.landedAfter) cleared = cleared.thenCompose(d -> deleteChunk(shrink.session.transferId(), stray));
+          return cleared.thenCompose(d -> {
+            UploadSession kept = shrink.session.keepingChunks(shrink.number - 1);
+            current.set(kept);
+            options.sessionListener().accept(kept);
+            return sendChunks(kept, sizeLimit, origin, sent, current);
+          });
         })
         .thenCompose(Function.identity());
   }
 
-  private long nextAfter(long length, long startedNanos, UploadSession session) {
-    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
-    return transfers.nextChunkSize(length, took, local.size() - session.bytesDone(), session.chunksDone(),
-        features.maxChunkSize());
+  /**
+   * Chunk PUTs, at most {@link #parallelism} at once, each planned when a slot frees: its length is noted in the session
+   * before its PUT, sized from how fast the last chunk that landed went. On a failure no new chunk starts, those in
+   * flight finish, and the failure of the lowest-numbered chunk decides. State changes under this object's lock;
+   * completions come back on the dispatcher, never inside {@link #fill()}.
+   */
+  private final class ChunkRound {
+    private final CompletableFuture<UploadSession> finished = new CompletableFuture<>();
+    private final long origin;
+    private final Map<Long, Integer> sent;
+    private final AtomicReference<UploadSession> current;
+    private final Set<Integer> landed = new HashSet<>();
+    private final TreeMap<Integer, Throwable> failures = new TreeMap<>();
+    private UploadSession session;
+    private long plannedEnd;
+    private long nextSize;
+    private int inFlight;
+    private RuntimeException halted;
+
+    ChunkRound(UploadSession start, long firstSize, long origin, Map<Long, Integer> sent,
+        AtomicReference<UploadSession> current) {
+      this.session = start;
+      this.plannedEnd = start.bytesDone();
+      this.nextSize = firstSize;
+      this.origin = origin;
+      this.sent = sent;
+      this.current = current;
+    }
+
+    CompletionStage<UploadSession> run() {
+      fill();
+      return finished;
+    }
+
+    private synchronized void fill() {
+      while (halted == null && failures.isEmpty() && inFlight < parallelism && plannedEnd < local.size()) {
+        long cap = Math.min(sizeLimit, largestChunk);
+        long length = Math.min(aligned(Math.min(nextSize, cap), cap), local.size() - plannedEnd);
+        int number = session.knownChunks() + 1;
+        long offset = plannedEnd;
+        if (!note(session.withChunkAdded(length))) break;
+        plannedEnd += length;
+        inFlight++;
+        long started = System.nanoTime();
+        CompletionStage<BlockChecksums> put;
+        try {
+          put = putChunk(session.transferId(), number, offset, length, origin);
+        } catch (RuntimeException e) {
+          put = CompletableFuture.failedFuture(e);
+        }
+        put.whenCompleteAsync((blocks, error) -> settled(number, length, started, blocks, error), dispatcher);
+      }
+      if (inFlight == 0 && !finished.isDone()) finish();
+    }
+
+    private synchronized void settled(int number, long length, long startedNanos, BlockChecksums blocks, Throwable error) {
+      inFlight--;
+      if (error == null) {
+        int[] values = blocks.values();
+        for (int i = 0; i < values.length; i++) sent.put(blocks.firstBlock() + i, values[i]);
+        landed.add(number);
+        int run = session.chunksDone();
+        while (landed.contains(run + 1)) run++;
+        if (run != session.chunksDone()) note(session.withChunksDone(run));
+        Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+        nextSize = transfers.nextChunkSize(length, took, local.size() - plannedEnd, session.knownChunks(),
+            features.maxChunkSize());
+      } else {
+        failures.put(number, AkkaHttpRemoteStore.unwrap(error));
+      }
+      fill();
+    }
+
+    /** Persists the session through the caller's listener; false (and the round halts) when the listener failed. */
+    private boolean note(UploadSession next) {
+      session = next;
+      current.set(next);
+      try {
+        options.sessionListener().accept(next);
+        return true;
+      } catch (RuntimeException e) {
+        if (halted == null) halted = e;
+        return false;
+      }
+    }
+
+    private void finish() {
+      if (halted != null) {
+        finished.completeExceptionally(halted);
+      } else if (failures.isEmpty()) {
+        finished.complete(session);
+      } else {
+        Map.Entry<Integer, Throwable> first = failures.firstEntry();
+        if (first.getValue() instanceof ChunkTooLarge tooLarge) {
+          List<Integer> after = landed.stream().filter(n -> n > first.getKey()).sorted().toList();
+          finished.completeExceptionally(new Shrink(session, first.getKey(), tooLarge, after));
+        } else {
+          finished.completeExceptionally(first.getValue());
+        }
+      }
+    }
   }
 
   /**
-   * One chunk PUT. Completes with the whole file's hashes after this chunk: those of the attempt that landed, each
-   * attempt having started from a copy of {@code before}.
+   * {@code length} in whole blocks: rounded up, or down when that would pass {@code cap}; at least one block. Every
+   * chunk but the last is such a length, so chunk and file block checksums line up.
    */
-  private CompletionStage<SentContent> putChunk(UploadSession session, int number, long offset, long length,
-      SentContent before) {
-    String url = folderUrl(session.transferId()) + "/" + chunkName(number);
+  private long aligned(long length, long cap) {
+    long up = (length + blockSize - 1) / blockSize * blockSize;
+    if (up <= cap) return Math.max(blockSize, up);
+    return Math.max(blockSize, Math.min(length, cap) / blockSize * blockSize);
+  }
+
+  /**
+   * One chunk PUT. Completes with the block checksums of the attempt that landed (the transport repeats a PUT whose
+   * answer was lost; each attempt checksums its own bytes).
+   */
+  private CompletionStage<BlockChecksums> putChunk(String transferId, int number, long offset, long length, long origin) {
+    String url = folderUrl(transferId) + "/" + chunkName(number);
     String put = "PUT chunk " + number + " (" + length + " bytes at " + offset + ") of " + store.describe(path);
     boolean verify = transfers.verifyUploads();
     Duration timeout = store.settings().transferTimeout(length);
     AtomicReference<SentContent> chunkSent = new AtomicReference<>();
-    AtomicReference<SentContent> fileSent = new AtomicReference<>();
+    AtomicReference<BlockChecksums> blocksSent = new AtomicReference<>();
     return transport.send(() -> {
           SentContent chunk = new SentContent();
-          SentContent file = before.copy();
+          BlockChecksums blocks = new BlockChecksums(origin, blockSize, offset);
           chunkSent.set(chunk);
-          fileSent.set(file);
+          blocksSent.set(blocks);
           List<HttpHeader> headers = new ArrayList<>(List.of(
               RawHeader.create("Destination", destination),
               RawHeader.create("OC-Total-Length", Long.toString(local.size()))));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
-          Source<ByteString, ?> bytes = chunk.tap(FileBytes.slice(source, offset, length, file::update));
+          Source<ByteString, ?> bytes = chunk.tap(FileBytes.slice(source, offset, length, blocks::update));
           bytes = store.throttled(bytes).completionTimeout(timeout).idleTimeout(store.requestTimeout());
           return HttpRequest.create(url).withMethod(HttpMethods.PUT).addHeaders(headers)
               .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, bytes));
@@ -403,7 +594,7 @@ final class ChunkedUpload {
             if (verify && answered != null && !chunk.sha256().equalsIgnoreCase(answered.strip())) {
               throw new DavException(DavError.INTEGRITY, status, put + ": the server received other bytes than were sent");
             }
-            return fileSent.get();
+            return blocksSent.get();
           }
           if (status == 404) throw new UploadFolderGone(put + " answered 404");
           if (status == 413) throw new ChunkTooLarge(HttpTransport.failure(put, response));

@@ -54,7 +54,7 @@ final class FileBytes {
   /**
    * Like {@link #slice(Path, long, long)}, every piece handed to {@code onRead} in order on the reader's thread, before
    * it goes downstream. Hashing there, on the I/O dispatcher, takes that work off the thread that sends the request (a
-   * chunk's whole-file hashes there, its X-Hash where it is sent: on 2 cores a 512 MiB chunked upload went from 1.8 s to
+   * plain PUT's hashes there, a chunk's X-Hash where it is sent: on 2 cores a 512 MiB chunked upload went from 1.8 s to
    * 1.4 s on loopback). A piece read is a piece sent, unless the stream fails, and then its hash is of no use anyway.
    */
   static Source<ByteString, NotUsed> slice(Path file, long offset, long length, Consumer<ByteString> onRead) {

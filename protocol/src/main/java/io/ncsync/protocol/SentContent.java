@@ -7,7 +7,7 @@ import akka.util.ByteString;
  * Bytes of an upload as they went out: counted and hashed (SHA-256, and where asked the checksum type the server
  * stores) while they streamed, so the caller can record the hash of exactly what the server received, and compare it
  * with the server's {@code X-Hash-SHA256}, without reading the file again. One instance per attempt: a repeated request
- * streams its bytes anew, into a {@link #copy()} of the state it started from.
+ * streams its bytes anew, into a fresh instance.
  */
 final class SentContent {
   private final Checksums.Digest sha256;
@@ -30,12 +30,6 @@ final class SentContent {
   /** Counts, SHA-256 and a checksum of {@code type} ("SHA1", …). */
   static SentContent withChecksum(String type) {
     return new SentContent(Checksums.digest("SHA256"), Checksums.digest(type), 0);
-  }
-
-  /** The same state, to go on from independently. */
-  synchronized SentContent copy() {
-    if (sha256Result != null) throw new IllegalStateException("the hash was taken already");
-    return new SentContent(sha256.copy(), checksum == null ? null : checksum.copy(), bytes);
   }
 
   /** {@code source} with every piece counted and hashed on its way out. */

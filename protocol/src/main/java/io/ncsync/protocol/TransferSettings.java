@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param bulkMaxFiles          files per bulk upload request
  * @param bulkMaxBytes          bytes per bulk upload request
  * @param bulkMaxFileBytes      larger files are uploaded on their own, not in a bulk request
+ * @param chunkParallelism      chunk PUTs of one upload in flight at once (default 2), at most the server's published
+ *                              {@code max_parallel_count}; with the default 4 parallel transfers that fills the 8
+ *                              connections kept to a server
  */
 public record TransferSettings(
     long chunkThreshold,
@@ -42,7 +45,8 @@ public record TransferSettings(
     int downloadAttempts,
     int bulkMaxFiles,
     long bulkMaxBytes,
-    long bulkMaxFileBytes) {
+    long bulkMaxFileBytes,
+    int chunkParallelism) {
 
   public static final long MIB = 1L << 20;
   /** Nextcloud assembles at most 10,000 chunks. */
@@ -57,6 +61,7 @@ public record TransferSettings(
     if (chunkTargetDuration.isNegative()) throw new IllegalArgumentException("chunkTargetDuration must not be negative");
     if (downloadAttempts < 1) throw new IllegalArgumentException("downloadAttempts must be at least 1");
     if (bulkMaxFiles < 1 || bulkMaxBytes < 1 || bulkMaxFileBytes < 0) throw new IllegalArgumentException("bulk limits");
+    if (chunkParallelism < 1) throw new IllegalArgumentException("chunkParallelism must be at least 1");
     Objects.requireNonNull(assemblyRetryDelay, "assemblyRetryDelay");
     Objects.requireNonNull(assemblyRetryMaxDelay, "assemblyRetryMaxDelay");
     Objects.requireNonNull(assemblyBaseTimeout, "assemblyBaseTimeout");
@@ -65,45 +70,63 @@ public record TransferSettings(
 
   public static TransferSettings defaults() {
     return new TransferSettings(10 * MIB, 10 * MIB, 5 * MIB, 1L << 30, Duration.ofSeconds(60), Duration.ofSeconds(5),
-        Duration.ofSeconds(60), Duration.ofMinutes(3), 180, Duration.ofMinutes(30), true, 4, 100, 8 * MIB, MIB);
+        Duration.ofSeconds(60), Duration.ofMinutes(3), 180, Duration.ofMinutes(30), true, 4, 100, 8 * MIB, MIB, 2);
   }
 
   public TransferSettings withChunking(long threshold, long size, long minSize) {
     return new TransferSettings(threshold, size, minSize, maxChunkSize, chunkTargetDuration, assemblyRetryDelay,
         assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, verifyUploads,
-        downloadAttempts, bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes);
+        downloadAttempts, bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes, chunkParallelism);
   }
 
   /** Chunks sized to take {@code targetDuration} each, at most {@code maxSize}; a zero duration fixes the size. */
   public TransferSettings withChunkSizing(Duration targetDuration, long maxSize) {
     return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxSize, targetDuration, assemblyRetryDelay,
         assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, verifyUploads,
-        downloadAttempts, bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes);
+        downloadAttempts, bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes, chunkParallelism);
   }
 
   public TransferSettings withAssembly(Duration retryDelay, Duration retryMaxDelay, Duration baseTimeout,
       long secondsPerGiB, Duration maxTimeout) {
     return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxChunkSize, chunkTargetDuration, retryDelay, retryMaxDelay,
         baseTimeout, secondsPerGiB, maxTimeout, verifyUploads, downloadAttempts, bulkMaxFiles, bulkMaxBytes,
-        bulkMaxFileBytes);
+        bulkMaxFileBytes, chunkParallelism);
   }
 
   public TransferSettings withVerifyUploads(boolean value) {
     return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxChunkSize, chunkTargetDuration, assemblyRetryDelay,
         assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, value, downloadAttempts,
-        bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes);
+        bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes, chunkParallelism);
   }
 
   public TransferSettings withDownloadAttempts(int value) {
     return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxChunkSize, chunkTargetDuration, assemblyRetryDelay,
         assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, verifyUploads, value,
-        bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes);
+        bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes, chunkParallelism);
   }
 
   public TransferSettings withBulk(int maxFiles, long maxBytes, long maxFileBytes) {
     return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxChunkSize, chunkTargetDuration, assemblyRetryDelay,
         assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, verifyUploads,
-        downloadAttempts, maxFiles, maxBytes, maxFileBytes);
+        downloadAttempts, maxFiles, maxBytes, maxFileBytes, chunkParallelism);
+  }
+
+  /** Up to {@code value} chunk PUTs of one upload at once. */
+  public TransferSettings withChunkParallelism(int value) {
+    return new TransferSettings(chunkThreshold, chunkSize, minChunkSize, maxChunkSize, chunkTargetDuration, assemblyRetryDelay,
+        assemblyRetryMaxDelay, assemblyBaseTimeout, assemblySecondsPerGiB, assemblyMaxTimeout, verifyUploads,
+        downloadAttempts, bulkMaxFiles, bulkMaxBytes, bulkMaxFileBytes, value);
+  }
+
+  /** Chunk PUTs of one upload at once against a server that publishes {@code serverMaxParallel} (0: says nothing). */
+  public int chunkParallelismFor(int serverMaxParallel) {
+    return serverMaxParallel > 0 ? Math.min(chunkParallelism, serverMaxParallel) : chunkParallelism;
+  }
+
+  /** The largest chunk sent to a server that publishes {@code serverMaxChunkSize} (0: says nothing). */
+  public long largestChunk(long serverMaxChunkSize) {
+    long max = Math.min(maxChunkSize, MAX_CHUNK_BYTES);
+    return serverMaxChunkSize > 0 ? Math.min(max, serverMaxChunkSize) : max;
   }
 
   /** Deadline of the chunk-assembly MOVE for a file of {@code bytes}. */
@@ -137,8 +160,7 @@ public record TransferSettings(
   }
 
   private long within(long size, long remaining, int chunksSent, long serverMaxChunkSize) {
-    long max = Math.min(maxChunkSize, MAX_CHUNK_BYTES);
-    if (serverMaxChunkSize > 0) max = Math.min(max, serverMaxChunkSize);
+    long max = largestChunk(serverMaxChunkSize);
     long chunksLeft = Math.max(1, MAX_CHUNKS - chunksSent);
     long needed = (remaining + chunksLeft - 1) / chunksLeft;
     return Math.max(Math.min(size, max), Math.max(1, needed));

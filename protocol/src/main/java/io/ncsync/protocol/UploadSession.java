@@ -18,9 +18,10 @@ import java.util.Objects;
  *                     sized as the upload goes) every chunk but the last has this size
  * @param chunksDone   chunks known to be on the server, counted as an unbroken run from chunk 1
  * @param startedAt    when the upload folder was created
- * @param chunkLengths bytes of chunks 1..chunksDone as they were sent, and of the one being sent when there is one (it
- *                     is recorded before its PUT, so that a crash right after the server took it does not cost it);
- *                     null in sessions saved by earlier versions
+ * @param chunkLengths bytes of every chunk planned so far, from chunk 1: those done and those being sent (a chunk is
+ *                     recorded before its PUT, so that a crash right after the server took it does not cost it; with
+ *                     chunks in flight in parallel, chunks after the unbroken run may have landed too); null in
+ *                     sessions saved by earlier versions
  */
 public record UploadSession(
     String transferId, String destination, long size, long mtimeSeconds, long chunkSize, int chunksDone,
@@ -33,7 +34,7 @@ public record UploadSession(
     RemotePaths.requireSafeName(transferId);
     if (chunkLengths != null) {
       chunkLengths = List.copyOf(chunkLengths);
-      if (chunkLengths.size() < chunksDone || chunkLengths.size() > chunksDone + 1) {
+      if (chunkLengths.size() < chunksDone) {
         throw new IllegalArgumentException(chunksDone + " chunks done but " + chunkLengths.size() + " lengths recorded");
       }
     }
@@ -52,7 +53,7 @@ public record UploadSession(
   }
 
   /**
-   * How many chunks from 1 have a known length: those done and the one being sent, or in an old fixed-size session all
+   * How many chunks from 1 have a known length: those planned (done or being sent), or in an old fixed-size session all
    * of the file's.
    */
   public int knownChunks() {
@@ -74,24 +75,25 @@ public record UploadSession(
     return sum;
   }
 
-  /** This session about to send chunk chunksDone + 1 with {@code length} bytes (replacing a length planned before). */
-  public UploadSession withChunkPlanned(long length) {
-    List<Long> lengths = new ArrayList<>(chunksDone + 1);
-    for (int n = 1; n <= chunksDone; n++) lengths.add(chunkLength(n));
+  /** This session with chunk {@link #knownChunks()} + 1 of {@code length} bytes planned (noted before its PUT). */
+  public UploadSession withChunkAdded(long length) {
+    if (chunkLengths == null) throw new IllegalStateException("a session saved with a fixed chunk size knows all its chunks");
+    List<Long> lengths = new ArrayList<>(chunkLengths.size() + 1);
+    lengths.addAll(chunkLengths);
     lengths.add(length);
     return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, chunksDone, startedAt, lengths);
   }
 
-  /** This session after the planned chunk landed. */
-  public UploadSession withPlannedChunkDone() {
-    if (chunkLengths == null || chunkLengths.size() != chunksDone + 1) throw new IllegalStateException("no chunk planned");
-    return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, chunksDone + 1, startedAt,
-        chunkLengths);
+  /** This session with chunks 1..{@code run} landed (at most {@link #knownChunks()}). */
+  public UploadSession withChunksDone(int run) {
+    if (run < 0 || run > knownChunks()) throw new IllegalArgumentException(run + " of " + knownChunks() + " chunks");
+    return new UploadSession(transferId, destination, size, mtimeSeconds, chunkSize, run, startedAt, chunkLengths);
   }
 
-  /** This session after one more chunk of {@code length} bytes landed. */
+  /** This session after one more chunk of {@code length} bytes landed, none being in flight. */
   public UploadSession withChunkDone(long length) {
-    return withChunkPlanned(length).withPlannedChunkDone();
+    if (knownChunks() != chunksDone) throw new IllegalStateException("chunks are in flight");
+    return withChunkAdded(length).withChunksDone(chunksDone + 1);
   }
 
   /** This session with only its first {@code kept} chunks done (at most {@link #knownChunks()}). */

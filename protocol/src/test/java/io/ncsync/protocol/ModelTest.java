@@ -154,17 +154,22 @@ class ModelTest {
     assertEquals(2, session.knownChunks(), "later chunks get their size when they are sent");
     assertEquals(60, session.chunkLength(2));
     assertEquals(70, session.bytesDone());
-    UploadSession sending = session.withChunkPlanned(30);
-    assertEquals(3, sending.knownChunks(), "the chunk being sent is recorded before its PUT");
+    UploadSession sending = session.withChunkAdded(20).withChunkAdded(10);
+    assertEquals(4, sending.knownChunks(), "chunks in flight are recorded before their PUTs");
     assertEquals(70, sending.bytesDone());
-    assertEquals(100, sending.withPlannedChunkDone().bytesDone());
-    assertEquals(List.of(10L, 60L, 20L), sending.withChunkPlanned(20).chunkLengths(), "a smaller retry replaces it");
+    assertEquals(100, sending.withChunksDone(4).bytesDone());
+    assertEquals(2, sending.withChunksDone(2).chunksDone(), "chunk 4 landing before 3 does not extend the run");
+    assertThrows(IllegalStateException.class, () -> sending.withChunkDone(5), "not while chunks are in flight");
+    assertThrows(IllegalArgumentException.class, () -> sending.withChunksDone(5));
+    assertEquals(List.of(10L, 60L, 20L), sending.keepingChunks(3).chunkLengths(), "a shrunk resend drops the chunks after it");
     UploadSession kept = session.keepingChunks(1);
     assertEquals(List.of(10L), kept.chunkLengths());
     assertEquals(10, kept.bytesDone());
     assertThrows(IllegalArgumentException.class, () -> session.chunkLength(3));
     assertThrows(IllegalArgumentException.class,
         () -> new UploadSession("ncsync-2", "https://h/f", 100, 1, 10, 2, Instant.EPOCH, List.of(10L)));
+    assertThrows(IllegalStateException.class, () -> new UploadSession("ncsync-1", "https://h/f", 25, 1, 10, 2, Instant.EPOCH)
+        .withChunkAdded(5), "an old fixed-size session knows all its chunks already");
 
     UploadSession old = new UploadSession("ncsync-1", "https://h/f", 25, 1, 10, 2, Instant.EPOCH); // saved before lengths
     assertEquals(20, old.bytesDone());

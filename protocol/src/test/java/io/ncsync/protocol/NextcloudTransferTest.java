@@ -124,8 +124,9 @@ class NextcloudTransferTest {
   }
 
   /**
-   * With chunks sized by their duration (the default), a fast link sends the first chunk at the configured size and
-   * the rest in one: the second chunk is sized from how quickly the first went. The hashes cover what was sent.
+   * With chunks sized by their duration (the default), a fast link sends the first two chunks (in parallel) at the
+   * configured size and the rest in one: the third chunk is sized from how quickly the first went. The hashes cover
+   * what was sent.
    */
   @Test
   void chunksAreSizedByHowFastTheFirstWent() throws Exception {
@@ -134,7 +135,7 @@ class NextcloudTransferTest {
 
     UploadResult result = await(dynamic.upload("d.bin", source, UploadOptions.createOnly()));
 
-    assertEquals(2, count("PUT", UPLOADS), server.requests().dump(10));
+    assertEquals(3, count("PUT", UPLOADS), server.requests().dump(10));
     assertEquals(sha256(source), sha256(onDisk("d.bin")));
     assertEquals("SHA1:" + sha1(source), result.checksum());
     assertEquals(sha256(source), result.sha256());
@@ -148,17 +149,21 @@ class NextcloudTransferTest {
 
     UploadResult result = await(bounded.upload("m.bin", source, UploadOptions.createOnly()));
 
-    // 256 KiB, then 1 MiB, 1 MiB and the last 768 KiB.
-    assertEquals(4, count("PUT", UPLOADS), server.requests().dump(10));
+    // 256 KiB twice (in parallel), then 1 MiB, 1 MiB and the last 512 KiB.
+    assertEquals(5, count("PUT", UPLOADS), server.requests().dump(10));
     assertEquals(sha256(source), result.sha256());
     assertEquals(sha256(source), sha256(onDisk("m.bin")));
   }
 
-  /** A proxy in front of the server refuses large bodies (413): the chunk goes again at half the size, until it passes. */
+  /**
+   * A proxy in front of the server refuses large bodies (413): the chunk goes again at half the size (in whole blocks
+   * of the first chunk's 256 KiB), until it passes. One chunk at a time, so the sequence is exact.
+   */
   @Test
   void aChunkTooLargeForAProxyIsSentAgainSmaller() throws Exception {
     server.faults().maxRequestBytes(1L << 20);
-    RemoteStore dynamic = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 1L << 30))).scoped(folder);
+    RemoteStore dynamic = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 1L << 30)
+        .withChunkParallelism(1))).scoped(folder);
     Path source = randomFile(tmp.resolve("p.bin"), 4L << 20, 17);
 
     UploadResult result = await(dynamic.upload("p.bin", source, UploadOptions.createOnly()));
@@ -166,9 +171,86 @@ class NextcloudTransferTest {
     assertEquals(sha256(source), sha256(onDisk("p.bin")));
     assertEquals("SHA1:" + sha1(source), result.checksum());
     List<RequestLog.Entry> puts = server.requests().entries().stream().filter(e -> e.method().equals("PUT")).toList();
-    // 256 KiB passes; the rest (3.75 MiB) and its half are refused; 960 KiB passes, and so do the 3 × 960 KiB after it.
-    assertEquals(List.of(201, 413, 413, 201, 201, 201, 201), puts.stream().map(RequestLog.Entry::status).toList(),
+    // 256 KiB passes; the rest (3.75 MiB) and its half (1.75 MiB) are refused; 768 KiB passes, and so do the 4 × 768 KiB
+    // after it.
+    assertEquals(List.of(201, 413, 413, 201, 201, 201, 201, 201), puts.stream().map(RequestLog.Entry::status).toList(),
         server.requests().dump(20));
+  }
+
+  /**
+   * Two large chunks in flight are both refused (413): the lower one decides, the chunks from it are resent smaller,
+   * and whatever of that round landed after it is deleted first (the server would assemble it too).
+   */
+  @Test
+  void chunksTooLargeWhileOthersAreInFlightAreResentToFit() throws Exception {
+    server.faults().maxRequestBytes(1L << 20);
+    RemoteStore dynamic = storeWith(withTransfers(t -> t.withChunkSizing(Duration.ofSeconds(60), 2L << 20)
+        .withChunkParallelism(2))).scoped(folder);
+    Path source = randomFile(tmp.resolve("p2.bin"), 6L << 20, 18);
+
+    UploadResult result = await(dynamic.upload("p2.bin", source, UploadOptions.createOnly()));
+
+    assertEquals(sha256(source), sha256(onDisk("p2.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum());
+    assertEquals(sha256(source), result.sha256());
+    List<RequestLog.Entry> puts = server.requests().entries().stream().filter(e -> e.method().equals("PUT")).toList();
+    assertTrue(puts.stream().anyMatch(e -> e.status() == 413), server.requests().dump(30));
+    assertEquals(1, count("MOVE", UPLOADS), "assembled at the first try: no stray chunk was left\n" + server.requests().dump(30));
+  }
+
+  /** Chunks go two at a time by default, as many as configured, and never more than the server publishes. */
+  @Test
+  void chunksGoInParallelWithinTheLimits() throws Exception {
+    server.faults().latency(Duration.ofMillis(150));
+    Path source = randomFile(tmp.resolve("par.bin"), 8L * 256 << 10, 19); // 8 chunks
+
+    UploadResult two = await(store.upload("par2.bin", source, UploadOptions.createOnly()));
+    assertEquals(2, server.requests().peakChunkPuts(), server.requests().dump(20));
+    assertEquals(sha256(source), sha256(onDisk("par2.bin")));
+    assertEquals(sha256(source), two.sha256());
+    assertEquals("SHA1:" + sha1(source), two.checksum());
+
+    server.requests().reset();
+    RemoteStore three = storeWith(withTransfers(t -> t.withChunkParallelism(3))).scoped(folder);
+    await(three.upload("par3.bin", source, UploadOptions.createOnly()));
+    assertEquals(3, server.requests().peakChunkPuts(), server.requests().dump(20));
+    assertEquals(sha256(source), sha256(onDisk("par3.bin")));
+
+    server.requests().reset();
+    NextcloudFeatures oneAtATime = new NextcloudFeatures(true, server.baseUrl(), server.userId(), true, 0, 1, true, "SHA1");
+    RemoteStore capped = AkkaHttpRemoteStore.create(system,
+            new DavEndpoint(server.filesRoot(), server.loginName(), server.appPassword()),
+            withTransfers(t -> t.withChunkParallelism(3)))
+        .withFeatures(oneAtATime).scoped(folder);
+    await(capped.upload("par1.bin", source, UploadOptions.createOnly()));
+    assertEquals(1, server.requests().peakChunkPuts(), "the server's max_parallel_count is 1:\n" + server.requests().dump(20));
+    assertEquals(sha256(source), sha256(onDisk("par1.bin")));
+  }
+
+  /**
+   * A file rewritten in place while its chunks go out, its size and mtime put back: the whole-file read and the chunks
+   * saw different bytes, so the upload fails instead of assembling something no hash describes.
+   */
+  @Test
+  void aFileChangedUnderItsChunksFailsTheUpload() throws Exception {
+    long size = 4L << 20;
+    Path source = randomFile(tmp.resolve("torn.bin"), size, 21);
+    java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(source);
+    RemoteStore slow = storeWith(RemoteStoreContract.TEST_SETTINGS.withTransport(
+        RemoteStoreContract.TEST_SETTINGS.transport().withBytesPerSecond(2L << 20))).scoped(folder);
+
+    CompletableFuture<UploadResult> upload = slow.upload("torn.bin", source, UploadOptions.createOnly()).toCompletableFuture();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (server.requests().count("PUT", UPLOADS) < 2 && System.nanoTime() < deadline) Thread.sleep(5);
+    try (var file = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.WRITE)) {
+      file.write(java.nio.ByteBuffer.wrap(new byte[256 << 10]), size - (256 << 10)); // the last chunk, not sent yet
+    }
+    Files.setLastModifiedTime(source, mtime);
+
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> upload.get(30, TimeUnit.SECONDS));
+    assertTrue(failed.getCause() instanceof SourceChangedException, String.valueOf(failed.getCause()));
+    assertFalse(Files.exists(onDisk("torn.bin")));
+    assertEquals(0, count("MOVE", UPLOADS), "nothing was assembled");
   }
 
   /** A chunk whose answer was lost goes again; the whole file's hashes count its bytes once. */
@@ -245,7 +327,8 @@ class NextcloudTransferTest {
 
   @Test
   void interruptedUploadResumesWithOnlyTheMissingChunks() throws Exception {
-    RemoteStore serial = storeWith(withTransfers(t -> t.withChunking(1 << 20, 256 << 10, 64 << 10))).scoped(folder);
+    RemoteStore serial = storeWith(withTransfers(t -> t.withChunking(1 << 20, 256 << 10, 64 << 10)
+        .withChunkParallelism(1))).scoped(folder);
     Path source = randomFile(tmp.resolve("r.bin"), (10L * 256 << 10) + 5, 5); // 11 chunks
     AtomicReference<UploadSession> persisted = new AtomicReference<>();
     UploadOptions crashing = UploadOptions.createOnly().withSessionListener(session -> {
@@ -290,6 +373,7 @@ class NextcloudTransferTest {
    */
   @Test
   void aChunkTheServerTookJustBeforeAStopIsNotSentAgain() throws Exception {
+    RemoteStore serial = storeWith(withTransfers(t -> t.withChunkParallelism(1))).scoped(folder);
     Path source = randomFile(tmp.resolve("c3.bin"), (10L * 256 << 10) + 5, 33); // 11 chunks
     AtomicReference<UploadSession> persisted = new AtomicReference<>();
     UploadOptions stopping = UploadOptions.createOnly().withSessionListener(session -> {
@@ -297,7 +381,7 @@ class NextcloudTransferTest {
       persisted.set(session);
     });
     assertThrows(ExecutionException.class,
-        () -> store.upload("c3.bin", source, stopping).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        () -> serial.upload("c3.bin", source, stopping).toCompletableFuture().get(30, TimeUnit.SECONDS));
     UploadSession session = persisted.get();
     assertEquals(2, session.chunksDone());
     assertEquals(3, session.knownChunks(), "chunk 3 was noted before it was sent");
@@ -308,6 +392,41 @@ class NextcloudTransferTest {
     assertEquals(sha256(source), sha256(onDisk("c3.bin")));
     assertEquals("SHA1:" + sha1(source), result.checksum());
     assertEquals(8, count("PUT", UPLOADS), "chunks 4..11 only:\n" + server.requests().dump(20));
+  }
+
+  /**
+   * Stopped with two chunks in flight: whatever landed of the chunks the session noted is kept, in order from chunk 1,
+   * and only the rest is sent again.
+   */
+  @Test
+  void anUploadStoppedWithChunksInFlightResumesWithWhatLanded() throws Exception {
+    Path source = randomFile(tmp.resolve("rp.bin"), (10L * 256 << 10) + 5, 34); // 11 chunks
+    AtomicReference<UploadSession> persisted = new AtomicReference<>();
+    UploadOptions stopping = UploadOptions.createOnly().withSessionListener(session -> {
+      if (session.chunksDone() >= 4) throw new IllegalStateException("daemon stopped");
+      persisted.set(session);
+    });
+    assertThrows(ExecutionException.class,
+        () -> store.upload("rp.bin", source, stopping).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    UploadSession session = persisted.get();
+    assertTrue(session.knownChunks() > session.chunksDone() + 1, "more than one chunk was in flight: " + session);
+    awaitQuietServer();
+    Path uploadFolder = server.dataDir().resolve(server.userId()).resolve("uploads").resolve(session.transferId());
+    int landed = 0;
+    while (landed < session.knownChunks()
+        && Files.exists(uploadFolder.resolve(ChunkedUpload.chunkName(landed + 1)))
+        && Files.size(uploadFolder.resolve(ChunkedUpload.chunkName(landed + 1))) == session.chunkLength(landed + 1)) {
+      landed++;
+    }
+    assertTrue(landed >= 4, "chunks 1..4 landed: " + landed);
+    server.requests().reset();
+
+    UploadResult result = await(store.upload("rp.bin", source, UploadOptions.createOnly().resuming(session)));
+
+    assertEquals(sha256(source), sha256(onDisk("rp.bin")));
+    assertEquals("SHA1:" + sha1(source), result.checksum(), "the kept chunks were hashed too");
+    assertEquals(sha256(source), result.sha256());
+    assertEquals(11 - landed, count("PUT", UPLOADS), "only what had not landed:\n" + server.requests().dump(20));
   }
 
   @Test

@@ -51,14 +51,16 @@ public record Settings(
    * @param maxChunkSize           largest chunk of a chunked upload
    * @param chunkTargetDuration    later chunks are sized to take about this long; zero keeps every chunk at chunkSize
    * @param maxConnections         HTTP connections kept open to one server per connection
+   * @param chunkParallelism       chunk PUTs of one chunked upload in flight at once (at most the server's published
+   *                               max_parallel_count)
    */
   public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold,
       long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB,
-      long maxChunkSize, Duration chunkTargetDuration, int maxConnections) {
+      long maxChunkSize, Duration chunkTargetDuration, int maxConnections, int chunkParallelism) {
 
     public Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {
       this(requestsPerSecond, maxConcurrentRequests, bytesPerSecond, chunkThreshold, chunkSize, 0,
-          Duration.ofSeconds(60), Duration.ofSeconds(1), 1L << 30, Duration.ofSeconds(60), 8);
+          Duration.ofSeconds(60), Duration.ofSeconds(1), 1L << 30, Duration.ofSeconds(60), 8, 2);
     }
   }
 
@@ -113,7 +115,8 @@ public record Settings(
             positive(c, "remote.transfer-timeout-per-mib"),
             bytes(c, "remote.max-chunk-size", 5L << 20),
             notNegative(c, "remote.chunk-target-duration"),
-            range(c, "remote.max-connections", 1, 1_000)));
+            range(c, "remote.max-connections", 1, 1_000),
+            range(c, "remote.chunk-parallelism", 1, 64)));
   }
 
   private static long bytes(Config c, String path, long min) {

@@ -88,8 +88,10 @@ class SettingsTest {
   @Test
   void remoteClientTuningHasTheDocumentedDefaultsAndOverrides() {
     assertEquals(new Settings.Remote(50, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote());
-    Settings.Remote chunks = load(Map.of("NCSYNC_REMOTE_MAX_CHUNK_SIZE", "100MiB", "NCSYNC_REMOTE_CHUNK_TARGET_DURATION", "0"))
-        .settings().remote();
+    assertEquals(2, load(Map.of()).settings().remote().chunkParallelism());
+    Settings.Remote chunks = load(Map.of("NCSYNC_REMOTE_MAX_CHUNK_SIZE", "100MiB", "NCSYNC_REMOTE_CHUNK_TARGET_DURATION", "0",
+        "NCSYNC_REMOTE_CHUNK_PARALLELISM", "4")).settings().remote();
+    assertEquals(4, chunks.chunkParallelism());
     assertEquals(100L << 20, chunks.maxChunkSize());
     assertEquals(Duration.ZERO, chunks.chunkTargetDuration());
     Settings.Remote tuned = load(Map.of("NCSYNC_REMOTE_REQUESTS_PER_SECOND", "0", "NCSYNC_REMOTE_BYTES_PER_SECOND", "1MiB",

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param userId            the user id used in DAV paths (may differ from the login name); null for plain WebDAV
  * @param chunkingV2        chunked upload v2 may be used ({@code dav.chunking} ≥ 1.0 and big-file chunking enabled)
  * @param maxChunkSize      largest chunk the server accepts, 0 when it does not say
- * @param maxParallelChunks most chunk PUTs the server wants at once, 0 when it does not say (informational: the chunks of
- *                          one upload go one at a time)
+ * @param maxParallelChunks most chunk PUTs of one upload the server wants at once, 0 when it does not say; bounds
+ *                          {@code TransferSettings.chunkParallelism}
  * @param bulkUpload        {@code /remote.php/dav/bulk} may be used
  * @param checksumType      checksum algorithm sent as {@code OC-Checksum} ("SHA1", "MD5", "SHA256", "ADLER32")
  */

@@ -462,6 +462,8 @@ public final class NextcloudTestServer implements AutoCloseable {
     Exchange ex = Exchange.of(request);
     List<HttpHeader> extra = new ArrayList<>();
     boolean statusPhp = ex.decodable() && ex.segments.equals(List.of("status.php"));
+    boolean chunkPut = ex.method.equals("PUT") && ex.path().startsWith("/remote.php/dav/uploads/");
+    if (chunkPut) requests.chunkPutStarted();
     CompletionStage<HttpResponse> result;
     Duration latency = statusPhp ? Duration.ZERO : faults.latency();
     if (latency.isZero()) {
@@ -471,6 +473,7 @@ public final class NextcloudTestServer implements AutoCloseable {
           () -> dispatchSafely(ex, extra));
     }
     return result.handle((response, error) -> {
+      if (chunkPut) requests.chunkPutFinished();
       HttpResponse r = response != null ? response : errorResponse(ex, unwrap(error));
       if (!ex.bodyTaken) {
         ex.bodyTaken = true;

@@ -3,6 +3,7 @@ package io.ncsync.protocol.testing.nextcloud;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -30,6 +31,8 @@ public final class RequestLog {
   }
 
   private final List<Entry> entries = new ArrayList<>();
+  private final AtomicInteger chunkPutsInFlight = new AtomicInteger();
+  private final AtomicInteger peakChunkPuts = new AtomicInteger();
 
   RequestLog() {}
 
@@ -73,6 +76,20 @@ public final class RequestLog {
     synchronized (entries) {
       entries.clear();
     }
+    peakChunkPuts.set(chunkPutsInFlight.get());
+  }
+
+  void chunkPutStarted() {
+    peakChunkPuts.accumulateAndGet(chunkPutsInFlight.incrementAndGet(), Math::max);
+  }
+
+  void chunkPutFinished() {
+    chunkPutsInFlight.decrementAndGet();
+  }
+
+  /** Most chunk PUTs (into upload folders) in progress at once, from their headers to their answers, since the reset. */
+  public int peakChunkPuts() {
+    return peakChunkPuts.get();
   }
 
   /** The last {@code max} entries, one a line, for failure messages. */
