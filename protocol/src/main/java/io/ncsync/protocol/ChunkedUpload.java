@@ -184,6 +184,10 @@ final class ChunkedUpload {
           reading.set(read);
           Map<Long, Integer> sent = new ConcurrentHashMap<>();
           return sendChunks(session, firstChunkSize, read.origin, sent, current)
+              .whenComplete((sentSession, error) -> {
+                // A combined stage waits for both sides: a failed upload does not wait for the rest of a long read.
+                if (error != null) read.stop.shutdown();
+              })
               .thenCombine(read.done, (sentSession, readFile) -> {
                 readFile.requireSentAsRead(sent);
                 try {

@@ -172,9 +172,14 @@ class NextcloudTransferTest {
     assertEquals("SHA1:" + sha1(source), result.checksum());
     List<RequestLog.Entry> puts = server.requests().entries().stream().filter(e -> e.method().equals("PUT")).toList();
     // 256 KiB passes; the rest (3.75 MiB) and its half (1.75 MiB) are refused; 768 KiB passes, and so do the 4 × 768 KiB
-    // after it.
-    assertEquals(List.of(201, 413, 413, 201, 201, 201, 201, 201), puts.stream().map(RequestLog.Entry::status).toList(),
-        server.requests().dump(20));
+    // after it. (A refusal answered while the body still streams may cost the connection, and the transport then sends
+    // that chunk again: a refused size can show up more than once.)
+    List<Integer> statuses = puts.stream().map(RequestLog.Entry::status).toList();
+    String log = server.requests().dump(20);
+    assertEquals(201, statuses.get(0), log);
+    assertEquals(6, statuses.stream().filter(status -> status == 201).count(), "1 + 5 chunks landed: " + log);
+    assertTrue(statuses.subList(1, statuses.size() - 5).stream().allMatch(status -> status == 413)
+        && statuses.size() - 6 >= 2, "two sizes refused before the 768 KiB chunks: " + log);
   }
 
   /**
