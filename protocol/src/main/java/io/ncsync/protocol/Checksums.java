@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
+import java.util.zip.Adler32;
 
 /**
  * Checksums in Nextcloud's notation, {@code TYPE:hex} (types SHA1, MD5, SHA256, SHA512, ADLER32), computed while bytes
@@ -23,9 +24,6 @@ public final class Checksums {
 
     /** "TYPE:hex"; call once, after the last update. */
     String result();
-
-    /** An independent digest in the same state: a repeated transfer of a range goes on from here, not from the end. */
-    Digest copy();
   }
 
   /** Whether {@code type} ("SHA1", "md5", …) can be computed here. */
@@ -38,7 +36,7 @@ public final class Checksums {
     String name = type.toUpperCase(Locale.ROOT);
     String algorithm = algorithm(name);
     if (algorithm == null) throw new IllegalArgumentException("unsupported checksum type " + type);
-    if (algorithm.equals("ADLER32")) return new Adler32Digest(name, 1, 0);
+    if (algorithm.equals("ADLER32")) return new Adler32Digest(name);
     try {
       return new MessageDigestDigest(name, MessageDigest.getInstance(algorithm));
     } catch (NoSuchAlgorithmException e) {
@@ -64,58 +62,25 @@ public final class Checksums {
     public String result() {
       return name + ":" + HexFormat.of().formatHex(md.digest());
     }
-
-    @Override
-    public Digest copy() {
-      try {
-        return new MessageDigestDigest(name, (MessageDigest) md.clone());
-      } catch (CloneNotSupportedException e) {
-        throw new IllegalStateException(name + " cannot be copied", e);
-      }
-    }
   }
 
-  /** Adler-32 (RFC 1950) by hand: java.util.zip.Adler32 cannot be copied. */
+  /** Adler-32 (RFC 1950), as zlib computes it. */
   private static final class Adler32Digest implements Digest {
-    private static final int MOD = 65521;
-    /** Most bytes before the sums must be reduced, so that b cannot overflow (zlib's NMAX). */
-    private static final int NMAX = 5552;
-
     private final String name;
-    private long a;
-    private long b;
+    private final Adler32 adler = new Adler32();
 
-    Adler32Digest(String name, long a, long b) {
+    Adler32Digest(String name) {
       this.name = name;
-      this.a = a;
-      this.b = b;
     }
 
     @Override
     public void update(ByteString bytes) {
-      byte[] block = new byte[NMAX];
-      for (ByteBuffer buffer : bytes.getByteBuffers()) {
-        while (buffer.hasRemaining()) {
-          int n = Math.min(NMAX, buffer.remaining());
-          buffer.get(block, 0, n);
-          for (int i = 0; i < n; i++) {
-            a += block[i] & 0xff;
-            b += a;
-          }
-          a %= MOD;
-          b %= MOD;
-        }
-      }
+      for (ByteBuffer buffer : bytes.getByteBuffers()) adler.update(buffer);
     }
 
     @Override
     public String result() {
-      return name + ":" + String.format("%08x", (b << 16) | a);
-    }
-
-    @Override
-    public Digest copy() {
-      return new Adler32Digest(name, a, b);
+      return name + ":" + String.format("%08x", adler.getValue());
     }
   }
 
