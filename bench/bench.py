@@ -14,7 +14,8 @@ Workloads (full sizes; --quick shrinks them):
       upload (W6up), re-syncs until one changes nothing (W6a), then the settled re-sync (W6b, run 3 times): issue 3's
       "100,000-file unchanged tree re-synced in under 1 s"
 
-Measured per tool x server x workload: wall time, requests the server received (Apache: access-log lines; test server:
+Measured per tool x server x workload: wall time, the tool's CPU time (ncsync: the daemon's utime + stime from
+/proc/<pid>/stat; CLIs: /usr/bin/time -v), requests the server received (Apache: access-log lines; test server:
 its request log), peak RSS (ncsync: the daemon's VmHWM, reset through /proc/<pid>/clear_refs before each step;
 CLIs: `/usr/bin/time -v`). Every upload is checked on the server's disk afterwards (every file present, same size,
 same bytes), so a tool that failed is reported as failed, not as fast.
@@ -174,7 +175,7 @@ class Apache:
                 "User www-data", "Group www-data",
                 "StartServers 1", "ServerLimit 2", "ThreadsPerChild 16", "MaxRequestWorkers 32",
                 f"ErrorLog {logs}/error.log", "LogLevel warn",
-                'LogFormat "%h %u %t \\"%r\\" %>s %b %D" bench',
+                'LogFormat "%h %u %{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t \\"%r\\" %>s %b %D" bench',
                 f"CustomLog {self.access_log} bench",
                 "TypesConfig /etc/mime.types", f"DavLockDB {lock}/DavLock", "DavDepthInfinity Off",
                 "LimitRequestBody 0", "KeepAlive On",
@@ -461,8 +462,8 @@ class Daemon:
         except ValueError:
             return code, raw.decode(errors="replace")
 
-    def add_connection(self, server):
-        code, body = self.api("POST", "/connections", server.ncsync_connection())
+    def add_connection(self, server, **settings):
+        code, body = self.api("POST", "/connections", dict(server.ncsync_connection(), **settings))
         if code != 201:
             raise RuntimeError(f"connection refused: {code} {body}")
         return body["id"]
@@ -504,6 +505,11 @@ class Daemon:
 
     def peak_rss_kib(self):
         return self._status_kib("VmHWM")
+
+    def cpu_s(self):
+        """User + system CPU seconds the daemon has used so far (all its threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_kib(self):
         return self._status_kib("VmRSS")
@@ -639,10 +645,11 @@ class Result:
     note: str = ""
     methods: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    cpu_s: float = None  # user + system CPU seconds the tool's own processes used during the step
 
 
 def run_timed(argv, logfile: Path, timeout, env=None):
-    """Runs a CLI under /usr/bin/time -v: (exit code, wall seconds, max RSS KiB)."""
+    """Runs a CLI under /usr/bin/time -v: (exit code, wall seconds, max RSS KiB, user + system CPU seconds)."""
     timefile = logfile.with_suffix(".time")
     t0 = time.monotonic()
     with open(logfile, "ab") as f:
@@ -655,13 +662,16 @@ def run_timed(argv, logfile: Path, timeout, env=None):
         except subprocess.TimeoutExpired:
             kill_group(proc)
             proc.wait(10)
-            return None, time.monotonic() - t0, None
+            return None, time.monotonic() - t0, None, None
     wall = time.monotonic() - t0
-    rss = None
+    rss = cpu = None
     if timefile.exists():
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", timefile.read_text())
+        text = timefile.read_text()
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
         rss = int(m.group(1)) if m else None
-    return rc, wall, rss
+        times = [float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text)]
+        cpu = sum(times) if len(times) == 2 else None
+    return rc, wall, rss, cpu
 
 
 class Bench:
@@ -712,9 +722,10 @@ class Bench:
 
     def measure_cli(self, server, workload, tool, argv, remote_dir, local_dir, logname, check_upload=True):
         before = server.count()
-        rc, wall, rss = run_timed(argv, self.logs / logname, self.timeout)
+        rc, wall, rss, cpu = run_timed(argv, self.logs / logname, self.timeout)
         time.sleep(SETTLE_S)
         r = Result(server.name, workload, tool, wall, server.count() - before, rss)
+        r.cpu_s = cpu
         r.methods = server.methods(before)
         if rc is None:
             r.note = f"timed out after {self.timeout} s"
@@ -743,6 +754,8 @@ class Bench:
                     daemon.rss_kib() / 1024)
                 if self.args.daemon_warm_up:
                     self.warm_up_daemon(daemon, server, conn, key)
+                    if key == "w1":
+                        self.settle_daemon(daemon, server, src / "w1", key)
                 local = daemon.workspaces / key
                 copy_tree(src / data, local, link=data != "w1")
                 remote = f"ncsync-{key}"
@@ -752,12 +765,15 @@ class Bench:
                         apply_w5(local, edits)
                     daemon.reset_peak()
                     before = server.count()
+                    cpu0 = daemon.cpu_s()
                     t0 = time.monotonic()
                     try:
                         run = daemon.sync(lib, self.timeout)
                         wall = time.monotonic() - t0
+                        cpu = daemon.cpu_s() - cpu0
                         time.sleep(SETTLE_S)
                         r = Result(server.name, step, "ncsync", wall, server.count() - before, daemon.peak_rss_kib())
+                        r.cpu_s = cpu
                         r.methods = server.methods(before)
                         r.extra = {"run": run}
                         ok, r.check = verify(server.files_dir / remote, local)
@@ -800,16 +816,50 @@ class Bench:
         self.meta.setdefault("ncsync_warm_up_s", {})[f"{server.name}-{key}"] = round(time.monotonic() - t0, 2)
         self.meta.setdefault("ncsync_rss_after_warm_up_mb", {})[f"{server.name}-{key}"] = round(daemon.rss_kib() / 1024)
 
+    def settle_daemon(self, daemon, server, w1_src, key):
+        """Before the per-file workloads (W1's chain), the daemon runs --warm-up-rounds W1-shaped rounds in a library
+        of its own: each round adds a copy of W1's tree in new folders and deletes the previous round's, so every
+        round uploads 2,000 new small files into 40 new folders (and deletes 2,000), the library stays at one round's
+        size, and the remote folder at one copy. On 2 cores the JVM's optimising compiler keeps about a core busy for
+        the daemon's first minutes of full-speed work (see "A settling daemon" in docs/BENCHMARKS.md); a daemon that
+        runs for weeks is past that. Not measured; each round's wall and CPU time go into the report's metadata."""
+        rounds = self.args.warm_up_rounds
+        if rounds <= 0:
+            return
+        name = f"settle-{key}"
+        local = daemon.workspaces / name
+        local.mkdir(parents=True, exist_ok=True)
+        # A connection of its own without pacing: the rounds' 2,000 deletions would take 40 s each at 50 requests/s.
+        unpaced = daemon.add_connection(server, name=f"{server.ncsync_connection()['name']}-unpaced", requestsPerSecond=0)
+        lib = daemon.add_library(name, unpaced, f"ncsync-{name}")
+        samples = []
+        for r in range(rounds):
+            copy_tree(w1_src, local / f"r{r}", link=False)
+            if r > 0:
+                shutil.rmtree(local / f"r{r - 1}")
+            cpu0, t0 = daemon.cpu_s(), time.monotonic()
+            run = daemon.sync(lib, self.timeout)
+            samples.append({"wall_s": round(time.monotonic() - t0, 2), "cpu_s": round(daemon.cpu_s() - cpu0, 2),
+                            "outcome": run.get("outcome")})
+            if run.get("outcome") != "succeeded":
+                log(f"  warm-up round {r + 1} ended {run.get('outcome')}: {run.get('reason')}")
+        log(f"  settled the daemon in {rounds} W1-shaped rounds: first {samples[0]['wall_s']} s, "
+            f"last {samples[-1]['wall_s']} s (CPU {samples[0]['cpu_s']} s, then {samples[-1]['cpu_s']} s)")
+        self.meta.setdefault("ncsync_settle_rounds", {})[f"{server.name}-{key}"] = samples
+
     def ncsync_step(self, daemon, server, lib, step, remote, local, check=True):
         """One ncsync sync of library `lib`, measured; checked against the server's disk when `check`."""
         daemon.reset_peak()
         before = server.count()
+        cpu0 = daemon.cpu_s()
         t0 = time.monotonic()
         try:
             run = daemon.sync(lib, self.timeout)
             wall = time.monotonic() - t0
+            cpu = daemon.cpu_s() - cpu0
             time.sleep(SETTLE_S)
             r = Result(server.name, step, "ncsync", wall, server.count() - before, daemon.peak_rss_kib())
+            r.cpu_s = cpu
             r.methods = server.methods(before)
             r.extra = {"run": run}
             if check:
@@ -1140,7 +1190,7 @@ class Bench:
         rss = [r.rss_kib for r in rs if r.rss_kib]
         return Result(server, workload, tool, mid.wall_s, mid.requests, max(rss) if rss else None,
                       all(r.ok for r in rs), "; ".join(failed) if failed else mid.check, note, mid.methods,
-                      {"samples": [r.wall_s for r in rs]})
+                      {"samples": [r.wall_s for r in rs]}, mid.cpu_s)
 
     def targets(self):
         """Issue 3's targets for ncsync, met or missed, per server."""
@@ -1258,8 +1308,8 @@ class Bench:
                 continue
             label = {"apache": "Apache httpd mod_dav", "nextcloud": "Nextcloud test server"}[sname]
             lines.append(f"\n### {label}\n")
-            lines.append("| workload | tool | wall time | requests | peak RSS | check | requests by method | notes |")
-            lines.append("|---|---|---:|---:|---:|---|---|---|")
+            lines.append("| workload | tool | wall time | client CPU | requests | peak RSS | check | requests by method | notes |")
+            lines.append("|---|---|---:|---:|---:|---:|---|---|---|")
             for w in WORKLOADS + W6_STEPS:
                 curl = self.find(sname, w, "curl")
                 for tool in TOOLS:
@@ -1276,12 +1326,13 @@ class Bench:
                         notes.insert(0, f"{s.w3_size / r.wall_s / 1e6:.0f} MB/s")
                     wall = f"{r.wall_s:.2f} s" if r.wall_s is not None else "-"
                     req = str(r.requests) if r.requests is not None else "-"
+                    cpu = f"{r.cpu_s:.2f} s" if r.cpu_s is not None else "-"
                     rss = f"{r.rss_kib / 1024:.0f} MB" if r.rss_kib else "-"
                     check = "ok" if r.ok else "**FAILED**"
                     if r.check and not r.ok:
                         check += f" ({r.check})"
                     by_method = ", ".join(f"{k} {v}" for k, v in r.methods.items())
-                    lines.append(f"| {w} {desc[w]} | {tool} | {wall} | {req} | {rss} | {check} | {by_method} | "
+                    lines.append(f"| {w} {desc[w]} | {tool} | {wall} | {cpu} | {req} | {rss} | {check} | {by_method} | "
                                  f"{'; '.join(notes).replace('|', '/')} |")
         targets = self.targets()
         if targets:
@@ -1315,6 +1366,9 @@ def main():
                    help="extra environment for the ncsync daemon, e.g. NCSYNC_REMOTE_REQUESTS_PER_SECOND=0 (repeatable)")
     p.add_argument("--no-daemon-warm-up", dest="daemon_warm_up", action="store_false",
                    help="measure each fresh ncsync daemon cold, without its warm-up sync of a separate library")
+    p.add_argument("--warm-up-rounds", type=int, default=20,
+                   help="W1-shaped rounds the daemon of W1's chain runs before it is measured, so its JIT has "
+                   "settled (0: none; each round takes about as long as W1)")
     p.add_argument("--w3-repeat", type=int, default=3, help="W3 runs per tool (the report shows the median)")
     p.add_argument("--jar", required=True, help="the daemon's ncsync-all.jar (run.sh passes it)")
     p.add_argument("--nc-classpath", default="", help="classpath of the Nextcloud test server (run.sh passes it)")
