@@ -1208,12 +1208,12 @@ class Bench:
         def w1_curl(sv):
             n, c = self.find(sv, "W1", "ncsync"), self.find(sv, "W1", "curl")
             x = n.wall_s / c.wall_s
-            return verdict(n.ok and x <= 2, f"{x:.1f}x ({n.wall_s:.1f} s vs {c.wall_s:.2f} s)")
+            return verdict(n.ok and x <= 2, f"{x:.1f}x ({n.wall_s:.2f} s vs {c.wall_s:.2f} s)")
 
         def w1_nccmd(sv):
             n, c = self.find(sv, "W1", "ncsync"), self.find(sv, "W1", "nextcloudcmd")
             x = n.wall_s / c.wall_s
-            return verdict(n.ok and x <= 0.25, f"{x:.1f}x ({n.wall_s:.1f} s vs {c.wall_s:.2f} s)")
+            return verdict(n.ok and x <= 0.25, f"{x:.2f}x ({n.wall_s:.2f} s vs {c.wall_s:.2f} s)")
 
         def w4(sv):
             a, b = self.find(sv, "W4a", "ncsync"), self.find(sv, "W4b", "ncsync")
