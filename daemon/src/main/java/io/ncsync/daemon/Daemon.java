@@ -112,8 +112,9 @@ public final class Daemon implements AutoCloseable {
       SecretFiles.ensureDirectory(settings.dataDir());
       Files.createDirectories(settings.workspacesRoot());
       SecretFiles.ensureDirectory(settings.trashDir());
-      if (settings.dbUrl().equals(Settings.defaultH2Url(settings.dataDir()))) {
-        // H2 would create it world-readable; the journal holds file names and encrypted credentials.
+      if (settings.dbUrl().equals(Settings.defaultSqliteUrl(settings.dataDir()))
+          || settings.dbUrl().equals(Settings.defaultH2Url(settings.dataDir()))) {
+        // The driver would create it world-readable; the journal holds file names and encrypted credentials.
         SecretFiles.ensureDirectory(settings.dataDir().resolve("db"));
       }
       Path data = settings.dataDir().toRealPath();

@@ -79,7 +79,7 @@ class PostgresPersistenceTest {
 
   @Test
   void everythingSurvivesARestart() throws Exception {
-    Map<String, String> env = new java.util.HashMap<>(TestDaemons.h2Env(dataDir));
+    Map<String, String> env = new java.util.HashMap<>(TestDaemons.embeddedEnv(dataDir));
     env.put("NCSYNC_DB_URL", url);
     env.put("NCSYNC_DB_USER", USER);
     env.put("NCSYNC_DB_PASSWORD", PASSWORD);

@@ -16,7 +16,7 @@ class SyncSchedulerTest {
 
   @Test
   void everyLibraryIsSyncedEveryInterval() throws Exception {
-    Map<String, String> env = new java.util.HashMap<>(TestDaemons.h2Env(dataDir));
+    Map<String, String> env = new java.util.HashMap<>(TestDaemons.embeddedEnv(dataDir));
     env.put("NCSYNC_SYNC_INTERVAL", "1s");
     FakeSyncIo io = new FakeSyncIo();
     try (TestDaemons.Running daemon = TestDaemons.start(env, io.factory())) {

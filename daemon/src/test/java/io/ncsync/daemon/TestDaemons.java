@@ -28,7 +28,7 @@ public final class TestDaemons {
   }
 
   /** The environment of a daemon on H2 under {@code dataDir}, with the test token and periodic sync off. */
-  public static Map<String, String> h2Env(Path dataDir) {
+  public static Map<String, String> embeddedEnv(Path dataDir) {
     Map<String, String> env = new HashMap<>();
     env.put("NCSYNC_DATA_DIR", dataDir.toString());
     env.put("NCSYNC_ADMIN_TOKEN", TOKEN);

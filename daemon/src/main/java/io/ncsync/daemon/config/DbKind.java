@@ -2,6 +2,7 @@ package io.ncsync.daemon.config;
 
 /** Which database holds the journal; decides the Slick profile, the driver and the schema file. */
 public enum DbKind {
+  SQLITE("persistence-sqlite.conf", "db/sqlite-schema.sql"),
   H2("persistence-h2.conf", "db/h2-schema.sql"),
   POSTGRES("persistence-postgres.conf", "db/postgres-schema.sql");
 
@@ -25,10 +26,11 @@ public enum DbKind {
 
   /** Picks the database from a JDBC URL; throws with a clear message for anything else. */
   public static DbKind fromUrl(String jdbcUrl) {
+    if (jdbcUrl.startsWith("jdbc:sqlite:")) return SQLITE;
     if (jdbcUrl.startsWith("jdbc:h2:")) return H2;
     if (jdbcUrl.startsWith("jdbc:postgresql:")) return POSTGRES;
     throw new IllegalArgumentException(
-        "ncsync.db.url (NCSYNC_DB_URL) must be a jdbc:postgresql: or jdbc:h2: URL, or unset for the embedded H2; got '"
+        "ncsync.db.url (NCSYNC_DB_URL) must be a jdbc:postgresql:, jdbc:sqlite: or jdbc:h2: URL, or unset for the embedded SQLite journal; got '"
             + redactUrl(jdbcUrl) + "'");
   }
 

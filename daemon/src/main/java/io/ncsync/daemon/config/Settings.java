@@ -72,8 +72,9 @@ public record Settings(
     Config c = config.getConfig("ncsync");
     Path dataDir = absolute(nonBlank(c, "data-dir"));
     String url = c.getString("db.url").trim();
-    if (url.isEmpty()) url = defaultH2Url(dataDir);
+    if (url.isEmpty()) url = defaultSqliteUrl(dataDir);
     DbKind kind = DbKind.fromUrl(url);
+    if (kind == DbKind.SQLITE) url = crashSafeSqlite(url);
     if (kind == DbKind.H2 && !url.toUpperCase(java.util.Locale.ROOT).contains("DATABASE_TO_UPPER=FALSE")) {
       // The schema's lower-case quoted names are only found with this setting (shared/STACK.md pitfall 6).
       url = url + ";DATABASE_TO_UPPER=false";
@@ -130,7 +131,38 @@ public record Settings(
     return value;
   }
 
-  /** The embedded database: an H2 file under the data dir. */
+  /**
+   * SQLite pragmas every journal connection gets: write-ahead logging with a full fsync at every commit (an
+   * acknowledged write survives kill -9 and power loss), and a wait of up to 30 s for the single writer's lock instead
+   * of an immediate SQLITE_BUSY when the pool's connections write at once.
+   */
+  static final java.util.SortedMap<String, String> SQLITE_PRAGMAS = new java.util.TreeMap<>(java.util.Map.of(
+      "journal_mode", "WAL", "synchronous", "FULL", "busy_timeout", "30000", "foreign_keys", "true"));
+
+  /** The embedded default: a SQLite file under the data dir, opened crash-safe. */
+  public static String defaultSqliteUrl(Path dataDir) {
+    return crashSafeSqlite("jdbc:sqlite:" + sqliteFile(dataDir));
+  }
+
+  /** Where the embedded SQLite journal lives. */
+  public static Path sqliteFile(Path dataDir) {
+    return dataDir.resolve("db").resolve("ncsync.sqlite");
+  }
+
+  /** Adds the crash-safety pragmas a SQLite URL does not set itself; an operator's own values are kept. */
+  static String crashSafeSqlite(String url) {
+    StringBuilder out = new StringBuilder(url);
+    String lower = url.toLowerCase(java.util.Locale.ROOT);
+    char separator = url.contains("?") ? '&' : '?';
+    for (var pragma : SQLITE_PRAGMAS.entrySet()) {
+      if (lower.contains(pragma.getKey() + "=")) continue;
+      out.append(separator).append(pragma.getKey()).append('=').append(pragma.getValue());
+      separator = '&';
+    }
+    return out.toString();
+  }
+
+  /** An H2 file under the data dir: the embedded store of earlier versions, still usable by an explicit URL. */
   public static String defaultH2Url(Path dataDir) {
     return "jdbc:h2:file:" + dataDir.resolve("db").resolve("ncsync") + ";DATABASE_TO_UPPER=false";
   }

@@ -33,8 +33,8 @@ class SettingsTest {
     assertEquals(data.resolve("trash"), s.trashDir());
     assertEquals(Optional.empty(), s.adminToken());
     assertEquals(Optional.empty(), s.secretKey());
-    assertEquals(DbKind.H2, s.dbKind());
-    assertEquals("jdbc:h2:file:" + data.resolve("db/ncsync") + ";DATABASE_TO_UPPER=false", s.dbUrl());
+    assertEquals(DbKind.SQLITE, s.dbKind());
+    assertEquals("jdbc:sqlite:" + data.resolve("db/ncsync.sqlite") + "?busy_timeout=30000&foreign_keys=true&journal_mode=WAL&synchronous=FULL", s.dbUrl());
     assertEquals(Duration.ofMinutes(5), s.syncInterval());
     assertTrue(s.periodicSync());
     assertEquals(4, s.parallelTransfers());
@@ -61,7 +61,7 @@ class SettingsTest {
     assertEquals(Duration.ZERO, s.syncInterval());
     assertFalse(s.periodicSync());
     assertEquals(2, s.parallelTransfers());
-    assertEquals("jdbc:h2:file:/var/lib/ncsync/db/ncsync;DATABASE_TO_UPPER=false", s.dbUrl());
+    assertEquals("jdbc:sqlite:/var/lib/ncsync/db/ncsync.sqlite?busy_timeout=30000&foreign_keys=true&journal_mode=WAL&synchronous=FULL", s.dbUrl());
   }
 
   @Test
@@ -129,10 +129,11 @@ class SettingsTest {
   }
 
   @Test
-  void h2IsTheDefaultProfileAndThePersistencePluginsAreJdbc() {
+  void sqliteIsTheDefaultProfileAndThePersistencePluginsAreJdbc() {
     Config config = load(Map.of("NCSYNC_DATA_DIR", "/tmp/x")).config();
-    assertEquals("slick.jdbc.H2Profile$", config.getString("akka-persistence-jdbc.shared-databases.slick.profile"));
-    assertEquals("jdbc:h2:file:/tmp/x/db/ncsync;DATABASE_TO_UPPER=false",
+    assertEquals("slick.jdbc.SQLiteProfile$", config.getString("akka-persistence-jdbc.shared-databases.slick.profile"));
+    assertEquals("org.sqlite.JDBC", config.getString("akka-persistence-jdbc.shared-databases.slick.db.driver"));
+    assertEquals("jdbc:sqlite:/tmp/x/db/ncsync.sqlite?busy_timeout=30000&foreign_keys=true&journal_mode=WAL&synchronous=FULL",
         config.getString("akka-persistence-jdbc.shared-databases.slick.db.url"));
     assertEquals("jdbc-journal", config.getString("akka.persistence.journal.plugin"));
     assertEquals("jdbc-snapshot-store", config.getString("akka.persistence.snapshot-store.plugin"));
@@ -153,6 +154,14 @@ class SettingsTest {
     assertEquals(1, config.getInt(
         "akka.coordinated-shutdown.reason-overrides.\"io.ncsync.daemon.ShutdownReasons$StartupFailed\".exit-code"));
     assertEquals("jackson-cbor", config.getString("akka.actor.serialization-bindings.\"io.ncsync.persistence.CborSerializable\""));
+  }
+
+  @Test
+  void aSqliteUrlGetsTheCrashSafePragmasItDoesNotSetItself() {
+    Settings s = load(Map.of("NCSYNC_DB_URL", "jdbc:sqlite:/srv/j.db?synchronous=EXTRA")).settings();
+    assertEquals(DbKind.SQLITE, s.dbKind());
+    assertEquals("jdbc:sqlite:/srv/j.db?synchronous=EXTRA&busy_timeout=30000&foreign_keys=true&journal_mode=WAL",
+        s.dbUrl());
   }
 
   @Test

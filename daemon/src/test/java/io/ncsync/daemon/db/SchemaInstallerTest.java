@@ -33,6 +33,27 @@ class SchemaInstallerTest {
   }
 
   @Test
+  void sqliteSchemaAppliesTwiceAndCreatesEveryTable() throws Exception {
+    String url = Settings.defaultSqliteUrl(dataDir);
+    Files.createDirectories(dataDir.resolve("db"));
+    SchemaInstaller.apply(DbKind.SQLITE, url, "", "");
+    SchemaInstaller.apply(DbKind.SQLITE, url, "", "");
+    try (Connection c = DriverManager.getConnection(url, "", "");
+        ResultSet rs = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
+      Set<String> tables = new TreeSet<>();
+      while (rs.next()) tables.add(rs.getString("TABLE_NAME"));
+      assertTrue(tables.containsAll(List.of("event_journal", "event_tag", "snapshot", "durable_state")), tables.toString());
+    }
+    try (Connection c = DriverManager.getConnection(url, "", "");
+        ResultSet mode = c.createStatement().executeQuery("PRAGMA journal_mode");
+        ResultSet sync = c.createStatement().executeQuery("PRAGMA synchronous")) {
+      assertTrue(mode.next() && sync.next());
+      assertEquals("wal", mode.getString(1), "write-ahead logging");
+      assertEquals(2, sync.getInt(1), "synchronous=FULL");
+    }
+  }
+
+  @Test
   void scriptsSplitIntoStatementsWithoutComments() {
     List<String> statements = SchemaInstaller.statements("""
         -- a comment; with a semicolon

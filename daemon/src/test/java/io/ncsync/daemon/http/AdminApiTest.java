@@ -45,7 +45,7 @@ class AdminApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.h2Env(dataDir), io.factory());
+    daemon = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory());
     api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
   }
 

@@ -1,0 +1,60 @@
+-- ncsync journal schema for the embedded SQLite database (the default store).
+--
+-- The tables of akka-persistence-jdbc 5.2.1 (the same columns as its H2 and PostgreSQL schemas), written for SQLite
+-- and idempotent (IF NOT EXISTS everywhere), so the daemon applies this file at every start. Differences, all forced
+-- by SQLite: "ordering" is the table's INTEGER PRIMARY KEY AUTOINCREMENT (SQLite's only auto-increment column; with
+-- AUTOINCREMENT an ordering is never reused, even after deletions), and the (persistence_id, sequence_number) key the
+-- plugin relies on to refuse a duplicate write is a unique index.
+-- The connection settings that make it crash-safe (WAL, synchronous=FULL) are in the JDBC URL
+-- (io.ncsync.daemon.config.Settings#defaultSqliteUrl); WAL mode is also recorded in the file itself.
+
+CREATE TABLE IF NOT EXISTS "event_journal" (
+    "ordering" INTEGER PRIMARY KEY AUTOINCREMENT,
+    "deleted" BOOLEAN DEFAULT 0 NOT NULL,
+    "persistence_id" VARCHAR(255) NOT NULL,
+    "sequence_number" BIGINT NOT NULL,
+    "writer" VARCHAR(255) NOT NULL,
+    "write_timestamp" BIGINT,
+    "adapter_manifest" VARCHAR(255),
+    "event_ser_id" INTEGER NOT NULL,
+    "event_ser_manifest" VARCHAR(255) NOT NULL,
+    "event_payload" BLOB NOT NULL,
+    "meta_ser_id" INTEGER,
+    "meta_ser_manifest" VARCHAR(255),
+    "meta_payload" BLOB
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS "event_journal_pid_seq_idx" ON "event_journal" ("persistence_id", "sequence_number");
+
+CREATE TABLE IF NOT EXISTS "event_tag" (
+    "event_id" BIGINT NOT NULL,
+    "tag" VARCHAR(256) NOT NULL,
+    PRIMARY KEY ("event_id", "tag"),
+    FOREIGN KEY ("event_id") REFERENCES "event_journal" ("ordering") ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS "snapshot" (
+    "persistence_id" VARCHAR(255) NOT NULL,
+    "sequence_number" BIGINT NOT NULL,
+    "created" BIGINT NOT NULL,
+    "snapshot_ser_id" INTEGER NOT NULL,
+    "snapshot_ser_manifest" VARCHAR(255) NOT NULL,
+    "snapshot_payload" BLOB NOT NULL,
+    "meta_ser_id" INTEGER,
+    "meta_ser_manifest" VARCHAR(255),
+    "meta_payload" BLOB,
+    PRIMARY KEY ("persistence_id", "sequence_number")
+);
+
+CREATE TABLE IF NOT EXISTS "durable_state" (
+    "global_offset" INTEGER,
+    "persistence_id" VARCHAR(255) NOT NULL PRIMARY KEY,
+    "revision" BIGINT NOT NULL,
+    "state_payload" BLOB NOT NULL,
+    "state_serial_id" INTEGER NOT NULL,
+    "state_serial_manifest" VARCHAR(255),
+    "tag" VARCHAR(255),
+    "state_timestamp" BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "state_tag_idx" ON "durable_state" ("tag");
+CREATE INDEX IF NOT EXISTS "state_global_offset_idx" ON "durable_state" ("global_offset");
