@@ -4,6 +4,9 @@ import akka.actor.typed.ActorSystem;
 import io.ncsync.daemon.config.DaemonConfig;
 import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.db.JournalBackupSchedule;
+import io.ncsync.daemon.db.JournalBackups;
+import io.ncsync.daemon.db.JournalCheck;
 import io.ncsync.daemon.db.SchemaInstaller;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -67,14 +71,31 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException | IllegalArgumentException e) {
       throw new StartupException("cannot set up the admin token or credential key: " + e.getMessage(), e);
     }
+    JournalBackups.Policy backupPolicy = backupPolicy(loaded);
+    Optional<JournalBackups> backups = settings.dbUrl().equals(Settings.defaultSqliteUrl(settings.dataDir()))
+        ? Optional.of(JournalBackups.of(settings.dataDir(), settings.dbUrl(), backupPolicy))
+        : Optional.empty(); // other stores are backed up by their own tools
     if (settings.applySchema()) {
       try {
+        if (backups.isPresent()) backups.get().backupBeforeSchemaChange(SchemaInstaller.schemaSha256(settings.dbKind()));
         SchemaInstaller.apply(settings.dbKind(), settings.dbUrl(), settings.dbUser(), settings.dbPassword());
       } catch (SQLException | IOException e) {
-        throw new StartupException("cannot apply the journal schema to " + DbKind.redactUrl(settings.dbUrl()) + ": "
+        throw new StartupException("cannot apply the journal schema to " + JournalCheck.name(settings) + ": "
             + e.getMessage() + (settings.dbKind() == DbKind.POSTGRES
-                ? " (check NCSYNC_DB_URL, NCSYNC_DB_USER, NCSYNC_DB_PASSWORD; ops/postgres/README.md)" : ""), e);
+                ? " (check NCSYNC_DB_URL, NCSYNC_DB_USER, NCSYNC_DB_PASSWORD; ops/postgres/README.md)"
+                : " (if the file is damaged, restore the last good backup: `bin/ncsync restore`)"), e);
       }
+    }
+    try {
+      JournalCheck.verify(settings);
+      if (backups.isPresent() && settings.applySchema()) {
+        backups.get().recordSchema(SchemaInstaller.schemaSha256(settings.dbKind()));
+      }
+    } catch (JournalCheck.Failed e) {
+      throw new StartupException(e.getMessage(), e);
+    } catch (SQLException | IOException e) {
+      throw new StartupException("cannot record the journal's schema in " + JournalCheck.name(settings) + ": "
+          + e.getMessage(), e);
     }
 
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
@@ -95,10 +116,21 @@ public final class Daemon implements AutoCloseable {
         Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
         "ncsync",
         loaded.config());
+    if (!backupPolicy.interval().isZero()) {
+      backups.ifPresent(b -> JournalBackupSchedule.start(system, b, backupPolicy.interval()));
+    }
     Daemon daemon = new Daemon(system, bound, settings);
     self[0] = daemon;
     if (bound.isCompletedExceptionally()) daemon.exitCode = 1;
     return daemon;
+  }
+
+  private static JournalBackups.Policy backupPolicy(DaemonConfig.Loaded loaded) throws StartupException {
+    try {
+      return JournalBackups.Policy.fromConfig(loaded.config());
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new StartupException(e.getMessage(), e);
+    }
   }
 
   /**

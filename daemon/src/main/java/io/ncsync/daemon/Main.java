@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps local folders in two-way sync with Nextcloud / WebDAV folders.",
-    subcommands = {Main.Serve.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Serve.class, JournalCommands.Backup.class, JournalCommands.Restore.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 

@@ -41,6 +41,17 @@ public final class SchemaInstaller {
         DbKind.redactUrl(url));
   }
 
+  /** The SHA-256 (hex) of the schema file of {@code kind}: which schema a journal was last brought to. */
+  public static String schemaSha256(DbKind kind) throws IOException {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(readResource(kind.schemaResource()).getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Reads a classpath resource as UTF-8. */
   public static String readResource(String resource) throws IOException {
     try (InputStream in = SchemaInstaller.class.getClassLoader().getResourceAsStream(resource)) {
