@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import io.ncsync.daemon.config.DaemonConfig;
 import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.db.H2JournalMigration;
 import io.ncsync.daemon.db.JournalBackupSchedule;
 import io.ncsync.daemon.db.JournalBackups;
 import io.ncsync.daemon.db.JournalCheck;
@@ -84,6 +85,13 @@ public final class Daemon implements AutoCloseable {
             + e.getMessage() + (settings.dbKind() == DbKind.POSTGRES
                 ? " (check NCSYNC_DB_URL, NCSYNC_DB_USER, NCSYNC_DB_PASSWORD; ops/postgres/README.md)"
                 : " (if the file is damaged, restore the last good backup: `bin/ncsync restore`)"), e);
+      }
+    }
+    if (backups.isPresent()) {
+      try {
+        H2JournalMigration.migrateIfNeeded(settings.dataDir(), settings.dbUrl());
+      } catch (SQLException | IOException e) {
+        throw new StartupException(e.getMessage(), e);
       }
     }
     try {

@@ -88,8 +88,9 @@ public final class Guardian {
       ApiErrors errors = new ApiErrors(json.mapper());
       JournalProbe journal = new JournalProbe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
           (int) Math.max(1, Math.min(5, settings.askTimeout().toSeconds())), blocking);
+      RecoveryGate gate = new RecoveryGate(reason -> failStart(system, deps, settings, reason));
       AdminRoutes routes = new AdminRoutes(
-          new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors),
+          new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(), new ConnectionChecker(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
           new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
@@ -100,7 +101,8 @@ public final class Guardian {
           (binding, error) -> error == null ? new Bound(binding) : new BindFailed(error));
 
       context.spawn(
-          SyncScheduler.create(sharding, List.of(Settings.DEFAULT_TENANT), settings.syncInterval(), settings.askTimeout()),
+          SyncScheduler.create(sharding, List.of(Settings.DEFAULT_TENANT), settings.syncInterval(), settings.askTimeout(),
+              system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate),
           "sync-scheduler");
 
       return Behaviors.receive(Command.class)
@@ -108,6 +110,19 @@ public final class Guardian {
           .onMessage(BindFailed.class, failed -> onBindFailed(context, deps, failed))
           .build();
     });
+  }
+
+  /** Recovery failed for good: a start-up error (exit code 1) that names the journal and the way out. */
+  private static void failStart(ActorSystem<?> system, Dependencies deps, Settings settings, String reason) {
+    String journal = io.ncsync.daemon.db.JournalCheck.name(settings);
+    String message = "the journal " + journal + " could not be recovered: " + reason + ". Nothing was synced. "
+        + (settings.dbKind() == io.ncsync.daemon.config.DbKind.POSTGRES
+            ? "Check the database, or restore it from your PostgreSQL backup."
+            : "Stop the daemon and restore the last good backup (`bin/ncsync restore` lists them; README.md, "
+                + "'Backup and restore').") + " Shutting down.";
+    org.slf4j.LoggerFactory.getLogger(Guardian.class).error(message);
+    deps.listener().failed(new IllegalStateException(message));
+    CoordinatedShutdown.get(system).runAll(ShutdownReasons.StartupFailed.INSTANCE);
   }
 
   private static Behavior<Command> onBound(ActorContext<Command> context, Dependencies deps, Bound bound) {

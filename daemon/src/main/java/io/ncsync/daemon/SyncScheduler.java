@@ -20,7 +20,9 @@ import java.util.List;
 /**
  * Keeps every library of the given tenants going. At start it wakes each library once with a harmless
  * {@link Library.Get} (so a library interrupted by a crash or restart recovers, closes its interrupted run and resumes
- * its own schedule); then, every {@code interval}, it sends {@link Library.Sync} to each (a library already running
+ * its own schedule) and waits for every answer: when all tenants' libraries have answered, the {@link RecoveryGate}
+ * opens (readiness turns 200); a library that does not answer after {@link #RECOVERY_ATTEMPTS} asks, or a tenant
+ * whose libraries cannot be listed after {@link #LISTING_ATTEMPTS} tries, fails the gate, which ends the start. Then, every {@code interval}, it sends {@link Library.Sync} to each (a library already running
  * answers with its active run, which is fine; replies are ignored). An interval of zero means wake-up only.
  *
  * <p>Listing a tenant's libraries can fail while the journal or sharding is still starting: the wake-up is retried
@@ -39,30 +41,42 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private record ListingFailed(String tenantId, Purpose purpose, int attempt, Throwable cause) implements Command {}
 
+  private record LibraryAnswered(String tenantId, String libraryId) implements Command {}
+
+  private record LibrarySilent(String tenantId, String libraryId, int attempt, Throwable cause) implements Command {}
+
   private enum Purpose {
     WAKE,
     SYNC
   }
 
   static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+  /** Asks a library gets to recover (each waiting {@code recoveryTimeout}) before the start is declared failed. */
+  static final int RECOVERY_ATTEMPTS = 3;
+  /** Tries to list a tenant's libraries at start (about two minutes with the back-off) before the start fails. */
+  static final int LISTING_ATTEMPTS = 7;
 
   private final ClusterSharding sharding;
   private final List<String> tenantIds;
   private final Duration askTimeout;
   private final TimerScheduler<Command> timers;
-  private final ActorRef<StatusReply<LibraryConfig>> ignoreConfig;
   private final ActorRef<StatusReply<Library.SyncAccepted>> ignoreSync;
+  private final RecoveryGate gate;
+  private final Duration recoveryTimeout;
+  private final java.util.Set<String> tenantsToList;
+  private final java.util.Set<LibraryKey> recovering = new java.util.HashSet<>();
+  private int recovered;
 
   /**
    * @param tenantIds whose libraries to keep going
    * @param interval  between periodic sync rounds; zero for wake-up only
    */
-  public static Behavior<Command> create(
-      ClusterSharding sharding, List<String> tenantIds, Duration interval, Duration askTimeout) {
+  public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
+      Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       for (String tenantId : tenantIds) context.getSelf().tell(new WakeUp(tenantId, 0));
       if (!interval.isZero()) timers.startTimerWithFixedDelay("sync-all", new SyncAll(), interval);
-      return new SyncScheduler(context, sharding, tenantIds, askTimeout, timers);
+      return new SyncScheduler(context, sharding, tenantIds, askTimeout, timers, recoveryTimeout, gate);
     }));
   }
 
@@ -71,14 +85,19 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       ClusterSharding sharding,
       List<String> tenantIds,
       Duration askTimeout,
-      TimerScheduler<Command> timers) {
+      TimerScheduler<Command> timers,
+      Duration recoveryTimeout,
+      RecoveryGate gate) {
     super(context);
     this.sharding = sharding;
     this.tenantIds = List.copyOf(tenantIds);
     this.askTimeout = askTimeout;
     this.timers = timers;
-    this.ignoreConfig = context.getSystem().ignoreRef();
     this.ignoreSync = context.getSystem().ignoreRef();
+    this.recoveryTimeout = recoveryTimeout;
+    this.gate = gate;
+    this.tenantsToList = new java.util.HashSet<>(tenantIds);
+    if (tenantIds.isEmpty()) gate.recovered(0);
   }
 
   @Override
@@ -88,6 +107,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
         .onMessage(SyncAll.class, this::onSyncAll)
         .onMessage(Listed.class, this::onListed)
         .onMessage(ListingFailed.class, this::onListingFailed)
+        .onMessage(LibraryAnswered.class, this::onLibraryAnswered)
+        .onMessage(LibrarySilent.class, this::onLibrarySilent)
         .build();
   }
 
@@ -110,20 +131,22 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   }
 
   private Behavior<Command> onListed(Listed listed) {
-    for (LibraryRef ref : listed.libraries()) {
-      var library = sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()));
-      if (listed.purpose() == Purpose.WAKE) {
-        library.tell(new Library.Get(ignoreConfig));
-      } else {
-        library.tell(new Library.Sync(ignoreSync));
-      }
-    }
     if (listed.purpose() == Purpose.WAKE) {
-      getContext().getLog().info("woke {} libraries of tenant '{}'", listed.libraries().size(), listed.tenantId());
-    } else {
-      getContext().getLog().debug("periodic sync requested for {} libraries of tenant '{}'",
-          listed.libraries().size(), listed.tenantId());
+      if (!tenantsToList.remove(listed.tenantId())) return this;
+      for (LibraryRef ref : listed.libraries()) {
+        recovering.add(key(listed.tenantId(), ref.libraryId()));
+        wake(listed.tenantId(), ref.libraryId(), 0);
+      }
+      getContext().getLog().info("waking {} libraries of tenant '{}'", listed.libraries().size(), listed.tenantId());
+      reportRecovery();
+      return this;
     }
+    for (LibraryRef ref : listed.libraries()) {
+      sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()))
+          .tell(new Library.Sync(ignoreSync));
+    }
+    getContext().getLog().debug("periodic sync requested for {} libraries of tenant '{}'",
+        listed.libraries().size(), listed.tenantId());
     return this;
   }
 
@@ -131,7 +154,10 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     if (CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent()) {
       return this; // shard regions are stopping; nothing to retry
     }
-    if (failed.purpose() == Purpose.WAKE) {
+    if (failed.purpose() == Purpose.WAKE && failed.attempt() + 1 >= LISTING_ATTEMPTS) {
+      gate.fail("the libraries of tenant '" + failed.tenantId() + "' could not be listed after " + LISTING_ATTEMPTS
+          + " tries (" + failed.cause() + ")");
+    } else if (failed.purpose() == Purpose.WAKE) {
       Duration delay = retryDelay(failed.attempt());
       getContext().getLog().warn("could not list the libraries of tenant '{}' ({}); retrying in {} s",
           failed.tenantId(), failed.cause().toString(), delay.toSeconds());
@@ -141,6 +167,54 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
           failed.tenantId(), failed.cause().toString());
     }
     return this;
+  }
+
+  /** Asks a library for its configuration, which it can answer only once it has recovered. */
+  private void wake(String tenantId, String libraryId, int attempt) {
+    getContext().pipeToSelf(
+        sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(tenantId, libraryId))
+            .<StatusReply<LibraryConfig>>ask(Library.Get::new, recoveryTimeout),
+        (reply, error) -> error == null
+            ? new LibraryAnswered(tenantId, libraryId)
+            : new LibrarySilent(tenantId, libraryId, attempt, error));
+  }
+
+  private Behavior<Command> onLibraryAnswered(LibraryAnswered answered) {
+    if (recovering.remove(key(answered.tenantId(), answered.libraryId()))) {
+      recovered++;
+      reportRecovery();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLibrarySilent(LibrarySilent silent) {
+    if (CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent()) return this;
+    if (silent.attempt() + 1 >= RECOVERY_ATTEMPTS) {
+      gate.fail("library " + silent.libraryId() + " of tenant '" + silent.tenantId() + "' did not recover within "
+          + RECOVERY_ATTEMPTS + " × " + recoveryTimeout.toSeconds() + " s (" + silent.cause() + "); its journal "
+          + "entries may be unreadable: the log above says why");
+    } else {
+      getContext().getLog().warn("library {} of tenant '{}' has not recovered yet ({}); asking again",
+          silent.libraryId(), silent.tenantId(), silent.cause().toString());
+      wake(silent.tenantId(), silent.libraryId(), silent.attempt() + 1);
+    }
+    return this;
+  }
+
+  private void reportRecovery() {
+    int known = recovered + recovering.size();
+    if (tenantsToList.isEmpty() && recovering.isEmpty()) {
+      if (!gate.isRecovered()) getContext().getLog().info("all {} libraries recovered", recovered);
+      gate.recovered(recovered);
+    } else {
+      gate.progress(recovered, tenantsToList.isEmpty() ? known : -1);
+    }
+  }
+
+  private record LibraryKey(String tenantId, String libraryId) {}
+
+  private static LibraryKey key(String tenantId, String libraryId) {
+    return new LibraryKey(tenantId, libraryId);
   }
 
   /** 1 s, 2 s, 4 s … capped at one minute. */

@@ -7,6 +7,7 @@ import akka.cluster.typed.Cluster;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.ncsync.daemon.RecoveryGate;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.persistence.tenant.Tenant;
 import java.time.Duration;
@@ -24,8 +25,9 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
 
 /**
  * {@code GET /health/live}: the process answers. {@code GET /health/ready}: 200 only when the journal database
- * answers a query and sharding works (this node is an Up cluster member and the tenant entity answers through its
- * shard region); 503 naming what is not ready otherwise. No authentication: nothing here reveals data.
+ * answers a query, sharding works (this node is an Up cluster member and the tenant entity answers through its
+ * shard region) and every library has recovered since start ({@link RecoveryGate}); 503 naming what is not ready
+ * otherwise. No authentication: nothing here reveals data.
  */
 public final class HealthRoutes {
   private final ActorSystem<?> system;
@@ -35,7 +37,11 @@ public final class HealthRoutes {
   private final Duration timeout;
   private final ApiErrors errors;
 
-  public HealthRoutes(ActorSystem<?> system, JournalProbe journal, String tenantId, Duration timeout, ApiErrors errors) {
+  private final RecoveryGate recovery;
+
+  public HealthRoutes(ActorSystem<?> system, JournalProbe journal, String tenantId, Duration timeout, ApiErrors errors,
+      RecoveryGate recovery) {
+    this.recovery = recovery;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.journal = journal;
@@ -55,15 +61,19 @@ public final class HealthRoutes {
     CompletableFuture<Boolean> shardingOk = shardingAnswers().toCompletableFuture();
     return journalOk.thenCombine(shardingOk, (j, s) -> {
       Map<String, Object> body = new LinkedHashMap<>();
-      if (j && s) {
+      java.util.Optional<String> recovering = recovery.whyNotReady();
+      boolean ready = j && s && recovering.isEmpty();
+      if (ready) {
         body.put("status", "ready");
       } else {
         body.put("error", "not ready: " + (!j && !s ? "the journal database and sharding do not answer"
-            : !j ? "the journal database does not answer" : "cluster sharding is not up yet"));
+            : !j ? "the journal database does not answer" : !s ? "cluster sharding is not up yet"
+            : recovering.get()));
       }
       body.put("journal", j ? "ok" : "unavailable");
       body.put("sharding", s ? "ok" : "unavailable");
-      return errors.json(j && s ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
+      body.put("recovery", recovering.orElse("done"));
+      return errors.json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
     });
   }
 

@@ -235,8 +235,8 @@ class AdminApiTest {
   @Test
   void thePasswordIsStoredOnlyEncrypted() throws Exception {
     createConnection();
-    String url = Settings.defaultH2Url(dataDir);
-    try (Connection c = DriverManager.getConnection(url, "sa", "");
+    String url = Settings.defaultSqliteUrl(dataDir);
+    try (Connection c = DriverManager.getConnection(url);
         ResultSet rs = c.createStatement().executeQuery("select \"event_payload\" from \"event_journal\"")) {
       int events = 0;
       while (rs.next()) {
