@@ -120,8 +120,8 @@ class SqliteJournalContractTest {
   @Test
   void manyWritersAtOnceReplayCompleteAndInOrderAfterARestart() throws Exception {
     Config config = config();
-    int writers = 20;
-    int events = 50;
+    int writers = 10;
+    int events = 30;
     ActorTestKit first = ActorTestKit.create("journal-contract", config);
     try {
       List<ActorRef<Appender.Command>> refs = new ArrayList<>();
