@@ -5,6 +5,7 @@ import io.ncsync.daemon.config.DaemonConfig;
 import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.db.SchemaInstaller;
+import io.ncsync.daemon.guard.StartupGuards;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.security.SecretFiles;
@@ -38,12 +39,15 @@ public final class Daemon implements AutoCloseable {
   private final ActorSystem<Guardian.Command> system;
   private final CompletableFuture<InetSocketAddress> bound;
   private final Settings settings;
+  private final StartupGuards guards;
   private volatile int exitCode;
 
-  private Daemon(ActorSystem<Guardian.Command> system, CompletableFuture<InetSocketAddress> bound, Settings settings) {
+  private Daemon(ActorSystem<Guardian.Command> system, CompletableFuture<InetSocketAddress> bound, Settings settings,
+      StartupGuards guards) {
     this.system = system;
     this.bound = bound;
     this.settings = settings;
+    this.guards = guards;
   }
 
   /** Prepares everything and starts the ActorSystem; returns once it runs (the API binds asynchronously). */
@@ -57,15 +61,29 @@ public final class Daemon implements AutoCloseable {
     log.info("starting {}; async continuations on a common pool of {}", DaemonVersion.summary(),
         java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     log.info("settings: {}", settings);
+    StartupGuards guards;
+    try {
+      guards = StartupGuards.lockDataDir(settings);
+    } catch (StartupGuards.Refused e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+    try {
+      return start(loaded, syncIo, guards);
+    } catch (StartupException | RuntimeException e) {
+      guards.close();
+      throw e;
+    }
+  }
 
+  private static Daemon start(DaemonConfig.Loaded loaded, SyncIoFactory syncIo, StartupGuards guards)
+      throws StartupException {
+    Settings settings = loaded.settings();
     Path workspacesRoot = prepareDirectories(settings);
     AdminToken adminToken;
-    CredentialCipher cipher;
     try {
       adminToken = AdminToken.resolve(settings.adminToken(), settings.dataDir()).toAdminToken();
-      cipher = CredentialCipher.load(settings.secretKey(), settings.dataDir());
     } catch (IOException | IllegalArgumentException e) {
-      throw new StartupException("cannot set up the admin token or credential key: " + e.getMessage(), e);
+      throw new StartupException("cannot set up the admin token: " + e.getMessage(), e);
     }
     if (settings.applySchema()) {
       try {
@@ -77,11 +95,20 @@ public final class Daemon implements AutoCloseable {
       }
     }
 
+    CredentialCipher cipher;
+    try {
+      guards.joinCluster(settings, loaded.config());
+      cipher = guards.openCredentialKey(settings);
+    } catch (StartupGuards.Refused e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     Daemon[] self = new Daemon[1];
     Guardian.Listener listener = new Guardian.Listener() {
       @Override
       public void bound(InetSocketAddress address) {
+        guards.bound(address);
         bound.complete(address);
       }
 
@@ -95,7 +122,9 @@ public final class Daemon implements AutoCloseable {
         Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
         "ncsync",
         loaded.config());
-    Daemon daemon = new Daemon(system, bound, settings);
+    // The guards die with the process anyway; this frees them when a test's daemon stops without close().
+    system.getWhenTerminated().thenRun(guards::close);
+    Daemon daemon = new Daemon(system, bound, settings, guards);
     self[0] = daemon;
     if (bound.isCompletedExceptionally()) daemon.exitCode = 1;
     return daemon;
@@ -166,5 +195,6 @@ public final class Daemon implements AutoCloseable {
     } catch (Exception e) {
       log.warn("ActorSystem did not terminate within a minute: {}", e.toString());
     }
+    guards.close();
   }
 }
