@@ -108,8 +108,8 @@ public final class Daemon implements AutoCloseable {
     Guardian.Listener listener = new Guardian.Listener() {
       @Override
       public void bound(InetSocketAddress address) {
-        guards.bound(address);
-        bound.complete(address);
+        // Off the Guardian's thread (file and JDBC I/O); bound() completes once other daemons would see the address.
+        CompletableFuture.runAsync(() -> guards.bound(address)).whenComplete((done, error) -> bound.complete(address));
       }
 
       @Override

@@ -55,9 +55,9 @@ class OneClusterPerJournalTest {
     // Both share the credential key, so only the cluster guard can stop the second.
     Map<String, String> key = Map.of("NCSYNC_SECRET_KEY", CredentialCipher.generateKey());
     try (TestDaemons.Running one = TestDaemons.start(env(first, key), io.factory())) {
-      String firstId = Files.readString(first.resolve(ClusterId.FILE_NAME)).strip();
       Daemon.StartupException refused = assertThrows(Daemon.StartupException.class,
           () -> TestDaemons.start(env(second, key), io.factory()));
+      String firstId = Files.readString(first.resolve(ClusterId.FILE_NAME)).strip();
       String message = refused.getMessage();
       assertTrue(message.contains("already used by another ncsync cluster, '" + firstId + "'"), message);
       assertTrue(message.contains("pid " + ProcessHandle.current().pid()), message);
