@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running daemon: the checks and preparations that must happen before the ActorSystem exists (Akka version,
- * folders, admin token, credential key, journal schema), then the ActorSystem with the {@link Guardian}. Used by
+ * the data dir lock, folders, admin token, journal schema, the cluster's hold on the journal, the credential key checked
+ * against it: {@link StartupGuards}), then the ActorSystem with the {@link Guardian}. Used by
  * {@code ncsync serve} and by the tests, which start it with their own configuration and I/O.
  */
 public final class Daemon implements AutoCloseable {
@@ -68,14 +69,15 @@ public final class Daemon implements AutoCloseable {
       throw new StartupException(e.getMessage(), e);
     }
     try {
-      return start(loaded, syncIo, guards);
+      return startHolding(loaded, syncIo, guards);
     } catch (StartupException | RuntimeException e) {
       guards.close();
       throw e;
     }
   }
 
-  private static Daemon start(DaemonConfig.Loaded loaded, SyncIoFactory syncIo, StartupGuards guards)
+  /** The rest of the start, with the data dir locked; the caller lets go of the guards if it fails. */
+  private static Daemon startHolding(DaemonConfig.Loaded loaded, SyncIoFactory syncIo, StartupGuards guards)
       throws StartupException {
     Settings settings = loaded.settings();
     Path workspacesRoot = prepareDirectories(settings);
