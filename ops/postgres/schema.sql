@@ -71,3 +71,9 @@ CREATE TABLE IF NOT EXISTS public.durable_state (
     );
 CREATE INDEX IF NOT EXISTS state_tag_idx ON public.durable_state (tag);
 CREATE INDEX IF NOT EXISTS state_global_offset_idx ON public.durable_state (global_offset);
+
+-- ncsync's own start-up guards (the daemon also creates these when it applies the schema):
+-- the credential key's fingerprint (io.ncsync.daemon.db.CredentialKeyRecord), so a lost or wrong secret.key is refused
+-- at start, and the nodes holding the journal (io.ncsync.daemon.db.ClusterRegistry), so one cluster writes it.
+CREATE TABLE IF NOT EXISTS ncsync_credential_key (id INTEGER NOT NULL PRIMARY KEY, fingerprint VARCHAR(64) NOT NULL, recorded_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ncsync_cluster (cluster_id VARCHAR(100) NOT NULL, node VARCHAR(500) NOT NULL, started_at TIMESTAMP WITH TIME ZONE NOT NULL, PRIMARY KEY (cluster_id, node));

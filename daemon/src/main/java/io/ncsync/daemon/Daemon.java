@@ -9,6 +9,7 @@ import io.ncsync.daemon.db.JournalBackupSchedule;
 import io.ncsync.daemon.db.JournalBackups;
 import io.ncsync.daemon.db.JournalCheck;
 import io.ncsync.daemon.db.SchemaInstaller;
+import io.ncsync.daemon.guard.StartupGuards;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.security.SecretFiles;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running daemon: the checks and preparations that must happen before the ActorSystem exists (Akka version,
- * folders, admin token, credential key, journal schema), then the ActorSystem with the {@link Guardian}. Used by
+ * the data dir lock, folders, admin token, journal schema, the cluster's hold on the journal, the credential key checked
+ * against it: {@link StartupGuards}), then the ActorSystem with the {@link Guardian}. Used by
  * {@code ncsync serve} and by the tests, which start it with their own configuration and I/O.
  */
 public final class Daemon implements AutoCloseable {
@@ -43,12 +45,15 @@ public final class Daemon implements AutoCloseable {
   private final ActorSystem<Guardian.Command> system;
   private final CompletableFuture<InetSocketAddress> bound;
   private final Settings settings;
+  private final StartupGuards guards;
   private volatile int exitCode;
 
-  private Daemon(ActorSystem<Guardian.Command> system, CompletableFuture<InetSocketAddress> bound, Settings settings) {
+  private Daemon(ActorSystem<Guardian.Command> system, CompletableFuture<InetSocketAddress> bound, Settings settings,
+      StartupGuards guards) {
     this.system = system;
     this.bound = bound;
     this.settings = settings;
+    this.guards = guards;
   }
 
   /** Prepares everything and starts the ActorSystem; returns once it runs (the API binds asynchronously). */
@@ -62,15 +67,30 @@ public final class Daemon implements AutoCloseable {
     log.info("starting {}; async continuations on a common pool of {}", DaemonVersion.summary(),
         java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     log.info("settings: {}", settings);
+    StartupGuards guards;
+    try {
+      guards = StartupGuards.lockDataDir(settings);
+    } catch (StartupGuards.Refused e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+    try {
+      return startHolding(loaded, syncIo, guards);
+    } catch (StartupException | RuntimeException e) {
+      guards.close();
+      throw e;
+    }
+  }
 
+  /** The rest of the start, with the data dir locked; the caller lets go of the guards if it fails. */
+  private static Daemon startHolding(DaemonConfig.Loaded loaded, SyncIoFactory syncIo, StartupGuards guards)
+      throws StartupException {
+    Settings settings = loaded.settings();
     Path workspacesRoot = prepareDirectories(settings);
     AdminToken adminToken;
-    CredentialCipher cipher;
     try {
       adminToken = AdminToken.resolve(settings.adminToken(), settings.dataDir()).toAdminToken();
-      cipher = CredentialCipher.load(settings.secretKey(), settings.dataDir());
     } catch (IOException | IllegalArgumentException e) {
-      throw new StartupException("cannot set up the admin token or credential key: " + e.getMessage(), e);
+      throw new StartupException("cannot set up the admin token: " + e.getMessage(), e);
     }
     JournalBackups.Policy backupPolicy = backupPolicy(loaded);
     Optional<JournalBackups> backups = settings.dbUrl().equals(Settings.defaultSqliteUrl(settings.dataDir()))
@@ -106,12 +126,21 @@ public final class Daemon implements AutoCloseable {
           + e.getMessage(), e);
     }
 
+    CredentialCipher cipher;
+    try {
+      guards.joinCluster(settings, loaded.config());
+      cipher = guards.openCredentialKey(settings);
+    } catch (StartupGuards.Refused e) {
+      throw new StartupException(e.getMessage(), e);
+    }
+
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     Daemon[] self = new Daemon[1];
     Guardian.Listener listener = new Guardian.Listener() {
       @Override
       public void bound(InetSocketAddress address) {
-        bound.complete(address);
+        // Off the Guardian's thread (file and JDBC I/O); bound() completes once other daemons would see the address.
+        CompletableFuture.runAsync(() -> guards.bound(address)).whenComplete((done, error) -> bound.complete(address));
       }
 
       @Override
@@ -127,7 +156,9 @@ public final class Daemon implements AutoCloseable {
     if (!backupPolicy.interval().isZero()) {
       backups.ifPresent(b -> JournalBackupSchedule.start(system, b, backupPolicy.interval()));
     }
-    Daemon daemon = new Daemon(system, bound, settings);
+    // The guards die with the process anyway; this frees them when a test's daemon stops without close().
+    system.getWhenTerminated().thenRun(guards::close);
+    Daemon daemon = new Daemon(system, bound, settings, guards);
     self[0] = daemon;
     if (bound.isCompletedExceptionally()) daemon.exitCode = 1;
     return daemon;
@@ -207,5 +238,6 @@ public final class Daemon implements AutoCloseable {
     } catch (Exception e) {
       log.warn("ActorSystem did not terminate within a minute: {}", e.toString());
     }
+    guards.close();
   }
 }

@@ -3,14 +3,11 @@ package io.ncsync.daemon;
 import io.ncsync.daemon.config.DaemonConfig;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.db.JournalBackups;
+import io.ncsync.daemon.guard.DataDirLock;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,9 +19,6 @@ import picocli.CommandLine.Parameters;
  */
 final class JournalCommands {
   private JournalCommands() {}
-
-  /** The file a running daemon holds locked for as long as it runs. */
-  static final String LOCK_FILE = "daemon.lock";
 
   @Command(name = "backup", mixinStandardHelpOptions = true,
       description = {"Takes a backup of the embedded journal now (the daemon may be running).",
@@ -56,31 +50,17 @@ final class JournalCommands {
           for (Path backup : all) out.println(backup + "  " + Files.size(backup) + " bytes");
           return 0;
         }
-        requireNoDaemon(backups.dir().getParent());
-        Path aside = backups.restore(file.toAbsolutePath());
-        out.println("restored " + file + "; the replaced journal files are in " + aside);
-        return 0;
+        // Holding the data dir's lock keeps a daemon from starting on the journal while it is replaced.
+        try (DataDirLock lock = DataDirLock.acquire(backups.dir().getParent(), "ncsync restore")) {
+          Path aside = backups.restore(file.toAbsolutePath());
+          out.println("restored " + file + "; the replaced journal files are in " + aside);
+          return 0;
+        } catch (DataDirLock.HeldException e) {
+          throw new IOException(e.getMessage() + " (stop it before restoring)", e);
+        }
       });
     }
 
-  }
-
-  /** Refuses while a daemon holds the data dir's lock file: a journal must never change under a running daemon. */
-  static void requireNoDaemon(Path dataDir) throws IOException {
-    Path lockFile = dataDir.resolve(LOCK_FILE);
-    if (!Files.exists(lockFile)) return;
-    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        throw new IOException("a daemon is running on " + dataDir + " (it holds " + lockFile + "): stop it first");
-      }
-      lock.release();
-    }
   }
 
   interface Action {

@@ -25,7 +25,9 @@ public final class AdminHttpServer {
   private AdminHttpServer() {}
 
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, String host, int port) {
-    return Http.get(system).newServerAt(host, port).bind(route).thenApply(binding -> {
+    // The peer's address as a request attribute: BearerAuth limits failed authentications per address.
+    return Http.get(system).newServerAt(host, port).adaptSettings(settings -> settings.withRemoteAddressAttribute(true))
+        .bind(route).thenApply(binding -> {
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "admin-http-unbind", () -> {
         log.info("admin API: no longer accepting connections on {}", binding.localAddress());

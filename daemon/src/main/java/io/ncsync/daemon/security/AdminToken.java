@@ -19,7 +19,8 @@ public final class AdminToken {
   private static final Logger log = LoggerFactory.getLogger(AdminToken.class);
 
   public static final String FILE_NAME = "admin-token";
-  private static final int MIN_RECOMMENDED_LENGTH = 16;
+  /** A configured token shorter than this is refused; a generated one has 43 characters. */
+  public static final int MIN_LENGTH = 32;
 
   private final byte[] digest;
 
@@ -41,8 +42,10 @@ public final class AdminToken {
   public static Resolved resolve(Optional<String> configured, Path dataDir) throws IOException {
     if (configured.isPresent()) {
       String token = configured.get();
-      if (token.length() < MIN_RECOMMENDED_LENGTH) {
-        log.warn("NCSYNC_ADMIN_TOKEN is shorter than {} characters; use a long random token", MIN_RECOMMENDED_LENGTH);
+      if (token.length() < MIN_LENGTH) {
+        throw new IllegalArgumentException("NCSYNC_ADMIN_TOKEN has " + token.length() + " characters, fewer than the "
+            + MIN_LENGTH + " required: set a long random one (e.g. `openssl rand -base64 32`), or unset it to use the "
+            + "token generated into " + dataDir.resolve(FILE_NAME));
       }
       log.info("admin API token: taken from the configuration (NCSYNC_ADMIN_TOKEN)");
       return new Resolved(token, Optional.empty());
@@ -50,6 +53,11 @@ public final class AdminToken {
     Path file = dataDir.resolve(FILE_NAME);
     boolean existed = java.nio.file.Files.exists(file);
     String token = SecretFiles.readOrCreate(file, AdminToken::generate);
+    if (token.length() < MIN_LENGTH) {
+      // Refused only when configured (the rule); a hand-edited file is warned about, not locked out.
+      log.warn("the admin token in {} is shorter than {} characters; delete the file to have a strong one generated",
+          file, MIN_LENGTH);
+    }
     log.info("admin API token: {} file {} (send it as 'Authorization: Bearer <token>')",
         existed ? "read from" : "created in", file);
     return new Resolved(token, Optional.of(file));

@@ -59,6 +59,40 @@ public final class CredentialCipher {
     return new CredentialCipher(decodeKey(encoded, file.toString()));
   }
 
+  /**
+   * The configured key, or the key file when it exists; empty when neither is there. Never creates a key, so a start-up
+   * check can first ask the journal whether a key is expected.
+   */
+  public static Optional<CredentialCipher> loadExisting(Optional<String> configuredBase64, Path dataDir)
+      throws IOException {
+    if (configuredBase64.isPresent()) return Optional.of(load(configuredBase64, dataDir));
+    Path file = dataDir.resolve(KEY_FILE_NAME);
+    Optional<String> encoded = SecretFiles.read(file);
+    if (encoded.isEmpty()) return Optional.empty();
+    log.info("credential key: read from file {} (back it up: stored app passwords cannot be read without it)", file);
+    return Optional.of(new CredentialCipher(decodeKey(encoded.get(), file.toString())));
+  }
+
+  /** Where the key is expected, as an operator would set it: NCSYNC_SECRET_KEY or the key file's path. */
+  public static String keyLocation(Optional<String> configuredBase64, Path dataDir) {
+    return configuredBase64.isPresent() ? "NCSYNC_SECRET_KEY" : dataDir.resolve(KEY_FILE_NAME).toString();
+  }
+
+  /**
+   * Identifies the key without revealing it: hex HMAC-SHA256 of a constant under the key. Recorded in the journal so a
+   * later start can tell a missing or different key from the right one before a single credential fails to decrypt.
+   */
+  public String fingerprint() {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+      return java.util.HexFormat.of().formatHex(
+          mac.doFinal("ncsync credential key fingerprint v1".getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+    }
+  }
+
   /** A new random key, base64. */
   public static String generateKey() {
     byte[] bytes = new byte[KEY_BYTES];

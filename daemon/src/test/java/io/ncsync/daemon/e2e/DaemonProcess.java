@@ -193,6 +193,10 @@ final class DaemonProcess implements AutoCloseable {
     launch();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process != null && process.isAlive();
   }

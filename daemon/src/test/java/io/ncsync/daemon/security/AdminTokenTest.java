@@ -39,9 +39,19 @@ class AdminTokenTest {
 
   @Test
   void aConfiguredTokenWinsAndNoFileIsWritten() throws Exception {
-    AdminToken.Resolved resolved = AdminToken.resolve(Optional.of("configured-token-1234567890"), temp);
-    assertEquals("configured-token-1234567890", resolved.token());
+    AdminToken.Resolved resolved = AdminToken.resolve(Optional.of("configured-token-1234567890abcdefgh"), temp);
+    assertEquals("configured-token-1234567890abcdefgh", resolved.token());
     assertEquals(Optional.empty(), resolved.file());
+    assertFalse(Files.exists(temp.resolve("admin-token")));
+  }
+
+  @Test
+  void aConfiguredTokenShorterThan32CharactersIsRefusedSayingHowToFixIt() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> AdminToken.resolve(Optional.of("0123456789abcdef0123456789abcde"), temp));
+    assertEquals("NCSYNC_ADMIN_TOKEN has 31 characters, fewer than the 32 required: set a long random one (e.g. "
+        + "`openssl rand -base64 32`), or unset it to use the token generated into " + temp.resolve("admin-token"),
+        refused.getMessage());
     assertFalse(Files.exists(temp.resolve("admin-token")));
   }
 
