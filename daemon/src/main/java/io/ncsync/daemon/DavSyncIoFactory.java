@@ -33,6 +33,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
         .withChunkSizing(remote.chunkTargetDuration(), remote.maxChunkSize())
         .withChunkParallelism(remote.chunkParallelism());
     return defaults.withMaxConnections(remote.maxConnections()).withTransport(transport).withTransfers(transfers)
-        .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB());
+        .withTransferTimeoutPerMiB(remote.transferTimeout(), remote.transferTimeoutPerMiB())
+        .withMaxListingBytes(remote.maxListingBytes());
   }
 }

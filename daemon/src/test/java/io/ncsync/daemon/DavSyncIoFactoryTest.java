@@ -13,7 +13,7 @@ class DavSyncIoFactoryTest {
   @Test
   void theClientIsTunedByTheRemoteSettings() {
     Settings.Remote remote = new Settings.Remote(25, 6, 3L << 20, 64L << 20, 8L << 20, 0, Duration.ofSeconds(30),
-        Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12, 3);
+        Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12, 3, 40L << 20);
     AkkaHttpRemoteStore.Settings client = DavSyncIoFactory.clientSettings(remote);
     assertEquals(25, client.transport().requestsPerSecond());
     assertEquals(6, client.transport().maxConcurrentRequests());
@@ -24,6 +24,7 @@ class DavSyncIoFactoryTest {
     assertEquals(200L << 20, client.transfers().maxChunkSize());
     assertEquals(Duration.ZERO, client.transfers().chunkTargetDuration());
     assertEquals(3, client.transfers().chunkParallelism());
+    assertEquals(40L << 20, client.maxListingBytes());
     // 30 s plus half a second per MiB: 100 MiB may take 80 s.
     assertEquals(Duration.ofSeconds(80), client.transferTimeout(100L << 20));
   }

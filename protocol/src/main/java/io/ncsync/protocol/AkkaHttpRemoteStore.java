@@ -39,8 +39,9 @@ import java.util.function.Function;
  * cookie, rate and concurrency limits, retries, circuit breaker: see there).
  *
  * <p>Paths are checked with {@link RemotePaths#requireSafePath} and percent-encoded per segment. Bodies of files are
- * streamed both ways, never held in memory; PROPFIND answers are read up to {@link Settings#maxListingBytes()}. Every
- * response entity is either read or discarded, because an unconsumed entity stalls its pooled connection.
+ * streamed both ways, never held in memory; PROPFIND answers are parsed as they arrive, up to
+ * {@link Settings#maxListingBytes()}. Every response entity is either read or discarded, because an unconsumed entity
+ * stalls its pooled connection.
  *
  * <p>On a Nextcloud connection ({@link #withFeatures(NextcloudFeatures)}) uploads above
  * {@link TransferSettings#chunkThreshold()} use chunked upload v2 (resumable, chunks sized by their duration), plain
@@ -59,7 +60,9 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    * Tuning knobs.
    *
    * @param maxConnections          connections per host kept in the pool
-   * @param maxListingBytes         largest PROPFIND body accepted; larger answers fail with MALFORMED_RESPONSE
+   * @param maxListingBytes         largest PROPFIND body accepted (default 256 MiB, about 250,000 entries of a
+   *                                Nextcloud folder); larger answers fail with MALFORMED_RESPONSE. The body is parsed
+   *                                as it arrives, so this bounds parsing time and entries, not a buffer
    * @param requestTimeout          deadline for requests without a file body (PROPFIND, MKCOL, DELETE, MOVE), and the
    *                                longest a transfer may stall without a byte moving
    * @param transferBaseTimeout     fixed part of a transfer's deadline
@@ -100,7 +103,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     }
 
     public static Settings defaults() {
-      return new Settings(8, 64L << 20, Duration.ofSeconds(60), Duration.ofSeconds(60), 1L << 20, Duration.ofSeconds(4));
+      return new Settings(8, DEFAULT_MAX_LISTING_BYTES, Duration.ofSeconds(60), Duration.ofSeconds(60), 1L << 20, Duration.ofSeconds(4));
     }
 
     public Settings withMaxConnections(int value) {
@@ -143,6 +146,12 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       return new Settings(maxConnections, maxListingBytes, requestTimeout, transferBaseTimeout,
           transferMinBytesPerSecond, keepAliveTimeout, transport, value);
     }
+
+    /**
+     * A Nextcloud folder's entry takes about 1 KiB of PROPFIND answer (20,000 entries: 20 MiB), so this admits about
+     * 250,000 entries in one folder while still stopping a server that sends an endless answer.
+     */
+    public static final long DEFAULT_MAX_LISTING_BYTES = 256L << 20;
 
     /** Deadline for moving {@code bytes}: the base plus one second per {@code transferMinBytesPerSecond}. */
     public Duration transferTimeout(long bytes) {
@@ -299,22 +308,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       // No trailing slash even for folders: Apache answers 400 to "file/", and list() must say "a file" instead.
       String url = url(path);
       Call call = Call.idempotent(what, requestTimeout());
-      return shared.transport.sendStrict(() -> HttpRequest.create(url).withMethod(PROPFIND)
-                  .addHeader(RawHeader.create("Depth", depth)).withEntity(PROPFIND_ENTITY),
-              call, shared.settings.maxListingBytes())
-          .thenApply(response -> {
-            if (response.status() != 207) throw statusFailure(what, response);
-            return parse(what, response.body(), path);
+      return shared.transport.send(() -> HttpRequest.create(url).withMethod(PROPFIND)
+                  .addHeader(RawHeader.create("Depth", depth)).withEntity(PROPFIND_ENTITY), call)
+          .thenCompose(response -> {
+            if (response.status().intValue() != 207) throw HttpTransport.failure(what, discard(response));
+            return StreamedListing.parse(this, response, what, endpoint.root().getRawPath(), path);
           });
     });
-  }
-
-  private Listing parse(String what, byte[] body, String path) {
-    try {
-      return MultistatusParser.parse(body, endpoint.root().getRawPath(), path);
-    } catch (DavException e) {
-      throw new DavException(e.error(), e.status(), what + ": " + e.getMessage(), e);
-    }
   }
 
   // ---- GET ---------------------------------------------------------------------------------------------------------
@@ -326,14 +326,15 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   /**
    * GET streamed into {@code target}; a connection that breaks mid-body is resumed with a Range request (guarded by
-   * If-Range with the ETag first served), up to {@link TransferSettings#downloadAttempts()} attempts. The content is
-   * checked against {@link DownloadOptions#expectedChecksum()} or, failing that, the server's {@code OC-Checksum}
-   * header (INTEGRITY on mismatch). A download that fails in the end leaves no file behind.
+   * If-Range with the ETag first served), up to {@link TransferSettings#downloadAttempts()} attempts. It takes exactly
+   * {@link DownloadOptions#expectedSize()} bytes (asked for first when unknown): more, or fewer, fails with INTEGRITY,
+   * and the deadline comes from that size, never from the server's Content-Length. The content is checked against
+   * {@link DownloadOptions#expectedChecksum()} or, failing that, the server's {@code OC-Checksum} header (INTEGRITY on
+   * mismatch). A download that fails in the end leaves no file behind.
    */
   @Override
   public CompletionStage<DownloadResult> download(String path, Path target, DownloadOptions options) {
-    String what = "GET " + describe(path);
-    return guarded(path, () -> new Download(this, url(path), what, target, options).run());
+    return guarded(path, () -> new Download(this, url(path), describe(path), target, options).run());
   }
 
   /**
@@ -346,7 +347,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
         || url.getRawUserInfo() != null) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("not a URL of this server: " + url));
     }
-    return new Download(this, url.toASCIIString(), "GET " + url, target, options).run();
+    return new Download(this, url.toASCIIString(), url.toString(), target, options).run();
   }
 
   // ---- PUT ---------------------------------------------------------------------------------------------------------

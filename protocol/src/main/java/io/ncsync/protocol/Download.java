@@ -10,8 +10,10 @@ import akka.japi.pf.PFBuilder;
 import akka.pattern.Patterns;
 import akka.stream.IOResult;
 import akka.stream.javadsl.FileIO;
+import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.ncsync.protocol.http.ByteLimit;
 import io.ncsync.protocol.http.HttpTransport;
 import io.ncsync.protocol.http.HttpTransport.Call;
 import java.io.IOException;
@@ -31,6 +33,13 @@ import java.util.function.Function;
  * asks for the rest with {@code Range: bytes=N-} and {@code If-Range: "etag"} (so a file that changed meanwhile comes
  * whole, with 200, and the partial bytes are dropped). Without an ETag there is no safe resume: the download starts
  * over. The checksum is computed while streaming; after a resume it is computed over the finished file.
+ *
+ * <p>The file's size is the listed one ({@link DownloadOptions#expectedSize()}, asked for with a Depth 0 PROPFIND when
+ * the caller has none), never what the server announces with the body: a Content-Length other than the bytes still
+ * missing fails at once, before a byte is written; a body that goes past them fails on the piece that would, before it
+ * is written; a body that ends short is resumed like a broken connection, then fails. These failures are INTEGRITY
+ * (retryable: the file may have changed since it was listed, and the next sync lists it again) and remove the partial
+ * file. The deadline of an attempt comes from the bytes it must move.
  */
 final class Download {
   private static final Set<OpenOption> FRESH =
@@ -41,6 +50,8 @@ final class Download {
   private final AkkaHttpRemoteStore store;
   private final HttpTransport transport;
   private final String url;
+  /** The resource for messages: "'path' at root" or its URL. */
+  private final String described;
   private final String what;
   private final Path target;
   private final DownloadOptions options;
@@ -48,11 +59,15 @@ final class Download {
   /** Whether this download has written to the target (so a final failure must remove it). */
   private volatile boolean touchedTarget;
 
-  Download(AkkaHttpRemoteStore store, String url, String what, Path target, DownloadOptions options) {
+  /** The file's size as listed; set once before the first attempt. */
+  private volatile long listedSize = DownloadOptions.UNKNOWN_SIZE;
+
+  Download(AkkaHttpRemoteStore store, String url, String described, Path target, DownloadOptions options) {
     this.store = store;
     this.transport = store.shared().transport();
     this.url = url;
-    this.what = what;
+    this.described = described;
+    this.what = "GET " + described;
     this.target = target;
     this.options = options;
     this.maxAttempts = store.settings().transfers().downloadAttempts();
@@ -69,18 +84,22 @@ final class Download {
   }
 
   CompletionStage<DownloadResult> run() {
-    long offset = 0;
-    if (options.resumePartial() && options.expectedEtag() != null) {
-      try {
-        offset = Files.exists(target) ? Files.size(target) : 0;
-      } catch (IOException e) {
-        offset = 0;
-      }
-    }
-    return attempt(1, offset, options.expectedEtag(), offset > 0)
+    CompletionStage<Long> size = options.sizeKnown()
+        ? CompletableFuture.completedFuture(options.expectedSize())
+        : ListedSize.ask(store, url, described);
+    return size.thenCompose(this::start)
         .whenComplete((result, error) -> {
           if (error != null && touchedTarget) deleteQuietly(target); // never leave a truncated file that looks like content
         });
+  }
+
+  private CompletionStage<DownloadResult> start(long size) {
+    listedSize = size;
+    long offset = 0;
+    if (options.resumePartial() && options.expectedEtag() != null) offset = sizeOf(target);
+    // More than the whole file cannot be a part of it.
+    if (offset > size) offset = 0;
+    return attempt(1, offset, options.expectedEtag(), offset > 0);
   }
 
   private CompletionStage<DownloadResult> attempt(int attempt, long offset, String etag, boolean resumed) {
@@ -111,35 +130,52 @@ final class Download {
   private CompletionStage<DownloadResult> stream(
       int attempt, HttpResponse response, boolean append, long offset, boolean resumed) {
     HttpEntity entity = response.entity().withoutSizeLimit();
-    OptionalLong expected = entity.getContentLengthOption();
+    long start = append ? offset : 0;
+    long missing = listedSize - start;
+    OptionalLong announced = entity.getContentLengthOption();
+    touchedTarget = true;
+    if (announced.isPresent() && announced.getAsLong() != missing) {
+      // Cancelled, not discarded: discarding would read all of what may be an endless body.
+      entity.getDataBytes().runWith(Sink.cancelled(), transport.materializer());
+      return CompletableFuture.failedFuture(new DavException(DavError.INTEGRITY, response.status().intValue(),
+          what + ": the server announced " + announced.getAsLong() + " bytes (Content-Length) for a file listed with "
+              + listedSize + (start > 0 ? ", of which " + start + " were here already" : "")
+              + "; stopped before writing any, the partial file removed (if the file changed since it was listed, the"
+              + " next sync lists and takes it again)"));
+    }
     String servedEtag = AkkaHttpRemoteStore.etagOf(response);
     String checksum = checksumToVerify(response, servedEtag);
     boolean streamDigest = checksum != null && !append && !resumed;
     Checksums.Digest digest = streamDigest ? Checksums.digest(Checksums.type(checksum)) : null;
-    Source<ByteString, ?> bytes = store.throttled(entity.getDataBytes())
-        .completionTimeout(store.settings().transferTimeout(expected.orElse(0)))
+    Source<ByteString, ?> network = store.throttled(entity.getDataBytes())
+        .completionTimeout(store.settings().transferTimeout(missing))
         .idleTimeout(store.requestTimeout())
         // Marks failures that came from the network, so they are not mistaken for local write errors below.
         .mapError(new PFBuilder<Throwable, Throwable>().matchAny(e -> new NetworkFailure(networkFailure(e))).build());
+    // After the marking: going past the listed size is no broken connection to resume, it fails the download.
+    Source<ByteString, ?> bytes = ByteLimit.apply(network, missing, received -> new DavException(DavError.INTEGRITY,
+        response.status().intValue(), what + ": the server sent more than the " + listedSize + " bytes listed (" + (start + received)
+            + " by now); stopped before writing past them, the partial file removed"));
     if (digest != null) bytes = bytes.map(piece -> {
       digest.update(piece);
       return piece;
     });
-    touchedTarget = true;
     return bytes.runWith(FileIO.toPath(target, append ? APPEND : FRESH), transport.materializer())
         .handle((IOResult written, Throwable error) -> {
           if (error != null) {
-            NetworkFailure network = networkCause(error);
-            if (network == null) throw new CompletionException(localFailure(error));
-            return next(attempt, sizeOf(target), servedEtag, network.dav);
+            NetworkFailure networkFailure = networkCause(error);
+            if (networkFailure != null) return next(attempt, sizeOf(target), servedEtag, networkFailure.dav);
+            DavException integrity = integrityCause(error);
+            if (integrity != null) throw integrity;
+            throw new CompletionException(localFailure(error));
           }
-          long count = written.getCount();
-          if (expected.isPresent() && count != expected.getAsLong()) {
+          long total = start + written.getCount();
+          if (total < listedSize) {
+            // The body ended early without the connection failing (no Content-Length, or a chunked body cut short).
             DavException short_ = new DavException(DavError.INTEGRITY, response.status().intValue(),
-                what + ": received " + count + " bytes, Content-Length announced " + expected.getAsLong());
+                what + ": the server sent " + total + " bytes of a file listed with " + listedSize);
             return next(attempt, sizeOf(target), servedEtag, short_);
           }
-          long total = append ? offset + count : count;
           return verify(total, servedEtag, checksum, digest);
         })
         .thenCompose(Function.identity());
@@ -198,6 +234,13 @@ final class Download {
       return new DavException(DavError.INTEGRITY, 200, what + ": body shorter than Content-Length: " + cause.getMessage(), cause);
     }
     return HttpTransport.asDav(what, cause);
+  }
+
+  private static DavException integrityCause(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof DavException dav) return dav;
+    }
+    return null;
   }
 
   private static NetworkFailure networkCause(Throwable error) {

@@ -1,6 +1,7 @@
 package io.ncsync.protocol;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -41,6 +42,14 @@ public final class MultistatusParser {
    * @throws DavException MALFORMED_RESPONSE for XML we cannot accept, HOSTILE_NAME for unsafe or misplaced hrefs
    */
   public static Listing parse(byte[] body, String rootRawPath, String requestedPath) {
+    return parse(new ByteArrayInputStream(body), rootRawPath, requestedPath);
+  }
+
+  /**
+   * Like {@link #parse(byte[], String, String)}, reading the body as it arrives, so a large listing is never held whole
+   * in memory. Blocks on {@code body}; the caller bounds its size (the parser has no limit of its own).
+   */
+  public static Listing parse(InputStream body, String rootRawPath, String requestedPath) {
     List<String> rootSegments = withoutTrailingEmpty(UrlPaths.decodeSegments(rootRawPath));
     String requestRawPath = rootRawPath + UrlPaths.encodePath(requestedPath) + (requestedPath.isEmpty() ? "" : "/");
     HrefContext context = new HrefContext(rootSegments, requestRawPath, requestedPath);
@@ -89,10 +98,10 @@ public final class MultistatusParser {
     }
   }
 
-  private static List<RawResponse> readResponses(byte[] body) {
+  private static List<RawResponse> readResponses(InputStream body) {
     XMLStreamReader reader = null;
     try {
-      reader = newFactory().createXMLStreamReader(new ByteArrayInputStream(body));
+      reader = newFactory().createXMLStreamReader(body);
       skipProlog(reader);
       if (!DAV.equals(reader.getNamespaceURI()) || !"multistatus".equals(reader.getLocalName())) {
         throw malformed("root element is {" + reader.getNamespaceURI() + "}" + reader.getLocalName() + ", not DAV: multistatus");

@@ -4,6 +4,7 @@ import static io.ncsync.protocol.TestSupport.assertError;
 import static io.ncsync.protocol.TestSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.typed.ActorSystem;
@@ -62,7 +63,13 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
   }
 
   private RemoteStore storeFor(Function<String, byte[]> script, AkkaHttpRemoteStore.Settings settings) throws IOException {
-    server = new ScriptedServer(script);
+    return storeFor(script, 0, settings);
+  }
+
+  /** A server that follows every answer with {@code floodBytes} more bytes of body, as far as the client takes them. */
+  private RemoteStore storeFor(Function<String, byte[]> script, long floodBytes, AkkaHttpRemoteStore.Settings settings)
+      throws IOException {
+    server = new ScriptedServer(script, floodBytes);
     return AkkaHttpRemoteStore.create(system,
         new DavEndpoint(URI.create("http://127.0.0.1:" + server.port() + "/remote.php/dav/files/u/"), "u", "pw"), settings);
   }
@@ -71,7 +78,99 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
   void truncatedDownloadIsAnIntegrityFailureAndLeavesNoFile() throws Exception {
     RemoteStore store = storeFor(request -> response("200 OK", "Content-Length: 100\r\nConnection: close\r\n", "x".repeat(50)));
     Path target = tmp.resolve("t");
-    assertError(DavError.INTEGRITY, store.download("f.bin", target));
+    assertError(DavError.INTEGRITY, store.download("f.bin", target, listed(100)));
+    assertFalse(Files.exists(target));
+  }
+
+  private static final long FIFTY_MIB = 50L << 20;
+
+  @Test
+  void bodyBeyondTheListedSizeIsCutOffAndNothingIsKept() throws Exception {
+    // No Content-Length: the body ends when the server closes, here after 50 MiB more than the 10 bytes listed.
+    RemoteStore store = storeFor(request -> head("200 OK", "ETag: \"v1\"\r\n", "0123456789"), FIFTY_MIB, ONCE);
+    Path target = tmp.resolve("flooded");
+
+    DavException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        () -> assertError(DavError.INTEGRITY, store.download("docs/f.bin", target, listed(10))));
+
+    assertTrue(e.getMessage().contains("'docs/f.bin'"), e.getMessage());
+    assertTrue(e.getMessage().contains("more than the 10 bytes listed"), e.getMessage());
+    assertFalse(Files.exists(target), "the partial file is removed");
+    assertTrue(server.flooded() < FIFTY_MIB, "the client stopped reading: " + server.flooded() + " bytes taken");
+  }
+
+  @Test
+  void announcedLengthOtherThanTheListedSizeFailsBeforeAnyByteIsWritten() throws Exception {
+    RemoteStore store = storeFor(request -> head("200 OK", "ETag: \"v1\"\r\nContent-Length: " + (FIFTY_MIB + 10) + "\r\n",
+        "0123456789"), FIFTY_MIB, ONCE);
+    Path target = tmp.resolve("announced");
+    Files.writeString(target, "a partial file of an earlier attempt");
+
+    DavException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        () -> assertError(DavError.INTEGRITY, store.download("f.bin", target, listed(10))));
+
+    assertTrue(e.getMessage().contains("announced " + (FIFTY_MIB + 10) + " bytes"), e.getMessage());
+    assertTrue(e.getMessage().contains("listed with 10"), e.getMessage());
+    assertFalse(Files.exists(target), "the partial file is removed");
+    assertTrue(server.flooded() < FIFTY_MIB, "the client stopped reading: " + server.flooded() + " bytes taken");
+  }
+
+  @Test
+  void bodyShorterThanTheListedSizeFails() throws Exception {
+    RemoteStore store = storeFor(request -> head("200 OK", "ETag: \"v1\"\r\n", "01234"), 0, ONCE);
+    Path target = tmp.resolve("short");
+
+    DavException e = assertError(DavError.INTEGRITY, store.download("f.bin", target, listed(10)));
+
+    assertTrue(e.getMessage().contains("sent 5 bytes of a file listed with 10"), e.getMessage());
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void contentThatFailsTheListedChecksumFails() throws Exception {
+    RemoteStore store = storeFor(request -> response("200 OK", "ETag: \"v1\"\r\n", "0123456789"));
+    Path target = tmp.resolve("damaged");
+    DownloadOptions options = new DownloadOptions("SHA1:" + "0".repeat(40), "v1", false, 10);
+
+    DavException e = assertError(DavError.INTEGRITY, store.download("f.bin", target, options));
+
+    assertTrue(e.getMessage().contains("does not match its checksum"), e.getMessage());
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void withoutAListedSizeTheDownloadAsksForItFirst() throws Exception {
+    String listing = "<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"><d:response>"
+        + "<d:href>/remote.php/dav/files/u/f.bin</d:href><d:propstat><d:prop><d:getetag>\"v1\"</d:getetag>"
+        + "<d:getcontentlength>10</d:getcontentlength></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+        + "</d:response></d:multistatus>";
+    RemoteStore store = storeFor(request -> request.startsWith("PROPFIND")
+        ? response("207 Multi-Status", "Content-Type: application/xml\r\n", listing)
+        : head("200 OK", "ETag: \"v1\"\r\n", "0123456789"), FIFTY_MIB, ONCE);
+    Path target = tmp.resolve("asked");
+
+    DavException e = assertError(DavError.INTEGRITY, store.download("f.bin", target));
+
+    assertTrue(e.getMessage().contains("more than the 10 bytes listed"), e.getMessage());
+    assertTrue(server.requests.get(0).startsWith("PROPFIND /remote.php/dav/files/u/f.bin HTTP/1.1"), server.requests.get(0));
+    assertTrue(server.requests.get(0).contains("\r\nDepth: 0\r\n"), server.requests.get(0));
+    assertFalse(Files.exists(target));
+  }
+
+  @Test
+  void rangedAnswerOfAnotherLengthThanTheMissingBytesFails() throws Exception {
+    String body = "0123456789".repeat(10);
+    RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
+            // Claims to continue at 40 but brings 100 bytes: 40 more than the listed file can hold.
+            ? response("206 Partial Content", "ETag: \"v1\"\r\nContent-Range: bytes 40-139/140\r\n", body)
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 100\r\n", body.substring(0, 40)),
+        ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(3)));
+    Path target = tmp.resolve("ranged");
+
+    DavException e = assertError(DavError.INTEGRITY, store.download("f.bin", target, new DownloadOptions(null, "v1", false, 100)));
+
+    assertTrue(e.getMessage().contains("announced 100 bytes (Content-Length) for a file listed with 100, of which 40"),
+        e.getMessage());
     assertFalse(Files.exists(target));
   }
 
@@ -183,7 +282,7 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
         java.security.MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
     Path target = tmp.resolve("resumed");
 
-    DownloadResult result = await(store.download("f.bin", target, new DownloadOptions(sha1, "v1", false)));
+    DownloadResult result = await(store.download("f.bin", target, new DownloadOptions(sha1, "v1", false, 100)));
 
     assertEquals(body, Files.readString(target));
     assertEquals(100, result.bytes());
@@ -196,21 +295,44 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
 
   @Test
   void resumeThatFindsAnotherVersionStartsOver() throws Exception {
-    String v2 = "new version, whole";
+    String v2 = "new version, whole, as long as the old".substring(0, 30);
     RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
             // If-Range does not match any more: the server sends the whole new version with 200.
             ? response("200 OK", "ETag: \"v2\"\r\n", v2)
-            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 100\r\n", "old version, cut"),
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 30\r\n", "old version, cut"),
         ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(3)));
     Path target = tmp.resolve("replaced");
 
-    DownloadResult result = await(store.download("f.bin", target));
+    DownloadResult result = await(store.download("f.bin", target, listed(30)));
 
     assertEquals(v2, Files.readString(target), "no bytes of the old version remain");
     assertEquals("v2", result.etag());
   }
 
+  @Test
+  void resumeThatFindsAVersionOfAnotherSizeFails() throws Exception {
+    RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
+            ? response("200 OK", "ETag: \"v2\"\r\n", "grown since it was listed")
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 16\r\n", "old"),
+        ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(3)));
+    Path target = tmp.resolve("grown");
+
+    assertError(DavError.INTEGRITY, store.download("f.bin", target, new DownloadOptions(null, "v1", false, 16)));
+
+    assertFalse(Files.exists(target));
+  }
+
   // ---- scripted server ---------------------------------------------------------------------------------------------
+
+  /** What the engine passes: the listed size, no checksum, no version. */
+  private static DownloadOptions listed(long size) {
+    return new DownloadOptions(null, null, false, size);
+  }
+
+  /** An answer whose body ends when the connection closes (no Content-Length). */
+  private static byte[] head(String status, String headers, String body) {
+    return ("HTTP/1.1 " + status + "\r\n" + headers + "Connection: close\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
+  }
 
   private static byte[] response(String status, String headers, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -240,11 +362,14 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
    */
   private static final class ScriptedServer implements AutoCloseable {
     final List<String> requests = new CopyOnWriteArrayList<>();
+    private final long floodBytes;
+    private final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
     private final ServerSocket socket;
     private final List<Socket> silent = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    ScriptedServer(Function<String, byte[]> script) throws IOException {
+    ScriptedServer(Function<String, byte[]> script, long floodBytes) throws IOException {
+      this.floodBytes = floodBytes;
       socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       acceptor = new Thread(() -> acceptLoop(script), "scripted-dav-server");
       acceptor.setDaemon(true);
@@ -269,11 +394,26 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
           }
           try (OutputStream out = connection.getOutputStream()) {
             out.write(answer);
+            if (!head.startsWith("PROPFIND")) flood(out);
           }
           connection.close();
         } catch (IOException e) {
           // closed by the test, or the client gave up
         }
+      }
+    }
+
+    /** Bytes of the flood the client took before it closed the connection. */
+    long flooded() {
+      return flooded.get();
+    }
+
+    private void flood(OutputStream out) throws IOException {
+      byte[] block = new byte[64 << 10];
+      for (long left = floodBytes; left > 0; left -= block.length) {
+        int n = (int) Math.min(block.length, left);
+        out.write(block, 0, n);
+        flooded.addAndGet(n);
       }
     }
 

@@ -552,6 +552,26 @@ class NextcloudTransferTest {
   }
 
   @Test
+  void aFileServedLargerThanListedFailsWithoutKeepingAByte() throws Exception {
+    await(store.upload("liar.bin", Files.writeString(tmp.resolve("liar"), "ten bytes!"), UploadOptions.createOnly()));
+    DavEntry entry = await(store.stat("liar.bin"));
+    server.faults().extraBodyBytes("liar.bin", 300L << 20);
+    Path target = tmp.resolve("liar.copy");
+
+    long started = System.nanoTime();
+    DavException e = assertError(DavError.INTEGRITY, store.download("liar.bin", target, DownloadOptions.of(entry)));
+
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(10)) < 0,
+        "stopped at once, not after a deadline grown with the body");
+    assertTrue(e.getMessage().contains("GET 'liar.bin'") && e.getMessage().contains("more than the 10 bytes listed"),
+        e.getMessage());
+    assertFalse(Files.exists(target), "nothing kept");
+    server.faults().clear();
+    assertEquals(10, await(store.download("liar.bin", target, DownloadOptions.of(entry))).bytes(), "an honest answer lands");
+    assertEquals("ten bytes!", Files.readString(target));
+  }
+
+  @Test
   void uploadWhoseAnswerWasLostIsNotMistakenForAConflict() throws Exception {
     server.faults().seed(99).resetRate(0.4);
     int resetPuts = 0;

@@ -356,8 +356,25 @@ abstract class RemoteStoreContract {
   void oversizedListingIsMalformed() throws Exception {
     for (int i = 0; i < 20; i++) await(store.upload("f" + i, write("f", "x"), Optional.empty(), true));
     AkkaHttpRemoteStore small = newRootStore(password(), TEST_SETTINGS.withMaxListingBytes(2048));
-    assertError(DavError.MALFORMED_RESPONSE, small.scoped(folder).list(""));
+    DavException e = assertError(DavError.MALFORMED_RESPONSE, small.scoped(folder).list(""));
+    assertTrue(e.getMessage().startsWith("PROPFIND '' at ") && e.getMessage().contains("/" + folder + "/:"),
+        "names the folder: " + e.getMessage());
+    assertTrue(e.getMessage().contains("larger than 2048 bytes, the configured limit"), e.getMessage());
     assertEquals(20, await(store.list("")).children().size(), "the connection pool still works afterwards");
+  }
+
+  /** About 20 MiB of multistatus on Nextcloud: more than akka-http takes by default (8 MiB). */
+  @Test
+  void aFolderOfTwentyThousandEntriesListsCompletely() throws Exception {
+    Path many = Files.createDirectories(onDisk("many"));
+    for (int i = 0; i < 20_000; i++) Files.createFile(many.resolve(String.format("a file with a longish name %05d.txt", i)));
+    fixOwnership();
+
+    Listing listing = await(store.list("many"));
+
+    assertEquals(20_000, listing.children().size());
+    assertEquals("many/a file with a longish name 19999.txt",
+        listing.children().stream().map(DavEntry::path).max(String::compareTo).orElseThrow());
   }
 
   @Test

@@ -53,14 +53,24 @@ public record Settings(
    * @param maxConnections         HTTP connections kept open to one server per connection
    * @param chunkParallelism       chunk PUTs of one chunked upload in flight at once (at most the server's published
    *                               max_parallel_count)
+   * @param maxListingBytes        largest PROPFIND answer (one folder's listing) accepted; a larger one fails the run
    */
   public record Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold,
       long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB,
-      long maxChunkSize, Duration chunkTargetDuration, int maxConnections, int chunkParallelism) {
+      long maxChunkSize, Duration chunkTargetDuration, int maxConnections, int chunkParallelism, long maxListingBytes) {
 
     public Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold, long chunkSize) {
       this(requestsPerSecond, maxConcurrentRequests, bytesPerSecond, chunkThreshold, chunkSize, 0,
           Duration.ofSeconds(60), Duration.ofSeconds(1), 1L << 30, Duration.ofSeconds(60), 8, 2);
+    }
+
+    /** Everything but the listing limit, which keeps its default (256 MiB). */
+    public Remote(int requestsPerSecond, int maxConcurrentRequests, long bytesPerSecond, long chunkThreshold,
+        long chunkSize, long tenantBytesPerSecond, Duration transferTimeout, Duration transferTimeoutPerMiB,
+        long maxChunkSize, Duration chunkTargetDuration, int maxConnections, int chunkParallelism) {
+      this(requestsPerSecond, maxConcurrentRequests, bytesPerSecond, chunkThreshold, chunkSize, tenantBytesPerSecond,
+          transferTimeout, transferTimeoutPerMiB, maxChunkSize, chunkTargetDuration, maxConnections, chunkParallelism,
+          256L << 20);
     }
   }
 
@@ -117,7 +127,8 @@ public record Settings(
             bytes(c, "remote.max-chunk-size", 5L << 20),
             notNegative(c, "remote.chunk-target-duration"),
             range(c, "remote.max-connections", 1, 1_000),
-            range(c, "remote.chunk-parallelism", 1, 64)));
+            range(c, "remote.chunk-parallelism", 1, 64),
+            bytes(c, "remote.max-listing-size", 64L << 10)));
   }
 
   private static long bytes(Config c, String path, long min) {

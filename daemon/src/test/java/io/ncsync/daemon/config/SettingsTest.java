@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.ncsync.protocol.AkkaHttpRemoteStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -89,6 +90,13 @@ class SettingsTest {
   void remoteClientTuningHasTheDocumentedDefaultsAndOverrides() {
     assertEquals(new Settings.Remote(50, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote());
     assertEquals(2, load(Map.of()).settings().remote().chunkParallelism());
+    assertEquals(256L << 20, load(Map.of()).settings().remote().maxListingBytes());
+    assertEquals(AkkaHttpRemoteStore.Settings.DEFAULT_MAX_LISTING_BYTES, load(Map.of()).settings().remote().maxListingBytes(),
+        "the daemon's default is the client's");
+    assertEquals(1L << 30, load(Map.of("NCSYNC_REMOTE_MAX_LISTING_SIZE", "1GiB")).settings().remote().maxListingBytes());
+    IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+        () -> load(Map.of("NCSYNC_REMOTE_MAX_LISTING_SIZE", "512")));
+    assertTrue(tiny.getMessage().contains("ncsync.remote.max-listing-size"), tiny.getMessage());
     Settings.Remote chunks = load(Map.of("NCSYNC_REMOTE_MAX_CHUNK_SIZE", "100MiB", "NCSYNC_REMOTE_CHUNK_TARGET_DURATION", "0",
         "NCSYNC_REMOTE_CHUNK_PARALLELISM", "4")).settings().remote();
     assertEquals(4, chunks.chunkParallelism());

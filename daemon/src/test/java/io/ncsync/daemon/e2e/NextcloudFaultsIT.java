@@ -189,6 +189,36 @@ class NextcloudFaultsIT extends NextcloudE2eBase {
             + status);
   }
 
+  @Test
+  void aFileServedLargerThanListedFailsAloneAndTheRestSyncs() throws Exception {
+    Library lib = newLibrary("nc-oversized", newConnection());
+    writeRemote(lib, "ok/one.txt", "one");
+    writeRemote(lib, "liar.bin", "ten bytes!");
+    writeRemote(lib, "ok/two.txt", "two");
+    server.faults().extraBodyBytes("liar.bin", 300L << 20);
+
+    JsonNode run = api.syncAndWait(lib.id());
+    JsonNode status = api.status(lib.id());
+    System.out.println("liar.bin served with 300 MiB more than listed: run " + run + "\n  status " + status);
+
+    assertEquals(1, run.path("failed").asInt(-1), "only the oversized file fails: " + run);
+    assertEquals(2, run.path("downloaded").asInt(-1), "the rest syncs: " + run);
+    Tree.assertFiles("local side", localTree(lib), Map.of("ok/one.txt", sha256("one"), "ok/two.txt", sha256("two")));
+    try (var files = java.nio.file.Files.walk(lib.localRoot())) {
+      long largest = files.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).max().orElse(0);
+      assertTrue(largest <= 10, "no byte beyond the listed size stays in the workspace (largest file: " + largest + ")");
+    }
+    String text = status.toString();
+    assertTrue(text.contains("liar.bin") && text.contains("more than the 10 bytes listed"),
+        "the status names the file and the sizes: " + status);
+
+    server.faults().clear();
+    JsonNode honest = api.syncUntilSucceeded(lib.id(), 3);
+    System.out.println("served honestly again: run " + honest);
+    Tree.assertFiles("after the server behaves", assertConverged("after the server behaves", lib), Map.of(
+        "ok/one.txt", sha256("one"), "ok/two.txt", sha256("two"), "liar.bin", sha256("ten bytes!")));
+  }
+
   /**
    * Exactly {@code times} requests got {@code status}, and each was repeated (same method and path) no sooner than the
    * Retry-After the server sent.

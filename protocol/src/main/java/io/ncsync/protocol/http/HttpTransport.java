@@ -26,6 +26,7 @@ import akka.stream.QueueOfferResult;
 import akka.stream.ThrottleMode;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
+import akka.util.ByteString;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
 import java.net.ConnectException;
@@ -276,13 +277,19 @@ public final class HttpTransport implements AutoCloseable {
     return attempt(request, call, 1, false);
   }
 
-  /** Like {@link #send} and reads the entity, failing with MALFORMED_RESPONSE beyond {@code maxBytes}. */
+  /**
+   * Like {@link #send} and reads the entity within {@link Call#timeout()}, failing with MALFORMED_RESPONSE as soon as
+   * more than {@code maxBytes} arrived. The limit is ours alone: akka-http's own ({@code toStrict} stops at
+   * {@code akka.http.parsing.max-to-strict-bytes}, 8 MiB) is lifted so that it never decides instead.
+   */
   public CompletionStage<StrictResponse> sendStrict(Supplier<HttpRequest> request, Call call, long maxBytes) {
-    return send(request, call).thenCompose(response -> response.entity()
-            .withSizeLimit(maxBytes)
-            .toStrict(call.timeout().toMillis(), materializer)
-            .thenApply(strict -> new StrictResponse(response.status().intValue(),
-                headersOf(response), strict.getData().toArray())))
+    return send(request, call).thenCompose(response -> ByteLimit.apply(
+                response.entity().withoutSizeLimit().getDataBytes(), maxBytes,
+                received -> new DavException(DavError.MALFORMED_RESPONSE, response.status().intValue(),
+                    call.what() + ": response body larger than the limit of " + maxBytes + " bytes"))
+            .completionTimeout(call.timeout())
+            .runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
+            .thenApply(body -> new StrictResponse(response.status().intValue(), headersOf(response), body.toArray())))
         .handle((strict, error) -> {
           if (error != null) throw new CompletionException(asDav(call.what(), error));
           return strict;

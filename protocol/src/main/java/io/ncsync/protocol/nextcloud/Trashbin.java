@@ -100,7 +100,8 @@ public final class Trashbin {
   /** Streams a deleted file into {@code target}. */
   public CompletionStage<DownloadResult> download(TrashItem item, Path target) {
     try {
-      return files.downloadFrom(URI.create(itemUrl(item.id())), target, DownloadOptions.defaults());
+      return files.downloadFrom(URI.create(itemUrl(item.id())), target,
+          DownloadOptions.defaults().withExpectedSize(item.folder() ? DownloadOptions.UNKNOWN_SIZE : item.size()));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -81,7 +81,7 @@ public final class Versions {
   public CompletionStage<DownloadResult> download(FileVersion version, Path target) {
     try {
       String url = collection(version.fileId()) + "/" + UrlPaths.encodeSegment(RemotePaths.requireSafeName(version.versionId()));
-      return files.downloadFrom(URI.create(url), target, new DownloadOptions(null, version.etag(), false));
+      return files.downloadFrom(URI.create(url), target, new DownloadOptions(null, version.etag(), false, version.size()));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

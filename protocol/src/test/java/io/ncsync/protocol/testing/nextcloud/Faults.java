@@ -31,6 +31,7 @@ public final class Faults {
   private int bruteForceThreshold;
   private long maxRequestBytes = -1;
   private final AtomicInteger failedLogins = new AtomicInteger();
+  private final java.util.Map<String, Long> extraBodyBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
   Faults() {}
 
@@ -160,6 +161,16 @@ public final class Faults {
     return failedLogins.get();
   }
 
+  /**
+   * Whole-file GETs of files named {@code fileName} answer their content followed by {@code bytes} more, chunked (so no
+   * Content-Length gives it away), as a server that sends more than it listed; 0 turns it off for that name.
+   */
+  public Faults extraBodyBytes(String fileName, long bytes) {
+    if (bytes > 0) extraBodyBytes.put(fileName, bytes);
+    else extraBodyBytes.remove(fileName);
+    return this;
+  }
+
   /** Turns every fault off and forgets failed logins. */
   public Faults clear() {
     synchronized (lock) {
@@ -175,12 +186,17 @@ public final class Faults {
       moveFailsInBody = false;
       bruteForceThreshold = 0;
       maxRequestBytes = -1;
+      extraBodyBytes.clear();
       failedLogins.set(0);
     }
     return this;
   }
 
   // ---- used by the server ------------------------------------------------------------------------------------------
+
+  long extraBodyBytes(String fileName) {
+    return extraBodyBytes.getOrDefault(fileName, 0L);
+  }
 
   boolean inMaintenance() {
     return maintenance;

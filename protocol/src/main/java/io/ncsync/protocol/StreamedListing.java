@@ -1,0 +1,68 @@
+package io.ncsync.protocol;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.japi.pf.PFBuilder;
+import akka.stream.javadsl.Source;
+import akka.stream.javadsl.StreamConverters;
+import akka.util.ByteString;
+import io.ncsync.protocol.http.ByteLimit;
+import io.ncsync.protocol.http.HttpTransport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A PROPFIND answer parsed while it arrives: the body is never held whole, and it is cut off as soon as it passes
+ * {@link AkkaHttpRemoteStore.Settings#maxListingBytes()}. That limit alone decides: akka-http's entity limits are lifted
+ * (its {@code toStrict} would stop at 8 MiB, about 8,000 entries of a Nextcloud folder).
+ */
+final class StreamedListing {
+  private static final String BLOCKING_DISPATCHER = "akka.actor.default-blocking-io-dispatcher";
+
+  private StreamedListing() {}
+
+  /**
+   * Parses a 207 answer of {@code what} (a PROPFIND of {@code requestedPath} below {@code rootRawPath}); fails with
+   * MALFORMED_RESPONSE naming the folder and the limit when the body is larger, TRANSPORT when it stalls or breaks.
+   */
+  static CompletionStage<Listing> parse(AkkaHttpRemoteStore store, HttpResponse response, String what,
+      String rootRawPath, String requestedPath) {
+    AkkaHttpRemoteStore.Settings settings = store.settings();
+    long limit = settings.maxListingBytes();
+    Duration idle = settings.requestTimeout();
+    // What broke the stream, when something did: the parser only sees an IOException and would call it bad XML.
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Source<ByteString, ?> bytes = ByteLimit.apply(response.entity().withoutSizeLimit().getDataBytes(), limit,
+            received -> tooLarge(what, limit))
+        .completionTimeout(settings.transferTimeout(limit))
+        .idleTimeout(idle)
+        .mapError(new PFBuilder<Throwable, Throwable>().matchAny(e -> {
+          failure.compareAndSet(null, e);
+          return e;
+        }).build());
+    HttpTransport transport = store.transport();
+    // The idle timeout above fires first; this one only keeps a reader from waiting forever.
+    InputStream body = bytes.runWith(StreamConverters.asInputStream(idle.plusSeconds(5)), transport.materializer());
+    Executor blocking = transport.system().dispatchers().lookup(BLOCKING_DISPATCHER);
+    return CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = body) {
+        return MultistatusParser.parse(in, rootRawPath, requestedPath);
+      } catch (IOException | RuntimeException e) {
+        Throwable broke = failure.get();
+        if (broke != null) throw HttpTransport.asDav(what, broke);
+        if (e instanceof DavException dav) throw new DavException(dav.error(), dav.status(), what + ": " + dav.getMessage(), dav);
+        throw HttpTransport.asDav(what, e);
+      }
+    }, blocking);
+  }
+
+  private static DavException tooLarge(String what, long limit) {
+    return new DavException(DavError.MALFORMED_RESPONSE, 207, what + ": the listing is larger than " + limit
+        + " bytes, the configured limit for one folder's listing (ncsync.remote.max-listing-size); raise it to sync a"
+        + " folder this large");
+  }
+}
