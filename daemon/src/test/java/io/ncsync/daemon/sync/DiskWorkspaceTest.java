@@ -14,7 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The scan reads a file's content only where the plan needs it. */
 class DiskWorkspaceTest {
-  @TempDir Path root;
+  @TempDir Path workspaces;
+  private Path root;
+
+  @org.junit.jupiter.api.BeforeEach
+  void createLibraryFolder() throws Exception {
+    root = Files.createDirectories(workspaces.resolve("lib"));
+  }
 
   @Test
   void onlyASameSizeFileWithAnotherMtimeIsHashed() throws Exception {
@@ -27,7 +33,7 @@ class DiskWorkspaceTest {
         "touched.txt", file("touched.txt", 4, 1_500_000),
         "grown.txt", file("grown.txt", 4, 3_000_000));
 
-    Map<String, LocalEntry> scan = new DiskWorkspace(root).scan(base).entries();
+    Map<String, LocalEntry> scan = new DiskWorkspace(workspaces, root, "t", "l").scan(base).entries();
 
     assertNull(scan.get("unchanged.txt").sha256(), "size and mtime match: not read");
     assertEquals(DiskWorkspace.sha256(touched), scan.get("touched.txt").sha256(), "a touch or an edit in place: hashed");
