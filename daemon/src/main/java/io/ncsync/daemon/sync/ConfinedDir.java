@@ -64,6 +64,12 @@ final class ConfinedDir implements Closeable {
   /** Opens a sub-folder; fails when the entry is a link (even to a folder), a file or missing. */
   ConfinedDir openFolder(String name) throws IOException {
     Path entry = entry(name);
+    // Looked at first so that a named pipe in a folder's place is not opened (that would block); the open itself refuses
+    // a link swapped in after this look.
+    BasicFileAttributes attributes = attributes(name);
+    if (attributes == null) throw new NoSuchFileException(shownAs.resolve(name).toString());
+    if (attributes.isSymbolicLink()) throw new SymbolicLinkRefused(shownAs.resolve(name));
+    if (!attributes.isDirectory()) throw new NotDirectoryException(shownAs.resolve(name).toString());
     try {
       return new ConfinedDir(dir.newDirectoryStream(entry, NOFOLLOW), shownAs.resolve(name));
     } catch (NoSuchFileException | NotDirectoryException e) {
@@ -85,6 +91,10 @@ final class ConfinedDir implements Closeable {
 
   /** Opens a regular file for reading; a link in its place is refused. */
   FileChannel read(String name) throws IOException {
+    BasicFileAttributes attributes = attributes(name);
+    if (attributes == null) throw new NoSuchFileException(shownAs.resolve(name).toString());
+    if (attributes.isSymbolicLink()) throw new SymbolicLinkRefused(shownAs.resolve(name));
+    if (!attributes.isRegularFile()) throw new IOException(shownAs.resolve(name) + " is not a regular file");
     return open(name, Set.of(StandardOpenOption.READ, NOFOLLOW));
   }
 

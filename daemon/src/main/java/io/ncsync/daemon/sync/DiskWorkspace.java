@@ -131,9 +131,19 @@ public final class DiskWorkspace {
 
   /**
    * A new folder made in the staging folder and renamed into place: there is no mkdirat to create it relative to the
-   * opened parent, and a path-based mkdir would follow a link swapped in on the way.
+   * opened parent, and a path-based mkdir would follow a link swapped in on the way. A rename replaces an empty folder of
+   * the same name, so one made meanwhile by another of our workers, and perhaps already holding an opened handle about
+   * to receive a file, would be swapped away: folder making is one at a time, and looks again under the lock.
    */
   private void makeFolder(ConfinedDir parent, String name) throws IOException {
+    synchronized (FOLDER_MAKING) {
+      if (parent.attributes(name) == null) makeFolderNow(parent, name);
+    }
+  }
+
+  private static final Object FOLDER_MAKING = new Object();
+
+  private void makeFolderNow(ConfinedDir parent, String name) throws IOException {
     String made = StagingFolder.newName("folder");
     try (ConfinedDir stage = staging.open()) {
       Files.createDirectory(stage.shownAs().resolve(made));
