@@ -60,6 +60,7 @@ final class StagingFolder {
    */
   void prepare() throws IOException {
     Path top = workspacesRoot.resolve(NAME);
+    if (Files.isSymbolicLink(top)) throw new ConfinedDir.SymbolicLinkRefused(top);
     if (!Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(top, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
