@@ -465,8 +465,8 @@ final class ActionExecutor {
     }
   }
 
-  private static String describe(Exception e) {
+  private String describe(Exception e) {
     String what = e instanceof java.nio.file.NoSuchFileException ? "no such file: " : e instanceof java.nio.file.AccessDeniedException ? "access denied: " : "";
-    return what + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    return workspace.explain(what + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
   }
 }

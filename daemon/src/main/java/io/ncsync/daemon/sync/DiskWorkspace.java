@@ -40,6 +40,8 @@ public final class DiskWorkspace {
   /** The library folder below the workspaces root, one name per level. */
   private final List<String> rootSegments;
   private final StagingFolder staging;
+  /** Staged upload paths → the workspace files they stand for, to name the latter in the uploader's messages. */
+  private final Map<String, String> stagedUploads = new java.util.concurrent.ConcurrentHashMap<>();
   /** False: uploads always read a copy, as where the file system refuses hard links (tests take that path so). */
   boolean hardLinks = true;
 
@@ -298,7 +300,15 @@ public final class DiskWorkspace {
         copyForUpload(parent, name, stage, staged, relative);
       }
     }
+    stagedUploads.put(stagedPath.toString(), root.resolve(relative).toString());
     return new Staged(staged, stagedPath);
+  }
+
+  /** A message about a staged upload (the uploader names the path it read) told with the workspace file's path. */
+  String explain(String message) {
+    if (message == null) return null;
+    for (Map.Entry<String, String> staged : stagedUploads.entrySet()) message = message.replace(staged.getKey(), staged.getValue());
+    return message;
   }
 
   private static void copyForUpload(ConfinedDir parent, String name, ConfinedDir stage, String staged, String relative)

@@ -55,6 +55,8 @@ class DiskWorkspaceTest {
     try (DiskWorkspace.Staged linked = disk.stageForUpload("f.txt")) {
       assertTrue(linked.path().startsWith(workspaces.resolve(".ncsync-staging")), linked.path().toString());
       assertEquals(inode, Files.readAttributes(linked.path(), BasicFileAttributes.class).fileKey(), "the same file");
+      assertEquals(root.resolve("f.txt") + " changed while it was being uploaded",
+          disk.explain(linked.path() + " changed while it was being uploaded"), "messages name the workspace's file");
     }
     disk.hardLinks = false;
     try (DiskWorkspace.Staged copied = disk.stageForUpload("f.txt")) {
