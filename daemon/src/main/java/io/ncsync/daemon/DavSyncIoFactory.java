@@ -18,7 +18,7 @@ public final class DavSyncIoFactory implements SyncIoFactory {
     return new DavSyncIo(
         ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
             settings.remote().tenantBytesPerSecond()),
-        settings.trashDir(), blocking, settings.activityFeed(), settings.fullWalkInterval());
+        settings.workspacesRoot(), settings.trashDir(), blocking, settings.activityFeed(), settings.fullWalkInterval());
   }
 
   /** The WebDAV/Nextcloud client tuned by {@code ncsync.remote}. */

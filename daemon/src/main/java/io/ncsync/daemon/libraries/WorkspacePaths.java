@@ -12,6 +12,9 @@ import java.nio.file.Path;
  * control characters, backslashes, and symlinks among the existing parents that lead elsewhere.
  */
 public final class WorkspacePaths {
+  /** The daemon's own folder for files in the making (io.ncsync.daemon.sync.StagingFolder); never a library's. */
+  public static final String STAGING_FOLDER = ".ncsync-staging";
+
   private WorkspacePaths() {}
 
   /** A localPath that cannot be used; the message names the field and the problem. */
@@ -78,6 +81,10 @@ public final class WorkspacePaths {
     Path result = realExisting.resolve(existing.relativize(candidate)).normalize();
     if (!result.startsWith(realRoot) || result.equals(realRoot)) {
       throw new InvalidLocalPath("localPath must name a folder inside the workspaces root: '" + localPath + "'");
+    }
+    if (result.startsWith(realRoot.resolve(STAGING_FOLDER))) {
+      throw new InvalidLocalPath("localPath '" + localPath + "' lies in " + STAGING_FOLDER
+          + ", the daemon's own folder for downloads in progress; choose another folder");
     }
     return result;
   }

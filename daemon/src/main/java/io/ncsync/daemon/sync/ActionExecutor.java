@@ -26,7 +26,6 @@ import io.ncsync.protocol.UploadResult;
 import io.ncsync.protocol.UploadSession;
 import io.ncsync.persistence.sync.SyncIo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,6 +83,15 @@ final class ActionExecutor {
    * upload, whose 412 handling compares content and keeps both.
    */
   List<ActionResult> executeBatch(SyncAction.UploadBatch batch) {
+    List<DiskWorkspace.Staged> staged = new ArrayList<>();
+    try {
+      return executeBatch(batch, staged);
+    } finally {
+      for (DiskWorkspace.Staged file : staged) closeQuietly(file);
+    }
+  }
+
+  private List<ActionResult> executeBatch(SyncAction.UploadBatch batch, List<DiskWorkspace.Staged> staged) {
     List<ActionResult> results = new ArrayList<>();
     List<SyncAction.Upload> ready = new ArrayList<>();
     List<BatchUpload> files = new ArrayList<>();
@@ -94,7 +102,9 @@ final class ActionExecutor {
           results.add(ActionResult.skipped(upload.path()));
           continue;
         }
-        files.add(new BatchUpload(upload.path(), workspace.resolve(upload.path())));
+        DiskWorkspace.Staged source = workspace.stageForUpload(upload.path());
+        staged.add(source);
+        files.add(new BatchUpload(upload.path(), source.path()));
         ready.add(upload);
       } catch (IOException | RuntimeException e) {
         results.add(ActionResult.failed(upload.path(), describe(e), true));
@@ -217,19 +227,22 @@ final class ActionExecutor {
     boolean isNew = base == null;
     Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
     UploadResult result;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        UploadOptions options = UploadOptions.of(guard, isNew)
-            .resuming(resume)
-            .withSessionListener(session -> sessions.saved(path, session));
-        result = await(remote.upload(path, workspace.resolve(path), options));
-        break;
-      } catch (DavException e) {
-        if (e.error() != DavError.PRECONDITION_FAILED) throw e;
-        DavEntry now = await(remote.stat(path));
-        if (isSpuriousPreconditionFailure(base, now, attempt)) continue;
-        // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
-        return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+    try (DiskWorkspace.Staged source = workspace.stageForUpload(path)) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          UploadOptions options = UploadOptions.of(guard, isNew)
+              .resuming(resume)
+              .withSessionListener(session -> sessions.saved(path, session));
+          result = await(remote.upload(path, source.path(), options));
+          break;
+        } catch (DavException e) {
+          if (e.error() != DavError.PRECONDITION_FAILED) throw e;
+          DavEntry now = await(remote.stat(path));
+          if (isSpuriousPreconditionFailure(base, now, attempt)) continue;
+          // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
+          source.close();
+          return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+        }
       }
     }
     Identity identity = identityAfterWrite(path, result);
@@ -249,10 +262,9 @@ final class ActionExecutor {
   }
 
   private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
-    Path temp = workspace.newTempFileFor(path);
-    try {
-      DownloadResult result = await(remote.download(path, temp, DownloadOptions.of(listed)));
-      String sha = DiskWorkspace.sha256(temp);
+    try (DiskWorkspace.Staged temp = workspace.newDownload()) {
+      DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(listed)));
+      String sha = temp.sha256();
       LocalEntry current = workspace.stat(path);
       if (!sameStat(current, expectedLocal)) {
         // The local file changed while we downloaded: keep both instead of overwriting it.
@@ -264,24 +276,21 @@ final class ActionExecutor {
       String etag = result.etag() != null ? result.etag() : listed.etag();
       return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
           listed.checksum(), false), Transfer.DOWNLOADED);
-    } finally {
-      Files.deleteIfExists(temp);
     }
   }
 
   /** Both sides hold the file and at least one differs from the base: equal content is agreement, not a conflict. */
   private ActionResult reconcileBoth(String path, LocalEntry local, DavEntry remoteEntry, BaseEntry base, boolean keepBoth)
       throws IOException {
-    Path temp = workspace.newTempFileFor(path);
-    try {
-      DownloadResult result = await(remote.download(path, temp, DownloadOptions.of(remoteEntry)));
-      String remoteSha = DiskWorkspace.sha256(temp);
+    try (DiskWorkspace.Staged temp = workspace.newDownload()) {
+      DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(remoteEntry)));
+      String remoteSha = temp.sha256();
       LocalEntry current = workspace.stat(path);
       if (current == null) {
         // The local file went away meanwhile: the remote version simply lands.
         return download(path, remoteEntry, null);
       }
-      String localSha = DiskWorkspace.sha256(workspace.resolve(path));
+      String localSha = workspace.sha256(path);
       String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
       if (localSha.equals(remoteSha)) {
         return recorded(new BaseEntry(path, false, remoteEntry.fileId(), etag, current.size(), current.mtimeMillis(), localSha), Transfer.NONE);
@@ -291,8 +300,6 @@ final class ActionExecutor {
         return ActionResult.conflict(path, conflict);
       }
       return keepBothWithDownloaded(path, temp, remoteSha, result, remoteEntry, base);
-    } finally {
-      Files.deleteIfExists(temp);
     }
   }
 
@@ -300,10 +307,10 @@ final class ActionExecutor {
    * Keep-both: the local file moves to a conflict-copy name, the downloaded remote version takes the original name, and
    * the copy is uploaded as a new file, so both versions end up on both sides.
    */
-  private ActionResult keepBothWithDownloaded(String path, Path downloaded, String remoteSha, DownloadResult result,
+  private ActionResult keepBothWithDownloaded(String path, DiskWorkspace.Staged downloaded, String remoteSha, DownloadResult result,
       DavEntry remoteEntry, BaseEntry base) throws IOException {
     LocalEntry local = workspace.stat(path);
-    String localSha = local == null ? null : DiskWorkspace.sha256(workspace.resolve(path));
+    String localSha = local == null ? null : workspace.sha256(path);
     String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
     if (local == null || remoteSha.equals(localSha)) {
       workspace.commit(downloaded, path, mtimeOf(remoteEntry));
@@ -312,7 +319,7 @@ final class ActionExecutor {
           local == null ? Transfer.DOWNLOADED : Transfer.NONE);
     }
     Instant now = Instant.now();
-    String copy = ConflictNames.conflictCopy(path, now, candidate -> workspace.exists(candidate) || remoteExists(candidate));
+    String copy = ConflictNames.conflictCopy(path, now, candidate -> existsLocally(candidate) || remoteExists(candidate));
     workspace.renameNoReplace(path, copy);
     workspace.commit(downloaded, path, mtimeOf(remoteEntry));
     LocalEntry landed = workspace.stat(path);
@@ -320,14 +327,14 @@ final class ActionExecutor {
         new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
     ConflictRecord conflict = conflictRecord(path, base, copy, local, localSha, remoteEntry, remoteSha);
     LocalEntry copyEntry = workspace.stat(copy);
-    try {
-      UploadResult uploaded = await(remote.upload(copy, workspace.resolve(copy), Optional.empty(), true));
+    try (DiskWorkspace.Staged source = workspace.stageForUpload(copy)) {
+      UploadResult uploaded = await(remote.upload(copy, source.path(), Optional.empty(), true));
       Identity identity = identityAfterWrite(copy, uploaded);
       String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
       BaseRecorded copyVersion = new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
           copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
       return ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
-    } catch (DavException e) {
+    } catch (DavException | IOException e) {
       // The copy is safe on disk; the next run uploads it as a new file.
       log.warn("conflict copy {} not uploaded yet: {}", copy, e.getMessage());
       return ActionResult.conflict(path, conflict, remoteVersion);
@@ -347,7 +354,7 @@ final class ActionExecutor {
     LocalEntry current = workspace.stat(path);
     if (current == null) return forgotten(path, Transfer.NONE);
     if (current.size() != base.size() || current.mtimeMillis() != base.mtimeMillis()) {
-      String sha = DiskWorkspace.sha256(workspace.resolve(path));
+      String sha = workspace.sha256(path);
       if (!sha.equals(base.sha256())) return ActionResult.skipped(path); // edited meanwhile: the next run uploads it
     }
     Path kept = workspace.moveToTrash(path, trash);
@@ -395,6 +402,14 @@ final class ActionExecutor {
     return new Identity(result.etag() != null ? result.etag() : entry.etag(), result.fileId() != null ? result.fileId() : entry.fileId());
   }
 
+  private boolean existsLocally(String path) {
+    try {
+      return workspace.exists(path);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private boolean remoteExists(String path) {
     try {
       await(remote.stat(path));
@@ -433,6 +448,14 @@ final class ActionExecutor {
     return ActionResult.of(path, new BaseForgotten(path, transfer));
   }
 
+  private static void closeQuietly(DiskWorkspace.Staged file) {
+    try {
+      file.close();
+    } catch (IOException e) {
+      log.debug("staged upload {} not removed; the next run empties the staging folder", file.path(), e);
+    }
+  }
+
   private static <T> T await(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().join();
@@ -442,8 +465,8 @@ final class ActionExecutor {
     }
   }
 
-  private static String describe(Exception e) {
+  private String describe(Exception e) {
     String what = e instanceof java.nio.file.NoSuchFileException ? "no such file: " : e instanceof java.nio.file.AccessDeniedException ? "access denied: " : "";
-    return what + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    return workspace.explain(what + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
   }
 }

@@ -9,7 +9,6 @@ import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.protocol.RemoteStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,27 +24,32 @@ import java.util.concurrent.Executor;
  */
 public final class DavSyncIo implements SyncIo {
   private final RemoteStores stores;
+  private final Path workspacesRoot;
   private final Path trashRoot;
   private final Executor blocking;
   private final RemoteDiscovery.Settings discovery;
   private final Clock clock;
 
-  public DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking) {
-    this(stores, trashRoot, blocking, true, Duration.ofHours(1));
+  /** @param workspacesRoot every library folder lies below it; the daemon's staging folder is made in it */
+  public DavSyncIo(RemoteStores stores, Path workspacesRoot, Path trashRoot, Executor blocking) {
+    this(stores, workspacesRoot, trashRoot, blocking, true, Duration.ofHours(1));
   }
 
   /**
    * @param useChangeFeed    follow the server's change feed (Nextcloud's activity stream) where it has one
    * @param fullWalkInterval at the latest this long after a run took changes on the feed's word, walk in full again
    */
-  public DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking, boolean useChangeFeed, Duration fullWalkInterval) {
-    this(stores, trashRoot, blocking,
+  public DavSyncIo(RemoteStores stores, Path workspacesRoot, Path trashRoot, Executor blocking, boolean useChangeFeed,
+      Duration fullWalkInterval) {
+    this(stores, workspacesRoot, trashRoot, blocking,
         new RemoteDiscovery.Settings(useChangeFeed, fullWalkInterval, RemoteDiscovery.Settings.defaults().maxActivities()),
         Clock.systemUTC());
   }
 
-  DavSyncIo(RemoteStores stores, Path trashRoot, Executor blocking, RemoteDiscovery.Settings discovery, Clock clock) {
+  DavSyncIo(RemoteStores stores, Path workspacesRoot, Path trashRoot, Executor blocking, RemoteDiscovery.Settings discovery,
+      Clock clock) {
     this.stores = stores;
+    this.workspacesRoot = workspacesRoot.toAbsolutePath().normalize();
     this.trashRoot = trashRoot.toAbsolutePath().normalize();
     this.blocking = blocking;
     this.discovery = discovery;
@@ -56,7 +60,7 @@ public final class DavSyncIo implements SyncIo {
   public CompletionStage<Done> prepare(LibraryConfig config) {
     CompletableFuture<Done> local = CompletableFuture.supplyAsync(() -> {
       try {
-        Files.createDirectories(Path.of(config.localRoot()));
+        workspace(config).createLibraryFolder();
         return Done.getInstance();
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("cannot create the workspace folder " + config.localRoot() + ": " + e.getMessage(), e);
@@ -74,9 +78,10 @@ public final class DavSyncIo implements SyncIo {
 
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
-    DiskWorkspace workspace = new DiskWorkspace(Path.of(config.localRoot()));
     CompletableFuture<DiskWorkspace.Scan> scan = CompletableFuture.supplyAsync(() -> {
       try {
+        DiskWorkspace workspace = workspace(config);
+        workspace.prepareStaging();
         return workspace.scan(input.base());
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
@@ -92,18 +97,32 @@ public final class DavSyncIo implements SyncIo {
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     return remoteStore(config).thenApplyAsync(store -> {
-      ActionExecutor executor = new ActionExecutor(
-          new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId, sessions);
-      return executor.execute(action);
+      DiskWorkspace workspace;
+      try {
+        workspace = workspace(config);
+      } catch (java.io.IOException e) {
+        return ActionResult.failed(action.path(), e.getMessage(), true);
+      }
+      return new ActionExecutor(workspace, store, trashFor(config, runId), config.mode(), runId, sessions).execute(action);
     }, blocking);
   }
 
   @Override
   public CompletionStage<java.util.List<ActionResult>> executeBatch(
       LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
-    return remoteStore(config).thenApplyAsync(store -> new ActionExecutor(
-        new DiskWorkspace(Path.of(config.localRoot())), store, trashFor(config, runId), config.mode(), runId, sessions)
-        .executeBatch(batch), blocking);
+    return remoteStore(config).thenApplyAsync(store -> {
+      DiskWorkspace workspace;
+      try {
+        workspace = workspace(config);
+      } catch (java.io.IOException e) {
+        return batch.uploads().stream().map(u -> ActionResult.failed(u.path(), e.getMessage(), true)).toList();
+      }
+      return new ActionExecutor(workspace, store, trashFor(config, runId), config.mode(), runId, sessions).executeBatch(batch);
+    }, blocking);
+  }
+
+  private DiskWorkspace workspace(LibraryConfig config) throws java.io.IOException {
+    return new DiskWorkspace(workspacesRoot, Path.of(config.localRoot()), config.tenantId(), config.libraryId());
   }
 
   private CompletionStage<RemoteStore> remoteStore(LibraryConfig config) {

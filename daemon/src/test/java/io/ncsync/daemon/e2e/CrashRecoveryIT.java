@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -13,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.IntSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,9 +99,20 @@ class CrashRecoveryIT extends E2eTestBase {
     assertKilledRunRecorded(lib, killedRun);
     JsonNode run = api.syncUntilSucceeded(lib.id(), 4);
     assertConvergedExactly(lib, expected, run);
-    // The workspace's scan removes temporary files a crashed run left behind.
-    List<String> leftovers = Tree.localRaw(lib.localRoot()).files().keySet().stream().filter(Tree::isInternal).toList();
-    assertEquals(List.of(), leftovers, "temporary download files left in the workspace after recovery");
+    // Partial downloads never lie in the workspace, and the next run empties the library's staging folder.
+    assertEquals(List.of(), stagedFilesOf(lib), "partial downloads left in the staging folder after recovery");
+  }
+
+  /** Files in the daemon's staging folder for the library: {@code <workspaces root>/.ncsync-staging/<tenant>/<library>/}. */
+  private List<String> stagedFilesOf(Library lib) {
+    Path staging = daemon.dataDir().resolve("workspaces").resolve(".ncsync-staging");
+    if (!Files.isDirectory(staging)) return List.of();
+    try (Stream<Path> walk = Files.walk(staging)) {
+      return walk.filter(Files::isRegularFile).map(p -> staging.relativize(p).toString())
+          .filter(p -> p.contains(lib.id())).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** After the restart the killed run is over and its outcome says so (a resumed run may also have completed it). */

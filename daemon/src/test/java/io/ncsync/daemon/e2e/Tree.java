@@ -28,10 +28,11 @@ import java.util.function.Predicate;
 record Tree(SortedMap<String, String> files, SortedSet<String> dirs) {
 
   /**
-   * Name prefixes the daemon may use for its own bookkeeping inside a workspace (temporary download files and the
-   * like). The only thing the tree comparison ignores; everything else must match exactly.
+   * Name prefixes the daemon may use for its own bookkeeping inside a workspace, which the tree comparison ignores. None:
+   * the daemon's files in the making live in its staging folder outside every library, and a file named
+   * {@code .ncsync-x} in a workspace is a user's file that must sync like any other.
    */
-  static final List<String> INTERNAL_NAME_PREFIXES = List.of(".ncsync");
+  static final List<String> INTERNAL_NAME_PREFIXES = List.of();
 
   Tree {
     files = Collections.unmodifiableSortedMap(new TreeMap<>(files));

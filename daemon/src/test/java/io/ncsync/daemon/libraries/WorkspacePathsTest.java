@@ -48,6 +48,16 @@ class WorkspacePathsTest {
   }
 
   @Test
+  void theDaemonsStagingFolderIsNoLibrary() throws Exception {
+    assertTrue(refusal(".ncsync-staging").contains("the daemon's own folder"), refusal(".ncsync-staging"));
+    assertTrue(refusal(".ncsync-staging/t/lib").contains("the daemon's own folder"));
+    Files.createDirectories(root.resolve(".ncsync-staging"));
+    Files.createSymbolicLink(root.resolve("sneaky"), root.resolve(".ncsync-staging"));
+    assertTrue(refusal("sneaky/lib").contains("the daemon's own folder"), refusal("sneaky/lib"));
+    assertEquals(root.resolve(".ncsync-stagingx"), WorkspacePaths.resolve(root, ".ncsync-stagingx"));
+  }
+
+  @Test
   void emptyDotAndControlCharactersAreRefused() {
     assertTrue(refusal("").contains("required"));
     assertTrue(refusal("   ").contains("required"));

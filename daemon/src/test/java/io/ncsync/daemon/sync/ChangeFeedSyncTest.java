@@ -36,7 +36,7 @@ class ChangeFeedSyncTest extends EngineTestBase {
 
   @Override
   protected DavSyncIo syncIo(RemoteStores stores, Path trash, ExecutorService blocking) {
-    return new DavSyncIo(stores, trash, blocking, new RemoteDiscovery.Settings(true, FULL_WALK, 1000), clock);
+    return new DavSyncIo(stores, workspacesRoot(), trash, blocking, new RemoteDiscovery.Settings(true, FULL_WALK, 1000), clock);
   }
 
   @BeforeEach

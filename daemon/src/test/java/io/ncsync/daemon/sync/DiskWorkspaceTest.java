@@ -1,12 +1,15 @@
 package io.ncsync.daemon.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.LocalEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,7 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The scan reads a file's content only where the plan needs it. */
 class DiskWorkspaceTest {
-  @TempDir Path root;
+  @TempDir Path workspaces;
+  private Path root;
+
+  @org.junit.jupiter.api.BeforeEach
+  void createLibraryFolder() throws Exception {
+    root = Files.createDirectories(workspaces.resolve("lib"));
+  }
 
   @Test
   void onlyASameSizeFileWithAnotherMtimeIsHashed() throws Exception {
@@ -27,7 +36,7 @@ class DiskWorkspaceTest {
         "touched.txt", file("touched.txt", 4, 1_500_000),
         "grown.txt", file("grown.txt", 4, 3_000_000));
 
-    Map<String, LocalEntry> scan = new DiskWorkspace(root).scan(base).entries();
+    Map<String, LocalEntry> scan = new DiskWorkspace(workspaces, root, "t", "l").scan(base).entries();
 
     assertNull(scan.get("unchanged.txt").sha256(), "size and mtime match: not read");
     assertEquals(DiskWorkspace.sha256(touched), scan.get("touched.txt").sha256(), "a touch or an edit in place: hashed");
@@ -35,6 +44,30 @@ class DiskWorkspaceTest {
     assertNull(scan.get("new.txt").sha256(), "a new file is uploaded as it is: the upload hashes it");
     assertEquals(4, scan.get("unchanged.txt").size());
     assertEquals(unchanged.toFile().lastModified(), scan.get("unchanged.txt").mtimeMillis());
+  }
+
+  @Test
+  void anUploadReadsAHardLinkOfTheFileOrACopyWithItsMtime() throws Exception {
+    Path file = write("f.txt", "content", 5_000_000);
+    DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l");
+    disk.prepareStaging();
+    Object inode = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    try (DiskWorkspace.Staged linked = disk.stageForUpload("f.txt")) {
+      assertTrue(linked.path().startsWith(workspaces.resolve(".ncsync-staging")), linked.path().toString());
+      assertEquals(inode, Files.readAttributes(linked.path(), BasicFileAttributes.class).fileKey(), "the same file");
+      assertEquals(root.resolve("f.txt") + " changed while it was being uploaded",
+          disk.explain(linked.path() + " changed while it was being uploaded"), "messages name the workspace's file");
+    }
+    disk.hardLinks = false;
+    try (DiskWorkspace.Staged copied = disk.stageForUpload("f.txt")) {
+      assertNotEquals(inode, Files.readAttributes(copied.path(), BasicFileAttributes.class).fileKey(), "a copy");
+      assertEquals("content", Files.readString(copied.path()));
+      assertEquals(5_000_000, Files.getLastModifiedTime(copied.path()).toMillis(), "the mtime the upload sends");
+    }
+    assertEquals("content", Files.readString(file), "the workspace's file stays");
+    try (var left = Files.list(workspaces.resolve(".ncsync-staging/t/l"))) {
+      assertEquals(0, left.count(), "closing removes what was staged");
+    }
   }
 
   private Path write(String name, String content, long mtimeMillis) throws Exception {

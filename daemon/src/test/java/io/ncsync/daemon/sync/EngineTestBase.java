@@ -72,9 +72,19 @@ abstract class EngineTestBase {
     remote = new InMemoryRemoteStore();
     configure(remote);
     remote.mkdirs("lib").toCompletableFuture().join();
-    workspace = Files.createDirectories(temp.resolve("ws"));
+    workspace = Files.createDirectories(workspacesRoot().resolve("ws"));
     trash = temp.resolve("trash");
     startLibrary(SyncMode.BIDIRECTIONAL);
+  }
+
+  /** Below it lie the library's folder ({@link #workspace}) and the daemon's staging folder. */
+  protected Path workspacesRoot() {
+    return temp.resolve("workspaces");
+  }
+
+  /** The daemon's staging folder of this library. */
+  protected Path stagingFolder() {
+    return workspacesRoot().resolve(".ncsync-staging").resolve("t").resolve(libraryId);
   }
 
   /** Sets the remote up before the library's folder is created. */
@@ -82,7 +92,7 @@ abstract class EngineTestBase {
 
   /** The I/O the library gets; tests may tune discovery. */
   protected DavSyncIo syncIo(RemoteStores stores, Path trash, ExecutorService blocking) {
-    return new DavSyncIo(stores, trash, blocking);
+    return new DavSyncIo(stores, workspacesRoot(), trash, blocking);
   }
 
   protected void startLibrary(SyncMode mode) {

@@ -56,6 +56,8 @@ final class InMemoryRemoteStore implements RemoteStore {
   volatile String feedFault;
   /** Runs before a download, with the absolute path: lets a test fail it or hold it. */
   volatile Consumer<String> beforeDownload = p -> {};
+  /** Runs once a download has written its target, with the absolute path: lets a test look where the bytes went. */
+  volatile Consumer<String> afterDownload = p -> {};
 
   private record Activity(long id, String path, String fileId) {}
 
@@ -196,6 +198,7 @@ final class InMemoryRemoteStore implements RemoteStore {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      root.afterDownload.accept(abs(path));
       return new DownloadResult(node.content.length, node.etag);
     });
   }

@@ -220,15 +220,6 @@ class SyncEngineTest extends EngineTestBase {
   }
 
   @Test
-  void leftoverTemporaryFilesOfACrashAreCleanedAndNeverSynced() throws Exception {
-    writeLocal(".ncsync-1234.part", "partial download");
-    writeLocal("real.txt", "r");
-    syncOk();
-    assertEquals(Map.of("real.txt", "r"), remote.files("lib"));
-    assertFalse(Files.exists(workspace.resolve(".ncsync-1234.part")));
-  }
-
-  @Test
   void aTouchedButUnchangedFileIsNotUploadedAgain() throws Exception {
     writeLocal("t.txt", "same content");
     syncOk();
