@@ -6,6 +6,8 @@ import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.db.SchemaInstaller;
 import io.ncsync.daemon.security.AdminToken;
+import io.ncsync.daemon.security.ClusterTls;
+import io.ncsync.daemon.security.ClusterTlsSettings;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.security.SecretFiles;
 import java.io.IOException;
@@ -77,6 +79,13 @@ public final class Daemon implements AutoCloseable {
       }
     }
 
+    com.typesafe.config.Config clusterTls;
+    try {
+      clusterTls = ClusterTls.prepare(ClusterTlsSettings.fromConfig(loaded.config()), settings.dataDir());
+    } catch (ClusterTls.UnusableKeyMaterial | IllegalArgumentException e) {
+      throw new StartupException("cannot secure the cluster transport: " + e.getMessage(), e);
+    }
+
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     Daemon[] self = new Daemon[1];
     Guardian.Listener listener = new Guardian.Listener() {
@@ -94,7 +103,7 @@ public final class Daemon implements AutoCloseable {
     ActorSystem<Guardian.Command> system = ActorSystem.create(
         Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
         "ncsync",
-        loaded.config());
+        clusterTls.withFallback(loaded.config()));
     Daemon daemon = new Daemon(system, bound, settings);
     self[0] = daemon;
     if (bound.isCompletedExceptionally()) daemon.exitCode = 1;
