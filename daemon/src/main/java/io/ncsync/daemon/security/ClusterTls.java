@@ -175,9 +175,14 @@ public final class ClusterTls {
     }
   }
 
+  /** Read as it is: an operator's file may sit on a read-only mount (a Kubernetes secret) we could not chmod. */
   private static String readPassword(Path file, String wayOut) throws UnusableKeyMaterial {
     try {
-      return SecretFiles.read(file).orElseThrow(() -> new NoSuchFileException(file.toString()));
+      String password = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (password.isEmpty()) {
+        throw new UnusableKeyMaterial("the cluster TLS password file " + file + " is empty; " + wayOut, null);
+      }
+      return password;
     } catch (NoSuchFileException e) {
       throw new UnusableKeyMaterial("the cluster TLS password file " + file + " is missing; " + wayOut, e);
     } catch (IOException e) {
