@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +54,8 @@ class ClusterDoorTest {
 
   @BeforeAll
   static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.h2Env(dataDir), new FakeSyncIo().factory());
+    daemon = TestDaemons.start(Map.of("NCSYNC_DATA_DIR", dataDir.toString(), "NCSYNC_ADMIN_TOKEN", TestDaemons.TOKEN,
+        "NCSYNC_SYNC_INTERVAL", "0"), new FakeSyncIo().factory());
     daemonAddress = Cluster.get(daemon.daemon().system()).selfMember().address();
     witness = system(daemonsKeys());
   }
