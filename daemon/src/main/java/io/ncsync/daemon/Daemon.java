@@ -11,6 +11,8 @@ import io.ncsync.daemon.db.JournalCheck;
 import io.ncsync.daemon.db.SchemaInstaller;
 import io.ncsync.daemon.guard.StartupGuards;
 import io.ncsync.daemon.security.AdminToken;
+import io.ncsync.daemon.security.ClusterTls;
+import io.ncsync.daemon.security.ClusterTlsSettings;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.security.SecretFiles;
 import java.io.IOException;
@@ -134,6 +136,13 @@ public final class Daemon implements AutoCloseable {
       throw new StartupException(e.getMessage(), e);
     }
 
+    com.typesafe.config.Config clusterTls;
+    try {
+      clusterTls = ClusterTls.prepare(ClusterTlsSettings.fromConfig(loaded.config()), settings.dataDir());
+    } catch (ClusterTls.UnusableKeyMaterial | IllegalArgumentException e) {
+      throw new StartupException("cannot secure the cluster transport: " + e.getMessage(), e);
+    }
+
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     Daemon[] self = new Daemon[1];
     Guardian.Listener listener = new Guardian.Listener() {
@@ -152,7 +161,7 @@ public final class Daemon implements AutoCloseable {
     ActorSystem<Guardian.Command> system = ActorSystem.create(
         Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
         "ncsync",
-        loaded.config());
+        clusterTls.withFallback(loaded.config()));
     if (!backupPolicy.interval().isZero()) {
       backups.ifPresent(b -> JournalBackupSchedule.start(system, b, backupPolicy.interval()));
     }

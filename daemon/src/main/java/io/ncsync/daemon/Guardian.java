@@ -76,7 +76,8 @@ public final class Guardian {
       Tenant.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
       SyncIo syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
-      Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery()));
+      Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
+          deps.workspacesRoot()));
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

@@ -58,6 +58,17 @@ public final class SecretFiles {
     Files.writeString(file, content + "\n", StandardCharsets.UTF_8);
   }
 
+  /** Writes a new binary secret file (a key store) with mode 0600 from the start; fails if it exists. */
+  public static void create(Path file, byte[] content) throws IOException {
+    ensureDirectory(file.getParent());
+    if (supportsPosix(file.getParent())) {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+    } else {
+      Files.createFile(file);
+    }
+    Files.write(file, content);
+  }
+
   /** Reads the file, or creates it with {@code generated} when missing (safe against a concurrent creator). */
   public static String readOrCreate(Path file, java.util.function.Supplier<String> generated) throws IOException {
     Optional<String> existing = read(file);

@@ -113,7 +113,7 @@ abstract class EngineTestBase {
   private void spawnLibrary() {
     RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
     library = testKit.spawn(Library.create(Library.entityId("t", libraryId), syncIo(stores, trash, blocking),
-        new Library.Settings(4, 50)));
+        new Library.Settings(4, 50, temp)));
   }
 
   protected SyncMode mode() {

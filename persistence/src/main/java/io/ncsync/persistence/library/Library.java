@@ -32,6 +32,7 @@ import io.ncsync.persistence.sync.SyncIo;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.UploadSession;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,10 +61,16 @@ public final class Library
    * @param snapshotEvery     events between snapshots
    * @param batchFiles        new small files uploaded together at most (1 = no batching)
    * @param batchFileBytes    largest file that goes into a batch
+   * @param workspacesRoot    the folder every library's local root must lie in (the daemon's workspaces root)
    */
-  public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes) {
-    public Settings(int parallelTransfers, int snapshotEvery) {
-      this(parallelTransfers, snapshotEvery, 100, 1L << 20);
+  public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
+      Path workspacesRoot) {
+    public Settings {
+      java.util.Objects.requireNonNull(workspacesRoot, "workspacesRoot");
+    }
+
+    public Settings(int parallelTransfers, int snapshotEvery, Path workspacesRoot) {
+      this(parallelTransfers, snapshotEvery, 100, 1L << 20, workspacesRoot);
     }
   }
 
@@ -71,7 +78,10 @@ public final class Library
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Creates the library; replies with its config. Repeating it with the same config is harmless. */
+  /**
+   * Creates the library; replies with its config. Repeating it with the same config is harmless. A local root outside
+   * the workspaces root is refused with an error, whoever sends this.
+   */
   public record Create(LibraryConfig config, ActorRef<StatusReply<LibraryConfig>> replyTo) implements Command {}
 
   /** Replies with the config, or an error "unknown library". */
@@ -159,6 +169,7 @@ public final class Library
   private final ActorContext<Command> context;
   private final SyncIo io;
   private final Settings settings;
+  private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
@@ -172,6 +183,7 @@ public final class Library
     this.context = context;
     this.io = io;
     this.settings = settings;
+    this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
   }
@@ -223,6 +235,9 @@ public final class Library
           ? Effect().reply(cmd.replyTo(), StatusReply.success(state.config()))
           : Effect().reply(cmd.replyTo(), StatusReply.error("library already exists: " + state.config().libraryId()));
     }
+    // A few stat calls, in the handler on purpose: the answer decides whether anything is persisted at all.
+    var refusal = workspaces.refusal(cmd.config().localRoot());
+    if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
     return Effect().persist(new LibraryCreated(cmd.config())).thenReply(cmd.replyTo(), s -> StatusReply.success(s.config()));
   }
 
@@ -235,6 +250,9 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onSync(LibraryState state, Sync cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     if (stopping) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is shutting down"));
+    // A library created before this check existed, or under another workspaces root, must not sync outside it either.
+    var refusal = workspaces.refusal(state.config().localRoot());
+    if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
     if (state.activeRun() != null && execution != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }

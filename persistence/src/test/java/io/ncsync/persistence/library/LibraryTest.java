@@ -26,6 +26,9 @@ import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.DavEntry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -41,22 +44,39 @@ class LibraryTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config().withFallback(PersistenceTestKitSnapshotPlugin.config()).withFallback(ConfigFactory.load()));
 
+  /** The workspaces root every library here must stay in; {@link #OUTSIDE} is a folder beside it. */
+  private static final Path WORKSPACES = temporaryFolder("ws");
+  private static final Path OUTSIDE = temporaryFolder("outside");
+
   private static final LibraryConfig CONFIG =
-      new LibraryConfig("t1", "lib1", "Library one", "c1", "/tmp/ws/lib1", "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
+      new LibraryConfig("t1", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
 
   private ScriptedSyncIo io;
   private EventSourcedBehaviorTestKit<Library.Command, Library.Event, LibraryState> kit;
 
   @AfterAll
-  static void shutdown() {
+  static void shutdown() throws IOException {
     testKit.shutdownTestKit();
+    for (Path root : List.of(WORKSPACES, OUTSIDE)) {
+      try (var paths = Files.walk(root)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static Path temporaryFolder(String prefix) {
+    try {
+      return Files.createTempDirectory("library-test-" + prefix).toRealPath();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @BeforeEach
   void setUp() {
     io = new ScriptedSyncIo();
     // No batching here: each document gets a worker of its own (batches have a test of their own).
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20)));
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES)));
     kit.clear();
   }
 
@@ -71,6 +91,67 @@ class LibraryTest {
     LibraryConfig other = new LibraryConfig("t1", "lib1", "Other", "c1", "/x", "y", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
     assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(other, replyTo)).reply().isError());
     assertEquals(CONFIG, kit.<StatusReply<LibraryConfig>>runCommand(Library.Get::new).reply().getValue());
+  }
+
+  @Test
+  void aLocalRootOutsideTheWorkspacesRootIsRefusedAndNothingPersisted() {
+    assertCreateRefused(OUTSIDE.resolve("lib1").toString(), "is not inside the workspaces root " + WORKSPACES);
+    assertCreateRefused(WORKSPACES.toString(), "is not inside the workspaces root");
+    assertCreateRefused("relative/lib1", "is not an absolute path");
+  }
+
+  @Test
+  void aLocalRootWithDotDotIsRefused() {
+    assertCreateRefused(WORKSPACES + "/lib1/../../" + OUTSIDE.getFileName() + "/lib1", "contains '..'");
+    assertCreateRefused(WORKSPACES + "/lib1/../lib2", "contains '..'");
+  }
+
+  @Test
+  void aLocalRootLeadingOutThroughASymlinkIsRefused() throws IOException {
+    Path link = Files.createSymbolicLink(WORKSPACES.resolve("escape"), OUTSIDE);
+    try {
+      assertCreateRefused(link.toString(), "through a symbolic link");
+      assertCreateRefused(link.resolve("lib1").toString(), "through a symbolic link");
+    } finally {
+      Files.delete(link);
+    }
+  }
+
+  @Test
+  void aLocalRootThroughADanglingSymlinkIsRefused() throws IOException {
+    Path link = Files.createSymbolicLink(WORKSPACES.resolve("dangling"), OUTSIDE.resolve("not-yet"));
+    try {
+      assertCreateRefused(link.resolve("lib1").toString(), "cannot be resolved");
+    } finally {
+      Files.delete(link);
+    }
+  }
+
+  @Test
+  void aLibraryWhoseRootWasSwappedForASymlinkOutRefusesToSync() throws IOException {
+    Path root = Files.createDirectories(WORKSPACES.resolve("swapped"));
+    LibraryConfig config = new LibraryConfig("t1", "lib1", "Swapped", "c1", root.toString(), "lib1", SyncMode.BIDIRECTIONAL,
+        CONFIG.createdAt());
+    assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(config, replyTo)).reply().isSuccess());
+    Files.delete(root);
+    Files.createSymbolicLink(root, OUTSIDE);
+    try {
+      var refused = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new);
+      assertTrue(refused.reply().getError().getMessage().contains("through a symbolic link"), refused.reply().getError().getMessage());
+      assertTrue(refused.events().isEmpty());
+    } finally {
+      Files.delete(root);
+    }
+  }
+
+  private void assertCreateRefused(String localRoot, String reason) {
+    LibraryConfig config = new LibraryConfig("t1", "lib1", "Library one", "c1", localRoot, "lib1", SyncMode.BIDIRECTIONAL,
+        CONFIG.createdAt());
+    var result = kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(config, replyTo));
+    assertTrue(result.reply().isError(), localRoot + " must be refused");
+    assertTrue(result.reply().getError().getMessage().contains(reason), result.reply().getError().getMessage());
+    assertTrue(result.events().isEmpty(), "nothing persisted for " + localRoot);
+    assertFalse(kit.getState().created());
   }
 
   @Test
@@ -267,7 +348,7 @@ class LibraryTest {
             .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncIo.succeed(u)).toList());
       }
     };
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20)));
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
     kit.clear();
     create();
     Map<String, LocalEntry> local = new HashMap<>();
