@@ -151,7 +151,7 @@ final class ActionExecutor {
   private ActionResult batchUploaded(SyncAction.Upload upload, UploadResult result, DavEntry listedAfter) {
     try {
       Identity identity = listedAfter != null && result.etag() == null
-          ? new Identity(listedAfter.etag(), result.fileId() != null ? result.fileId() : listedAfter.fileId())
+          ? identityListed(upload.path(), result, listedAfter)
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
@@ -398,8 +398,23 @@ final class ActionExecutor {
   /** The ETag and file id of what we just wrote; asked with Depth 0 when the server's answer lacked them (mod_dav). */
   private Identity identityAfterWrite(String path, UploadResult result) {
     if (result.etag() != null && result.fileId() != null) return new Identity(result.etag(), result.fileId());
-    DavEntry entry = await(remote.stat(path));
-    return new Identity(result.etag() != null ? result.etag() : entry.etag(), result.fileId() != null ? result.fileId() : entry.fileId());
+    return identityListed(path, result, await(remote.stat(path)));
+  }
+
+  /**
+   * What a listing taken after our write says of it. Another writer may have changed the file in between: a listed
+   * size other than the one we sent shows that, and then the listed ETag is theirs, not ours. Recording it would hide
+   * their version for ever, so the base gets no ETag and the next run compares and takes the newer one.
+   */
+  private Identity identityListed(String path, UploadResult result, DavEntry listed) {
+    String fileId = result.fileId() != null ? result.fileId() : listed.fileId();
+    if (result.etag() != null) return new Identity(result.etag(), fileId);
+    if (result.size() >= 0 && listed.size() != result.size()) {
+      log.info("{}: {} bytes sent, {} listed right after: another writer was quicker; comparing on the next run",
+          path, result.size(), listed.size());
+      return new Identity(null, fileId);
+    }
+    return new Identity(listed.etag(), fileId);
   }
 
   private boolean existsLocally(String path) {

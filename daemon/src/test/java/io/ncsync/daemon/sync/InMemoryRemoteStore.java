@@ -40,6 +40,10 @@ final class InMemoryRemoteStore implements RemoteStore {
 
   /** Runs before an upload is applied, with the path: lets a test change the remote "meanwhile". */
   volatile Consumer<String> beforeUpload = p -> {};
+  /** Runs once an upload has been applied, with the path: lets another writer change the file before we look again. */
+  volatile Consumer<String> afterUpload = p -> {};
+  /** False: a PUT is answered without ETag and file id, as mod_dav does, so the engine must ask for them. */
+  volatile boolean identityOnWrite = true;
   /** Runs once an upload has read its source, with the path: lets a test change the local file while it is sent. */
   volatile Consumer<String> afterRead = p -> {};
   /** The next N If-Match checks fail although the ETag matches (Apache's weak ETag in the second after a write). */
@@ -214,6 +218,7 @@ final class InMemoryRemoteStore implements RemoteStore {
         throw new UncheckedIOException(e);
       }
       root.afterRead.accept(abs(path));
+      UploadResult result;
       synchronized (root) {
         String absPath = abs(path);
         Node existing = root.nodes.get(absPath);
@@ -226,8 +231,12 @@ final class InMemoryRemoteStore implements RemoteStore {
         if (parent == null || !parent.folder) throw new DavException(DavError.CONFLICT, 409, "PUT " + path + ": parent missing");
         Node written = root.write(absPath, content);
         // As the real stores do: the SHA-256 of exactly the bytes sent.
-        return new UploadResult(existing == null, written.etag, written.fileId, null, content.length, false, sha256(content));
+        result = root.identityOnWrite
+            ? new UploadResult(existing == null, written.etag, written.fileId, null, content.length, false, sha256(content))
+            : new UploadResult(existing == null, null, null, null, content.length, false, sha256(content));
       }
+      root.afterUpload.accept(abs(path));
+      return result;
     });
   }
 
