@@ -127,8 +127,9 @@ public final class JournalBackups {
     String name = PREFIX + STAMP.format(clock.instant()) + "-" + reason + SUFFIX;
     Path partial = dir.resolve(name + ".partial");
     try (Stream<Path> stale = Files.list(dir)) {
-      for (Path p : stale.filter(p -> p.getFileName().toString().endsWith(".partial")).toList()) {
-        Files.deleteIfExists(p); // a backup cut short by a crash
+      // A backup cut short by a crash: the copy and the rollback journal SQLite kept beside it.
+      for (Path p : stale.filter(p -> p.getFileName().toString().contains(SUFFIX + ".partial")).toList()) {
+        Files.deleteIfExists(p);
       }
     }
     try (Connection db = DriverManager.getConnection(url); Statement s = db.createStatement()) {

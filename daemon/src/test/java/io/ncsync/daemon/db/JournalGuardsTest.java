@@ -119,6 +119,9 @@ class JournalGuardsTest {
     try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
       createConnection(running, "cloud");
     }
+    Files.createDirectories(backups.dir());
+    Path cutShort = backups.dir().resolve("ncsync-20260101T000000.000Z-daily.sqlite.partial-journal");
+    Files.writeString(cutShort, "left by a crash during a backup");
     JournalBackups ticking = new JournalBackups(Settings.sqliteFile(dataDir), Settings.defaultSqliteUrl(dataDir),
         backups.dir(), 2, Clock.offset(Clock.systemUTC(), java.time.Duration.ofDays(1)));
     backups.backup("a");
@@ -126,6 +129,7 @@ class JournalGuardsTest {
     Path third = new JournalBackups(Settings.sqliteFile(dataDir), Settings.defaultSqliteUrl(dataDir), backups.dir(), 2,
         Clock.offset(Clock.systemUTC(), java.time.Duration.ofDays(2))).backup("c");
     assertEquals(List.of(third, second), backups.list());
+    assertTrue(Files.notExists(cutShort), "what a crashed backup left is cleared by the next one");
 
     Path broken = dataDir.resolve("broken.sqlite");
     Files.write(broken, new byte[8192]);
