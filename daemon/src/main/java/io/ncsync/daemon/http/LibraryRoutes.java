@@ -121,9 +121,11 @@ public final class LibraryRoutes {
         .thenCompose(connection -> configs(tenantId))
         .thenAccept(existing -> refuseClashes(config, existing))
         .thenCompose(ok -> prepare(config))
-        .thenCompose(prepared -> register(config))
-        .thenCompose(registered -> library(config.tenantId(), config.libraryId())
+        // The entity first, then the tenant's list: a crash in between leaves an entity nobody lists (its id is new
+        // and never reused), not a listed library without a configuration.
+        .thenCompose(prepared -> library(config.tenantId(), config.libraryId())
             .<LibraryConfig>askWithStatus(replyTo -> new Library.Create(config, replyTo), askTimeout))
+        .thenCompose(created -> register(config).thenApply(registered -> created))
         .thenApply(created -> {
           log.info("library {} '{}' created: {} <-> connection {} folder '/{}' ({})", created.libraryId(),
               created.name(), created.localRoot(), created.connectionId(), created.remotePath(),
@@ -230,7 +232,7 @@ public final class LibraryRoutes {
     return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
       List<CompletableFuture<Optional<LibraryConfig>>> lookups = new ArrayList<>();
       for (LibraryRef ref : all.libraries()) {
-        lookups.add(this.<LibraryConfig>ask(tenantId, ref.libraryId(), Library.Get::new)
+        lookups.add(library(tenantId, ref.libraryId()).<LibraryConfig>askWithStatus(Library.Get::new, askTimeout)
             .handle((config, error) -> {
               if (error == null) return Optional.of(config);
               Throwable cause = ApiErrors.unwrap(error);
