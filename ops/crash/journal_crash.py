@@ -626,37 +626,34 @@ class CrashRun:
     # -- the check after a kill
 
     def check_restart(self, rec):
+        """Reasons the restart after a kill failed, each starting with its category in brackets: [start] not ready,
+        [lost] an acknowledged write is gone, [listing] a list endpoint fails, [status] a library does not answer,
+        [log] a damaged-store line in a log."""
         d = self.launch("check")
         self.daemon = d
         t0 = time.monotonic()
         reasons = []
         why = d.wait_ready(self.args.ready_timeout)
         rec["ready_s"] = round(time.monotonic() - t0, 2)
-        if not why:
-            self.last_ready_s = rec["ready_s"]
         if why:
-            return [why] + self.log_problems()
+            return ["[start] " + why] + self.log_problems()
+        self.last_ready_s = rec["ready_s"]
         with self.ledger.lock:
             conns, libs = dict(self.ledger.connections), dict(self.ledger.libraries)
-        listed_conns = self.listed("/connections")
-        if isinstance(listed_conns, str):
-            reasons.append(listed_conns)
-        else:
-            lost = sorted(set(conns) - listed_conns)
+        for path, acked, what in (("/connections", conns, "connections"), ("/libraries", libs, "libraries")):
+            listed = self.listed(path)
+            if isinstance(listed, str):
+                reasons.append("[listing] " + listed)
+                # The list is broken; ask for each acknowledged one by id, so a lost write is still told apart.
+                listed = {i for i in acked if self.retry_503(lambda: d.api("GET", f"{path}/{i}", timeout=15))[0] == 200}
+            lost = sorted(set(acked) - listed)
             if lost:
-                reasons.append(f"{len(lost)} of {len(conns)} acknowledged connections are gone: {lost[:5]}")
-        listed_libs = self.listed("/libraries")
-        if isinstance(listed_libs, str):
-            reasons.append(listed_libs)
-        else:
-            lost = sorted(set(libs) - listed_libs)
-            if lost:
-                reasons.append(f"{len(lost)} of {len(libs)} acknowledged libraries are gone: {lost[:5]}")
+                reasons.append(f"[lost] {len(lost)} of {len(acked)} acknowledged {what} are gone: {lost[:5]}")
         states = {}
         for lib_id in libs:
             code, body = self.retry_503(lambda: d.api("GET", f"/libraries/{lib_id}/status", timeout=15))
             if code != 200:
-                reasons.append(f"status of library {lib_id} answered {code} {str(body)[:200]}")
+                reasons.append(f"[status] status of library {lib_id} answered {code} {str(body)[:200]}")
                 break
             states[body.get("state")] = states.get(body.get("state"), 0) + 1
         rec["library_states"] = states
@@ -689,7 +686,7 @@ class CrashRun:
                 continue
             for line in text.splitlines():
                 if FATAL_LOG.search(line) and "saved successfully" not in line:
-                    found.append(f"{f.name}: {line.strip()[:300]}")
+                    found.append(f"[log] {f.name}: {line.strip()[:300]}")
                     break
         return found
 
@@ -705,7 +702,7 @@ class CrashRun:
             for lib in libs:
                 why = self.sync_once(lib["id"])
                 if why:
-                    return [why]
+                    return ["[converge] " + why]
             mismatch = {}
             for lib in libs:
                 local = tree(self.data_dir / "workspaces" / lib["localPath"])
@@ -718,7 +715,7 @@ class CrashRun:
                                              "different": differ[:5]}
             if not mismatch:
                 return []
-        return [f"trees did not converge after {self.args.converge_rounds} sync rounds: "
+        return [f"[converge] trees did not converge after {self.args.converge_rounds} sync rounds: "
                 f"{json.dumps(mismatch)[:600]}"]
 
     def sync_once(self, lib_id):
@@ -734,10 +731,16 @@ class CrashRun:
             time.sleep(0.2)
         else:
             return f"library {lib_id} stayed busy for {self.args.sync_timeout} s"
+        seen_active = False
         while time.monotonic() < deadline:
             code, status = self.retry_503(lambda: d.api("GET", f"/libraries/{lib_id}/status", timeout=15))
-            if code == 200 and status.get("state") != "syncing" and (status.get("lastRun") or {}).get("runId") == run_id:
-                return None
+            if code == 200:
+                active = (status.get("activeRun") or {}).get("runId")
+                if (status.get("lastRun") or {}).get("runId") == run_id:
+                    return None
+                if seen_active and active != run_id:  # done, and a periodic run already followed it
+                    return None
+                seen_active = seen_active or active == run_id
             time.sleep(0.1)
         return f"sync run {run_id} of library {lib_id} did not finish within {self.args.sync_timeout} s"
 
@@ -778,6 +781,14 @@ class CrashRun:
 
     # -- the report
 
+    @staticmethod
+    def categories(failed):
+        counts = {}
+        for r in failed:
+            for c in sorted({m.group(1) for m in (re.match(r"\[(\w+)\]", x) for x in r["reasons"]) if m}):
+                counts[c] = counts.get(c, 0) + 1
+        return counts
+
     def summary(self, wall_s):
         failed = [r for r in self.results if not r["ok"]]
         per_point = [r["seconds"] for r in self.results]
@@ -791,6 +802,7 @@ class CrashRun:
             "kills_right_after_snapshot": sum(1 for r in self.results if r.get("kill_after_snapshot")),
             "startup_kills_before_api": sum(1 for r in self.results
                                             if r["phase"] == "startup" and not r.get("api_answered_before_kill")),
+            "failures_by_category": self.categories(failed),
             "convergence_checks": sum(1 for r in self.results if "converged" in r),
             "libraries": len(self.ledger.libraries) if hasattr(self, "ledger") else 0,
             "connections": len(self.ledger.connections) if hasattr(self, "ledger") else 0,
