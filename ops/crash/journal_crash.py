@@ -869,8 +869,13 @@ def parse_args(argv=None):
     return args
 
 
+def stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # the finally blocks then kill the daemon, stop Apache and drop the database
+
+
 def main():
     args = parse_args()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     run = CrashRun(args)
     wall = 0.0
     interrupted = None
