@@ -553,7 +553,8 @@ class CrashRun:
         if reasons:
             self.keep_failure(n, rec, reasons)
         self.results.append(rec)
-        log(f"point {n}/{self.args.points} {phase:<8} kill at {rec['kill_delay_ms']:>5} ms: "
+        after = f"{rec['load_s']:.1f} s of load" if phase in ("busy", "snapshot") else f"{rec['kill_delay_ms']} ms"
+        log(f"point {n}/{self.args.points} {phase:<8} killed after {after:<16}: "
             f"{'ok' if not reasons else 'FAILED: ' + '; '.join(reasons)[:300]} ({rec['seconds']} s, "
             f"{rec['libraries']} libraries)")
 
