@@ -56,7 +56,7 @@ TEMP_NAME = re.compile(r"(^|/)\.ncsync-[^/]*\.part$")  # the daemon's own tempor
 FATAL_LOG = re.compile(r"Double mark|MVStoreException|corrupt|malformed|Exception during recovery|RecoveryFailed|"
                        r"recovery failed|JournalFailure|database disk image|file is not a database", re.IGNORECASE)
 SNAPSHOT_SAVED = "saved successfully"  # Akka's debug line "Persistent snapshot [...] saved successfully"
-PHASES = [("busy", 45), ("snapshot", 20), ("startup", 20), ("recovery", 15)]
+PHASES = [("busy", 35), ("snapshot", 20), ("create", 10), ("startup", 20), ("recovery", 15)]
 
 
 def log(msg):
@@ -402,6 +402,21 @@ class Load(threading.Thread):
     def pick(self, libs):
         return self.rng.choice(libs[-6:])  # most of the work on the newest few: bounded runs, snapshots come often
 
+    def create_now(self):
+        """A library (a connection first when there is none, or now and then): a "create" point kills the daemon
+        while this is in flight, between the steps of a creation."""
+        try:
+            with self.ledger.lock:
+                conns = list(self.ledger.connections)
+            if not conns or self.rng.random() < 0.25:
+                self.create_connection()
+                with self.ledger.lock:
+                    conns = list(self.ledger.connections)
+            if conns:
+                self.create_library(self.rng.choice(conns))
+        except (OSError, ValueError, KeyError):
+            pass
+
     def create_connection(self):
         name = self.ledger.next_name("conn")
         code, body = self.d.api("POST", "/connections", {
@@ -537,7 +552,7 @@ class CrashRun:
         t0 = time.monotonic()
         rec = {"point": n, "phase": phase, "generation": self.generation, "data_dir": str(self.data_dir)}
         self.point_logs = [self.daemon.log_file]
-        if phase in ("busy", "snapshot"):
+        if phase in ("busy", "snapshot", "create"):
             rec.update(self.kill_under_load(phase))
         else:
             rec.update(self.kill_under_load("busy", short=True))
@@ -553,7 +568,7 @@ class CrashRun:
         if reasons:
             self.keep_failure(n, rec, reasons)
         self.results.append(rec)
-        after = f"{rec['load_s']:.1f} s of load" if phase in ("busy", "snapshot") else f"{rec['kill_delay_ms']} ms"
+        after = f"{rec['load_s']:.1f} s of load" if phase in ("busy", "snapshot", "create") else f"{rec['kill_delay_ms']} ms"
         log(f"point {n}/{self.args.points} {phase:<8} killed after {after:<16}: "
             f"{'ok' if not reasons else 'FAILED: ' + '; '.join(reasons)[:300]} ({rec['seconds']} s, "
             f"{rec['libraries']} libraries)")
@@ -579,10 +594,18 @@ class CrashRun:
         else:
             while time.monotonic() < end and d.alive():
                 time.sleep(0.02)
+        creating = None
+        if phase == "create":
+            creating = threading.Thread(target=load.create_now, daemon=True)
+            creating.start()
+            time.sleep(self.rng.uniform(0, self.args.create_kill_max_ms / 1000))
+        load_s = round(time.monotonic() - started, 2)
         delay = d.kill()
         load.stop.set()
         load.join(15)
-        out = {"kill_delay_ms": delay, "load_s": round(time.monotonic() - started, 2), "load_ops": load.ops, "kill_after_snapshot": after_snapshot}
+        if creating:
+            creating.join(15)
+        out = {"kill_delay_ms": delay, "load_s": load_s, "load_ops": load.ops, "kill_after_snapshot": after_snapshot}
         if phase == "snapshot" and not after_snapshot:
             out["note"] = "no snapshot seen in the window: killed under load"
         return out
@@ -844,6 +867,8 @@ def parse_args(argv=None):
     p.add_argument("--busy-max", type=float, default=4.0, help="longest load window before a kill, seconds")
     p.add_argument("--startup-kill-max-ms", type=float, default=0,
                    help="startup kills land 0..this many ms after launch; 0: 1.25 x the last start-up time")
+    p.add_argument("--create-kill-max-ms", type=float, default=600,
+                   help="a create point kills 0..this many ms after it asked for a new library")
     p.add_argument("--ready-timeout", type=float, default=60)
     p.add_argument("--converge-every", type=int, default=10)
     p.add_argument("--converge-rounds", type=int, default=4)
