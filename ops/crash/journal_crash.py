@@ -17,6 +17,8 @@ Each point, chosen by the seed:
   busy      mixed load (files added/edited/deleted on both sides, sync requests, new connections and libraries),
             SIGKILL after a random time
   snapshot  the same load, SIGKILL right after the daemon logged a saved snapshot (NCSYNC_SYNC_SNAPSHOT_EVERY small)
+  create    the same load, then a new library asked for and SIGKILL 0..--create-kill-max-ms later, between the
+            steps of its creation
   startup   a short load, SIGKILL, relaunch, SIGKILL again 0..--startup-kill-max-ms after launch (often before the API
             answers: JVM start, journal open, schema, tenant recovery)
   recovery  a short load, SIGKILL, relaunch, wait for /health/ready, wake every library (their recovery), SIGKILL
