@@ -355,6 +355,7 @@ class Ledger:
         self.connections = {}  # id -> name
         self.libraries = {}  # id -> {name, localPath, remotePath, connectionId}
         self.serial = 0
+        self.acked_at = {}  # id -> time.monotonic() of the 201, to tell how long before the kill a lost write was
 
     def next_name(self, prefix):
         with self.lock:
@@ -427,6 +428,7 @@ class Load(threading.Thread):
         if code == 201:
             with self.ledger.lock:
                 self.ledger.connections[body["id"]] = name
+                self.ledger.acked_at[body["id"]] = time.monotonic()
 
     def create_library(self, connection_id):
         name = self.ledger.next_name("lib")
@@ -435,6 +437,7 @@ class Load(threading.Thread):
             "mode": "bidirectional"}, timeout=30)
         if code == 201:
             with self.ledger.lock:
+                self.ledger.acked_at[body["id"]] = time.monotonic()
                 self.ledger.libraries[body["id"]] = {"id": body["id"], "name": name, "localPath": name,
                                                      "remotePath": name, "connectionId": connection_id}
 
@@ -478,6 +481,7 @@ class CrashRun:
         self.daemon = None
         self.launch_serial = 0
         self.last_ready_s = 5.0
+        self.load_killed_at = time.monotonic()
         self.logback = self.work / "logback-crash.xml"
 
     # -- life cycle of one data dir
@@ -602,6 +606,7 @@ class CrashRun:
             creating.start()
             time.sleep(self.rng.uniform(0, self.args.create_kill_max_ms / 1000))
         load_s = round(time.monotonic() - started, 2)
+        self.load_killed_at = time.monotonic()
         delay = d.kill()
         load.stop.set()
         load.join(15)
@@ -674,7 +679,9 @@ class CrashRun:
                 listed = {i for i in acked if self.retry_503(lambda: d.api("GET", f"{path}/{i}", timeout=15))[0] == 200}
             lost = sorted(set(acked) - listed)
             if lost:
-                reasons.append(f"[lost] {len(lost)} of {len(acked)} acknowledged {what} are gone: {lost[:5]}")
+                before = [int((self.load_killed_at - self.ledger.acked_at[i]) * 1000) for i in lost]
+                reasons.append(f"[lost] {len(lost)} of {len(acked)} acknowledged {what} are gone: {lost[:5]} "
+                               f"(acknowledged {before[:5]} ms before the kill)")
         states = {}
         for lib_id in libs:
             code, body = self.retry_503(lambda: d.api("GET", f"/libraries/{lib_id}/status", timeout=15))
