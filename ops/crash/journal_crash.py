@@ -564,6 +564,7 @@ class CrashRun:
             rec.update(self.kill_under_load("busy", short=True))
             rec["first_kill_delay_ms"] = rec.pop("kill_delay_ms")
             rec.update(self.kill_at_startup() if phase == "startup" else self.kill_in_recovery())
+        self.copy_at_kill()
         reasons = self.check_restart(rec)
         if not reasons and (n % self.args.converge_every == 0):
             reasons = self.converge()
@@ -578,6 +579,12 @@ class CrashRun:
         log(f"point {n}/{self.args.points} {phase:<8} killed after {after:<16}: "
             f"{'ok' if not reasons else 'FAILED: ' + '; '.join(reasons)[:300]} ({rec['seconds']} s, "
             f"{rec['libraries']} libraries)")
+
+    def copy_at_kill(self):
+        """The data dir as the kill left it, before the restart touches it: reopening can be what does the damage."""
+        at_kill = self.work / "at-kill"
+        shutil.rmtree(at_kill, ignore_errors=True)
+        shutil.copytree(self.data_dir, at_kill, symlinks=True)
 
     def kill_under_load(self, phase, short=False):
         d = self.daemon
@@ -801,6 +808,8 @@ class CrashRun:
         if self.daemon.alive():
             self.daemon.kill()
         shutil.copytree(self.data_dir, dest / "data", symlinks=True, dirs_exist_ok=True)
+        if (self.work / "at-kill").is_dir():
+            shutil.move(str(self.work / "at-kill"), dest / "data-at-kill")
         for f in self.point_logs:
             if f.exists():
                 shutil.copy2(f, dest / f.name)
