@@ -549,7 +549,27 @@ class CrashRun:
         if why:
             d.kill()
             raise SystemExit(f"journal-crash: the daemon did not start on a fresh data dir: {why}; see {d.log_file}")
+        self.seed_state(d)
         return d
+
+    def seed_state(self, d):
+        """Two connections and three libraries before the first kill, so every point has state to recover."""
+        load = Load(d, self.apache, self.ledger, random.Random(self.rng.random()), self.args,
+                    self.data_dir / "workspaces")
+        try:
+            for _ in range(2):
+                load.create_connection()
+            for i in range(3):
+                with self.ledger.lock:
+                    conns = list(self.ledger.connections)
+                if conns:
+                    load.create_library(conns[i % len(conns)])
+        except OSError:
+            pass  # told below
+        if len(self.ledger.connections) < 2 or len(self.ledger.libraries) < 3:
+            d.kill()
+            raise SystemExit(f"journal-crash: the fresh daemon refused the first connections or libraries; see "
+                             f"{d.log_file}")
 
     # -- one point
 
