@@ -6,7 +6,8 @@
 #   - Apache httpd with mod_dav (packages apache2, apache2-utils) for the WebDAV end-to-end tests,
 #   - a PostgreSQL server: the one on 127.0.0.1:5432 (user postgres, no password) when it answers,
 #     otherwise a private throwaway server on a free loopback port, stopped on exit.
-# Then it runs `./mvnw -B verify "$@"` from the repository root and exits with Maven's exit code.
+# Then it runs `./mvnw -B verify "$@"` from the repository root and, when that passes, the journal crash test's quick
+# form (ops/crash/journal_crash.py --quick); it exits non-zero when either fails.
 #
 # Environment:
 #   NCSYNC_TEST_PG_URL / NCSYNC_TEST_PG_USER  use this PostgreSQL instead (nothing is started)
@@ -80,6 +81,13 @@ fi
 # ---------------------------------------------------------------------------------------------
 if [[ -z "$(command -v nextcloudcmd 2>/dev/null || true)" ]]; then
   install_packages nextcloud-desktop-cmd
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Python 3 runs the journal crash test (ops/crash/journal_crash.py, standard library only)
+# ---------------------------------------------------------------------------------------------
+if [[ -z "$(command -v python3 2>/dev/null || true)" ]]; then
+  install_packages python3
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +209,18 @@ set +e
 ./mvnw "${mvn_args[@]}" verify "$@"
 rc=$?
 set -e
+if [[ $rc == 0 ]]; then
+  # The journal crash test, short form: kill -9 a busy daemon (embedded default journal) at 5 seeded random points;
+  # after each restart every acknowledged connection and library must be there (ops/crash/README.md has the full run).
+  crash_dir="$(mktemp -d "${TMPDIR:-/tmp}/ncsync-crash.XXXXXX")"
+  log "journal crash test (quick) in $crash_dir"
+  set +e
+  python3 ops/crash/journal_crash.py --quick --store default --jar daemon/target/ncsync-all.jar \
+    --work-dir "$crash_dir/default"
+  rc=$?
+  set -e
+  [[ $rc == 0 ]] && rm -rf "$crash_dir"
+fi
 if [[ $rc == 0 ]]; then
   log "all tests passed"
 else
