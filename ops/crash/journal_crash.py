@@ -53,7 +53,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DAV_USER = "crash"
-TEMP_NAME = re.compile(r"(^|/)\.ncsync-[^/]*\.part$")  # the daemon's own temporary files, never user files
 # A log line with one of these after a kill means the store was damaged or could not be reopened.
 FATAL_LOG = re.compile(r"Double mark|MVStoreException|corrupt|malformed|Exception during recovery|RecoveryFailed|"
                        r"recovery failed|JournalFailure|database disk image|file is not a database", re.IGNORECASE)
@@ -91,12 +90,12 @@ def sha256(path: Path):
 
 
 def tree(root: Path):
-    """{relative path: sha256} of the files under root, the daemon's temporary files left out."""
+    """{relative path: sha256} of every file under root (the daemon keeps its own files outside the libraries)."""
     out = {}
     if root.is_dir():
         for p in root.rglob("*"):
             rel = p.relative_to(root).as_posix()
-            if p.is_file() and not p.is_symlink() and not TEMP_NAME.search(rel):
+            if p.is_file() and not p.is_symlink():
                 out[rel] = sha256(p)
     return out
 
