@@ -59,4 +59,20 @@ public final class TestDaemons {
     }
     return new Running(daemon, "http://127.0.0.1:" + address.getPort());
   }
+
+  /** Creates a connection to an example server through the API; returns its id (fails the test on any other answer). */
+  public static String createConnection(io.ncsync.daemon.http.ApiClient api, String name) {
+    io.ncsync.daemon.http.ApiClient.Response created = api.post("/api/v1/connections", io.ncsync.daemon.http.ApiClient.json(
+        Map.of("name", name, "url", "https://cloud.example.com", "username", "alice", "appPassword", "pw")));
+    org.junit.jupiter.api.Assertions.assertEquals(201, created.status(), created.toString());
+    return created.json().get("id").asText();
+  }
+
+  /** Creates a library named {@code name} in the folders {@code name} (local) and {@code Name} (remote); returns its id. */
+  public static String createLibrary(io.ncsync.daemon.http.ApiClient api, String connectionId, String name) {
+    io.ncsync.daemon.http.ApiClient.Response created = api.post("/api/v1/libraries", io.ncsync.daemon.http.ApiClient.json(
+        Map.of("name", name, "connectionId", connectionId, "localPath", name, "remotePath", "R-" + name)));
+    org.junit.jupiter.api.Assertions.assertEquals(201, created.status(), created.toString());
+    return created.json().get("id").asText();
+  }
 }

@@ -25,12 +25,7 @@ class H2JournalMigrationTest {
     String libraryId;
     try (var old = TestDaemons.start(h2, new FakeSyncIo().factory())) {
       ApiClient api = new ApiClient(old.baseUrl(), TestDaemons.TOKEN);
-      String connectionId = api.post("/api/v1/connections", ApiClient.json(Map.of(
-          "name", "cloud", "url", "https://cloud.example.com", "username", "alice", "appPassword", "pw")))
-          .json().get("id").asText();
-      libraryId = api.post("/api/v1/libraries", ApiClient.json(Map.of(
-          "name", "docs", "connectionId", connectionId, "localPath", "docs", "remotePath", "Documents")))
-          .json().get("id").asText();
+      libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "cloud"), "docs");
     }
 
     try (var migrated = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {

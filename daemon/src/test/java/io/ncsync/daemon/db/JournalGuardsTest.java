@@ -26,12 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class JournalGuardsTest {
   @TempDir Path dataDir;
 
-  private String createConnection(TestDaemons.Running running, String name) throws Exception {
-    ApiClient api = new ApiClient(running.baseUrl(), TestDaemons.TOKEN);
-    ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(Map.of(
-        "name", name, "url", "https://cloud.example.com", "username", "alice", "appPassword", "pw")));
-    assertEquals(201, created.status(), created.toString());
-    return created.json().get("id").asText();
+  private String createConnection(TestDaemons.Running running, String name) {
+    return TestDaemons.createConnection(new ApiClient(running.baseUrl(), TestDaemons.TOKEN), name);
   }
 
   private List<String> connectionNames(TestDaemons.Running running) throws Exception {

@@ -31,13 +31,7 @@ class RecoveryFailureTest {
     String libraryId;
     try (var first = TestDaemons.start(env, new FakeSyncIo().factory())) {
       ApiClient api = new ApiClient(first.baseUrl(), TestDaemons.TOKEN);
-      String connectionId = api.post("/api/v1/connections", ApiClient.json(Map.of(
-          "name", "cloud", "url", "https://cloud.example.com", "username", "alice", "appPassword", "pw")))
-          .json().get("id").asText();
-      ApiClient.Response lib = api.post("/api/v1/libraries", ApiClient.json(Map.of(
-          "name", "docs", "connectionId", connectionId, "localPath", "docs", "remotePath", "Documents")));
-      assertEquals(201, lib.status(), lib.toString());
-      libraryId = lib.json().get("id").asText();
+      libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "cloud"), "docs");
     }
     // The library's next event exists but cannot be read back (its bytes are not CBOR).
     try (Connection db = DriverManager.getConnection(Settings.defaultSqliteUrl(dataDir));

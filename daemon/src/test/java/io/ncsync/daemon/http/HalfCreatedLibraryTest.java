@@ -27,12 +27,8 @@ class HalfCreatedLibraryTest {
   void aRegisteredLibraryWithoutConfigurationDoesNotHideTheOthers() throws Exception {
     try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
       ApiClient api = new ApiClient(running.baseUrl(), TestDaemons.TOKEN);
-      String connectionId = api.post("/api/v1/connections", ApiClient.json(Map.of(
-          "name", "cloud", "url", "https://cloud.example.com", "username", "alice", "appPassword", "pw")))
-          .json().get("id").asText();
-      ApiClient.Response whole = api.post("/api/v1/libraries", ApiClient.json(Map.of(
-          "name", "docs", "connectionId", connectionId, "localPath", "docs", "remotePath", "Documents")));
-      assertEquals(201, whole.status(), whole.toString());
+      String connectionId = TestDaemons.createConnection(api, "cloud");
+      TestDaemons.createLibrary(api, connectionId, "docs");
 
       ClusterSharding.get(running.daemon().system())
           .entityRefFor(Tenant.ENTITY_KEY, "default")
@@ -45,9 +41,7 @@ class HalfCreatedLibraryTest {
       List<String> names = new java.util.ArrayList<>();
       list.json().forEach(l -> names.add(l.get("name").asText()));
       assertEquals(List.of("docs"), names);
-      ApiClient.Response another = api.post("/api/v1/libraries", ApiClient.json(Map.of(
-          "name", "more", "connectionId", connectionId, "localPath", "more", "remotePath", "More")));
-      assertEquals(201, another.status(), "creating still works: " + another);
+      TestDaemons.createLibrary(api, connectionId, "more"); // creating still works
     }
   }
 }
