@@ -213,6 +213,7 @@ if [[ $rc == 0 ]]; then
   # The journal crash test, short form: kill -9 a busy daemon (embedded default journal) at 5 seeded random points;
   # after each restart every acknowledged connection and library must be there (ops/crash/README.md has the full run).
   crash_dir="$(mktemp -d "${TMPDIR:-/tmp}/ncsync-crash.XXXXXX")"
+  chmod 0755 "$crash_dir"   # Apache's workers (www-data) serve a folder inside it
   log "journal crash test (quick) in $crash_dir"
   set +e
   python3 ops/crash/journal_crash.py --quick --store default --jar daemon/target/ncsync-all.jar \
