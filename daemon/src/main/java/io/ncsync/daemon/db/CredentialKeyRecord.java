@@ -54,9 +54,6 @@ public final class CredentialKeyRecord {
 
   /** Whether anything was ever journaled: an install from before the fingerprint existed has events but no row. */
   public boolean journalHasEvents() throws SQLException {
-    try (Statement s = connection.createStatement();
-        ResultSet rows = s.executeQuery("SELECT 1 FROM event_journal LIMIT 1")) {
-      return rows.next();
-    }
+    return !JournalIdentity.isEmpty(connection);
   }
 }

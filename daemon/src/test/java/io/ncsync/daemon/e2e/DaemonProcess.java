@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's shaded jar ({@code -Dncsync.jar}, set by failsafe) running as a separate {@code java -jar … serve}
- * process, the way an operator runs it: its own data dir (H2 journal, admin token, trash, workspaces), a free loopback
+ * process, the way an operator runs it: its own data dir (embedded journal, admin token, trash, workspaces), a free loopback
  * port, output appended to {@code daemon.log} next to the data dir. {@link #restart()} reuses data dir, port and token.
  */
 final class DaemonProcess implements AutoCloseable {
