@@ -25,7 +25,7 @@ import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.persistence.library.Library;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.tenant.Tenant;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -62,7 +62,7 @@ public final class Guardian {
       AdminToken adminToken,
       CredentialCipher cipher,
       Path workspacesRoot,
-      SyncIoFactory syncIoFactory,
+      SyncEngineFactory syncIoFactory,
       Listener listener) {}
 
   public static Behavior<Command> create(Dependencies deps) {
@@ -75,7 +75,7 @@ public final class Guardian {
 
       Tenant.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
-      SyncIo syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
+      SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
           deps.workspacesRoot()));
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not

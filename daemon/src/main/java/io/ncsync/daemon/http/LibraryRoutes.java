@@ -14,7 +14,7 @@ import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.sync.ConflictRecord;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.tenant.ConnectionRecord;
 import io.ncsync.persistence.tenant.LibraryRef;
@@ -53,7 +53,7 @@ public final class LibraryRoutes {
   private final Duration askTimeout;
   private final JsonSupport json;
   private final ApiErrors errors;
-  private final SyncIo syncIo;
+  private final SyncEngine syncIo;
   private final Path workspacesRoot;
 
   /**
@@ -61,7 +61,7 @@ public final class LibraryRoutes {
    * @param syncIo         prepares a new library's local and remote folders
    */
   public LibraryRoutes(
-      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncIo syncIo,
+      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncEngine syncIo,
       Path workspacesRoot) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;

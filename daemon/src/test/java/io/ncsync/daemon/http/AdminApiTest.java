@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import java.net.http.HttpRequest;
@@ -33,13 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin API end to end inside one JVM: a real daemon (ActorSystem, sharding, H2 journal, HTTP) with a fake
- * SyncIo, driven over HTTP.
+ * SyncEngine, driven over HTTP.
  */
 class AdminApiTest {
   private static final String PASSWORD = "app-password-that-must-never-leak";
 
   @TempDir static Path dataDir;
-  static FakeSyncIo io = new FakeSyncIo();
+  static FakeSyncEngine io = new FakeSyncEngine();
   static TestDaemons.Running daemon;
   static ApiClient api;
 

@@ -28,7 +28,7 @@ import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.UploadSession;
@@ -153,7 +153,7 @@ public final class Library
 
   // --- wiring -------------------------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, SyncIo io, Settings settings) {
+  public static void init(ActorSystem<?> system, SyncEngine io, Settings settings) {
     ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings)).withStopMessage(new Stop()));
   }
@@ -162,12 +162,12 @@ public final class Library
     return tenantId + ":" + libraryId;
   }
 
-  public static Behavior<Command> create(String entityId, SyncIo io, Settings settings) {
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings) {
     return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings));
   }
 
   private final ActorContext<Command> context;
-  private final SyncIo io;
+  private final SyncEngine io;
   private final Settings settings;
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
@@ -176,7 +176,7 @@ public final class Library
   private RunExecution execution;
   private boolean stopping;
 
-  private Library(ActorContext<Command> context, String entityId, SyncIo io, Settings settings) {
+  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));

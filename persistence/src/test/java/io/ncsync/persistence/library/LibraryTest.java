@@ -51,7 +51,7 @@ class LibraryTest {
   private static final LibraryConfig CONFIG =
       new LibraryConfig("t1", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
 
-  private ScriptedSyncIo io;
+  private ScriptedSyncEngine io;
   private EventSourcedBehaviorTestKit<Library.Command, Library.Event, LibraryState> kit;
 
   @AfterAll
@@ -74,7 +74,7 @@ class LibraryTest {
 
   @BeforeEach
   void setUp() {
-    io = new ScriptedSyncIo();
+    io = new ScriptedSyncEngine();
     // No batching here: each document gets a worker of its own (batches have a test of their own).
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES)));
     kit.clear();
@@ -327,7 +327,7 @@ class LibraryTest {
     assertEquals(session, kit.getState().uploadSessions().get("big.bin"), "the session survives the crash");
 
     io.executed.clear();
-    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncIo.succeed(a));
+    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(a));
     io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of("big.bin", localFile("big.bin")), Map.of()));
     Library.SyncAccepted next = sync();
     awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(next.runId()));
@@ -339,13 +339,13 @@ class LibraryTest {
   @Test
   void newSmallFilesGoToOneBatchWorkerAndEveryResultIsPersisted() {
     java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
-    ScriptedSyncIo batching = new ScriptedSyncIo() {
+    ScriptedSyncEngine batching = new ScriptedSyncEngine() {
       @Override
       public java.util.concurrent.CompletionStage<List<ActionResult>> executeBatch(
           LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
         batches.incrementAndGet();
         return CompletableFuture.completedFuture(batch.uploads().stream()
-            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncIo.succeed(u)).toList());
+            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncEngine.succeed(u)).toList());
       }
     };
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
@@ -370,7 +370,7 @@ class LibraryTest {
     ChangeFeedPosition feed = new ChangeFeedPosition("42", Instant.parse("2026-12-01T10:00:00Z"), false);
     io.actions = a -> CompletableFuture.completedFuture(a.path().equals("bad/b.txt")
         ? ActionResult.failed(a.path(), "connection reset", true)
-        : ScriptedSyncIo.succeed(a));
+        : ScriptedSyncEngine.succeed(a));
     io.nextDiscovery.complete(new Discovery(Map.of(),
         Map.of("ok", remoteFolder("ok", "e-ok"), "ok/a.txt", remoteFile("ok/a.txt", "ea"),
             "bad", remoteFolder("bad", "e-bad"), "bad/b.txt", remoteFile("bad/b.txt", "eb")),
@@ -398,7 +398,7 @@ class LibraryTest {
     io.actions = a -> CompletableFuture.completedFuture(switch (a.path()) {
       case "flaky.txt" -> ActionResult.failed(a.path(), "connection reset", true);
       case "forbidden.txt" -> ActionResult.failed(a.path(), "no W permission", false);
-      default -> ScriptedSyncIo.succeed(a);
+      default -> ScriptedSyncEngine.succeed(a);
     });
     io.nextDiscovery.complete(new Discovery(Map.of(),
         Map.of("flaky.txt", remoteFile("flaky.txt", "e1"), "forbidden.txt", remoteFile("forbidden.txt", "e2")),
