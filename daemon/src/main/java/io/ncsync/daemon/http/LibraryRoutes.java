@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -77,7 +78,9 @@ public final class LibraryRoutes {
             post(() -> json.body(ApiJson.CreateLibrary.class, body -> respond(() -> create(tenantId, body)))),
             get(() -> respond(() -> list(tenantId))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
-            pathEndOrSingleSlash(() -> get(() -> respond(() -> show(tenantId, id)))),
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> respond(() -> show(tenantId, id))),
+                patch(() -> json.body(ApiJson.UpdateLibrary.class, body -> respond(() -> update(tenantId, id, body)))))),
             path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
             path("conflicts", () -> get(() -> respond(() -> conflicts(tenantId, id))))))));
@@ -106,16 +109,14 @@ public final class LibraryRoutes {
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
     }
-    SyncMode mode = SyncMode.BIDIRECTIONAL;
-    if (body.mode() != null) {
-      mode = SyncMode.fromWire(body.mode());
-      if (mode == null) {
-        throw ApiException.badRequest(
-            "mode must be 'bidirectional', 'local_to_remote' or 'remote_to_local', got '" + body.mode() + "'");
-      }
+    LibraryConfig config;
+    try {
+      config = SettingsRequests.patch(body.settings()).applyTo(new LibraryConfig(tenantId, UUID.randomUUID().toString(),
+          name, connectionId, localRoot.toString(), remotePath, SyncMode.BIDIRECTIONAL,
+          Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
     }
-    LibraryConfig config = new LibraryConfig(tenantId, UUID.randomUUID().toString(), name, connectionId,
-        localRoot.toString(), remotePath, mode, Instant.now().truncatedTo(ChronoUnit.MILLIS));
 
     return connection(tenantId, connectionId)
         .thenCompose(connection -> configs(tenantId))
@@ -193,6 +194,21 @@ public final class LibraryRoutes {
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, Library.Get::new))
         .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, workspacesRoot)));
+  }
+
+  /** Changes settings from the next run on; 400 names the field of a refused value. */
+  private CompletionStage<HttpResponse> update(String tenantId, String id, ApiJson.UpdateLibrary body) {
+    if (SettingsRequests.isEmpty(body)) throw ApiException.badRequest("nothing to change: give at least one setting");
+    var patch = SettingsRequests.patch(body);
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.SettingsOutcome>> replyTo)
+            -> new Library.ChangeSettings(patch, replyTo)))
+        .thenApply(outcome -> {
+          if (outcome instanceof Library.SettingsRefused refused) throw ApiException.badRequest(refused.reason());
+          LibraryConfig changed = ((Library.SettingsChanged) outcome).config();
+          log.info("library {} '{}' settings changed: {}", changed.libraryId(), changed.name(), changed.settings());
+          return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, workspacesRoot));
+        });
   }
 
   private CompletionStage<HttpResponse> sync(String tenantId, String id) {

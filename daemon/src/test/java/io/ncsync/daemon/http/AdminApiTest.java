@@ -124,6 +124,66 @@ class AdminApiTest {
     return last;
   }
 
+  // --- library settings ---------------------------------------------------------------------------------------
+
+  @Test
+  void patchChangesSettingsAndAnswersTheLibrary() {
+    JsonNode library = createLibrary();
+    String id = library.get("id").asText();
+    assertEquals("keep_both", library.get("conflictStrategy").asText(), "the defaults show");
+    assertEquals("trash", library.get("remoteDeletionPolicy").asText());
+    assertEquals(50, library.get("deletionGuardPercent").asInt());
+
+    ApiClient.Response patched = api.patch("/api/v1/libraries/" + id, """
+        {"conflictStrategy": "keep_newest", "remoteDeletionPolicy": "orphan", "localDeletions": "ignore",
+         "filters": {"exclude": ["*.tmp"], "maxSizeBytes": 1000000}, "deletionGuardPercent": 10,
+         "syncInterval": "15m", "mode": "local_to_remote"}""");
+
+    assertEquals(200, patched.status(), patched.toString());
+    JsonNode changed = patched.json();
+    assertEquals("keep_newest", changed.get("conflictStrategy").asText());
+    assertEquals("orphan", changed.get("remoteDeletionPolicy").asText());
+    assertEquals("ignore", changed.get("localDeletions").asText());
+    assertEquals("local_to_remote", changed.get("mode").asText());
+    assertEquals("*.tmp", changed.get("filters").get("exclude").get(0).asText());
+    assertEquals(10, changed.get("deletionGuardPercent").asInt());
+    assertEquals("PT15M", changed.get("syncInterval").asText());
+    assertEquals(changed, api.get("/api/v1/libraries/" + id).json(), "GET shows the change");
+  }
+
+  @Test
+  void patchRefusesInvalidValuesNamingTheField() {
+    String id = createLibrary().get("id").asText();
+    Map<String, String> invalid = Map.of(
+        "{\"conflictStrategy\": \"coin_flip\"}", "conflictStrategy must be one of",
+        "{\"remoteDeletionPolicy\": \"shred\"}", "remoteDeletionPolicy must be one of",
+        "{\"deletionGuardPercent\": 0}", "deletionGuardPercent must be between 1 and 100",
+        "{\"syncInterval\": \"soon\"}", "syncInterval must be a duration",
+        "{\"filters\": {\"exclude\": [\"[\"]}}", "filters.exclude",
+        "{\"filters\": {\"modifiedAfter\": \"yesterday\"}}", "filters.modifiedAfter",
+        "{\"remoteDeletionPolicy\": \"archive\"}", "archiveFolder",
+        "{\"archiveFolder\": \"../etc\"}", "archiveFolder must not contain '..'",
+        "{\"colour\": \"blue\"}", "unknown field 'colour'",
+        "{}", "nothing to change");
+    for (var e : invalid.entrySet()) {
+      ApiClient.Response response = api.patch("/api/v1/libraries/" + id, e.getKey());
+      assertEquals(400, response.status(), e.getKey() + " -> " + response);
+      assertTrue(response.error().contains(e.getValue()), e.getKey() + " -> " + response.error());
+    }
+    assertEquals("keep_both", api.get("/api/v1/libraries/" + id).json().get("conflictStrategy").asText(), "nothing changed");
+    assertEquals(404, api.patch("/api/v1/libraries/no-such-library", "{\"enabled\": false}").status());
+  }
+
+  @Test
+  void aDisabledLibraryAnswers409ToSyncAndShowsItsState() {
+    String id = createLibrary().get("id").asText();
+    assertEquals(200, api.patch("/api/v1/libraries/" + id, "{\"enabled\": false}").status());
+    ApiClient.Response sync = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(409, sync.status(), sync.toString());
+    assertTrue(sync.error().contains("disabled"), sync.error());
+    assertEquals("disabled", api.get("/api/v1/libraries/" + id + "/status").json().get("state").asText());
+  }
+
   // --- health -------------------------------------------------------------------------------------------------
 
   @Test
@@ -330,8 +390,9 @@ class AdminApiTest {
     ApiClient.Response created = api.post("/api/v1/libraries", ApiClient.json(body));
     assertEquals(201, created.status(), created.toString());
     JsonNode json = created.json();
-    assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt"),
-        fieldNames(json));
+    assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt",
+        "conflictStrategy", "remoteDeletionPolicy", "localDeletions", "filters", "enabled", "deletionGuardPercent",
+        "syncInterval", "archiveFolder"), fieldNames(json));
     Path workspaces = dataDir.resolve("workspaces").toRealPath();
     assertEquals(workspaces.resolve(localPath).toString(), json.get("localRoot").asText());
     assertTrue(Path.of(json.get("localRoot").asText()).isAbsolute());
@@ -471,7 +532,7 @@ class AdminApiTest {
     assertEquals("succeeded", lastRun.get("outcome").asText());
     assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
         "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
-    assertEquals(Set.of("synced", "pending", "failed", "conflict"), fieldNames(status.get("counts")));
+    assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded"), fieldNames(status.get("counts")));
 
     ApiClient.Response next = api.postEmpty("/api/v1/libraries/" + id + "/sync");
     assertEquals(202, next.status(), "a new run starts once the last one finished");

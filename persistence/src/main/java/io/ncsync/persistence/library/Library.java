@@ -29,6 +29,7 @@ import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncEngine;
+import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.UploadSession;
@@ -87,6 +88,25 @@ public final class Library
   /** Replies with the config, or an error "unknown library". */
   public record Get(ActorRef<StatusReply<LibraryConfig>> replyTo) implements Command {}
 
+  /**
+   * Changes the mode and settings from the next run on (the active run keeps what it started with); replies with the
+   * outcome: {@link SettingsChanged} or {@link SettingsRefused} naming the field.
+   */
+  public record ChangeSettings(SettingsPatch patch, ActorRef<StatusReply<SettingsOutcome>> replyTo) implements Command {}
+
+  public sealed interface SettingsOutcome extends CborSerializable {}
+
+  public record SettingsChanged(LibraryConfig config) implements SettingsOutcome {}
+
+  /** @param reason names the field and what is wrong with it */
+  public record SettingsRefused(String reason) implements SettingsOutcome {}
+
+  /**
+   * The scheduler's tick: starts a run when the library is enabled, idle, and its sync interval (or, without one of its
+   * own, {@code defaultInterval}; zero: never) has passed since its last run started. No reply.
+   */
+  public record PeriodicSync(java.time.Duration defaultInterval) implements Command {}
+
   /** Starts a run unless one is active; replies {@link SyncAccepted} either way. */
   public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
 
@@ -128,6 +148,9 @@ public final class Library
   public record LibraryCreated(LibraryConfig config) implements Event {}
 
   public record RunStarted(String runId, Instant startedAt) implements Event {}
+
+  /** The operator changed how the library syncs; effective from the next run. */
+  public record LibrarySettingsChanged(SyncMode mode, LibrarySettings settings, Instant at) implements Event {}
 
   public record DocumentSynced(String runId, BaseEntry entry, Transfer transfer) implements Event {}
 
@@ -175,6 +198,8 @@ public final class Library
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
+  /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
+  private int excluded;
 
   private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings) {
     super(
@@ -216,6 +241,8 @@ public final class Library
         .onCommand(Create.class, this::onCreate)
         .onCommand(Get.class, this::onGet)
         .onCommand(Sync.class, this::onSync)
+        .onCommand(ChangeSettings.class, this::onChangeSettings)
+        .onCommand(PeriodicSync.class, this::onPeriodicSync)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
         .onCommand(Stop.class, this::onStop)
@@ -256,22 +283,52 @@ public final class Library
     if (state.activeRun() != null && execution != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }
+    if (!state.config().settings().isEnabled()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
+    }
+    return startRun(state, Instant.now())
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
+  }
+
+  /** Closes a run a crash left open, starts a new one and its discovery. */
+  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(LibraryState state, Instant now) {
     String runId = UUID.randomUUID().toString();
-    Instant now = Instant.now();
     List<Event> events = new ArrayList<>();
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now));
-    return Effect()
-        .persist(events)
-        .thenRun(s -> startDiscovery(s, runId))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(runId, true)));
+    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId));
+  }
+
+  private ReplyEffect<Event, LibraryState> onChangeSettings(LibraryState state, ChangeSettings cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    LibraryConfig next;
+    try {
+      next = cmd.patch().applyTo(state.config());
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsRefused(e.getMessage())));
+    }
+    if (next.equals(state.config())) return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsChanged(next)));
+    return Effect().persist(new LibrarySettingsChanged(next.mode(), next.settings(), Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SettingsChanged(s.config())));
+  }
+
+  private ReplyEffect<Event, LibraryState> onPeriodicSync(LibraryState state, PeriodicSync cmd) {
+    if (!state.created() || stopping || !state.config().settings().isEnabled()) return Effect().noReply();
+    if (state.activeRun() != null && execution != null) return Effect().noReply();
+    java.time.Duration interval = state.config().settings().syncInterval() != null
+        ? state.config().settings().syncInterval() : cmd.defaultInterval();
+    if (interval == null || interval.isZero()) return Effect().noReply();
+    RunSummary last = state.lastRun();
+    Instant now = Instant.now();
+    if (last != null && last.startedAt() != null && last.startedAt().plus(interval).isAfter(now)) return Effect().noReply();
+    return startRun(state, now).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     int pending = execution == null ? 0 : execution.pending();
     LibraryStatus.Counts counts =
-        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size());
+        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size(), excluded);
     List<FailureRecord> failures = state.failures().values().stream()
         .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
         .limit(LibraryStatus.LISTED_FAILURES)
@@ -298,10 +355,11 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
-    Discovery discovery = msg.discovery();
-    String refusal = DeletionGuard.refusal(state, discovery);
+    String refusal = DeletionGuard.refusal(state, msg.discovery());
     if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
-    SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode())
+    Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters());
+    excluded = discovery.excluded().size();
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
@@ -395,7 +453,7 @@ public final class Library
   }
 
   private void startDiscovery(LibraryState state, String runId) {
-    execution = new RunExecution(runId);
+    execution = new RunExecution(runId, state.config());
     context.pipeToSelf(
         safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), retryable(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
@@ -414,7 +472,7 @@ public final class Library
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
       context.watchWith(worker, new DocumentStopped(execution.runId, action.paths()));
       execution.started(action);
-      worker.tell(new Document.Execute(state.config(), execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
+      worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
   }
@@ -514,6 +572,7 @@ public final class Library
         .forAnyState()
         .onEvent(LibraryCreated.class, (state, evt) -> state.created(evt.config()))
         .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt())))
+        .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))

@@ -67,9 +67,10 @@ public record LibraryState(
     return history.isEmpty() ? null : history.get(history.size() - 1);
   }
 
-  /** "syncing" while a run is active, "failed" when the last run failed, else "idle". */
+  /** "syncing" while a run is active, "disabled" when switched off, "failed" when the last run failed, else "idle". */
   public String stateName() {
     if (activeRun != null) return "syncing";
+    if (config != null && !config.settings().isEnabled()) return "disabled";
     RunSummary last = lastRun();
     return last != null && RunSummary.FAILED.equals(last.outcome()) ? "failed" : "idle";
   }

@@ -14,6 +14,7 @@ import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.library.RunSummary;
+import io.ncsync.persistence.library.SettingsPatch;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.InMemoryWorkspace;
 import io.ncsync.persistence.sync.LibraryPorts;
@@ -127,6 +128,17 @@ abstract class EngineHarness {
       return null;
     });
     return finished.get();
+  }
+
+  /** Applies a settings change the way the API does; fails the test when it is refused. */
+  protected LibraryConfig changeSettings(SettingsPatch patch) {
+    StatusReply<Library.SettingsOutcome> reply = ask(replyTo -> new Library.ChangeSettings(patch, replyTo));
+    if (reply.getValue() instanceof Library.SettingsChanged changed) return changed.config();
+    throw new AssertionError("settings refused: " + reply.getValue());
+  }
+
+  protected LibraryStatus status() {
+    return this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue();
   }
 
   protected List<ConflictRecord> conflicts() {

@@ -36,6 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import io.ncsync.persistence.sync.ConflictStrategy;
+import io.ncsync.persistence.sync.LocalDeletions;
+import io.ncsync.persistence.sync.RemoteDeletionPolicy;
+import io.ncsync.persistence.sync.SyncFilters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -174,6 +178,64 @@ class LibraryTest {
     assertEquals("idle", status.state());
     assertEquals(Map.of("a.txt", "etag-a.txt", "b.txt", "eb"),
         Map.of("a.txt", kit.getState().bases().get("a.txt").etag(), "b.txt", kit.getState().bases().get("b.txt").etag()));
+  }
+
+  @Test
+  void settingsChangeAsAnEventAndSurviveARestart() {
+    create();
+    SettingsPatch patch = new SettingsPatch(SyncMode.REMOTE_TO_LOCAL, ConflictStrategy.KEEP_LOCAL, RemoteDeletionPolicy.ORPHAN,
+        LocalDeletions.IGNORE, new SyncFilters(List.of("*.pdf"), List.of("tmp"), List.of(), null, null, 1000L), null, 20,
+        Duration.ofMinutes(15), null);
+    var result = kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(patch, replyTo));
+    LibraryConfig changed = ((Library.SettingsChanged) result.reply().getValue()).config();
+    assertEquals(SyncMode.REMOTE_TO_LOCAL, changed.mode());
+    assertEquals(ConflictStrategy.KEEP_LOCAL, changed.settings().conflictStrategy());
+    assertEquals(20, changed.settings().deletionGuardPercent());
+    assertEquals(RemoteDeletionPolicy.ORPHAN, changed.settings().remoteDeletionPolicy());
+    assertTrue(changed.settings().isEnabled(), "untouched fields keep their value");
+    assertTrue(result.event() instanceof Library.LibrarySettingsChanged);
+    kit.restart();
+    assertEquals(changed, kit.<StatusReply<LibraryConfig>>runCommand(Library.Get::new).reply().getValue());
+  }
+
+  @Test
+  void anInvalidSettingIsRefusedNamingItAndNothingIsPersisted() {
+    create();
+    SettingsPatch archiveWithoutFolder =
+        new SettingsPatch(null, null, RemoteDeletionPolicy.ARCHIVE, null, null, null, null, null, null);
+    var result = kit.<StatusReply<Library.SettingsOutcome>>runCommand(
+        replyTo -> new Library.ChangeSettings(archiveWithoutFolder, replyTo));
+    Library.SettingsRefused refused = (Library.SettingsRefused) result.reply().getValue();
+    assertTrue(refused.reason().contains("archiveFolder"), refused.reason());
+    assertTrue(result.events().isEmpty());
+    assertEquals(CONFIG, kit.getState().config());
+  }
+
+  @Test
+  void aDisabledLibraryRefusesToSyncAndSaysSo() {
+    create();
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(
+        new SettingsPatch(null, null, null, null, null, false, null, null, null), replyTo));
+    var refused = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply();
+    assertTrue(refused.isError());
+    assertTrue(refused.getError().getMessage().contains("disabled"), refused.getError().getMessage());
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    assertEquals("disabled", status().state());
+  }
+
+  @Test
+  void aPeriodicTickStartsARunOnlyOnceTheIntervalHasPassed() {
+    create();
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ZERO)).events().isEmpty(), "zero: no periodic runs");
+    var first = kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
+    assertTrue(first.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "never ran: runs now");
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
+    awaitStatus(s -> s.activeRun() == null);
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().isEmpty(), "ran a moment ago");
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(
+        new SettingsPatch(null, null, null, null, null, null, null, Duration.ofMillis(1), null), replyTo));
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().stream()
+        .anyMatch(e -> e instanceof Library.RunStarted), "the library's own interval wins over the daemon's");
   }
 
   @Test
