@@ -32,6 +32,7 @@ import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.persistence.sync.TrashEntry;
 import io.ncsync.protocol.UploadSession;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -167,6 +168,9 @@ public final class Library
 
   /** The chunked upload of {@code path} cannot be resumed (failed for good). */
   public record UploadSessionDropped(String path) implements Event {}
+
+  /** A document was removed or replaced, and where its content is kept: the library's trash log. */
+  public record TrashLogged(TrashEntry entry) implements Event {}
 
   /** The folder ETags a run agreed on, recorded once everything below them had synced. */
   public record FolderEtagsRecorded(String runId, List<BaseEntry> folders) implements Event {}
@@ -532,6 +536,7 @@ public final class Library
       }
     }
     if (result.conflict() != null) events.add(new ConflictRaised(result.conflict()));
+    for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
     if (result.failure() != null) {
       events.add(new DocumentFailed(new FailureRecord(result.path(), result.failure(), result.retryable(), Instant.now(), runId)));
     }
@@ -580,6 +585,7 @@ public final class Library
         .onEvent(RunFinished.class, Library::applyRunFinished)
         .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
         .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))
+        .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
         .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
         .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))
         .build();

@@ -5,6 +5,7 @@ import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.persistence.sync.TrashEntry;
 import io.ncsync.protocol.UploadSession;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.pcollections.PMap;
  * @param changeFeed where the library follows its server's change feed, or null
  * @param files     how many files {@code bases} holds, kept as it changes (the status asks on every poll, and a large
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
+ * @param trashLog  what runs removed or replaced, by entry id
  */
 public record LibraryState(
     LibraryConfig config,
@@ -36,7 +38,8 @@ public record LibraryState(
     List<RunSummary> history,
     Map<String, UploadSession> uploadSessions,
     ChangeFeedPosition changeFeed,
-    Long files)
+    Long files,
+    Map<String, TrashEntry> trashLog)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -48,6 +51,7 @@ public record LibraryState(
     history = history == null ? List.of() : List.copyOf(history);
     uploadSessions = persistent(uploadSessions);
     if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
+    trashLog = persistent(trashLog);
   }
 
   private static <V> PMap<String, V> persistent(Map<String, V> map) {
@@ -56,7 +60,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null);
   }
 
   public boolean created() {
@@ -83,11 +87,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -99,7 +103,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -111,29 +115,29 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -145,18 +149,23 @@ public record LibraryState(
       if (replaced != null && !replaced.folder()) nextFiles--;
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog);
+  }
+
+  LibraryState trashLogged(TrashEntry entry) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry));
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

@@ -344,9 +344,12 @@ public final class Propagator {
       String sha = workspace.sha256(path);
       if (!sha.equals(base.sha256())) return ActionResult.skipped(path); // edited meanwhile: the next run uploads it
     }
+    long size = current.size();
+    String sha = base.sha256();
     String kept = workspace.moveToTrash(path, runId);
     log.info("moved {} to the trash at {}", path, kept);
-    return forgotten(path, Transfer.DELETED_LOCAL);
+    return forgotten(path, Transfer.DELETED_LOCAL).logging(new TrashEntry(java.util.UUID.randomUUID().toString(), path,
+        size, sha, Instant.now(), runId, "deleted on the server", TrashEntry.Action.TRASHED, kept));
   }
 
   private ActionResult deleteRemote(String path, BaseEntry base) {
