@@ -110,6 +110,9 @@ public final class ApiJson {
     }
   }
 
+  /** DELETE /api/v1/libraries/{id}: {@code removed}, or {@code detaching} while {@code runId} brings the files down. */
+  public record Removed(String id, String state, String runId) {}
+
   /** 202 of POST /api/v1/libraries/{id}/sync. */
   public record SyncStarted(String runId) {}
 

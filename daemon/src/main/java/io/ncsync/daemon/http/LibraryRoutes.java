@@ -13,6 +13,7 @@ import io.ncsync.daemon.libraries.WorkspacePaths;
 import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
+import io.ncsync.persistence.library.Removal;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
 
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.parameterOptional;
 import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -44,7 +47,7 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 
 /**
- * {@code /api/v1/libraries}: create, list and show libraries, start a sync run, read status and conflicts. A library
+ * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status and conflicts. A library
  * id reaches a Library entity only after the tenant confirms it exists, so unknown ids never create entities.
  */
 public final class LibraryRoutes {
@@ -80,7 +83,8 @@ public final class LibraryRoutes {
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> show(tenantId, id))),
-                patch(() -> json.body(ApiJson.UpdateLibrary.class, body -> respond(() -> update(tenantId, id, body)))))),
+                patch(() -> json.body(ApiJson.UpdateLibrary.class, body -> respond(() -> update(tenantId, id, body)))),
+                delete(() -> parameterOptional("detach", detach -> respond(() -> remove(tenantId, id, detach)))))),
             path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
             path("conflicts", () -> get(() -> respond(() -> conflicts(tenantId, id))))))));
@@ -209,6 +213,38 @@ public final class LibraryRoutes {
           log.info("library {} '{}' settings changed: {}", changed.libraryId(), changed.name(), changed.settings());
           return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, workspacesRoot));
         });
+  }
+
+  /**
+   * Removes a library: {@code keep} leaves both sides as they are (200, removed); {@code download} first brings every
+   * remote file down and answers 202 with the run doing it (the library then shows state detaching, and goes once the
+   * run succeeded). The journal keeps its history; its id is never used again.
+   */
+  private CompletionStage<HttpResponse> remove(String tenantId, String id, Optional<String> detachParam) {
+    Removal.Detach detach = detachParam.map(Removal.Detach::fromWire).orElse(null);
+    if (detach == null) {
+      throw ApiException.badRequest("detach must be 'keep' (leave both sides as they are) or 'download' (bring every"
+          + " remote file down first), got " + detachParam.map(d -> "'" + d + "'").orElse("nothing"));
+    }
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DetachAccepted>> replyTo)
+            -> new Library.Detach(detach, replyTo)))
+        .thenCompose(accepted -> {
+          if (!accepted.removed()) {
+            log.info("library {} detaching: run {} brings every remote file down first", id, accepted.runId());
+            return CompletableFuture.completedFuture(errors.json(StatusCodes.ACCEPTED,
+                new ApiJson.Removed(id, "detaching", accepted.runId())));
+          }
+          return unregister(tenantId, id).thenApply(done -> {
+            log.info("library {} removed; both sides left as they are", id);
+            return errors.json(StatusCodes.OK, new ApiJson.Removed(id, "removed", null));
+          });
+        });
+  }
+
+  private CompletionStage<Done> unregister(String tenantId, String libraryId) {
+    return mapRefusal(tenant(tenantId).<Done>askWithStatus(
+        replyTo -> new Tenant.UnregisterLibrary(libraryId, replyTo), askTimeout), refused -> ApiException.conflict(refused.getMessage()));
   }
 
   private CompletionStage<HttpResponse> sync(String tenantId, String id) {

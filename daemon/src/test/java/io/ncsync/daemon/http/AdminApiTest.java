@@ -1,6 +1,7 @@
 package io.ncsync.daemon.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,6 +183,28 @@ class AdminApiTest {
     assertEquals(409, sync.status(), sync.toString());
     assertTrue(sync.error().contains("disabled"), sync.error());
     assertEquals("disabled", api.get("/api/v1/libraries/" + id + "/status").json().get("state").asText());
+  }
+
+  @Test
+  void deleteDetachKeepRemovesTheLibraryForGoodAndFreesItsName() {
+    JsonNode library = createLibrary();
+    String id = library.get("id").asText();
+    ApiClient.Response noMode = api.delete("/api/v1/libraries/" + id);
+    assertEquals(400, noMode.status(), noMode.toString());
+    assertTrue(noMode.error().contains("detach must be 'keep'"), noMode.error());
+    assertEquals(400, api.delete("/api/v1/libraries/" + id + "?detach=shred").status());
+
+    ApiClient.Response removed = api.delete("/api/v1/libraries/" + id + "?detach=keep");
+
+    assertEquals(200, removed.status(), removed.toString());
+    assertEquals("removed", removed.json().get("state").asText());
+    assertEquals(404, api.get("/api/v1/libraries/" + id).status());
+    assertEquals(404, api.delete("/api/v1/libraries/" + id + "?detach=keep").status());
+    for (JsonNode listed : api.get("/api/v1/libraries").json()) assertNotEquals(id, listed.get("id").asText());
+    ApiClient.Response again = api.post("/api/v1/libraries", ApiClient.json(Map.of("name", library.get("name").asText(),
+        "connectionId", library.get("connectionId").asText(), "localPath", unique("ws"), "remotePath", unique("r"))));
+    assertEquals(201, again.status(), "the name is free again: " + again);
+    assertNotEquals(id, again.json().get("id").asText());
   }
 
   // --- health -------------------------------------------------------------------------------------------------

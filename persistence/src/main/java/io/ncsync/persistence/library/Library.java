@@ -33,6 +33,7 @@ import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.persistence.sync.TrashEntry;
+import io.ncsync.persistence.tenant.Tenant;
 import io.ncsync.protocol.UploadSession;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,6 +109,16 @@ public final class Library
    */
   public record PeriodicSync(java.time.Duration defaultInterval) implements Command {}
 
+  /**
+   * Removes the library: {@code KEEP} at once, {@code DOWNLOAD} once a reverse sync (remote to local) has brought every
+   * remote file down (a failed one is retried by the periodic tick). Its journal stays; the id is never used again.
+   * Replies {@link DetachAccepted}; refused while an ordinary run is active.
+   */
+  public record Detach(Removal.Detach detach, ActorRef<StatusReply<DetachAccepted>> replyTo) implements Command {}
+
+  /** @param runId the reverse sync bringing the files down, or null when the library is already removed */
+  public record DetachAccepted(boolean removed, String runId) implements CborSerializable {}
+
   /** Starts a run unless one is active; replies {@link SyncAccepted} either way. */
   public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
 
@@ -169,6 +180,12 @@ public final class Library
   /** The chunked upload of {@code path} cannot be resumed (failed for good). */
   public record UploadSessionDropped(String path) implements Event {}
 
+  /** The operator asked to remove the library once its remote files are down. */
+  public record RemovalRequested(Removal.Detach detach, Instant at) implements Event {}
+
+  /** The library is removed: it syncs no more; its history stays in the journal. */
+  public record LibraryRemoved(Instant at) implements Event {}
+
   /** A document was removed or replaced, and where its content is kept: the library's trash log. */
   public record TrashLogged(TrashEntry entry) implements Event {}
 
@@ -181,8 +198,16 @@ public final class Library
   // --- wiring -------------------------------------------------------------------------------------------------
 
   public static void init(ActorSystem<?> system, SyncEngine io, Settings settings) {
-    ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings)).withStopMessage(new Stop()));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Removals removals = (tenantId, libraryId) -> sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
+        .tell(new Tenant.UnregisterLibrary(libraryId, system.ignoreRef()));
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals)).withStopMessage(new Stop()));
+  }
+
+  /** Told when a library is removed, so that its tenant stops listing it; must be idempotent (told again on recovery). */
+  @FunctionalInterface
+  public interface Removals {
+    void removed(String tenantId, String libraryId);
   }
 
   public static String entityId(String tenantId, String libraryId) {
@@ -190,12 +215,17 @@ public final class Library
   }
 
   public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings) {
-    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings));
+    return create(entityId, io, settings, (tenantId, libraryId) -> {});
+  }
+
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals) {
+    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals));
   }
 
   private final ActorContext<Command> context;
   private final SyncEngine io;
   private final Settings settings;
+  private final Removals removals;
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
@@ -205,13 +235,14 @@ public final class Library
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
 
-  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings) {
+  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.context = context;
     this.io = io;
     this.settings = settings;
+    this.removals = removals;
     this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
@@ -233,6 +264,7 @@ public final class Library
   }
 
   private void onRecoveryCompleted(LibraryState state) {
+    if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
     if (state.activeRun() != null) context.getSelf().tell(new CloseInterruptedRun(state.activeRun().runId()));
   }
 
@@ -246,6 +278,7 @@ public final class Library
         .onCommand(Get.class, this::onGet)
         .onCommand(Sync.class, this::onSync)
         .onCommand(ChangeSettings.class, this::onChangeSettings)
+        .onCommand(Detach.class, this::onDetach)
         .onCommand(PeriodicSync.class, this::onPeriodicSync)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
@@ -287,6 +320,10 @@ public final class Library
     if (state.activeRun() != null && execution != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }
+    if (state.removal() != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(state.isRemoved() ? "the library was removed"
+          : "the library is being detached: its remote files are being brought down"));
+    }
     if (!state.config().settings().isEnabled()) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
     }
@@ -316,9 +353,36 @@ public final class Library
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SettingsChanged(s.config())));
   }
 
+  private ReplyEffect<Event, LibraryState> onDetach(LibraryState state, Detach cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(true, null)));
+    boolean running = state.activeRun() != null && execution != null;
+    if (running && state.isDetaching() && cmd.detach() == Removal.Detach.DOWNLOAD) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(false, state.activeRun().runId())));
+    }
+    if (running) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; detach once it has finished"));
+    }
+    Instant now = Instant.now();
+    if (cmd.detach() == Removal.Detach.KEEP) {
+      return Effect().persist(new LibraryRemoved(now))
+          .thenRun(s -> removals.removed(s.config().tenantId(), s.config().libraryId()))
+          .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(true, null)));
+    }
+    List<Event> events = new ArrayList<>();
+    if (!state.isDetaching()) events.add(new RemovalRequested(Removal.Detach.DOWNLOAD, now));
+    String runId = UUID.randomUUID().toString();
+    if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
+    events.add(new RunStarted(runId, now));
+    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(false, runId)));
+  }
+
   private ReplyEffect<Event, LibraryState> onPeriodicSync(LibraryState state, PeriodicSync cmd) {
-    if (!state.created() || stopping || !state.config().settings().isEnabled()) return Effect().noReply();
+    if (!state.created() || stopping || state.isRemoved()) return Effect().noReply();
     if (state.activeRun() != null && execution != null) return Effect().noReply();
+    if (state.isDetaching()) return startRun(state, Instant.now()).thenNoReply(); // the reverse sync, again
+    if (!state.config().settings().isEnabled()) return Effect().noReply();
     java.time.Duration interval = state.config().settings().syncInterval() != null
         ? state.config().settings().syncInterval() : cmd.defaultInterval();
     if (interval == null || interval.isZero()) return Effect().noReply();
@@ -457,7 +521,10 @@ public final class Library
   }
 
   private void startDiscovery(LibraryState state, String runId) {
-    execution = new RunExecution(runId, state.config());
+    LibraryConfig config = state.isDetaching()
+        ? state.config().with(SyncMode.REMOTE_TO_LOCAL, state.config().settings()) // bring every remote file down
+        : state.config();
+    execution = new RunExecution(runId, config);
     context.pipeToSelf(
         safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), retryable(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
@@ -498,12 +565,20 @@ public final class Library
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before) {
     String runId = state.activeRun().runId();
     List<Event> events = new ArrayList<>(before);
-    events.add(new RunFinished(runId, Instant.now(), outcome, reason));
+    Instant now = Instant.now();
+    events.add(new RunFinished(runId, now, outcome, reason));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
     execution = null;
-    return stopping
-        ? Effect().persist(events).thenStop().thenNoReply()
-        : Effect().persist(events).thenNoReply();
+    boolean detached = state.isDetaching() && RunSummary.SUCCEEDED.equals(outcome);
+    if (detached) {
+      events.add(new LibraryRemoved(now));
+      context.getLog().info("library {} detached: every remote file is down; removed", state.config().libraryId());
+    }
+    var effect = Effect().persist(events)
+        .thenRun(s -> {
+          if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
+        });
+    return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();
   }
 
   /**
@@ -585,6 +660,8 @@ public final class Library
         .onEvent(RunFinished.class, Library::applyRunFinished)
         .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
         .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))
+        .onEvent(RemovalRequested.class, (state, evt) -> state.removalRequested(new Removal(evt.detach(), evt.at(), null)))
+        .onEvent(LibraryRemoved.class, (state, evt) -> state.removed(evt.at()))
         .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
         .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
         .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))

@@ -7,6 +7,7 @@ import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.persistence.sync.TrashEntry;
 import io.ncsync.protocol.UploadSession;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.pcollections.PMap;
  * @param files     how many files {@code bases} holds, kept as it changes (the status asks on every poll, and a large
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
  * @param trashLog  what runs removed or replaced, by entry id
+ * @param removal   null for a library in use; else its detach, requested or done
  */
 public record LibraryState(
     LibraryConfig config,
@@ -39,7 +41,8 @@ public record LibraryState(
     Map<String, UploadSession> uploadSessions,
     ChangeFeedPosition changeFeed,
     Long files,
-    Map<String, TrashEntry> trashLog)
+    Map<String, TrashEntry> trashLog,
+    Removal removal)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -60,7 +63,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null);
   }
 
   public boolean created() {
@@ -73,6 +76,8 @@ public record LibraryState(
 
   /** "syncing" while a run is active, "disabled" when switched off, "failed" when the last run failed, else "idle". */
   public String stateName() {
+    if (isRemoved()) return "removed";
+    if (isDetaching()) return "detaching";
     if (activeRun != null) return "syncing";
     if (config != null && !config.settings().isEnabled()) return "disabled";
     RunSummary last = lastRun();
@@ -87,11 +92,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -103,7 +108,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -115,29 +120,29 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -149,23 +154,42 @@ public record LibraryState(
       if (replaced != null && !replaced.folder()) nextFiles--;
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry));
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal);
+  }
+
+  LibraryState removalRequested(Removal requested) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        trashLog, requested);
+  }
+
+  LibraryState removed(Instant at) {
+    Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        trashLog, done);
+  }
+
+  public boolean isRemoved() {
+    return removal != null && removal.done();
+  }
+
+  public boolean isDetaching() {
+    return removal != null && !removal.done();
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

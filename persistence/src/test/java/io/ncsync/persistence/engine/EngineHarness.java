@@ -137,6 +137,10 @@ abstract class EngineHarness {
     throw new AssertionError("settings refused: " + reply.getValue());
   }
 
+  protected akka.actor.testkit.typed.javadsl.TestProbe<Object> testKitProbe() {
+    return testKit.createTestProbe();
+  }
+
   protected LibraryStatus status() {
     return this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue();
   }

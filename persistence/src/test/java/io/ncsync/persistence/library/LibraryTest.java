@@ -56,6 +56,8 @@ class LibraryTest {
       new LibraryConfig("t1", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
 
   private ScriptedSyncEngine io;
+  /** The libraries the entity told its tenant to stop listing. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> removed = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private EventSourcedBehaviorTestKit<Library.Command, Library.Event, LibraryState> kit;
 
   @AfterAll
@@ -80,7 +82,9 @@ class LibraryTest {
   void setUp() {
     io = new ScriptedSyncEngine();
     // No batching here: each document gets a worker of its own (batches have a test of their own).
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES)));
+    removed.clear();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES), (tenant, library) -> removed.add(tenant + ":" + library)));
     kit.clear();
   }
 
@@ -236,6 +240,45 @@ class LibraryTest {
         new SettingsPatch(null, null, null, null, null, null, null, Duration.ofMillis(1), null), replyTo));
     assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().stream()
         .anyMatch(e -> e instanceof Library.RunStarted), "the library's own interval wins over the daemon's");
+  }
+
+  @Test
+  void detachKeepRemovesAtOnceForGoodAndTellsTheTenantAgainAfterARestart() {
+    create();
+    var result = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.KEEP, replyTo));
+    assertTrue(result.reply().getValue().removed());
+    assertTrue(result.event() instanceof Library.LibraryRemoved);
+    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertTrue(kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().isError(), "a removed library never syncs");
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo)).events().isEmpty(),
+        "its id is not reused");
+    kit.restart();
+    assertEquals("removed", status().state(), "the journal keeps it, marked removed");
+    assertEquals(List.of("t1:lib1", "t1:lib1"), List.copyOf(removed), "recovery tells the tenant again");
+  }
+
+  @Test
+  void detachDownloadRunsRemoteToLocalAndRemovesOnlyWhenItSucceeded() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
+    io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(
+        ActionResult.failed(action.path(), "the server is down", true));
+    var accepted = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
+    assertFalse(accepted.reply().getValue().removed());
+    LibraryStatus failed = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(RunSummary.FAILED, failed.lastRun().outcome());
+    assertEquals("detaching", failed.state(), "a failed download keeps the library, still detaching");
+    assertTrue(removed.isEmpty());
+
+    io.nextDiscovery = java.util.concurrent.CompletableFuture.completedFuture(
+        discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
+    io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(action));
+    var retried = kit.runCommand(new Library.PeriodicSync(Duration.ZERO));
+    assertTrue(retried.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "the periodic tick retries it");
+    awaitState(LibraryState::isRemoved);
+    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertTrue(io.lastConfig.mode() == SyncMode.REMOTE_TO_LOCAL, "the reverse sync runs remote to local");
   }
 
   @Test

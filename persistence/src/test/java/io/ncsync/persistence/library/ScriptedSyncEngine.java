@@ -48,11 +48,14 @@ class ScriptedSyncEngine implements SyncEngine {
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     executed.add(action);
+    lastConfig = config;
     sessionListener = sessions;
     return actions.apply(action);
   }
 
   volatile UploadSessionListener sessionListener;
+  /** The configuration the last action ran with. */
+  volatile LibraryConfig lastConfig;
 
   List<String> executedPaths() {
     return executed.stream().map(SyncAction::path).toList();
