@@ -122,7 +122,10 @@ public final class Library
   /** Starts a run unless one is active; replies {@link SyncAccepted} either way. */
   public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
 
-  /** @param started false when a run was already active: {@code runId} is that run */
+  /**
+   * @param started false when a run was already active: {@code runId} is that run, and one more run follows it (however
+   *                many triggers arrive meanwhile)
+   */
   public record SyncAccepted(String runId, boolean started) implements CborSerializable {}
 
   /** Replies with {@link LibraryStatus}. */
@@ -232,6 +235,8 @@ public final class Library
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
+  /** A trigger arrived during the active run: one more run starts when it ends. */
+  private boolean followUp;
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
 
@@ -318,6 +323,7 @@ public final class Library
     var refusal = workspaces.refusal(state.config().localRoot());
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
     if (state.activeRun() != null && execution != null) {
+      followUp = state.removal() == null; // collapses with any other trigger into one run after this one
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }
     if (state.removal() != null) {
@@ -381,14 +387,22 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onPeriodicSync(LibraryState state, PeriodicSync cmd) {
     if (!state.created() || stopping || state.isRemoved()) return Effect().noReply();
     if (state.activeRun() != null && execution != null) return Effect().noReply();
-    if (state.isDetaching()) return startRun(state, Instant.now()).thenNoReply(); // the reverse sync, again
+    if (state.isDetaching()) { // the reverse sync, again, backing off while it fails
+      RunSummary last = state.lastRun();
+      java.time.Duration wait = FailureBackoff.after(state.history(), java.time.Duration.ZERO);
+      if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(Instant.now())) {
+        return Effect().noReply();
+      }
+      return startRun(state, Instant.now()).thenNoReply();
+    }
     if (!state.config().settings().isEnabled()) return Effect().noReply();
     java.time.Duration interval = state.config().settings().syncInterval() != null
         ? state.config().settings().syncInterval() : cmd.defaultInterval();
     if (interval == null || interval.isZero()) return Effect().noReply();
     RunSummary last = state.lastRun();
     Instant now = Instant.now();
-    if (last != null && last.startedAt() != null && last.startedAt().plus(interval).isAfter(now)) return Effect().noReply();
+    java.time.Duration wait = FailureBackoff.after(state.history(), interval);
+    if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) return Effect().noReply();
     return startRun(state, now).thenNoReply();
   }
 
@@ -402,7 +416,13 @@ public final class Library
         .limit(LibraryStatus.LISTED_FAILURES)
         .toList();
     return Effect().reply(cmd.replyTo(),
-        StatusReply.success(new LibraryStatus(state.stateName(), state.activeRun(), state.lastRun(), counts, failures)));
+        StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures)));
+  }
+
+  /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
+  private String stateName(LibraryState state) {
+    String name = state.stateName();
+    return name.equals("syncing") && execution != null && !execution.planned() ? "scanning" : name;
   }
 
   private ReplyEffect<Event, LibraryState> onGetConflicts(LibraryState state, GetConflicts cmd) {
@@ -574,9 +594,12 @@ public final class Library
       events.add(new LibraryRemoved(now));
       context.getLog().info("library {} detached: every remote file is down; removed", state.config().libraryId());
     }
+    boolean again = followUp && !stopping && !detached;
+    followUp = false;
     var effect = Effect().persist(events)
         .thenRun(s -> {
           if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
+          if (again) context.getSelf().tell(new Sync(context.getSystem().ignoreRef()));
         });
     return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();
   }

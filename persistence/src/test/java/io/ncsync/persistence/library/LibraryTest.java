@@ -1,6 +1,7 @@
 package io.ncsync.persistence.library;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -274,8 +275,10 @@ class LibraryTest {
     io.nextDiscovery = java.util.concurrent.CompletableFuture.completedFuture(
         discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
     io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(action));
-    var retried = kit.runCommand(new Library.PeriodicSync(Duration.ZERO));
-    assertTrue(retried.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "the periodic tick retries it");
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ZERO)).events().isEmpty(),
+        "the periodic tick backs off after a failed reverse sync");
+    var retried = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
+    assertTrue(retried.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "asking again retries at once");
     awaitState(LibraryState::isRemoved);
     assertEquals(List.of("t1:lib1"), List.copyOf(removed));
     assertTrue(io.lastConfig.mode() == SyncMode.REMOTE_TO_LOCAL, "the reverse sync runs remote to local");
@@ -288,7 +291,14 @@ class LibraryTest {
     Library.SyncAccepted second = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getValue();
     assertFalse(second.started());
     assertEquals(first, second.runId());
-    assertEquals("syncing", status().state());
+    assertEquals("scanning", status().state(), "discovery has not answered yet");
+    kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new);
+
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
+
+    awaitState(s -> s.history().size() == 2 && s.activeRun() == null);
+    assertEquals(first, kit.getState().history().get(0).runId());
+    assertNotEquals(first, kit.getState().history().get(1).runId(), "the triggers during the run collapsed into one more run");
   }
 
   @Test
