@@ -113,8 +113,12 @@ public final class ApiJson {
   /** DELETE /api/v1/libraries/{id}: {@code removed}, or {@code detaching} while {@code runId} brings the files down. */
   public record Removed(String id, String state, String runId) {}
 
-  /** 202 of POST /api/v1/libraries/{id}/sync. */
-  public record SyncStarted(String runId) {}
+  /**
+   * 202 of POST /api/v1/libraries/{id}/sync: the run that carries the request out, started now or {@code queued} to
+   * follow {@code activeRunId}.
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record SyncStarted(String runId, Boolean queued, String activeRunId) {}
 
   /** GET /api/v1/libraries/{id}/status. */
   public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures) {

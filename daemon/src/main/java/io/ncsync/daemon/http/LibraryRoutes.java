@@ -250,10 +250,14 @@ public final class LibraryRoutes {
   private CompletionStage<HttpResponse> sync(String tenantId, String id) {
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, Library.Sync::new))
-        .thenApply(accepted -> accepted.started()
-            ? errors.json(StatusCodes.ACCEPTED, new ApiJson.SyncStarted(accepted.runId()))
-            : errors.errorResponse(StatusCodes.CONFLICT, "a sync run is already active for this library",
-                Map.of("runId", accepted.runId())));
+        .thenApply(accepted -> {
+          if (accepted.started()) return errors.json(StatusCodes.ACCEPTED, new ApiJson.SyncStarted(accepted.runId(), null, null));
+          if (accepted.activeRunId() != null) {
+            return errors.json(StatusCodes.ACCEPTED, new ApiJson.SyncStarted(accepted.runId(), true, accepted.activeRunId()));
+          }
+          return errors.errorResponse(StatusCodes.CONFLICT, "a sync run is already active for this library",
+              Map.of("runId", accepted.runId()));
+        });
   }
 
   private CompletionStage<HttpResponse> status(String tenantId, String id) {

@@ -527,7 +527,7 @@ class AdminApiTest {
   // --- sync, status, conflicts --------------------------------------------------------------------------------
 
   @Test
-  void syncIs202ThenConcurrentSyncIs409WithTheActiveRun() throws Exception {
+  void syncIs202AndASyncDuringARunQueuesOneFollowUpRun() throws Exception {
     String id = createLibrary().get("id").asText();
     io.hold();
     ApiClient.Response started = api.postEmpty("/api/v1/libraries/" + id + "/sync");
@@ -535,23 +535,27 @@ class AdminApiTest {
     String runId = started.json().get("runId").asText();
 
     ApiClient.Response again = api.postEmpty("/api/v1/libraries/" + id + "/sync");
-    assertEquals(409, again.status(), again.toString());
-    assertEquals(runId, again.json().get("runId").asText());
-    assertTrue(again.error().contains("already active"));
+    assertEquals(202, again.status(), again.toString());
+    assertEquals(runId, again.json().get("activeRunId").asText());
+    assertTrue(again.json().get("queued").asBoolean());
+    String queued = again.json().get("runId").asText();
+    assertNotEquals(runId, queued);
+    assertEquals(queued, api.postEmpty("/api/v1/libraries/" + id + "/sync").json().get("runId").asText(),
+        "more requests during the run share the queued run");
 
     ApiClient.Response syncing = api.get("/api/v1/libraries/" + id + "/status");
     assertEquals(200, syncing.status());
-    assertEquals("syncing", syncing.json().get("state").asText(), syncing.body());
+    assertTrue(Set.of("scanning", "syncing").contains(syncing.json().get("state").asText()), syncing.body());
     assertEquals(runId, syncing.json().get("activeRun").get("runId").asText());
 
     io.release();
     ApiClient.Response idle = eventually(() -> api.get("/api/v1/libraries/" + id + "/status"),
-        r -> "idle".equals(r.json().get("state").asText()), "the run to finish");
+        r -> "idle".equals(r.json().get("state").asText()) && queued.equals(r.json().get("lastRun").get("runId").asText()),
+        "the run and the queued one to finish");
     JsonNode status = idle.json();
     assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures"), fieldNames(status));
     assertTrue(status.get("activeRun").isNull());
     JsonNode lastRun = status.get("lastRun");
-    assertEquals(runId, lastRun.get("runId").asText());
     assertEquals("succeeded", lastRun.get("outcome").asText());
     assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
         "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));

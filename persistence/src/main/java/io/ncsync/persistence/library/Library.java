@@ -123,10 +123,16 @@ public final class Library
   public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
 
   /**
-   * @param started false when a run was already active: {@code runId} is that run, and one more run follows it (however
-   *                many triggers arrive meanwhile)
+   * @param runId       the run that will carry the request out: started now, or queued to follow the active run (however
+   *                    many triggers arrive meanwhile, they share one queued run; it is not kept across a restart)
+   * @param started     true when {@code runId} started now
+   * @param activeRunId the run in progress when the request arrived, or null
    */
-  public record SyncAccepted(String runId, boolean started) implements CborSerializable {}
+  public record SyncAccepted(String runId, boolean started, String activeRunId) implements CborSerializable {
+    public SyncAccepted(String runId, boolean started) {
+      this(runId, started, null);
+    }
+  }
 
   /** Replies with {@link LibraryStatus}. */
   public record GetStatus(ActorRef<StatusReply<LibraryStatus>> replyTo) implements Command {}
@@ -155,6 +161,8 @@ public final class Library
   private record FinishRun(String runId) implements Command {}
 
   private record CloseInterruptedRun(String runId) implements Command {}
+
+  private record StartQueuedRun(String runId) implements Command {}
 
   // --- events -------------------------------------------------------------------------------------------------
 
@@ -235,8 +243,8 @@ public final class Library
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
-  /** A trigger arrived during the active run: one more run starts when it ends. */
-  private boolean followUp;
+  /** A trigger arrived during the active run: this run starts when it ends. Not persisted. */
+  private String queuedRunId;
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
 
@@ -295,6 +303,7 @@ public final class Library
         .onCommand(DocumentStopped.class, this::onDocumentStopped)
         .onCommand(FinishRun.class, this::onFinishRun)
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
+        .onCommand(StartQueuedRun.class, this::onStartQueuedRun)
         .build();
   }
 
@@ -322,8 +331,12 @@ public final class Library
     // A library created before this check existed, or under another workspaces root, must not sync outside it either.
     var refusal = workspaces.refusal(state.config().localRoot());
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
+    if (state.activeRun() != null && execution != null && state.removal() == null) {
+      if (queuedRunId == null) queuedRunId = UUID.randomUUID().toString();
+      return Effect().reply(cmd.replyTo(),
+          StatusReply.success(new SyncAccepted(queuedRunId, false, state.activeRun().runId())));
+    }
     if (state.activeRun() != null && execution != null) {
-      followUp = state.removal() == null; // collapses with any other trigger into one run after this one
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }
     if (state.removal() != null) {
@@ -337,9 +350,20 @@ public final class Library
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
   }
 
+  private ReplyEffect<Event, LibraryState> onStartQueuedRun(LibraryState state, StartQueuedRun cmd) {
+    if (stopping || execution != null || state.removal() != null || !state.config().settings().isEnabled()) {
+      return Effect().noReply();
+    }
+    return startRun(state, Instant.now(), cmd.runId()).thenNoReply();
+  }
+
   /** Closes a run a crash left open, starts a new one and its discovery. */
   private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(LibraryState state, Instant now) {
-    String runId = UUID.randomUUID().toString();
+    return startRun(state, now, UUID.randomUUID().toString());
+  }
+
+  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(
+      LibraryState state, Instant now, String runId) {
     List<Event> events = new ArrayList<>();
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now));
@@ -594,12 +618,12 @@ public final class Library
       events.add(new LibraryRemoved(now));
       context.getLog().info("library {} detached: every remote file is down; removed", state.config().libraryId());
     }
-    boolean again = followUp && !stopping && !detached;
-    followUp = false;
+    String queued = stopping || detached ? null : queuedRunId;
+    queuedRunId = null;
     var effect = Effect().persist(events)
         .thenRun(s -> {
           if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
-          if (again) context.getSelf().tell(new Sync(context.getSystem().ignoreRef()));
+          if (queued != null) context.getSelf().tell(new StartQueuedRun(queued));
         });
     return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();
   }
