@@ -16,7 +16,8 @@ wrote at each path. Each point, chosen by the seed:
      (on one side), one file edited differently on both sides (a conflict), one multi-MB file written locally (a
      chunked upload);
   2. a sync run asked for through the admin API, and SIGKILL: "run" points 0..--kill-max-ms after the request,
-     "chunk" points 0..--chunk-kill-max-ms after the first chunk of the big upload lands in the server's upload area;
+     "chunk" points 0..--chunk-kill-max-ms after the big file's chunked upload began (its folder in the server's
+     upload area);
   3. right after the kill, no file under a real name on either side may hold content the script never wrote there
      ([torn]);
   4. relaunch, sync until the two trees are equal and a run succeeded (at most --converge-rounds runs), then check:
@@ -169,6 +170,10 @@ class NextcloudServer:
         """Files in the upload area: chunks of an upload not assembled yet (or left behind)."""
         return [p.relative_to(self.uploads).as_posix() for p in self.uploads.rglob("*") if p.is_file()] \
             if self.uploads.is_dir() else []
+
+    def upload_sessions(self):
+        """Folders in the upload area: chunked uploads begun (MKCOL) and not assembled yet (or left behind)."""
+        return sorted(p.name for p in self.uploads.iterdir() if p.is_dir()) if self.uploads.is_dir() else []
 
 
 def nextcloud_classpath(args):
@@ -517,8 +522,8 @@ class CrashRun:
         if converged_tree is not None:
             self.oracle.rebase(converged_tree)
         self.results.append(rec)
-        kill = f"{rec['kill_after_ms']} ms after the request" + (" (chunks on the server)" if rec["chunks_at_kill"]
-                                                                  else "")
+        kill = f"{rec['kill_after_ms']} ms after the request" + (
+            f" (in an upload, {rec['chunks_at_kill']} chunks up)" if rec["upload_sessions_at_kill"] else "")
         log(f"point {n}/{self.args.points} {phase:<5} killed {kill:<46}: "
             f"{'ok' if not reasons else 'FAILED: ' + '; '.join(reasons)[:400]} ({rec['seconds']} s)")
         if converged_tree is None:
@@ -550,15 +555,16 @@ class CrashRun:
         out = {"sync_answer": code, "killed_run": body.get("runId") if isinstance(body, dict) else None}
         if phase == "chunk":
             deadline = time.monotonic() + self.args.sync_timeout
-            while time.monotonic() < deadline and d.alive() and not self.server.chunks_in_flight():
+            while time.monotonic() < deadline and d.alive() and not self.server.upload_sessions():
                 time.sleep(0.01)
-            out["chunk_seen_after_ms"] = int((time.monotonic() - asked) * 1000)
+            out["upload_seen_after_ms"] = int((time.monotonic() - asked) * 1000)
             time.sleep(self.rng.uniform(0, self.args.chunk_kill_max_ms / 1000))
         else:
             time.sleep(max(0.0, self.rng.uniform(0, self.args.kill_max_ms / 1000) - (time.monotonic() - asked)))
         out["kill_after_ms"] = int((time.monotonic() - asked) * 1000)
         out["kill_since_launch_ms"] = d.kill()
         out["chunks_at_kill"] = len(self.server.chunks_in_flight())
+        out["upload_sessions_at_kill"] = len(self.server.upload_sessions())
         return out
 
     # -- the checks
@@ -636,6 +642,8 @@ class CrashRun:
         leftovers = self.server.chunks_in_flight()
         if leftovers:
             reasons.append(f"[temp] {len(leftovers)} chunk files left in the server's upload area: {leftovers[:3]}")
+        # An empty session folder (a kill between its MKCOL and the journaled session) holds no data: noted only.
+        rec["upload_sessions_left"] = self.server.upload_sessions()
         reasons += self.check_conflict_records(plan, t, rec)
         rec["conflict_copies"] = sum(len(v) for v in copies.values())
         return reasons
@@ -724,6 +732,8 @@ class CrashRun:
             "s_per_point": round(sum(per_point) / len(per_point), 2) if per_point else None,
             "phases": {p: sum(1 for r in self.results if r["phase"] == p) for p in ("run", "chunk")},
             "kills_with_chunks_on_server": sum(1 for r in self.results if r.get("chunks_at_kill")),
+            "kills_during_a_chunked_upload": sum(1 for r in self.results if r.get("upload_sessions_at_kill")),
+            "upload_sessions_left": sum(len(r.get("upload_sessions_left", [])) for r in self.results),
             "killed_run_outcomes": {o: sum(1 for r in self.results if r.get("killed_run_outcome") == o)
                                     for o in sorted({r.get("killed_run_outcome") for r in self.results} - {None})},
             "conflict_copies": sum(r.get("conflict_copies", 0) for r in self.results),
@@ -744,10 +754,10 @@ def parse_args(argv=None):
     add_common_args(p, points=30, sync_interval="0s", converge_rounds=6)
     p.add_argument("--quick", action="store_true", help="5 points: for CI (< 3 minutes on an idle machine)")
     p.add_argument("--nc-classpath", help="classpath of the Nextcloud test server (default: protocol/target + Maven)")
-    p.add_argument("--kill-max-ms", type=float, default=4000, help="'run' points kill 0..this many ms after the "
+    p.add_argument("--kill-max-ms", type=float, default=3000, help="'run' points kill 0..this many ms after the "
                    "sync request")
-    p.add_argument("--chunk-kill-max-ms", type=float, default=600, help="'chunk' points kill 0..this many ms after "
-                   "the first chunk landed")
+    p.add_argument("--chunk-kill-max-ms", type=float, default=1000, help="'chunk' points kill 0..this many ms after "
+                   "the big file's chunked upload began")
     p.add_argument("--chunk-share", type=float, default=0.4, help="share of 'chunk' points")
     p.add_argument("--big-min-mb", type=float, default=6, help="smallest big file, MiB (above --chunk-threshold)")
     p.add_argument("--big-max-mb", type=float, default=16)
@@ -756,8 +766,8 @@ def parse_args(argv=None):
     p.add_argument("--chunk-size", type=int, default=5 << 20,
                    help="the daemon's chunk size, bytes (minimum 5 MiB, as Nextcloud's)")
     p.add_argument("--min-chunk-size", type=int, default=5 << 20, help="the test server's smallest chunk, bytes")
-    p.add_argument("--bytes-per-second", type=int, default=8 << 20,
-                   help="the daemon's transfer bandwidth: a big upload lasts one or two seconds, so kills land in it")
+    p.add_argument("--bytes-per-second", type=int, default=4 << 20,
+                   help="the daemon's transfer bandwidth: a big upload lasts 1.5 to 4 s, so kills land in it")
     p.add_argument("--max-big-files", type=int, default=3, help="with this many big files a point edits one")
     p.add_argument("--max-files", type=int, default=60, help="above this many files a point deletes more")
     args = p.parse_args(argv)
