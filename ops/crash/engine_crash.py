@@ -166,9 +166,11 @@ class NextcloudServer:
     def move(self, src, dst):
         self._call("MOVE", src, (201, 204), {"Destination": self.url(dst), "Overwrite": "F"})
 
-    def chunks_in_flight(self):
-        """Files in the upload area: chunks of an upload not assembled yet (or left behind)."""
-        return [p.relative_to(self.uploads).as_posix() for p in self.uploads.rglob("*") if p.is_file()] \
+    def chunks_in_flight(self, sessions=None):
+        """Files in the upload area (of the given session folders only, if any): chunks of an upload not assembled yet
+        (or left behind)."""
+        return [p.relative_to(self.uploads).as_posix() for p in self.uploads.rglob("*")
+                if p.is_file() and (sessions is None or p.relative_to(self.uploads).parts[0] in sessions)] \
             if self.uploads.is_dir() else []
 
     def upload_sessions(self):
@@ -497,6 +499,7 @@ class CrashRun:
         rec = {"point": n, "phase": phase, "generation": self.generation, "library": self.remote}
         self.point_logs = [self.daemon.log_file]
         base = dict(self.oracle.files)
+        self.sessions_before = set(self.server.upload_sessions())
         plan = Plan(base)
         self.workload.apply(plan)
         rec["ops"] = self.count_ops(plan)
@@ -546,8 +549,12 @@ class CrashRun:
             counts[key] = counts.get(key, 0) + 1
         return counts
 
+    def new_upload_sessions(self):
+        """Upload session folders begun since the point started (earlier ones may be empty leftovers)."""
+        return set(self.server.upload_sessions()) - self.sessions_before
+
     def sync_and_kill(self, phase):
-        """Asks for a run and kills the daemon: after a random delay, or once the big file's chunks land."""
+        """Asks for a run and kills the daemon: after a random delay, or once the big file's chunked upload began."""
         d = self.daemon
         asked = time.monotonic()
         code, body = retry_503(lambda: d.api("POST", f"/libraries/{self.lib_id}/sync", timeout=15),
@@ -555,7 +562,7 @@ class CrashRun:
         out = {"sync_answer": code, "killed_run": body.get("runId") if isinstance(body, dict) else None}
         if phase == "chunk":
             deadline = time.monotonic() + self.args.sync_timeout
-            while time.monotonic() < deadline and d.alive() and not self.server.upload_sessions():
+            while time.monotonic() < deadline and d.alive() and not self.new_upload_sessions():
                 time.sleep(0.01)
             out["upload_seen_after_ms"] = int((time.monotonic() - asked) * 1000)
             time.sleep(self.rng.uniform(0, self.args.chunk_kill_max_ms / 1000))
@@ -563,8 +570,9 @@ class CrashRun:
             time.sleep(max(0.0, self.rng.uniform(0, self.args.kill_max_ms / 1000) - (time.monotonic() - asked)))
         out["kill_after_ms"] = int((time.monotonic() - asked) * 1000)
         out["kill_since_launch_ms"] = d.kill()
-        out["chunks_at_kill"] = len(self.server.chunks_in_flight())
-        out["upload_sessions_at_kill"] = len(self.server.upload_sessions())
+        sessions = self.new_upload_sessions()
+        out["upload_sessions_at_kill"] = len(sessions)
+        out["chunks_at_kill"] = len(self.server.chunks_in_flight(sessions))
         return out
 
     # -- the checks
@@ -639,11 +647,12 @@ class CrashRun:
             strange = [h for h in held if h not in sides.values()]
             if strange:
                 reasons.append(f"[corrupt] {path} or its conflict copy holds {short(strange[0])}, neither side's")
-        leftovers = self.server.chunks_in_flight()
+        new_sessions = self.new_upload_sessions()
+        leftovers = self.server.chunks_in_flight(new_sessions)
         if leftovers:
             reasons.append(f"[temp] {len(leftovers)} chunk files left in the server's upload area: {leftovers[:3]}")
         # An empty session folder (a kill between its MKCOL and the journaled session) holds no data: noted only.
-        rec["upload_sessions_left"] = self.server.upload_sessions()
+        rec["upload_sessions_left"] = sorted(new_sessions)
         reasons += self.check_conflict_records(plan, t, rec)
         rec["conflict_copies"] = sum(len(v) for v in copies.values())
         return reasons

@@ -18,8 +18,8 @@ class StubServer:
     def __init__(self, chunks=()):
         self.chunks = list(chunks)
 
-    def chunks_in_flight(self):
-        return self.chunks
+    def chunks_in_flight(self, sessions=None):
+        return [c for c in self.chunks if sessions is None or c.split("/")[0] in sessions]
 
     def upload_sessions(self):
         return []
@@ -30,6 +30,8 @@ def run_with(oracle, records=(), chunks=()):
     run.oracle = oracle
     run.server = StubServer(chunks)
     run.conflict_records = lambda: list(records)
+    run.sessions_before = set()
+    run.new_upload_sessions = lambda: {c.split("/")[0] for c in chunks}
     return run
 
 
