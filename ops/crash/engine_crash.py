@@ -765,7 +765,7 @@ def parse_args(argv=None):
     p.add_argument("--nc-classpath", help="classpath of the Nextcloud test server (default: protocol/target + Maven)")
     p.add_argument("--kill-max-ms", type=float, default=3000, help="'run' points kill 0..this many ms after the "
                    "sync request")
-    p.add_argument("--chunk-kill-max-ms", type=float, default=1000, help="'chunk' points kill 0..this many ms after "
+    p.add_argument("--chunk-kill-max-ms", type=float, default=3000, help="'chunk' points kill 0..this many ms after "
                    "the big file's chunked upload began")
     p.add_argument("--chunk-share", type=float, default=0.4, help="share of 'chunk' points")
     p.add_argument("--big-min-mb", type=float, default=6, help="smallest big file, MiB (above --chunk-threshold)")
