@@ -6,8 +6,9 @@
 #   - Apache httpd with mod_dav (packages apache2, apache2-utils) for the WebDAV end-to-end tests,
 #   - a PostgreSQL server: the one on 127.0.0.1:5432 (user postgres, no password) when it answers,
 #     otherwise a private throwaway server on a free loopback port, stopped on exit.
-# Then it runs `./mvnw -B verify "$@"` from the repository root and, when that passes, the journal crash test's quick
-# form (ops/crash/journal_crash.py --quick); it exits non-zero when either fails.
+# Then it runs `./mvnw -B verify "$@"` from the repository root and, when that passes, the quick forms of the journal
+# crash test (ops/crash/journal_crash.py --quick) and of the sync engine crash test (ops/crash/engine_crash.py --quick);
+# it exits non-zero when any fails.
 #
 # Environment:
 #   NCSYNC_TEST_PG_URL / NCSYNC_TEST_PG_USER  use this PostgreSQL instead (nothing is started)
@@ -84,7 +85,7 @@ if [[ -z "$(command -v nextcloudcmd 2>/dev/null || true)" ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Python 3 runs the journal crash test (ops/crash/journal_crash.py, standard library only)
+# Python 3 runs the crash tests (ops/crash/*.py, standard library only)
 # ---------------------------------------------------------------------------------------------
 if [[ -z "$(command -v python3 2>/dev/null || true)" ]]; then
   install_packages python3
@@ -218,6 +219,19 @@ if [[ $rc == 0 ]]; then
   set +e
   python3 ops/crash/journal_crash.py --quick --store default --jar daemon/target/ncsync-all.jar \
     --work-dir "$crash_dir/default"
+  rc=$?
+  set -e
+  [[ $rc == 0 ]] && rm -rf "$crash_dir"
+fi
+if [[ $rc == 0 ]]; then
+  # The sync engine crash test, short form: kill -9 a syncing daemon at 5 seeded random points of a mixed run against
+  # the Nextcloud test server (chunked uploads, conflicts, renames); after each restart the trees must converge with
+  # nothing lost, duplicated or corrupt (ops/crash/README.md has the full run).
+  crash_dir="$(mktemp -d "${TMPDIR:-/tmp}/ncsync-engine-crash.XXXXXX")"
+  log "engine crash test (quick) in $crash_dir"
+  set +e
+  python3 -m unittest ops/crash/test_engine_oracle.py \
+    && python3 ops/crash/engine_crash.py --quick --jar daemon/target/ncsync-all.jar --work-dir "$crash_dir/run"
   rc=$?
   set -e
   [[ $rc == 0 ]] && rm -rf "$crash_dir"

@@ -41,70 +41,20 @@ import random
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from crashlib import (Daemon, add_common_args, free_port, http, log, resolve_common_args, retry_503, run_and_report,
+                      sync_once, tail, tree, tree_diff, write_logback)
+
 DAV_USER = "crash"
 # A log line with one of these after a kill means the store was damaged or could not be reopened.
 FATAL_LOG = re.compile(r"Double mark|MVStoreException|corrupt|malformed|Exception during recovery|RecoveryFailed|"
                        r"recovery failed|JournalFailure|database disk image|file is not a database", re.IGNORECASE)
-SNAPSHOT_SAVED = "saved successfully"  # Akka's debug line "Persistent snapshot [...] saved successfully"
 PHASES = [("busy", 35), ("snapshot", 20), ("create", 10), ("startup", 20), ("recovery", 15)]
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, headers=None, body=None, timeout=10):
-    """(status, body bytes); raises OSError when nothing answers."""
-    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def sha256(path: Path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def tree(root: Path):
-    """{relative path: sha256} of every file under root (the daemon keeps its own files outside the libraries)."""
-    out = {}
-    if root.is_dir():
-        for p in root.rglob("*"):
-            rel = p.relative_to(root).as_posix()
-            if p.is_file() and not p.is_symlink():
-                out[rel] = sha256(p)
-    return out
-
-
-def tail(path: Path, lines=60):
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 # ---- The remote: a private Apache httpd with mod_dav ----------------------------------------------------------------
@@ -266,84 +216,6 @@ class Store:
                 "sqlite": self.args.db_url or "jdbc:sqlite:<data dir>/db/ncsync.db"}.get(self.kind, self.args.db_url)
 
 
-# ---- The daemon ------------------------------------------------------------------------------------------------------
-
-class Daemon:
-    """One launch of the daemon jar on a data dir; its console goes to its own log file."""
-
-    def __init__(self, args, data_dir: Path, store_env: dict, log_file: Path, logback: Path):
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.log_file = log_file
-        env = dict(os.environ, NCSYNC_DATA_DIR=str(data_dir), NCSYNC_HTTP_PORT=str(self.port),
-                   NCSYNC_SYNC_SNAPSHOT_EVERY=str(args.snapshot_every), NCSYNC_SYNC_INTERVAL=args.sync_interval,
-                   LANG=os.environ.get("LANG") or "C.UTF-8")
-        for k in ("NCSYNC_DB_URL", "NCSYNC_DB_USER", "NCSYNC_DB_PASSWORD", "NCSYNC_ADMIN_TOKEN", "NCSYNC_JAVA_OPTS",
-                  "NCSYNC_WORKSPACES_ROOT", "NCSYNC_TRASH_DIR"):
-            env.pop(k, None)
-        env.update(store_env)
-        argv = [args.java, *shlex.split(args.java_opts), f"-Dlogback.configurationFile={logback}", "-jar",
-                str(args.jar), "serve"]
-        self.started = time.monotonic()
-        with open(log_file, "ab") as f:
-            self.proc = subprocess.Popen(argv, env=env, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
-        self.token = None
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def kill(self):
-        """SIGKILL, the point of the exercise; returns ms since launch."""
-        ms = int((time.monotonic() - self.started) * 1000)
-        if self.alive():
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait(30)
-        return ms
-
-    def wait_ready(self, timeout):
-        """None when /health/ready answered 200 within timeout, else why not."""
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if not self.alive():
-                return f"the daemon exited with code {self.proc.returncode} before it was ready"
-            try:
-                code, body = http("GET", self.base + "/health/ready", timeout=3)
-                if code == 200:
-                    return None
-                last = f"{code} {body[:300].decode(errors='replace')}"
-            except OSError as e:
-                last = str(e)
-            time.sleep(0.1)
-        return f"/health/ready did not answer 200 within {timeout} s (last: {last})"
-
-    def api(self, method, path, body=None, timeout=10):
-        if self.token is None:
-            self.token = (self.data_dir / "admin-token").read_text().strip()
-        headers = {"Authorization": "Bearer " + self.token}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        code, raw = http(method, self.base + "/api/v1" + path, headers, body, timeout)
-        try:
-            return code, json.loads(raw) if raw else None
-        except ValueError:
-            return code, raw.decode(errors="replace")
-
-    def snapshots_saved(self):
-        try:
-            return self.log_file.read_bytes().count(SNAPSHOT_SAVED.encode())
-        except OSError:
-            return 0
-
-
 # ---- What the API acknowledged ---------------------------------------------------------------------------------------
 
 class Ledger:
@@ -501,29 +373,9 @@ class CrashRun:
         self.point_logs.append(log_file)
         return Daemon(self.args, self.data_dir, self.store_env, log_file, self.logback)
 
-    def write_logback(self):
-        # The daemon's own console format, plus Akka's debug line for every saved snapshot of a Library or the Tenant
-        # (EventSourcedBehavior logs through the entity's class logger), so "snapshot" points can kill right after one.
-        self.logback.write_text("""<configuration>
-  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
-    <encoder><pattern>%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
-  </appender>
-  <logger name="io.ncsync" level="INFO"/>
-  <logger name="io.ncsync.persistence.library.Library" level="DEBUG"/>
-  <logger name="io.ncsync.persistence.tenant.Tenant" level="DEBUG"/>
-  <logger name="akka.persistence.typed" level="DEBUG"/>
-  <logger name="akka" level="INFO"/>
-  <logger name="akka.cluster" level="WARN"/>
-  <logger name="akka.remote" level="WARN"/>
-  <logger name="slick" level="WARN"/>
-  <logger name="com.zaxxer.hikari" level="WARN"/>
-  <root level="INFO"><appender-ref ref="CONSOLE"/></root>
-</configuration>
-""")
-
     def run(self):
         self.work.mkdir(parents=True, exist_ok=True)
-        self.write_logback()
+        write_logback(self.logback)
         self.apache.start()
         log(f"Apache mod_dav on {self.apache.url}; store {self.args.store}: {self.store.describe()}; seed "
             f"{self.args.seed}; {self.args.points} points; work dir {self.work}")
@@ -720,15 +572,7 @@ class CrashRun:
 
     def retry_503(self, call):
         """An entity recovering after the restart may make one ask time out (503): give it the check timeout."""
-        deadline = time.monotonic() + self.args.ready_timeout
-        while True:
-            try:
-                code, body = call()
-            except OSError as e:
-                code, body = 0, str(e)
-            if code not in (0, 503) or time.monotonic() > deadline:
-                return code, body
-            time.sleep(0.5)
+        return retry_503(call, self.args.ready_timeout)
 
     def listed(self, path):
         code, body = self.retry_503(lambda: self.daemon.api("GET", path, timeout=15))
@@ -753,7 +597,6 @@ class CrashRun:
 
     def converge(self):
         """Load stopped: sync every library until the local and remote trees match (same files, same SHA-256)."""
-        d = self.daemon
         with self.ledger.lock:
             libs = list(self.ledger.libraries.values())
         mismatch = {}
@@ -774,48 +617,21 @@ class CrashRun:
             rounds += 1
             mismatch = {}
             for lib in libs:
-                local = tree(self.data_dir / "workspaces" / lib["localPath"])
-                remote = tree(self.apache.files / lib["remotePath"])
-                if local != remote:
-                    only_l = sorted(set(local) - set(remote))
-                    only_r = sorted(set(remote) - set(local))
-                    differ = sorted(k for k in set(local) & set(remote) if local[k] != remote[k])
-                    mismatch[lib["name"]] = {"only_local": only_l[:5], "only_remote": only_r[:5],
-                                             "different": differ[:5]}
+                diff = tree_diff(tree(self.data_dir / "workspaces" / lib["localPath"]),
+                                 tree(self.apache.files / lib["remotePath"]))
+                if diff:
+                    mismatch[lib["name"]] = diff
             if not mismatch:
                 return []
         return [f"[converge] trees did not converge after {self.args.converge_rounds} sync rounds: "
                 f"{json.dumps(mismatch)[:600]}"]
 
     def sync_once(self, lib_id):
-        d = self.daemon
-        deadline = time.monotonic() + self.args.sync_timeout
-        while time.monotonic() < deadline:
-            code, body = self.retry_503(lambda: d.api("POST", f"/libraries/{lib_id}/sync", timeout=15))
-            if code == 202:
-                run_id = body["runId"]
-                break
-            if code != 409:
-                return f"sync of library {lib_id} answered {code} {str(body)[:200]}"
-            time.sleep(0.2)
-        else:
-            return f"library {lib_id} stayed busy for {self.args.sync_timeout} s"
-        seen_active = False
-        while time.monotonic() < deadline:
-            code, status = self.retry_503(lambda: d.api("GET", f"/libraries/{lib_id}/status", timeout=15))
-            if code == 200:
-                active = (status.get("activeRun") or {}).get("runId")
-                last = status.get("lastRun") or {}
-                if last.get("runId") == run_id:
-                    wait = re.search(r"next try in (\d+) s", last.get("reason") or "")
-                    if wait:
-                        self.breaker_wait = max(getattr(self, "breaker_wait", 0), int(wait.group(1)))
-                    return None
-                if seen_active and active != run_id:  # done, and a periodic run already followed it
-                    return None
-                seen_active = seen_active or active == run_id
-            time.sleep(0.1)
-        return f"sync run {run_id} of library {lib_id} did not finish within {self.args.sync_timeout} s"
+        why, last = sync_once(self.daemon, lib_id, self.args.sync_timeout, self.args.ready_timeout)
+        wait = re.search(r"next try in (\d+) s", (last or {}).get("reason") or "")
+        if wait:
+            self.breaker_wait = max(getattr(self, "breaker_wait", 0), int(wait.group(1)))
+        return why
 
     def final_convergence(self):
         last = self.results[-1] if self.results else None
@@ -889,14 +705,6 @@ class CrashRun:
         }
 
 
-def find_jar():
-    for pattern in ("ncsync-all.jar", "ncsync-daemon-*.jar"):
-        found = sorted((ROOT / "daemon" / "target").glob(pattern))
-        if found:
-            return found[-1]
-    return None
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="kill -9 the ncsync daemon at random points and check its journal",
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -905,25 +713,14 @@ def parse_args(argv=None):
     p.add_argument("--db-user")
     p.add_argument("--db-password")
     p.add_argument("--pg-url", help="use this PostgreSQL JDBC URL instead of a fresh database (never dropped)")
-    p.add_argument("--points", type=int, default=40)
-    p.add_argument("--seed", type=int, default=None, help="default: random, printed and recorded")
+    add_common_args(p, points=40, sync_interval="5s", converge_rounds=4)
     p.add_argument("--quick", action="store_true", help="5 points, shorter windows: for CI (< 2 minutes)")
-    p.add_argument("--work-dir", type=Path)
-    p.add_argument("--jar", type=Path, default=None)
-    p.add_argument("--java", default=shutil.which("java") or "java")
-    p.add_argument("--java-opts", default="-XX:+UseSerialGC -Xms64m -Xmx512m -XX:MaxMetaspaceSize=192m -Xss512k "
-                   "-XX:TieredStopAtLevel=1", help="bin/ncsync's defaults plus C1 only: a start costs half the CPU")
-    p.add_argument("--snapshot-every", type=int, default=20)
-    p.add_argument("--sync-interval", default="5s", help="NCSYNC_SYNC_INTERVAL of the daemon (periodic syncs)")
     p.add_argument("--busy-max", type=float, default=4.0, help="longest load window before a kill, seconds")
     p.add_argument("--startup-kill-max-ms", type=float, default=0,
                    help="startup kills land 0..this many ms after launch; 0: 1.25 x the last start-up time")
     p.add_argument("--create-kill-max-ms", type=float, default=600,
                    help="a create point kills 0..this many ms after it asked for a new library")
-    p.add_argument("--ready-timeout", type=float, default=60)
     p.add_argument("--converge-every", type=int, default=10)
-    p.add_argument("--converge-rounds", type=int, default=4)
-    p.add_argument("--sync-timeout", type=float, default=120)
     p.add_argument("--max-libraries", type=int, default=40)
     p.add_argument("--max-connections", type=int, default=15)
     p.add_argument("--keep-store", action="store_true", help="do not drop the PostgreSQL database at the end")
@@ -932,45 +729,15 @@ def parse_args(argv=None):
         args.points = min(args.points, 5) if "--points" in (argv or sys.argv) else 5
         args.busy_max = min(args.busy_max, 2.0)
         args.converge_every = min(args.converge_every, 5)
-    if args.seed is None:
-        args.seed = random.SystemRandom().randrange(1 << 31)
     if args.store == "url" and not args.db_url:
         p.error("--store url needs --db-url")
-    args.jar = args.jar or find_jar()
-    if not args.jar or not args.jar.is_file():
-        p.error("no daemon jar: build it with `./mvnw -o -q -DskipTests package` or pass --jar")
-    args.jar = args.jar.resolve()
-    args.work_dir = (args.work_dir or Path(f"/tmp/journal-crash-{args.store}-{args.seed}")).resolve()
-    if args.work_dir.exists() and any(args.work_dir.iterdir()):
-        p.error(f"--work-dir {args.work_dir} is not empty")
+    resolve_common_args(p, args, f"/tmp/journal-crash-{args.store}-{{seed}}")
     return args
-
-
-def stop_on_sigterm(signum, frame):
-    raise KeyboardInterrupt  # the finally blocks then kill the daemon, stop Apache and drop the database
 
 
 def main():
     args = parse_args()
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
-    run = CrashRun(args)
-    wall = 0.0
-    interrupted = None
-    try:
-        wall = run.run()
-    except KeyboardInterrupt:
-        interrupted = "interrupted"
-    except SystemExit as e:
-        interrupted = str(e)
-    summary = run.summary(wall)
-    if interrupted:
-        summary["stopped"] = interrupted
-        print(interrupted, file=sys.stderr)
-    (args.work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    log(f"summary: {args.work_dir / 'summary.json'}; {summary['s_per_point']} s per point; seed {args.seed}")
-    failed = summary["failed"] + (1 if interrupted else 0)
-    print(f"journal-crash: {summary['passed']} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
+    return run_and_report(CrashRun(args), args, "journal-crash")
 
 
 if __name__ == "__main__":
