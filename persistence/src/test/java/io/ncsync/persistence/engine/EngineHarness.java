@@ -111,7 +111,8 @@ abstract class EngineHarness {
 
   protected RunSummary syncOk() {
     RunSummary run = sync();
-    assertEquals(RunSummary.SUCCEEDED, run.outcome(), () -> "run failed: " + run.reason());
+    assertEquals(RunSummary.SUCCEEDED, run.outcome(), () -> "run failed: " + run.reason() + "; failures: "
+        + this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue().failures());
     return run;
   }
 
