@@ -142,7 +142,7 @@ public final class Propagator {
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
-          uploadedSha256(result, local), result.checksum(), result.etag() != null), Transfer.UPLOADED);
+          uploadedSha256(result, local), result.checksum(), result.etag() != null, local.fileKey()), Transfer.UPLOADED);
     } catch (DavException e) {
       return ActionResult.failed(upload.path(), e.getMessage(), e.error().retryable());
     } catch (RuntimeException e) {
@@ -235,7 +235,7 @@ public final class Propagator {
     }
     Identity identity = identityAfterWrite(path, result);
     return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
-        uploadedSha256(result, planned), result.checksum(), result.etag() != null), Transfer.UPLOADED);
+        uploadedSha256(result, planned), result.checksum(), result.etag() != null, planned.fileKey()), Transfer.UPLOADED);
   }
 
   /**
@@ -263,7 +263,7 @@ public final class Propagator {
       LocalEntry landed = workspace.stat(path);
       String etag = result.etag() != null ? result.etag() : listed.etag();
       return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
-          listed.checksum(), false), Transfer.DOWNLOADED);
+          listed.checksum(), false, landed.fileKey()), Transfer.DOWNLOADED);
     }
   }
 
@@ -443,7 +443,10 @@ public final class Propagator {
     return entry.lastModified() == null ? 0 : entry.lastModified().toEpochMilli();
   }
 
-  /** The base entry, with the identity of the local file it was synced with (a later move is found by it). */
+  /**
+   * The base entry, with the identity of the local file it was synced with (a later move is found by it); the
+   * transfers that know it already set it, the rarer paths ask the workspace.
+   */
   private ActionResult recorded(BaseEntry entry, Transfer transfer) {
     return ActionResult.of(entry.path(), new BaseRecorded(withLocalKey(entry), transfer));
   }
