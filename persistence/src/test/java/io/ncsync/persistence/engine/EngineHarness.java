@@ -130,6 +130,14 @@ abstract class EngineHarness {
     return finished.get();
   }
 
+  /** Retries the assertion until it holds (10 s at most). */
+  protected void eventually(Runnable assertion) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(10), () -> {
+      assertion.run();
+      return null;
+    });
+  }
+
   protected List<ConflictRecord> conflicts() {
     StatusReply<Library.Conflicts> reply = ask(Library.GetConflicts::new);
     return reply.getValue().conflicts();

@@ -9,6 +9,8 @@ import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.ConflictType;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -314,6 +316,42 @@ class MovesEngineTest extends EngineHarness {
     assertBothTreesEqual();
     assertTrue(local.files().containsValue("mine") && local.files().containsValue("someone else's b"), "both kept");
     assertSettled();
+  }
+
+  @Test
+  void aCrashBetweenTheMoveAndItsEventIsTheSameMoveOnBothSidesNextTime() throws Exception {
+    for (int i = 0; i < 5; i++) local.write("a/f" + i + ".txt", "f" + i);
+    syncOk();
+    local.rename("a", "b");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    remote.beforeMove = from -> {
+      entered.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    ask(io.ncsync.persistence.library.Library.Sync::new);
+    assertTrue(entered.await(10, TimeUnit.SECONDS), "the MOVE started");
+    restartLibrary(); // the daemon dies while the server carries the MOVE out: its result is never journaled
+    release.countDown();
+    awaitMoved();
+    remote.beforeMove = p -> {};
+    remote.resetCounts();
+
+    syncOk();
+
+    assertNoTransfer();
+    assertTrue(remote.moves().isEmpty(), "the base follows; nothing moves twice");
+    assertEquals(5, remote.files("lib/b").size());
+    assertBothTreesEqual();
+    assertSettled();
+  }
+
+  private void awaitMoved() {
+    eventually(() -> assertEquals(1, remote.moves().size(), "the held MOVE went through once released"));
   }
 
   // --- helpers -----------------------------------------------------------------------------------------------------
