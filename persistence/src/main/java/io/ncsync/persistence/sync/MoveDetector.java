@@ -6,6 +6,7 @@ import io.ncsync.persistence.sync.SyncAction.MoveStep;
 import io.ncsync.persistence.sync.SyncAction.RecordMove;
 import io.ncsync.persistence.sync.SyncAction.SeparateTypes;
 import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.Permissions;
 import io.ncsync.protocol.RemotePaths;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -196,7 +197,8 @@ public final class MoveDetector {
         String to = side == Side.REMOTE ? local : remote;
         TreeMap<String, Boolean> now = side == Side.REMOTE ? remoteNow : localNow;
         boolean allowed = side == Side.REMOTE ? mode.uploads() : mode.downloads();
-        if (!allowed || now.containsKey(to) || isAtOrBelow(to, from)) {
+        if (!allowed || now.containsKey(to) || isAtOrBelow(to, from)
+            || side == Side.REMOTE && forbidden(discovery.remote().get(seenRemotely), from, to)) {
           blocked.add(b.path());
           continue;
         }
@@ -207,6 +209,16 @@ public final class MoveDetector {
         move(now, from, to);
       }
       return pending;
+    }
+
+    /**
+     * The server's oc:permissions forbid this rename (N) or move (V): then it is no move, and the per-path plan refuses
+     * what it cannot do instead of a MOVE failing on every run.
+     */
+    private static boolean forbidden(DavEntry entry, String from, String to) {
+      if (entry == null || !Permissions.of(entry).known()) return false;
+      boolean rename = RemotePaths.parent(from).equals(RemotePaths.parent(to));
+      return rename ? !Permissions.of(entry).canRename() : !Permissions.of(entry).canMove();
     }
 
     /** Where the base entry is in the workspace now, or null when it is gone (or another type took its place). */

@@ -160,6 +160,15 @@ class MoveDetectorTest {
   }
 
   @Test
+  void aMoveTheServerDoesNotAllowIsNoMove() {
+    synced("locked");
+    remote.put("locked", new DavEntry("locked", false, "e-locked", 5, null, "id-locked", "RGDW", null)); // no N, no V
+    movedLocally("locked", "renamed");
+
+    assertTrue(detect(SyncMode.BIDIRECTIONAL).steps().isEmpty());
+  }
+
+  @Test
   void aOneWayLibraryDoesNotCarryMovesItsDirectionForbids() {
     synced("f");
     movedRemotely("f", "g");
