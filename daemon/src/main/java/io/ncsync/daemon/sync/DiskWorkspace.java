@@ -197,6 +197,14 @@ public final class DiskWorkspace implements Workspace {
     try (dir) {
       scanFolder(dir, "", base, entries, skipped);
     }
+    // Without file identities, a moved file is found by its content: hash the few new files that could be one.
+    for (String path : io.ncsync.persistence.sync.MoveDetector.filesToHash(base, entries)) {
+      try {
+        entries.put(path, entries.get(path).withSha256(sha256(path)));
+      } catch (NoSuchFileException e) {
+        entries.remove(path); // gone since the walk
+      }
+    }
     return new Scan(entries, skipped);
   }
 
@@ -212,7 +220,7 @@ public final class DiskWorkspace implements Workspace {
       BasicFileAttributes attrs = dir.attributes(name);
       if (attrs == null) continue; // gone since the listing
       if (attrs.isDirectory()) {
-        entries.put(path, LocalEntry.folder(path));
+        entries.put(path, LocalEntry.folder(path, keyOf(attrs)));
         try (ConfinedDir sub = dir.openFolder(name)) {
           scanFolder(sub, path, base, entries, skipped);
         }
@@ -235,7 +243,13 @@ public final class DiskWorkspace implements Workspace {
         sha = sha256(in);
       }
     }
-    return new LocalEntry(path, false, size, mtime, sha);
+    return new LocalEntry(path, false, size, mtime, sha, keyOf(attrs));
+  }
+
+  /** Device and inode where the file system has them (a rename keeps them): how a moved file is recognised. */
+  private static String keyOf(BasicFileAttributes attrs) {
+    Object key = attrs.fileKey();
+    return key == null ? null : key.toString();
   }
 
   // --- reading -----------------------------------------------------------------------------------------------------
@@ -244,7 +258,13 @@ public final class DiskWorkspace implements Workspace {
   public LocalEntry stat(String relative) throws IOException {
     BasicFileAttributes attrs = attributes(relative);
     if (attrs == null || !attrs.isRegularFile()) return null;
-    return new LocalEntry(relative, false, attrs.size(), attrs.lastModifiedTime().toMillis(), null);
+    return new LocalEntry(relative, false, attrs.size(), attrs.lastModifiedTime().toMillis(), null, keyOf(attrs));
+  }
+
+  @Override
+  public String fileKey(String relative) throws IOException {
+    BasicFileAttributes attrs = attributes(relative);
+    return attrs == null ? null : keyOf(attrs);
   }
 
   public boolean exists(String relative) throws IOException {
@@ -397,7 +417,10 @@ public final class DiskWorkspace implements Workspace {
     }
   }
 
-  /** Renames a file to a name that must not exist yet (conflict copies); never overwrites. */
+  /**
+   * Renames a file or a folder (moves, conflict copies) to a name that must not exist yet, creating missing folders on
+   * the way; never overwrites.
+   */
   public void renameNoReplace(String from, String to) throws IOException {
     try (ConfinedDir source = openParentOf(from, false); ConfinedDir target = openParentOf(to, true)) {
       if (target.attributes(nameOf(to)) != null) throw new FileAlreadyExistsException(to);

@@ -146,6 +146,15 @@ final class DavRemote {
     expect(req, send(req), 200, 204);
   }
 
+  /** MOVE (Overwrite: F), as another client renaming a file or folder on the server would. */
+  void move(String fromRelPath, String toRelPath) {
+    HttpRequest req = request(fromRelPath).method("MOVE", HttpRequest.BodyPublishers.noBody())
+        .header("Destination", url(toRelPath).toString())
+        .header("Overwrite", "F")
+        .build();
+    expect(req, send(req), 201, 204);
+  }
+
   /** MKCOL of every missing folder along the path. */
   void mkdirs(String relPath) {
     StringBuilder sb = new StringBuilder();

@@ -156,7 +156,7 @@ public final class Library
 
   private record UploadProgressed(Document.UploadProgress progress) implements Command {}
 
-  private record DocumentStopped(String runId, List<String> paths) implements Command {}
+  private record DocumentStopped(String runId, long worker, List<String> paths) implements Command {}
 
   private record FinishRun(String runId) implements Command {}
 
@@ -178,6 +178,12 @@ public final class Library
   public record DocumentSynced(String runId, BaseEntry entry, Transfer transfer) implements Event {}
 
   public record DocumentForgotten(String runId, String path, Transfer transfer) implements Event {}
+
+  /**
+   * What the base held at {@code from} and below is at {@code to} now on both sides (a move carried out, or made by
+   * both): {@code moved} are those entries at their new paths, so replay re-keys them without searching the base.
+   */
+  public record DocumentsMoved(String runId, String from, String to, List<BaseEntry> moved) implements Event {}
 
   public record ConflictRaised(ConflictRecord conflict) implements Event {}
 
@@ -495,7 +501,8 @@ public final class Library
         context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
             result.path(), result.failure());
       }
-      events.addAll(eventsFor(finished.runId(), result));
+      if (result.failure() != null || unsettled(result)) execution.stepNotDone(result.path());
+      events.addAll(eventsFor(state, finished.runId(), result));
       boolean failedForGood = result.failure() != null && !result.retryable();
       if (failedForGood && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
     }
@@ -511,11 +518,13 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> onDocumentStopped(LibraryState state, DocumentStopped msg) {
-    if (!isCurrent(msg.runId()) || msg.paths().stream().noneMatch(execution::isInFlight)) return Effect().noReply();
+    if (!isCurrent(msg.runId()) || msg.paths().stream().noneMatch(p -> execution.isInFlightWith(p, msg.worker()))) {
+      return Effect().noReply();
+    }
     execution.workerDone();
     List<Event> events = new ArrayList<>();
     for (String path : msg.paths()) {
-      if (!execution.isInFlight(path)) continue;
+      if (!execution.isInFlightWith(path, msg.worker())) continue;
       execution.done(path);
       execution.unsettled(path);
       events.add(new DocumentFailed(
@@ -584,9 +593,10 @@ public final class Library
     while (execution.inFlight() < Math.max(1, settings.parallelTransfers())) {
       var action = execution.next();
       if (action == null) break;
-      ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
-      context.watchWith(worker, new DocumentStopped(execution.runId, action.paths()));
-      execution.started(action);
+      long number = execution.nextWorkerNumber();
+      ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + number);
+      context.watchWith(worker, new DocumentStopped(execution.runId, number, action.paths()));
+      execution.started(action, number);
       worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
@@ -648,13 +658,15 @@ public final class Library
     return new RunFinished(runId, at, RunSummary.INTERRUPTED, "the daemon stopped during the run; the next run resumes");
   }
 
-  private static List<Event> eventsFor(String runId, ActionResult result) {
+  private static List<Event> eventsFor(LibraryState state, String runId, ActionResult result) {
     List<Event> events = new ArrayList<>();
     for (DocumentChange change : result.changes()) {
       if (change instanceof DocumentChange.BaseRecorded recorded) {
         events.add(new DocumentSynced(runId, recorded.entry(), recorded.transfer()));
       } else if (change instanceof DocumentChange.BaseForgotten forgotten) {
         events.add(new DocumentForgotten(runId, forgotten.path(), forgotten.transfer()));
+      } else if (change instanceof DocumentChange.BaseMoved moved) {
+        events.add(new DocumentsMoved(runId, moved.from(), moved.to(), state.basesMoved(moved.from(), moved.to())));
       }
     }
     if (result.conflict() != null) events.add(new ConflictRaised(result.conflict()));
@@ -702,6 +714,7 @@ public final class Library
         .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))
+        .onEvent(DocumentsMoved.class, (state, evt) -> state.documentsMoved(evt.from(), evt.to(), evt.moved()))
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
         .onEvent(DocumentFailed.class, (state, evt) -> state.documentFailed(evt.failure()))
         .onEvent(RunFinished.class, Library::applyRunFinished)

@@ -123,6 +123,44 @@ public record LibraryState(
         ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal);
   }
 
+  /** The base entries at {@code from} and below, at the paths a move to {@code to} gives them. */
+  public List<BaseEntry> basesMoved(String from, String to) {
+    List<BaseEntry> moved = new ArrayList<>();
+    for (BaseEntry entry : bases.values()) {
+      String path = entry.path();
+      if (path.equals(from) || path.startsWith(from + "/")) moved.add(entry.at(to + path.substring(from.length())));
+    }
+    moved.sort(java.util.Comparator.comparing(BaseEntry::path));
+    return moved;
+  }
+
+  /**
+   * A move: each entry of {@code moved} (at its new path below {@code to}) leaves its old path below {@code from}. A
+   * failure or an upload session at an old path no longer names anything.
+   */
+  LibraryState documentsMoved(String from, String to, List<BaseEntry> moved) {
+    PMap<String, BaseEntry> nextBases = (PMap<String, BaseEntry>) bases;
+    PMap<String, FailureRecord> nextFailures = (PMap<String, FailureRecord>) failures;
+    PMap<String, UploadSession> nextSessions = (PMap<String, UploadSession>) uploadSessions;
+    long nextFiles = files;
+    for (BaseEntry entry : moved) {
+      String old = from + entry.path().substring(to.length());
+      BaseEntry left = nextBases.get(old);
+      if (left != null && !left.folder()) nextFiles--;
+      nextBases = nextBases.minus(old);
+      nextFailures = nextFailures.minus(old);
+      nextSessions = nextSessions.minus(old);
+    }
+    for (BaseEntry entry : moved) {
+      BaseEntry replaced = nextBases.get(entry.path());
+      if (replaced != null && !replaced.folder()) nextFiles--;
+      if (!entry.folder()) nextFiles++;
+      nextBases = nextBases.plus(entry.path(), entry);
+    }
+    return new LibraryState(config, nextBases, conflicts, nextFailures, activeRun, history, nextSessions, changeFeed, nextFiles,
+        trashLog, removal);
+  }
+
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
@@ -152,6 +190,8 @@ public record LibraryState(
     for (BaseEntry folder : folders) {
       BaseEntry replaced = next.get(folder.path());
       if (replaced != null && !replaced.folder()) nextFiles--;
+      // A folder's local identity is learnt when it is made or scanned; a record that does not know it keeps it.
+      if (folder.localKey() == null && replaced != null && replaced.folder()) folder = folder.withLocalKey(replaced.localKey());
       next = next.plus(folder.path(), folder);
     }
     return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal);

@@ -30,6 +30,7 @@ final class RunExecution {
   private SyncPlan plan;
   private final ArrayDeque<SyncAction> queue = new ArrayDeque<>();
   private final Set<String> inFlight = new HashSet<>();
+  private final java.util.Map<String, Long> workerOf = new java.util.HashMap<>();
   private int runningWorkers;
   /** Depth of the folders the current folder phase is working on; -1 before its first. */
   private int level = -1;
@@ -38,6 +39,10 @@ final class RunExecution {
 
   /** Paths whose action failed, was skipped or never reported in this run: nothing above them is settled. */
   private final Set<String> unsettled = new HashSet<>();
+  /** Move steps in flight or done, by path → the subtree the plan placed behind them. */
+  private final java.util.Map<String, String> moveSteps = new java.util.HashMap<>();
+  /** Subtrees behind a move step that did not complete: planned as if it had, so not attempted in this run. */
+  private final Set<String> behindFailedMoves = new HashSet<>();
   private ChangeFeedPosition feedAfter;
 
   RunExecution(String runId, LibraryConfig config) {
@@ -65,6 +70,22 @@ final class RunExecution {
     unsettled.add(path);
   }
 
+  /** The action at {@code path} did not complete; if it was a move step, what the plan placed behind it waits too. */
+  void stepNotDone(String path) {
+    String behind = phase == SyncAction.Phase.MOVES ? moveSteps.get(path) : null;
+    if (behind == null) return;
+    behindFailedMoves.add(behind);
+    unsettled.add(behind);
+  }
+
+  private boolean isBlocked(SyncAction action) {
+    if (behindFailedMoves.isEmpty()) return false;
+    for (String path : action.paths()) {
+      for (String b : behindFailedMoves) if (path.equals(b) || path.startsWith(b + "/")) return true;
+    }
+    return false;
+  }
+
   /**
    * The folder ETags to record now that every worker phase is done: those of the plan, except folders at or above a
    * path that did not settle (its change would hide behind the folder's ETag on the next run).
@@ -80,7 +101,9 @@ final class RunExecution {
     }
     List<BaseEntry> records = new ArrayList<>();
     for (SyncAction action : plan.actions(SyncAction.Phase.RECORD_FOLDERS)) {
-      if (action instanceof SyncAction.RecordFolder record && !blocked.contains(record.path())) records.add(record.base());
+      if (action instanceof SyncAction.RecordFolder record && !blocked.contains(record.path()) && !isBlocked(record)) {
+        records.add(record.base());
+      }
     }
     return records;
   }
@@ -95,6 +118,15 @@ final class RunExecution {
    * after its children; siblings go in parallel).
    */
   SyncAction next() {
+    SyncAction action;
+    do {
+      action = nextInOrder();
+      if (action == null || !isBlocked(action)) return action;
+      action.paths().forEach(unsettled::add); // behind a move that did not happen: the next run plans it again
+    } while (true);
+  }
+
+  private SyncAction nextInOrder() {
     while (queue.isEmpty()) {
       if (!inFlight.isEmpty() || !phases.hasNext()) return null;
       phase = phases.next();
@@ -102,6 +134,7 @@ final class RunExecution {
       remainingInLaterPhases -= queue.stream().mapToInt(a -> a.paths().size()).sum();
       level = -1;
     }
+    if (phase == SyncAction.Phase.MOVES && !inFlight.isEmpty()) return null; // one at a time: each may need the one before
     if (phase == SyncAction.Phase.CREATE_FOLDERS || phase == SyncAction.Phase.DELETE_FOLDERS) {
       int depth = RemotePaths.depth(queue.peek().path());
       if (depth != level && !inFlight.isEmpty()) return null;
@@ -110,8 +143,10 @@ final class RunExecution {
     return queue.poll();
   }
 
-  void started(SyncAction action) {
+  void started(SyncAction action, long worker) {
+    if (action instanceof SyncAction.MoveStep step) moveSteps.put(step.path(), step.blocks());
     inFlight.addAll(action.paths());
+    for (String path : action.paths()) workerOf.put(path, worker);
     runningWorkers++;
   }
 
@@ -126,6 +161,14 @@ final class RunExecution {
 
   boolean isInFlight(String path) {
     return inFlight.contains(path);
+  }
+
+  /**
+   * {@code path} is in flight with that worker: a path may come up twice in a run (moved away, then a new file at its
+   * old name), and a worker that stopped after reporting must not be taken for the next one's death.
+   */
+  boolean isInFlightWith(String path, long worker) {
+    return inFlight.contains(path) && workerOf.getOrDefault(path, -1L) == worker;
   }
 
   /** Workers running; a batch worker counts once, whatever the number of its documents. */

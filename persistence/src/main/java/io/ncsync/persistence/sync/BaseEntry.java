@@ -15,6 +15,8 @@ import io.ncsync.persistence.CborSerializable;
  * @param remoteChecksum the checksum the server holds for this content ("SHA1:hex", as we sent or it listed), or null
  * @param etagFromWrite  true when {@code etag} is what the server answered to our own write: some servers list another
  *                       ETag for the same version later, so a difference alone does not prove a change
+ * @param localKey       the local file's identity ({@link LocalEntry#fileKey()}) when it was synced, or null when unknown:
+ *                       finding it at another path later is a local move
  */
 public record BaseEntry(
     String path,
@@ -25,19 +27,39 @@ public record BaseEntry(
     long mtimeMillis,
     String sha256,
     String remoteChecksum,
-    boolean etagFromWrite)
+    boolean etagFromWrite,
+    String localKey)
     implements CborSerializable {
 
+  public BaseEntry(String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256,
+      String remoteChecksum, boolean etagFromWrite) {
+    this(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, null);
+  }
+
   public BaseEntry(String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256) {
-    this(path, folder, fileId, etag, size, mtimeMillis, sha256, null, false);
+    this(path, folder, fileId, etag, size, mtimeMillis, sha256, null, false, null);
   }
 
   public static BaseEntry folder(String path, String fileId, String etag) {
     return new BaseEntry(path, true, fileId, etag, 0, 0, null);
   }
 
+  public static BaseEntry folder(String path, String fileId, String etag, String localKey) {
+    return new BaseEntry(path, true, fileId, etag, 0, 0, null, null, false, localKey);
+  }
+
   /** The same version, as the server now lists it. */
   public BaseEntry withListedEtag(String listedEtag) {
-    return new BaseEntry(path, folder, fileId, listedEtag, size, mtimeMillis, sha256, remoteChecksum, false);
+    return new BaseEntry(path, folder, fileId, listedEtag, size, mtimeMillis, sha256, remoteChecksum, false, localKey);
+  }
+
+  /** The same entry under another path (a move carried it there). */
+  public BaseEntry at(String newPath) {
+    return new BaseEntry(newPath, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey);
+  }
+
+  /** The same entry, synced with the local file of identity {@code key}. */
+  public BaseEntry withLocalKey(String key) {
+    return new BaseEntry(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, key);
   }
 }

@@ -10,7 +10,9 @@ public enum ConflictType {
   /** Both sides created the same path with different content, with no base to compare against. */
   BOTH_ADDED,
   /** A folder on one side, a file on the other. */
-  TYPE_MISMATCH;
+  TYPE_MISMATCH,
+  /** Both sides moved the same file or folder to different places; one move was kept (the conflict names it). */
+  BOTH_MOVED;
 
   @JsonValue
   public String wireName() {

@@ -8,4 +8,7 @@ public sealed interface DocumentChange {
 
   /** The path is gone from both sides. */
   record BaseForgotten(String path, Transfer transfer) implements DocumentChange {}
+
+  /** Both sides now hold what was at {@code from} (and everything below it) at {@code to}. */
+  record BaseMoved(String from, String to) implements DocumentChange {}
 }

@@ -142,7 +142,7 @@ public final class Propagator {
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
-          uploadedSha256(result, local), result.checksum(), result.etag() != null), Transfer.UPLOADED);
+          uploadedSha256(result, local), result.checksum(), result.etag() != null, local.fileKey()), Transfer.UPLOADED);
     } catch (DavException e) {
       return ActionResult.failed(upload.path(), e.getMessage(), e.error().retryable());
     } catch (RuntimeException e) {
@@ -171,6 +171,7 @@ public final class Propagator {
     if (action instanceof SyncAction.DeleteRemote a) return deleteRemote(a.path(), a.base());
     if (action instanceof SyncAction.DeleteLocalFolder a) return deleteLocalFolder(a.path());
     if (action instanceof SyncAction.DeleteRemoteFolder a) return deleteRemoteFolder(a.path());
+    if (action instanceof SyncAction.MoveStep a) return new Mover(this, workspace, remote, runId).execute(a);
     if (action instanceof SyncAction.UploadBatch a) throw new IllegalArgumentException("a batch goes through executeBatch");
     throw new IllegalArgumentException("unknown action " + action);
   }
@@ -178,15 +179,15 @@ public final class Propagator {
   // --- folders --------------------------------------------------------------------------------------------------
 
   /** No ETag yet: the uploads that follow change it, and the next run lists the folder once and records it. */
-  private ActionResult createRemoteFolder(String path) {
+  private ActionResult createRemoteFolder(String path) throws IOException {
     await(remote.mkdirs(path));
-    return recorded(BaseEntry.folder(path, null, null), Transfer.NONE);
+    return recorded(BaseEntry.folder(path, null, null, workspace.fileKey(path)), Transfer.NONE);
   }
 
   /** No ETag yet: it is recorded once the folder's contents are down (the plan's RecordFolder, last). */
   private ActionResult createLocalFolder(String path, DavEntry remoteFolder) throws IOException {
     workspace.createFolder(path);
-    return recorded(BaseEntry.folder(path, remoteFolder.fileId(), null), Transfer.NONE);
+    return recorded(BaseEntry.folder(path, remoteFolder.fileId(), null, workspace.fileKey(path)), Transfer.NONE);
   }
 
   private ActionResult deleteLocalFolder(String path) throws IOException {
@@ -206,7 +207,7 @@ public final class Propagator {
 
   // --- files ----------------------------------------------------------------------------------------------------
 
-  private ActionResult upload(String path, LocalEntry planned, BaseEntry base, UploadSession resume) throws IOException {
+  ActionResult upload(String path, LocalEntry planned, BaseEntry base, UploadSession resume) throws IOException {
     LocalEntry current = workspace.stat(path);
     if (current == null || current.size() != planned.size() || current.mtimeMillis() != planned.mtimeMillis()) {
       return ActionResult.skipped(path); // changed again since the scan: the next run uploads the newest
@@ -234,7 +235,7 @@ public final class Propagator {
     }
     Identity identity = identityAfterWrite(path, result);
     return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
-        uploadedSha256(result, planned), result.checksum(), result.etag() != null), Transfer.UPLOADED);
+        uploadedSha256(result, planned), result.checksum(), result.etag() != null, planned.fileKey()), Transfer.UPLOADED);
   }
 
   /**
@@ -248,7 +249,7 @@ public final class Propagator {
     return result.sha256() != null ? result.sha256() : planned.sha256();
   }
 
-  private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
+  ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
     try (Workspace.Staged temp = workspace.newDownload()) {
       DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(listed)));
       String sha = temp.sha256();
@@ -262,7 +263,7 @@ public final class Propagator {
       LocalEntry landed = workspace.stat(path);
       String etag = result.etag() != null ? result.etag() : listed.etag();
       return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
-          listed.checksum(), false), Transfer.DOWNLOADED);
+          listed.checksum(), false, landed.fileKey()), Transfer.DOWNLOADED);
     }
   }
 
@@ -407,7 +408,7 @@ public final class Propagator {
     return new Identity(listed.etag(), fileId);
   }
 
-  private boolean existsLocally(String path) {
+  boolean existsLocally(String path) {
     try {
       return workspace.exists(path);
     } catch (IOException e) {
@@ -415,7 +416,7 @@ public final class Propagator {
     }
   }
 
-  private boolean remoteExists(String path) {
+  boolean remoteExists(String path) {
     try {
       await(remote.stat(path));
       return true;
@@ -441,12 +442,27 @@ public final class Propagator {
     return current != null && current.size() == expected.size() && current.mtimeMillis() == expected.mtimeMillis();
   }
 
-  private static long mtimeOf(DavEntry entry) {
+  static long mtimeOf(DavEntry entry) {
     return entry.lastModified() == null ? 0 : entry.lastModified().toEpochMilli();
   }
 
-  private static ActionResult recorded(BaseEntry entry, Transfer transfer) {
-    return ActionResult.of(entry.path(), new BaseRecorded(entry, transfer));
+  /**
+   * The base entry, with the identity of the local file it was synced with (a later move is found by it); the
+   * transfers that know it already set it, the rarer paths ask the workspace.
+   */
+  private ActionResult recorded(BaseEntry entry, Transfer transfer) {
+    return ActionResult.of(entry.path(), new BaseRecorded(withLocalKey(entry), transfer));
+  }
+
+  private BaseEntry withLocalKey(BaseEntry entry) {
+    if (entry.folder() || entry.localKey() != null) return entry;
+    try {
+      LocalEntry now = workspace.stat(entry.path());
+      boolean same = now != null && now.fileKey() != null && now.size() == entry.size() && now.mtimeMillis() == entry.mtimeMillis();
+      return same ? entry.withLocalKey(now.fileKey()) : entry;
+    } catch (IOException e) {
+      return entry; // without it, a later move of this file is carried out as a deletion and a transfer
+    }
   }
 
   private static ActionResult forgotten(String path, Transfer transfer) {
@@ -461,7 +477,7 @@ public final class Propagator {
     }
   }
 
-  private static <T> T await(CompletionStage<T> stage) {
+  static <T> T await(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().join();
     } catch (CompletionException e) {

@@ -43,6 +43,13 @@ public final class Reconciler {
 
   public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
     if (nothingChanged(base, discovery)) return rootOnly(base, discovery.remoteRoot());
+    // Moves first; every path is then planned in the world as it will be once they are done.
+    MoveDetector.Moves moves = MoveDetector.detect(base, discovery, mode);
+    return planPaths(moves.base(), moves.discovery(), mode, moves.steps());
+  }
+
+  private static SyncPlan planPaths(
+      Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, List<? extends SyncAction> moves) {
     Map<String, LocalEntry> local = discovery.local();
     Map<String, DavEntry> remote = discovery.remote();
     TreeSet<String> paths = new TreeSet<>();
@@ -81,7 +88,8 @@ public final class Reconciler {
     if (root != null && (baseRoot == null || !Objects.equals(baseRoot.etag(), root.etag()))) {
       decided.put("", new RecordFolder("", root)); // the root's ETag lets the next walk stop at one request
     }
-    List<SyncAction> actions = new ArrayList<>(decided.values());
+    List<SyncAction> actions = new ArrayList<>(moves);
+    actions.addAll(decided.values());
     for (SyncAction action : decided.values()) {
       if (action instanceof CreateLocalFolder create) actions.add(new RecordFolder(create.path(), create.remote()));
     }
@@ -210,7 +218,7 @@ public final class Reconciler {
 
   private static BaseEntry touched(BaseEntry b, LocalEntry l) {
     return new BaseEntry(b.path(), false, b.fileId(), b.etag(), l.size(), l.mtimeMillis(), b.sha256(), b.remoteChecksum(),
-        b.etagFromWrite());
+        b.etagFromWrite(), l.fileKey());
   }
 
   private static SyncAction planFolder(
@@ -223,7 +231,9 @@ public final class Reconciler {
       Map<String, List<String>> localChildren,
       Map<String, List<String>> remoteChildren) {
     if (l != null && r != null) {
-      return b == null || !b.folder() || !Objects.equals(b.etag(), r.etag()) ? new RecordFolder(path, r) : null;
+      boolean keyUnknown = l.fileKey() != null && b != null && !l.fileKey().equals(b.localKey());
+      return b == null || !b.folder() || !Objects.equals(b.etag(), r.etag()) || keyUnknown
+          ? new RecordFolder(path, r, l.fileKey()) : null;
     }
     if (l == null && r == null) return b == null ? null : new Forget(path);
     if (l != null) {

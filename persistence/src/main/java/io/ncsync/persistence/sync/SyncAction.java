@@ -16,12 +16,17 @@ public sealed interface SyncAction {
   }
 
   /**
-   * Folders first, then files, then file deletions, then folder deletions (deepest first), and last the folder ETags
-   * the run agreed on.
+   * Moves first (one at a time, in the plan's order), then folders, then files, then file deletions, then folder
+   * deletions (deepest first), and last the folder ETags the run agreed on.
    */
   Phase phase();
 
   enum Phase {
+    /**
+     * Moves and renames, and type changes set apart, one at a time in the order {@link MoveDetector} chose (each may
+     * depend on the one before); everything after them is planned at the paths they lead to.
+     */
+    MOVES,
     CREATE_FOLDERS,
     TRANSFER_FILES,
     DELETE_FILES,
@@ -51,14 +56,87 @@ public sealed interface SyncAction {
     }
   }
 
-  /** Both sides have the folder (or will, once the run is done): record its listed ETag. */
-  record RecordFolder(String path, DavEntry remote) implements SyncAction {
+  /**
+   * Both sides have the folder (or will, once the run is done): record its listed ETag, and the local folder's identity
+   * when the scan saw it ({@code localKey}, else null: the base keeps the one it has).
+   */
+  record RecordFolder(String path, DavEntry remote, String localKey) implements SyncAction {
+    public RecordFolder(String path, DavEntry remote) {
+      this(path, remote, null);
+    }
+
     public Phase phase() {
       return Phase.RECORD_FOLDERS;
     }
 
     public BaseEntry base() {
-      return BaseEntry.folder(path, remote.fileId(), remote.etag());
+      return BaseEntry.folder(path, remote.fileId(), remote.etag(), localKey);
+    }
+  }
+
+  /**
+   * A step of the {@link Phase#MOVES} phase. When it does not complete, nothing the plan placed at or below
+   * {@link #blocks()} is attempted in this run: it was planned as if the step had been done.
+   */
+  sealed interface MoveStep extends SyncAction {
+    /** The path whose subtree depends on this step. */
+    String blocks();
+
+    default Phase phase() {
+      return Phase.MOVES;
+    }
+  }
+
+  /**
+   * Carry a local move to the server: one MOVE (Overwrite: F) from {@code from} to {@code to}, a folder with its whole
+   * subtree, then the base entries at {@code baseFrom} and below move to {@code to}. {@code bothMoved} tells that the
+   * server had moved it elsewhere too and this side was chosen.
+   */
+  record MoveRemote(String from, String to, String baseFrom, boolean bothMoved) implements MoveStep {
+    public String path() {
+      return from;
+    }
+
+    public String blocks() {
+      return to;
+    }
+  }
+
+  /** Carry a remote move to the workspace: one rename (never replacing anything), then the base moves as above. */
+  record MoveLocal(String from, String to, String baseFrom, boolean bothMoved) implements MoveStep {
+    public String path() {
+      return from;
+    }
+
+    public String blocks() {
+      return to;
+    }
+  }
+
+  /** Both sides made the same move: only the base moves. */
+  record RecordMove(String baseFrom, String to) implements MoveStep {
+    public String path() {
+      return baseFrom;
+    }
+
+    public String blocks() {
+      return to;
+    }
+  }
+
+  /**
+   * A file on one side and a folder on the other at {@code path} (keep-both): the file moves aside to a conflict-copy
+   * name on its side and is copied to the other, the folder keeps the name; a {@code type_mismatch} conflict is recorded.
+   *
+   * @param base what the base held at {@code path}, or null
+   */
+  record SeparateTypes(String path, LocalEntry local, DavEntry remote, BaseEntry base) implements MoveStep {
+    public boolean fileIsLocal() {
+      return !local.folder();
+    }
+
+    public String blocks() {
+      return path;
     }
   }
 

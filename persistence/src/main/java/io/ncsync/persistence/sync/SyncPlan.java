@@ -15,13 +15,18 @@ public record SyncPlan(Map<SyncAction.Phase, List<SyncAction>> phases) {
     phases = java.util.Collections.unmodifiableMap(copy);
   }
 
-  /** Groups actions: folder creations shallow first, folder deletions deep first, the rest by path. */
+  /**
+   * Groups actions: folder creations shallow first, folder deletions deep first, moves in the order given (each may
+   * depend on the one before), the rest by path.
+   */
   public static SyncPlan of(List<SyncAction> actions) {
     EnumMap<SyncAction.Phase, List<SyncAction>> byPhase = new EnumMap<>(SyncAction.Phase.class);
     for (SyncAction action : actions) byPhase.computeIfAbsent(action.phase(), p -> new ArrayList<>()).add(action);
     Comparator<SyncAction> shallowFirst =
         Comparator.<SyncAction>comparingInt(a -> io.ncsync.protocol.RemotePaths.depth(a.path())).thenComparing(SyncAction::path);
-    byPhase.forEach((phase, list) -> list.sort(phase == SyncAction.Phase.DELETE_FOLDERS ? shallowFirst.reversed() : shallowFirst));
+    byPhase.forEach((phase, list) -> {
+      if (phase != SyncAction.Phase.MOVES) list.sort(phase == SyncAction.Phase.DELETE_FOLDERS ? shallowFirst.reversed() : shallowFirst);
+    });
     return new SyncPlan(byPhase);
   }
 

@@ -30,6 +30,14 @@ public interface Workspace {
   /** The file's current state (not hashed); null when nothing, or a folder, is there. */
   LocalEntry stat(String path) throws IOException;
 
+  /**
+   * The identity of what is at {@code path} (file or folder), as the scan reports it in {@link LocalEntry#fileKey()}:
+   * null when nothing is there or the file system has none.
+   */
+  default String fileKey(String path) throws IOException {
+    return null;
+  }
+
   /** Anything (file or folder) is at {@code path}. */
   boolean exists(String path) throws IOException;
 
@@ -44,7 +52,8 @@ public interface Workspace {
   /** Moves a finished download over {@code path} atomically, creating missing folders, and stamps its mtime. */
   void commit(Staged download, String path, long mtimeMillis) throws IOException;
 
-  /** Renames to a path that must not exist yet; never overwrites. */
+  /** Renames a file or a folder (with everything below it) to a path that must not exist yet, creating missing folders on
+   * the way; never overwrites. */
   void renameNoReplace(String from, String to) throws IOException;
 
   void createFolder(String path) throws IOException;

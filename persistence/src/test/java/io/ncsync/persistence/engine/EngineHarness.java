@@ -112,7 +112,8 @@ abstract class EngineHarness {
 
   protected RunSummary syncOk() {
     RunSummary run = sync();
-    assertEquals(RunSummary.SUCCEEDED, run.outcome(), () -> "run failed: " + run.reason());
+    assertEquals(RunSummary.SUCCEEDED, run.outcome(), () -> "run failed: " + run.reason() + "; failures: "
+        + this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue().failures());
     return run;
   }
 
@@ -143,6 +144,14 @@ abstract class EngineHarness {
 
   protected LibraryStatus status() {
     return this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue();
+  }
+
+  /** Retries the assertion until it holds (10 s at most). */
+  protected void eventually(Runnable assertion) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(10), () -> {
+      assertion.run();
+      return null;
+    });
   }
 
   protected List<ConflictRecord> conflicts() {

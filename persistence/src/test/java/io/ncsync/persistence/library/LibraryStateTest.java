@@ -28,6 +28,31 @@ class LibraryStateTest {
   }
 
   @Test
+  void aMoveReKeysEveryBaseEntryBelowItAndKeepsTheCount() {
+    LibraryState state = LibraryState.empty()
+        .documentSynced(BaseEntry.folder("a", "1", "ea", "key-a"), Transfer.NONE)
+        .documentSynced(file("a/x.txt"), Transfer.UPLOADED)
+        .documentSynced(file("a/sub/y.txt"), Transfer.UPLOADED)
+        .documentSynced(file("ab.txt"), Transfer.UPLOADED); // shares a prefix, not a folder: stays
+    List<BaseEntry> moved = state.basesMoved("a", "b/a");
+    assertEquals(List.of("b/a", "b/a/sub/y.txt", "b/a/x.txt"), moved.stream().map(BaseEntry::path).toList());
+
+    LibraryState after = state.documentsMoved("a", "b/a", moved);
+
+    assertEquals(java.util.Set.of("b/a", "b/a/x.txt", "b/a/sub/y.txt", "ab.txt"), after.bases().keySet());
+    assertEquals("key-a", after.bases().get("b/a").localKey());
+    assertEquals("id-a/x.txt", after.bases().get("b/a/x.txt").fileId());
+    assertEquals(3, after.fileCount());
+  }
+
+  @Test
+  void aFolderRecordWithoutALocalKeyKeepsTheOneTheBaseHas() {
+    LibraryState state = LibraryState.empty().documentSynced(BaseEntry.folder("d", "1", null, "key-d"), Transfer.NONE);
+    LibraryState after = state.foldersRecorded(List.of(BaseEntry.folder("d", "1", "e2")));
+    assertEquals(BaseEntry.folder("d", "1", "e2", "key-d"), after.bases().get("d"));
+  }
+
+  @Test
   void aStateWithoutItsFileCountCountsOnce() {
     LibraryState old = new LibraryState(null, Map.of("x", file("x"), "y", file("y"), "f", BaseEntry.folder("f", null, null)),
         null, null, null, null, null, null, null, null, null);

@@ -396,6 +396,30 @@ class LibraryTest {
   }
 
   @Test
+  void aMoveIsOneEventThatReKeysTheBaseAndSurvivesRecovery() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    BaseEntry uploaded = kit.getState().bases().get("a.txt");
+    // The server renamed the file: its file id is listed under the new name, with the same ETag.
+    io.nextDiscovery = new CompletableFuture<>();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")),
+        Map.of("b.txt", new DavEntry("b.txt", false, uploaded.etag(), 4, null, uploaded.fileId(), null, null))));
+    sync();
+    awaitStatus(s -> s.activeRun() == null && RunSummary.SUCCEEDED.equals(s.lastRun().outcome()));
+
+    assertTrue(io.executed.stream().anyMatch(a -> a.equals(new SyncAction.MoveLocal("a.txt", "b.txt", "a.txt", false))),
+        () -> "executed: " + io.executed);
+    assertEquals(uploaded.at("b.txt"), kit.getState().bases().get("b.txt"));
+    assertFalse(kit.getState().bases().containsKey("a.txt"));
+    assertEquals(1, kit.getState().fileCount());
+    LibraryState before = kit.getState();
+    kit.restart();
+    assertEquals(before.bases(), kit.getState().bases());
+  }
+
+  @Test
   void aRunInterruptedByACrashIsClosedAfterRecoveryAndANewRunCanStart() {
     create();
     String crashed = sync().runId(); // discovery never completes: the "daemon dies" mid-run

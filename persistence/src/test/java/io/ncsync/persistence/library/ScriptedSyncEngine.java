@@ -74,6 +74,8 @@ class ScriptedSyncEngine implements SyncEngine {
     if (action instanceof SyncAction.DeleteLocal r) return ActionResult.of(r.path(), new DocumentChange.BaseForgotten(r.path(), Transfer.DELETED_LOCAL));
     if (action instanceof SyncAction.CreateRemoteFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), null, null), Transfer.NONE));
     if (action instanceof SyncAction.CreateLocalFolder f) return ActionResult.of(f.path(), new DocumentChange.BaseRecorded(BaseEntry.folder(f.path(), f.remote().fileId(), null), Transfer.NONE));
+    if (action instanceof SyncAction.MoveLocal m) return ActionResult.of(m.path(), new DocumentChange.BaseMoved(m.baseFrom(), m.to()));
+    if (action instanceof SyncAction.MoveRemote m) return ActionResult.of(m.path(), new DocumentChange.BaseMoved(m.baseFrom(), m.to()));
     return ActionResult.skipped(action.path());
   }
 }

@@ -26,13 +26,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * write stamps a new mtime from a logical clock, so "changed" never depends on the wall clock's resolution.
  */
 public final class InMemoryWorkspace implements Workspace {
-  private record Node(boolean folder, byte[] content, long mtime) {}
+  /** {@code id} is the entry's identity, as an inode: a rename keeps it, a download replacing the file gets a new one. */
+  private record Node(boolean folder, byte[] content, long mtime, long id) {}
 
   private final TreeMap<String, Node> nodes = new TreeMap<>();
   /** Trashed files: where kept → content. */
   private final Map<String, byte[]> trash = new LinkedHashMap<>();
   private final FileSystem staging = Jimfs.newFileSystem(Configuration.unix());
   private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+  private final AtomicLong ids = new AtomicLong();
+  /** False: the scan reports no file identities, as on file systems without inodes (moves are then found by content). */
+  public volatile boolean fileKeys = true;
+  /** Files the scan hashed (reset by each scan): what finding moves by content cost. */
+  private final java.util.Set<String> hashedByScan = new java.util.TreeSet<>();
   private boolean created;
 
   // --- what tests do -------------------------------------------------------------------------------------------------
@@ -40,13 +46,15 @@ public final class InMemoryWorkspace implements Workspace {
   /** Writes (or overwrites) a file as a user would, folders on the way included, with a new mtime. */
   public synchronized void write(String path, String content) {
     makeParents(path);
-    nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), clock.addAndGet(1000)));
+    Node existing = nodes.get(path);
+    long id = existing != null && !existing.folder ? existing.id : ids.incrementAndGet(); // written in place
+    nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), clock.addAndGet(1000), id));
   }
 
   /** Changes the file's mtime only. */
   public synchronized void touch(String path) {
     Node node = nodes.get(path);
-    nodes.put(path, new Node(false, node.content, clock.addAndGet(1000)));
+    nodes.put(path, new Node(false, node.content, clock.addAndGet(1000), node.id));
   }
 
   public synchronized void mkdir(String path) {
@@ -106,7 +114,7 @@ public final class InMemoryWorkspace implements Workspace {
 
   private void makeParents(String path) {
     for (String p = RemotePaths.parent(path); !p.isEmpty(); p = RemotePaths.parent(p)) {
-      nodes.putIfAbsent(p, new Node(true, null, 0));
+      if (!nodes.containsKey(p)) nodes.put(p, new Node(true, null, 0, ids.incrementAndGet()));
     }
   }
 
@@ -138,12 +146,17 @@ public final class InMemoryWorkspace implements Workspace {
       }
       Node node = e.getValue();
       if (node.folder) {
-        entries.put(path, LocalEntry.folder(path));
+        entries.put(path, LocalEntry.folder(path, key(node)));
         continue;
       }
       BaseEntry b = base.get(path);
       boolean sameSizeOtherMtime = b != null && !b.folder() && b.size() == node.content.length && b.mtimeMillis() != node.mtime;
-      entries.put(path, new LocalEntry(path, false, node.content.length, node.mtime, sameSizeOtherMtime ? sha256(node.content) : null));
+      entries.put(path, new LocalEntry(path, false, node.content.length, node.mtime, sameSizeOtherMtime ? sha256(node.content) : null, key(node)));
+    }
+    hashedByScan.clear();
+    for (String path : MoveDetector.filesToHash(base, entries)) {
+      entries.put(path, entries.get(path).withSha256(sha256(nodes.get(path).content)));
+      hashedByScan.add(path);
     }
     return new Scan(entries, skipped);
   }
@@ -151,7 +164,22 @@ public final class InMemoryWorkspace implements Workspace {
   @Override
   public synchronized LocalEntry stat(String path) {
     Node node = nodes.get(path);
-    return node == null || node.folder ? null : new LocalEntry(path, false, node.content.length, node.mtime, null);
+    return node == null || node.folder ? null : new LocalEntry(path, false, node.content.length, node.mtime, null, key(node));
+  }
+
+  @Override
+  public synchronized String fileKey(String path) {
+    Node node = nodes.get(path);
+    return node == null ? null : key(node);
+  }
+
+  private String key(Node node) {
+    return fileKeys ? "mem:" + node.id : null;
+  }
+
+  /** The new files the last scan hashed to find moves by content. */
+  public synchronized java.util.Set<String> hashedByLastScan() {
+    return new java.util.TreeSet<>(hashedByScan);
   }
 
   @Override
@@ -187,7 +215,7 @@ public final class InMemoryWorkspace implements Workspace {
     byte[] content = Files.readAllBytes(download.path());
     Files.delete(download.path());
     makeParents(path);
-    nodes.put(path, new Node(false, content, mtimeMillis > 0 ? mtimeMillis : clock.addAndGet(1000)));
+    nodes.put(path, new Node(false, content, mtimeMillis > 0 ? mtimeMillis : clock.addAndGet(1000), ids.incrementAndGet()));
   }
 
   @Override
@@ -201,8 +229,9 @@ public final class InMemoryWorkspace implements Workspace {
   public synchronized void createFolder(String path) throws IOException {
     Node existing = nodes.get(path);
     if (existing != null && !existing.folder) throw new FileAlreadyExistsException(path);
+    if (existing != null) return;
     makeParents(path);
-    nodes.put(path, new Node(true, null, 0));
+    nodes.put(path, new Node(true, null, 0, ids.incrementAndGet()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.ncsync.persistence.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -193,9 +194,16 @@ class ReconcilerTest {
   void aFileOnOneSideAndAFolderOnTheOtherIsAConflictNotAnOverwrite() {
     Map<String, LocalEntry> local = Map.of("x", LocalEntry.folder("x"));
     Map<String, DavEntry> remote = Map.of("x", file("x", "e"));
+    // Keep-both: the remote file steps aside first (MOVES phase), then the folder goes up under the name.
     SyncPlan plan = Reconciler.plan(Map.of(), new Discovery(local, remote, Map.of()), SyncMode.BIDIRECTIONAL);
-    assertEquals(1, plan.size());
-    assertInstanceOf(SyncAction.RecordTypeMismatch.class, find(plan, "x"));
+    assertEquals(2, plan.size(), plan.toString());
+    SyncAction.SeparateTypes apart = assertInstanceOf(SyncAction.SeparateTypes.class, plan.actions(SyncAction.Phase.MOVES).get(0));
+    assertFalse(apart.fileIsLocal());
+    assertInstanceOf(SyncAction.CreateRemoteFolder.class, plan.actions(SyncAction.Phase.CREATE_FOLDERS).get(0));
+    // A one-way library only records it.
+    SyncPlan oneWay = Reconciler.plan(Map.of(), new Discovery(local, remote, Map.of()), SyncMode.LOCAL_TO_REMOTE);
+    assertEquals(1, oneWay.size());
+    assertInstanceOf(SyncAction.RecordTypeMismatch.class, find(oneWay, "x"));
   }
 
   @Test

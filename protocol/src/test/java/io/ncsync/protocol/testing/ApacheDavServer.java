@@ -109,6 +109,19 @@ public final class ApacheDavServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The access log so far, one request a line ({@code host user [time] "METHOD /path HTTP/1.1" status bytes}): what a
+   * test asserts a client sent.
+   */
+  public java.util.List<String> accessLog() {
+    try {
+      Path log = baseDir.resolve("logs/access.log");
+      return Files.exists(log) ? Files.readAllLines(log) : java.util.List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The error log, for failure messages. */
   public String errorLog() {
     try {

@@ -62,12 +62,20 @@ public final class InMemoryRemoteStore implements RemoteStore {
   public volatile Consumer<String> beforeDownload = p -> {};
   /** Runs once a download has written its target, with the absolute path: lets a test look where the bytes went. */
   public volatile Consumer<String> afterDownload = p -> {};
+  /** Runs before a MOVE is applied, with the source's absolute path: lets a test take the destination meanwhile. */
+  public volatile Consumer<String> beforeMove = p -> {};
+  /** False: listings carry no oc:fileid, as on plain WebDAV servers (mod_dav). */
+  public volatile boolean fileIds = true;
 
   private record Activity(long id, String path, String fileId) {}
 
   private final List<Activity> activities = new ArrayList<>();
   private final Map<String, Integer> listings = new TreeMap<>();
   private int feedReads;
+  /** Requests that carried or fetched file content, and MOVEs, since the last {@link #resetCounts()}. */
+  private int uploads;
+  private int downloads;
+  private final List<String> moves = new ArrayList<>();
 
   public InMemoryRemoteStore() {
     this.prefix = "";
@@ -106,17 +114,35 @@ public final class InMemoryRemoteStore implements RemoteStore {
     root.removeTree(path);
   }
 
-  /** Moves a file or folder, keeping its file ids, as a rename on the server does (the feed names the new path). */
+  /**
+   * Moves a file or folder as a rename on Nextcloud does: file ids and the moved entries' ETags stay, the ancestors on
+   * both sides get new ETags (the feed names the new path).
+   */
   public synchronized void rename(String from, String to) {
     TreeMap<String, Node> moved = new TreeMap<>();
     root.nodes.forEach((path, node) -> {
       if (path.equals(from) || path.startsWith(from + "/")) moved.put(to + path.substring(from.length()), node);
     });
     root.nodes.keySet().removeIf(p -> p.equals(from) || p.startsWith(from + "/"));
-    moved.forEach((path, node) -> root.nodes.put(path, new Node(node.folder, node.content, root.nextEtag(), node.fileId, Instant.now())));
+    root.nodes.putAll(moved);
     root.touchAncestors(from);
     root.touchAncestors(to);
     root.record(to, moved.get(to).fileId);
+  }
+
+  /** Uploads (PUTs) since the last {@link #resetCounts()}. */
+  public synchronized int uploads() {
+    return root.uploads;
+  }
+
+  /** Downloads (GETs) since the last {@link #resetCounts()}. */
+  public synchronized int downloads() {
+    return root.downloads;
+  }
+
+  /** MOVEs made through the store ("from -> to", absolute) since the last {@link #resetCounts()}. */
+  public synchronized List<String> moves() {
+    return List.copyOf(root.moves);
   }
 
   /** The next download of {@code absPath} fails as a reset connection would (retryable); later ones succeed. */
@@ -141,6 +167,18 @@ public final class InMemoryRemoteStore implements RemoteStore {
   public synchronized void resetCounts() {
     root.listings.clear();
     root.feedReads = 0;
+    root.uploads = 0;
+    root.downloads = 0;
+    root.moves.clear();
+  }
+
+  /** Folders below {@code under}, relative to it. */
+  public synchronized java.util.Set<String> folders(String under) {
+    java.util.Set<String> folders = new java.util.TreeSet<>();
+    root.nodes.forEach((path, node) -> {
+      if (node.folder && path.startsWith(under + "/")) folders.add(path.substring(under.length() + 1));
+    });
+    return folders;
   }
 
   /** Files by absolute path → content. */
@@ -197,6 +235,9 @@ public final class InMemoryRemoteStore implements RemoteStore {
         node = root.nodes.get(abs(path));
       }
       if (node == null || node.folder) throw notFound("GET", path);
+      synchronized (root) {
+        root.downloads++;
+      }
       try {
         Files.write(target, node.content);
       } catch (IOException e) {
@@ -220,6 +261,7 @@ public final class InMemoryRemoteStore implements RemoteStore {
       root.afterRead.accept(abs(path));
       UploadResult result;
       synchronized (root) {
+        root.uploads++;
         String absPath = abs(path);
         Node existing = root.nodes.get(absPath);
         if (mustNotExist && existing != null) throw new DavException(DavError.PRECONDITION_FAILED, 412, "PUT " + path + ": exists");
@@ -232,7 +274,7 @@ public final class InMemoryRemoteStore implements RemoteStore {
         Node written = root.write(absPath, content);
         // As the real stores do: the SHA-256 of exactly the bytes sent.
         result = root.identityOnWrite
-            ? new UploadResult(existing == null, written.etag, written.fileId, null, content.length, false, sha256(content))
+            ? new UploadResult(existing == null, written.etag, root.fileIds ? written.fileId : null, null, content.length, false, sha256(content))
             : new UploadResult(existing == null, null, null, null, content.length, false, sha256(content));
       }
       root.afterUpload.accept(abs(path));
@@ -292,7 +334,25 @@ public final class InMemoryRemoteStore implements RemoteStore {
 
   @Override
   public CompletionStage<Void> move(String fromPath, String toPath, boolean overwrite) {
-    return CompletableFuture.failedFuture(new UnsupportedOperationException("move"));
+    return call(() -> {
+      root.beforeMove.accept(abs(fromPath));
+      synchronized (root) {
+        String from = abs(fromPath);
+        String to = abs(toPath);
+        if (fromPath.isEmpty() || toPath.isEmpty()) throw new DavException(DavError.FORBIDDEN, 403, "MOVE of the root");
+        if (!root.nodes.containsKey(from)) throw notFound("MOVE", fromPath);
+        if (to.startsWith(from + "/")) throw new DavException(DavError.CONFLICT, 409, "MOVE " + fromPath + " into itself");
+        Node parent = root.nodes.get(RemotePaths.parent(to));
+        if (parent == null || !parent.folder) throw new DavException(DavError.CONFLICT, 409, "MOVE " + fromPath + ": parent missing");
+        if (root.nodes.containsKey(to)) {
+          if (!overwrite) throw new DavException(DavError.PRECONDITION_FAILED, 412, "MOVE " + fromPath + ": destination exists");
+          root.removeTree(to);
+        }
+        root.moves.add(from + " -> " + to);
+        rename(from, to);
+        return null;
+      }
+    });
   }
 
   @Override
@@ -398,8 +458,9 @@ public final class InMemoryRemoteStore implements RemoteStore {
     return prefix.isEmpty() ? path : path.isEmpty() ? prefix : prefix + "/" + path;
   }
 
-  private static DavEntry entry(String path, Node node) {
-    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, node.fileId, node.folder ? "RGDNVCK" : "RGDNVW", null);
+  private DavEntry entry(String path, Node node) {
+    String fileId = root.fileIds ? node.fileId : null;
+    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, fileId, node.folder ? "RGDNVCK" : "RGDNVW", null);
   }
 
   private static DavException notFound(String method, String path) {
