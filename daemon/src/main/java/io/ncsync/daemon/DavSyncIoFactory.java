@@ -17,8 +17,13 @@ public final class DavSyncIoFactory implements SyncIoFactory {
   public SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     return new DavSyncIo(
         ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
-            settings.remote().tenantBytesPerSecond()),
+            settings.remote().tenantBytesPerSecond(), probeDir(settings)),
         settings.workspacesRoot(), settings.trashDir(), blocking, settings.activityFeed(), settings.fullWalkInterval());
+  }
+
+  /** The daemon's own folder for the server promise probe's small local file (never inside a workspace). */
+  public static java.nio.file.Path probeDir(Settings settings) {
+    return settings.dataDir().resolve("promise-probe");
   }
 
   /** The WebDAV/Nextcloud client tuned by {@code ncsync.remote}. */

@@ -146,6 +146,14 @@ final class DavRemote {
     expect(req, send(req), 200, 204);
   }
 
+  /** MOVE, as another client of the account renames a file on the server. */
+  void move(String fromRelPath, String toRelPath) {
+    HttpRequest req = request(fromRelPath).method("MOVE", HttpRequest.BodyPublishers.noBody())
+        .header("Destination", url(toRelPath).toString())
+        .build();
+    expect(req, send(req), 201, 204);
+  }
+
   /** MKCOL of every missing folder along the path. */
   void mkdirs(String relPath) {
     StringBuilder sb = new StringBuilder();
