@@ -40,7 +40,7 @@ public final class ServerPromisesBook implements Extension {
 
   private final ConcurrentHashMap<String, ServerPromisesStatus> statuses = new ConcurrentHashMap<>();
 
-  private ServerPromisesBook() {}
+  ServerPromisesBook() {}
 
   public static ServerPromisesBook get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
@@ -57,7 +57,8 @@ public final class ServerPromisesBook implements Extension {
    *
    * @param tempDir where the probe's small local file is written
    */
-  public CompletionStage<RemoteStore> keepPromises(String tenantId, String connectionId, RemoteStore root, Path tempDir) {
+  public CompletionStage<RemoteStore> keepPromises(
+      String tenantId, String connectionId, RemoteStore root, Path tempDir) {
     String connection = key(tenantId, connectionId);
     return probe(root, tempDir, connection).handle((promises, error) -> {
       if (error == null) return record(connection, root, promises, null);
