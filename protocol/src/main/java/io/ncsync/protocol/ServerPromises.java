@@ -95,7 +95,8 @@ public record ServerPromises(
       String file = from + "/probe.txt";
       return store.mkcol(from)
           .thenCompose(v -> store.mkcol(to))
-          .thenCompose(v -> store.upload(file, content, Optional.empty(), true))
+          // Unguarded: the folder is new, and a repeat of a PUT whose answer was lost must not fail the probe.
+          .thenCompose(v -> store.upload(file, content, Optional.empty(), false))
           .thenCompose(v -> refused(store.upload(file, content, Optional.empty(), true)))
           .thenCompose(ifNoneMatch -> refused(store.upload(file, content, Optional.of(STALE_ETAG), false))
               .thenCompose(putIfMatch -> refused(store.delete(file, Optional.of(STALE_ETAG)))
