@@ -72,7 +72,7 @@ public final class ServerPromisesBook implements Extension {
     });
   }
 
-  /** Probes with a short-lived temp folder of its own below {@code tempDir}. */
+  /** Probes, creating {@code tempDir} (the daemon's own folder for the probe's local file) when it is missing. */
   static CompletionStage<ServerPromises> probe(RemoteStore root, Path tempDir, String connection) {
     Path folder;
     try {
@@ -90,9 +90,14 @@ public final class ServerPromisesBook implements Extension {
     RemoteStore kept = PromiseKeepingRemoteStore.keeping(root, promises);
     ServerPromisesStatus status = ServerPromisesStatus.of(promises, !kept.etagsPropagate(), problem);
     statuses.put(connection, status);
-    if (!promises.allKept() && problem == null) {
-      LOG.warn("connection {}: the server does not keep all its promises ({}); the daemon checks destinations before"
-          + " guarded writes{}", connection, promises, promises.moveChangesParentEtag() ? "" : " and walks in full");
+    java.util.List<String> measures = new java.util.ArrayList<>();
+    if (!promises.refusesIfNoneMatchOnExisting() || !promises.refusesStaleIfMatch()) {
+      measures.add("checks the destination before each guarded upload or delete");
+    }
+    if (root.etagsPropagate() && !kept.etagsPropagate()) measures.add("walks every folder instead of pruning by ETag");
+    if (problem == null && !measures.isEmpty()) {
+      LOG.warn("connection {}: the server does not keep its promises ({}); the daemon {}", connection, promises,
+          String.join(" and ", measures));
     }
     return kept;
   }
