@@ -757,11 +757,21 @@ class CrashRun:
         with self.ledger.lock:
             libs = list(self.ledger.libraries.values())
         mismatch = {}
-        for _ in range(self.args.converge_rounds):
+        rounds, breaker_waits = 0, 0
+        while rounds < self.args.converge_rounds:
+            self.breaker_wait = 0
             for lib in libs:
                 why = self.sync_once(lib["id"])
                 if why:
                     return ["[converge] " + why]
+            if self.breaker_wait and breaker_waits < 3:
+                # A run found the connection's circuit breaker open (an overloaded machine makes requests time
+                # out): it is the product protecting the server, not a divergence. Wait until it lets requests
+                # through again; such a round does not count.
+                breaker_waits += 1
+                time.sleep(min(self.breaker_wait, 70) + 1)
+                continue
+            rounds += 1
             mismatch = {}
             for lib in libs:
                 local = tree(self.data_dir / "workspaces" / lib["localPath"])
@@ -795,7 +805,11 @@ class CrashRun:
             code, status = self.retry_503(lambda: d.api("GET", f"/libraries/{lib_id}/status", timeout=15))
             if code == 200:
                 active = (status.get("activeRun") or {}).get("runId")
-                if (status.get("lastRun") or {}).get("runId") == run_id:
+                last = status.get("lastRun") or {}
+                if last.get("runId") == run_id:
+                    wait = re.search(r"next try in (\d+) s", last.get("reason") or "")
+                    if wait:
+                        self.breaker_wait = max(getattr(self, "breaker_wait", 0), int(wait.group(1)))
                     return None
                 if seen_active and active != run_id:  # done, and a periodic run already followed it
                     return None

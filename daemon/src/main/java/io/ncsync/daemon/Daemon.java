@@ -59,7 +59,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Prepares everything and starts the ActorSystem; returns once it runs (the API binds asynchronously). */
-  public static Daemon start(DaemonConfig.Loaded loaded, SyncIoFactory syncIo) throws StartupException {
+  public static Daemon start(DaemonConfig.Loaded loaded, SyncEngineFactory syncIo) throws StartupException {
     Settings settings = loaded.settings();
     try {
       AkkaVersionCheck.require(akka.Version.current());
@@ -84,7 +84,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The rest of the start, with the data dir locked; the caller lets go of the guards if it fails. */
-  private static Daemon startHolding(DaemonConfig.Loaded loaded, SyncIoFactory syncIo, StartupGuards guards)
+  private static Daemon startHolding(DaemonConfig.Loaded loaded, SyncEngineFactory syncIo, StartupGuards guards)
       throws StartupException {
     Settings settings = loaded.settings();
     Path workspacesRoot = prepareDirectories(settings);

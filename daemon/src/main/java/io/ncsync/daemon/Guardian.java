@@ -26,7 +26,7 @@ import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.persistence.library.Library;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.tenant.Tenant;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ public final class Guardian {
       AdminToken adminToken,
       CredentialCipher cipher,
       Path workspacesRoot,
-      SyncIoFactory syncIoFactory,
+      SyncEngineFactory syncIoFactory,
       Listener listener) {}
 
   public static Behavior<Command> create(Dependencies deps) {
@@ -76,7 +76,7 @@ public final class Guardian {
 
       Tenant.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
-      SyncIo syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
+      SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
           deps.workspacesRoot()));
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
@@ -94,7 +94,7 @@ public final class Guardian {
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
-              new ConnectionChecker(system, DavSyncIoFactory.probeDir(settings)), ServerPromisesBook.get(system)),
+              new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
           new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
           errors);

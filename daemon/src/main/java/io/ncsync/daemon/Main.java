@@ -60,7 +60,7 @@ public final class Main implements Runnable {
     public Integer call() {
       Daemon daemon;
       try {
-        daemon = Daemon.start(DaemonConfig.load(System.getenv()), new DavSyncIoFactory());
+        daemon = Daemon.start(DaemonConfig.load(System.getenv()), new DiskDavEngineFactory());
       } catch (Daemon.StartupException e) {
         log.error("ncsync cannot start: {}", e.getMessage());
         System.err.println("ncsync: cannot start: " + e.getMessage());

@@ -22,8 +22,9 @@ import java.util.List;
  * {@link Library.Get} (so a library interrupted by a crash or restart recovers, closes its interrupted run and resumes
  * its own schedule) and waits for every answer: when all tenants' libraries have answered, the {@link RecoveryGate}
  * opens (readiness turns 200); a library that does not answer after {@link #RECOVERY_ATTEMPTS} asks, or a tenant
- * whose libraries cannot be listed after {@link #LISTING_ATTEMPTS} tries, fails the gate, which ends the start. Then, every {@code interval}, it sends {@link Library.Sync} to each (a library already running
- * answers with its active run, which is fine; replies are ignored). An interval of zero means wake-up only.
+ * whose libraries cannot be listed after {@link #LISTING_ATTEMPTS} tries, fails the gate, which ends the start. Then,
+ * every {@link #tick}, it sends {@link Library.PeriodicSync} to each: a library runs when its own sync interval, or else
+ * the daemon's {@code interval}, has passed since its last run started (zero: no periodic runs), and it is enabled.
  *
  * <p>Listing a tenant's libraries can fail while the journal or sharding is still starting: the wake-up is retried
  * with back-off; a failed periodic round is only logged, the next round retries.
@@ -58,9 +59,10 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private final ClusterSharding sharding;
   private final List<String> tenantIds;
+  /** The daemon's default between periodic runs; each library may have its own. */
+  private final Duration interval;
   private final Duration askTimeout;
   private final TimerScheduler<Command> timers;
-  private final ActorRef<StatusReply<Library.SyncAccepted>> ignoreSync;
   private final RecoveryGate gate;
   private final Duration recoveryTimeout;
   private final java.util.Set<String> tenantsToList;
@@ -75,8 +77,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       for (String tenantId : tenantIds) context.getSelf().tell(new WakeUp(tenantId, 0));
-      if (!interval.isZero()) timers.startTimerWithFixedDelay("sync-all", new SyncAll(), interval);
-      return new SyncScheduler(context, sharding, tenantIds, askTimeout, timers, recoveryTimeout, gate);
+      timers.startTimerWithFixedDelay("sync-all", new SyncAll(), tick(interval));
+      return new SyncScheduler(context, sharding, tenantIds, interval, askTimeout, timers, recoveryTimeout, gate);
     }));
   }
 
@@ -84,6 +86,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       ActorContext<Command> context,
       ClusterSharding sharding,
       List<String> tenantIds,
+      Duration interval,
       Duration askTimeout,
       TimerScheduler<Command> timers,
       Duration recoveryTimeout,
@@ -91,9 +94,9 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     super(context);
     this.sharding = sharding;
     this.tenantIds = List.copyOf(tenantIds);
+    this.interval = interval;
     this.askTimeout = askTimeout;
     this.timers = timers;
-    this.ignoreSync = context.getSystem().ignoreRef();
     this.recoveryTimeout = recoveryTimeout;
     this.gate = gate;
     this.tenantsToList = new java.util.HashSet<>(tenantIds);
@@ -111,6 +114,16 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
         .onMessage(LibrarySilent.class, this::onLibrarySilent)
         .build();
   }
+
+  /**
+   * How often libraries are asked whether their interval has passed: often enough for a library whose own interval is
+   * shorter than the daemon's (at least every {@link #MAX_TICK}).
+   */
+  static Duration tick(Duration interval) {
+    return interval.isZero() || interval.compareTo(MAX_TICK) > 0 ? MAX_TICK : interval;
+  }
+
+  private static final Duration MAX_TICK = Duration.ofSeconds(10);
 
   private Behavior<Command> onWakeUp(WakeUp command) {
     list(command.tenantId(), Purpose.WAKE, command.attempt());
@@ -143,7 +156,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     }
     for (LibraryRef ref : listed.libraries()) {
       sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()))
-          .tell(new Library.Sync(ignoreSync));
+          .tell(new Library.PeriodicSync(interval));
     }
     getContext().getLog().debug("periodic sync requested for {} libraries of tenant '{}'",
         listed.libraries().size(), listed.tenantId());

@@ -32,7 +32,7 @@ final class PersistenceRoundTrip {
     JsonNode connection;
     JsonNode library;
 
-    FakeSyncIo io = new FakeSyncIo();
+    FakeSyncEngine io = new FakeSyncEngine();
     try (TestDaemons.Running first = TestDaemons.start(env, io.factory())) {
       ApiClient api = new ApiClient(first.baseUrl(), TestDaemons.TOKEN);
       ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(Map.of(
@@ -55,7 +55,7 @@ final class PersistenceRoundTrip {
       }
     }
 
-    FakeSyncIo io2 = new FakeSyncIo();
+    FakeSyncEngine io2 = new FakeSyncEngine();
     try (TestDaemons.Running second = TestDaemons.start(env, io2.factory())) {
       ApiClient api = new ApiClient(second.baseUrl(), TestDaemons.TOKEN);
       assertEquals(connection, api.get("/api/v1/connections/" + connectionId).json());

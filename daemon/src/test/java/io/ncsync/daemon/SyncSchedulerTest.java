@@ -18,7 +18,7 @@ class SyncSchedulerTest {
   void everyLibraryIsSyncedEveryInterval() throws Exception {
     Map<String, String> env = new java.util.HashMap<>(TestDaemons.embeddedEnv(dataDir));
     env.put("NCSYNC_SYNC_INTERVAL", "1s");
-    FakeSyncIo io = new FakeSyncIo();
+    FakeSyncEngine io = new FakeSyncEngine();
     try (TestDaemons.Running daemon = TestDaemons.start(env, io.factory())) {
       ApiClient api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
       String connectionId = api.post("/api/v1/connections", ApiClient.json(Map.of("name", "c", "kind", "webdav",

@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starts real daemons inside the test JVM: real ActorSystem, real journal, real HTTP, the given SyncIo. */
+/** Starts real daemons inside the test JVM: real ActorSystem, real journal, real HTTP, the given SyncEngine. */
 public final class TestDaemons {
   private TestDaemons() {}
 
@@ -48,7 +48,7 @@ public final class TestDaemons {
     }
   }
 
-  public static Running start(Map<String, String> env, SyncIoFactory syncIo) throws Exception {
+  public static Running start(Map<String, String> env, SyncEngineFactory syncIo) throws Exception {
     Daemon daemon = Daemon.start(load(env), syncIo);
     InetSocketAddress address;
     try {

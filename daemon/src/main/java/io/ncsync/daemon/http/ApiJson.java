@@ -46,8 +46,38 @@ public final class ApiJson {
     }
   }
 
-  /** POST /api/v1/libraries. */
-  public record CreateLibrary(String name, String connectionId, String localPath, String remotePath, String mode) {}
+  /** POST /api/v1/libraries: where, and optionally any of the settings PATCH takes. */
+  public record CreateLibrary(
+      String name, String connectionId, String localPath, String remotePath, String mode, String conflictStrategy,
+      String remoteDeletionPolicy, String localDeletions, Filters filters, Boolean enabled, Integer deletionGuardPercent,
+      String syncInterval, String archiveFolder) {
+    public CreateLibrary(String name, String connectionId, String localPath, String remotePath, String mode) {
+      this(name, connectionId, localPath, remotePath, mode, null, null, null, null, null, null, null, null);
+    }
+
+    UpdateLibrary settings() {
+      return new UpdateLibrary(mode, conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled,
+          deletionGuardPercent, syncInterval, archiveFolder);
+    }
+  }
+
+  /** PATCH /api/v1/libraries/{id}: any of these; absent fields keep their value; {@code filters} is replaced whole. */
+  public record UpdateLibrary(
+      String mode, String conflictStrategy, String remoteDeletionPolicy, String localDeletions, Filters filters,
+      Boolean enabled, Integer deletionGuardPercent, String syncInterval, String archiveFolder) {}
+
+  /**
+   * A library's filters. Dates are ISO-8601 instants ("2026-01-31T00:00:00Z").
+   */
+  public record Filters(
+      java.util.List<String> include, java.util.List<String> exclude, java.util.List<String> extensions,
+      String modifiedAfter, String modifiedBefore, Long maxSizeBytes) {
+    static Filters of(io.ncsync.persistence.sync.SyncFilters f) {
+      return new Filters(f.include(), f.exclude(), f.extensions(),
+          f.modifiedAfter() == null ? null : f.modifiedAfter().toString(),
+          f.modifiedBefore() == null ? null : f.modifiedBefore().toString(), f.maxSizeBytes());
+    }
+  }
 
   /**
    * A library as the API shows it.
@@ -64,16 +94,30 @@ public final class ApiJson {
       String localRoot,
       String remotePath,
       String mode,
-      Instant createdAt) {
+      Instant createdAt,
+      String conflictStrategy,
+      String remoteDeletionPolicy,
+      String localDeletions,
+      Filters filters,
+      boolean enabled,
+      int deletionGuardPercent,
+      String syncInterval,
+      String archiveFolder) {
     public static Library of(LibraryConfig config, Path workspacesRoot) {
       Path localRoot = Path.of(config.localRoot());
       String localPath = localRoot.startsWith(workspacesRoot)
           ? workspacesRoot.relativize(localRoot).toString()
           : config.localRoot();
+      var s = config.settings();
       return new Library(config.libraryId(), config.name(), config.connectionId(), localPath, config.localRoot(),
-          config.remotePath(), config.mode().wireName(), config.createdAt());
+          config.remotePath(), config.mode().wireName(), config.createdAt(), s.conflictStrategy().wireName(),
+          s.remoteDeletionPolicy().wireName(), s.localDeletions().wireName(), Filters.of(s.filters()), s.isEnabled(),
+          s.deletionGuardPercent(), s.syncInterval() == null ? null : s.syncInterval().toString(), s.archiveFolder());
     }
   }
+
+  /** DELETE /api/v1/libraries/{id}: {@code removed}, or {@code detaching} while {@code runId} brings the files down. */
+  public record Removed(String id, String state, String runId) {}
 
   /** 202 of POST /api/v1/libraries/{id}/sync. */
   public record SyncStarted(String runId) {}
@@ -85,7 +129,8 @@ public final class ApiJson {
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
           : status.failures().stream().map(Failure::of).toList();
       return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
-          c == null ? new Counts(0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict()), failures);
+          c == null ? new Counts(0, 0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded()),
+          failures);
     }
   }
 
@@ -116,7 +161,7 @@ public final class ApiJson {
     }
   }
 
-  public record Counts(int synced, int pending, int failed, int conflict) {}
+  public record Counts(int synced, int pending, int failed, int conflict, int excluded) {}
 
   /** An open conflict with both sides' metadata. */
   public record Conflict(

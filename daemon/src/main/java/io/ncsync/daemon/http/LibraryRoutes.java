@@ -13,8 +13,9 @@ import io.ncsync.daemon.libraries.WorkspacePaths;
 import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
+import io.ncsync.persistence.library.Removal;
 import io.ncsync.persistence.sync.ConflictRecord;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.tenant.ConnectionRecord;
 import io.ncsync.persistence.tenant.LibraryRef;
@@ -36,14 +37,17 @@ import org.slf4j.LoggerFactory;
 
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.parameterOptional;
+import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 
 /**
- * {@code /api/v1/libraries}: create, list and show libraries, start a sync run, read status and conflicts. A library
+ * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status and conflicts. A library
  * id reaches a Library entity only after the tenant confirms it exists, so unknown ids never create entities.
  */
 public final class LibraryRoutes {
@@ -53,7 +57,7 @@ public final class LibraryRoutes {
   private final Duration askTimeout;
   private final JsonSupport json;
   private final ApiErrors errors;
-  private final SyncIo syncIo;
+  private final SyncEngine syncIo;
   private final Path workspacesRoot;
 
   /**
@@ -61,7 +65,7 @@ public final class LibraryRoutes {
    * @param syncIo         prepares a new library's local and remote folders
    */
   public LibraryRoutes(
-      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncIo syncIo,
+      ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncEngine syncIo,
       Path workspacesRoot) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
@@ -77,7 +81,10 @@ public final class LibraryRoutes {
             post(() -> json.body(ApiJson.CreateLibrary.class, body -> respond(() -> create(tenantId, body)))),
             get(() -> respond(() -> list(tenantId))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
-            pathEndOrSingleSlash(() -> get(() -> respond(() -> show(tenantId, id)))),
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> respond(() -> show(tenantId, id))),
+                patch(() -> json.body(ApiJson.UpdateLibrary.class, body -> respond(() -> update(tenantId, id, body)))),
+                delete(() -> parameterOptional("detach", detach -> respond(() -> remove(tenantId, id, detach)))))),
             path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
             path("conflicts", () -> get(() -> respond(() -> conflicts(tenantId, id))))))));
@@ -106,16 +113,14 @@ public final class LibraryRoutes {
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
     }
-    SyncMode mode = SyncMode.BIDIRECTIONAL;
-    if (body.mode() != null) {
-      mode = SyncMode.fromWire(body.mode());
-      if (mode == null) {
-        throw ApiException.badRequest(
-            "mode must be 'bidirectional', 'local_to_remote' or 'remote_to_local', got '" + body.mode() + "'");
-      }
+    LibraryConfig config;
+    try {
+      config = SettingsRequests.patch(body.settings()).applyTo(new LibraryConfig(tenantId, UUID.randomUUID().toString(),
+          name, connectionId, localRoot.toString(), remotePath, SyncMode.BIDIRECTIONAL,
+          Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
     }
-    LibraryConfig config = new LibraryConfig(tenantId, UUID.randomUUID().toString(), name, connectionId,
-        localRoot.toString(), remotePath, mode, Instant.now().truncatedTo(ChronoUnit.MILLIS));
 
     return connection(tenantId, connectionId)
         .thenCompose(connection -> configs(tenantId))
@@ -193,6 +198,53 @@ public final class LibraryRoutes {
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, Library.Get::new))
         .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, workspacesRoot)));
+  }
+
+  /** Changes settings from the next run on; 400 names the field of a refused value. */
+  private CompletionStage<HttpResponse> update(String tenantId, String id, ApiJson.UpdateLibrary body) {
+    if (SettingsRequests.isEmpty(body)) throw ApiException.badRequest("nothing to change: give at least one setting");
+    var patch = SettingsRequests.patch(body);
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.SettingsOutcome>> replyTo)
+            -> new Library.ChangeSettings(patch, replyTo)))
+        .thenApply(outcome -> {
+          if (outcome instanceof Library.SettingsRefused refused) throw ApiException.badRequest(refused.reason());
+          LibraryConfig changed = ((Library.SettingsChanged) outcome).config();
+          log.info("library {} '{}' settings changed: {}", changed.libraryId(), changed.name(), changed.settings());
+          return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, workspacesRoot));
+        });
+  }
+
+  /**
+   * Removes a library: {@code keep} leaves both sides as they are (200, removed); {@code download} first brings every
+   * remote file down and answers 202 with the run doing it (the library then shows state detaching, and goes once the
+   * run succeeded). The journal keeps its history; its id is never used again.
+   */
+  private CompletionStage<HttpResponse> remove(String tenantId, String id, Optional<String> detachParam) {
+    Removal.Detach detach = detachParam.map(Removal.Detach::fromWire).orElse(null);
+    if (detach == null) {
+      throw ApiException.badRequest("detach must be 'keep' (leave both sides as they are) or 'download' (bring every"
+          + " remote file down first), got " + detachParam.map(d -> "'" + d + "'").orElse("nothing"));
+    }
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DetachAccepted>> replyTo)
+            -> new Library.Detach(detach, replyTo)))
+        .thenCompose(accepted -> {
+          if (!accepted.removed()) {
+            log.info("library {} detaching: run {} brings every remote file down first", id, accepted.runId());
+            return CompletableFuture.completedFuture(errors.json(StatusCodes.ACCEPTED,
+                new ApiJson.Removed(id, "detaching", accepted.runId())));
+          }
+          return unregister(tenantId, id).thenApply(done -> {
+            log.info("library {} removed; both sides left as they are", id);
+            return errors.json(StatusCodes.OK, new ApiJson.Removed(id, "removed", null));
+          });
+        });
+  }
+
+  private CompletionStage<Done> unregister(String tenantId, String libraryId) {
+    return mapRefusal(tenant(tenantId).<Done>askWithStatus(
+        replyTo -> new Tenant.UnregisterLibrary(libraryId, replyTo), askTimeout), refused -> ApiException.conflict(refused.getMessage()));
   }
 
   private CompletionStage<HttpResponse> sync(String tenantId, String id) {

@@ -2,6 +2,7 @@ package io.ncsync.daemon.sync;
 
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.LocalEntry;
+import io.ncsync.persistence.sync.Workspace;
 import io.ncsync.protocol.RemotePaths;
 import java.io.Closeable;
 import java.io.IOException;
@@ -34,12 +35,13 @@ import java.util.UUID;
  * <p>Files in the making live in the daemon's {@link StagingFolder}: downloads land there and are renamed into place
  * when complete, so a crash never leaves a partial file under a real name, and the scan never deletes anything.
  */
-public final class DiskWorkspace {
+public final class DiskWorkspace implements Workspace {
   private final Path root;
   private final Path workspacesRoot;
   /** The library folder below the workspaces root, one name per level. */
   private final List<String> rootSegments;
   private final StagingFolder staging;
+  private final Path trashRoot;
   /** Staged upload paths → the workspace files they stand for, to name the latter in the uploader's messages. */
   private final Map<String, String> stagedUploads = new java.util.concurrent.ConcurrentHashMap<>();
   /** False: uploads always read a copy, as where the file system refuses hard links (tests take that path so). */
@@ -50,6 +52,13 @@ public final class DiskWorkspace {
    * @param libraryRoot    the library's folder, below the workspaces root
    */
   public DiskWorkspace(Path workspacesRoot, Path libraryRoot, String tenantId, String libraryId) throws IOException {
+    this(workspacesRoot, libraryRoot, tenantId, libraryId, null);
+  }
+
+  /** @param trashRoot the library's trash folder, outside every workspace (a run's trash is a folder in it) */
+  public DiskWorkspace(Path workspacesRoot, Path libraryRoot, String tenantId, String libraryId, Path trashRoot)
+      throws IOException {
+    this.trashRoot = trashRoot == null ? null : trashRoot.toAbsolutePath().normalize();
     this.workspacesRoot = workspacesRoot.toRealPath();
     this.root = libraryRoot.toAbsolutePath().normalize();
     if (!root.startsWith(this.workspacesRoot) || root.equals(this.workspacesRoot)) {
@@ -70,13 +79,15 @@ public final class DiskWorkspace {
   }
 
   /** Creates the staging folder or empties what a crashed run left there; once per run, before any transfer. */
-  void prepareStaging() throws IOException {
+  @Override
+  public void prepareRun() throws IOException {
     staging.prepare();
     if (Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) staging.requireSameFileSystemAs(root);
   }
 
   /** Creates the library folder where missing, each folder on the way made without following a link. */
-  void createLibraryFolder() throws IOException {
+  @Override
+  public void create() throws IOException {
     staging.prepare();
     ConfinedDir dir = ConfinedDir.openTrusted(workspacesRoot);
     try {
@@ -167,9 +178,7 @@ public final class DiskWorkspace {
 
   // --- scan --------------------------------------------------------------------------------------------------------
 
-  /** Result of a scan: entries by path, and paths left out with the reason. */
-  public record Scan(Map<String, LocalEntry> entries, Map<String, String> skipped) {}
-
+  
   /**
    * Walks the workspace without following links. A file is hashed only when the plan needs its content: it has the
    * base's size but another mtime, which is a touch (content unchanged) or an edit that kept the size. A new file, or one
@@ -305,7 +314,8 @@ public final class DiskWorkspace {
   }
 
   /** A message about a staged upload (the uploader names the path it read) told with the workspace file's path. */
-  String explain(String message) {
+  @Override
+  public String explain(String message) {
     if (message == null) return null;
     for (Map.Entry<String, String> staged : stagedUploads.entrySet()) message = message.replace(staged.getKey(), staged.getValue());
     return message;
@@ -333,7 +343,7 @@ public final class DiskWorkspace {
   }
 
   /** A file of the daemon's in the staging folder; closing it deletes it if it is still there. */
-  public final class Staged implements Closeable {
+  public final class Staged implements Workspace.Staged {
     private final String name;
     private final Path path;
 
@@ -378,10 +388,12 @@ public final class DiskWorkspace {
    * Moves a finished download over the target atomically (renameat between the two opened folders) and stamps its
    * mtime; missing folders on the way are created.
    */
-  public void commit(Staged download, String relative, long mtimeMillis) throws IOException {
+  @Override
+  public void commit(Workspace.Staged download, String relative, long mtimeMillis) throws IOException {
+    if (!(download instanceof Staged own)) throw new IllegalArgumentException("not a file of this workspace: " + download.path());
     try (ConfinedDir stage = staging.open(); ConfinedDir parent = openParentOf(relative, true)) {
-      if (mtimeMillis > 0) stage.setLastModified(download.name, FileTime.fromMillis(mtimeMillis));
-      stage.moveTo(download.name, parent, nameOf(relative));
+      if (mtimeMillis > 0) stage.setLastModified(own.name, FileTime.fromMillis(mtimeMillis));
+      stage.moveTo(own.name, parent, nameOf(relative));
     }
   }
 
@@ -413,6 +425,12 @@ public final class DiskWorkspace {
     } catch (NoSuchFileException e) {
       return true;
     }
+  }
+
+  @Override
+  public String moveToTrash(String relative, String runId) throws IOException {
+    if (trashRoot == null) throw new IOException("this workspace has no trash folder; nothing was moved");
+    return moveToTrash(relative, trashRoot.resolve(runId)).toString();
   }
 
   /** Moves a file into the trash folder under its relative path, never deleting anything. */

@@ -3,7 +3,7 @@ package io.ncsync.daemon.db;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.http.ApiClient;
@@ -23,12 +23,12 @@ class H2JournalMigrationTest {
     h2.put("NCSYNC_DB_URL", Settings.defaultH2Url(dataDir));
     h2.put("NCSYNC_SYNC_SNAPSHOT_EVERY", "1");
     String libraryId;
-    try (var old = TestDaemons.start(h2, new FakeSyncIo().factory())) {
+    try (var old = TestDaemons.start(h2, new FakeSyncEngine().factory())) {
       ApiClient api = new ApiClient(old.baseUrl(), TestDaemons.TOKEN);
       libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "cloud"), "docs");
     }
 
-    try (var migrated = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var migrated = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       ApiClient api = new ApiClient(migrated.baseUrl(), TestDaemons.TOKEN);
       assertEquals("cloud", api.get("/api/v1/connections").json().get(0).get("name").asText());
       assertEquals(200, api.get("/api/v1/libraries/" + libraryId).status());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ncsync.daemon.Daemon;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.http.ApiClient;
@@ -39,12 +39,12 @@ class JournalGuardsTest {
 
   private Daemon.StartupException refusedStart() {
     return assertThrows(Daemon.StartupException.class,
-        () -> TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory()).close());
+        () -> TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory()).close());
   }
 
   @Test
   void aLostJournalIsRefusedNotTakenForAFreshInstall() throws Exception {
-    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(first, "cloud");
     }
     Path journal = Settings.sqliteFile(dataDir);
@@ -64,7 +64,7 @@ class JournalGuardsTest {
 
   @Test
   void aJournalOfAnotherInstallationIsRefused() throws Exception {
-    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(first, "cloud");
     }
     Files.writeString(dataDir.resolve(JournalIdentity.FILE), "another-journal\n");
@@ -74,7 +74,7 @@ class JournalGuardsTest {
 
   @Test
   void aDamagedJournalFileIsAClearStartupError() throws Exception {
-    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var first = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(first, "cloud");
     }
     Path journal = Settings.sqliteFile(dataDir);
@@ -94,7 +94,7 @@ class JournalGuardsTest {
     Path backup;
     JournalBackups backups = JournalBackups.of(dataDir, Settings.defaultSqliteUrl(dataDir),
         new JournalBackups.Policy(java.time.Duration.ZERO, 2));
-    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(running, "before");
       backup = backups.backup("manual");
       createConnection(running, "after");
@@ -103,7 +103,7 @@ class JournalGuardsTest {
 
     Path aside = backups.restore(backup);
     assertTrue(Files.exists(aside.resolve("ncsync.sqlite")), "the replaced journal is kept");
-    try (var restored = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var restored = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       assertEquals(List.of("before"), connectionNames(restored));
     }
   }
@@ -112,7 +112,7 @@ class JournalGuardsTest {
   void onlyTheNewestBackupsAreKeptAndADamagedOneIsNotRestored() throws Exception {
     JournalBackups backups = JournalBackups.of(dataDir, Settings.defaultSqliteUrl(dataDir),
         new JournalBackups.Policy(java.time.Duration.ZERO, 2));
-    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(running, "cloud");
     }
     Files.createDirectories(backups.dir());
@@ -138,7 +138,7 @@ class JournalGuardsTest {
 
   @Test
   void aNewSchemaIsAppliedOnlyAfterABackup() throws Exception {
-    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       createConnection(running, "cloud");
     }
     JournalBackups backups = JournalBackups.of(dataDir, Settings.defaultSqliteUrl(dataDir),

@@ -3,7 +3,7 @@ package io.ncsync.daemon.db;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.http.ApiClient;
@@ -29,7 +29,7 @@ class RecoveryFailureTest {
     Map<String, String> env = TestDaemons.embeddedEnv(dataDir);
     env.put("NCSYNC_STARTUP_RECOVERY_TIMEOUT", "2s");
     String libraryId;
-    try (var first = TestDaemons.start(env, new FakeSyncIo().factory())) {
+    try (var first = TestDaemons.start(env, new FakeSyncEngine().factory())) {
       ApiClient api = new ApiClient(first.baseUrl(), TestDaemons.TOKEN);
       libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "cloud"), "docs");
     }
@@ -45,7 +45,7 @@ class RecoveryFailureTest {
       assertEquals(1, copy.executeUpdate(), "the library has journal rows to break");
     }
 
-    var second = TestDaemons.start(env, new FakeSyncIo().factory());
+    var second = TestDaemons.start(env, new FakeSyncEngine().factory());
     ApiClient open = new ApiClient(second.baseUrl(), null);
     ApiClient.Response ready = open.get("/health/ready");
     assertEquals(503, ready.status(), ready.toString());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ncsync.daemon.Daemon;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.http.ApiClient;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The start-up and door guards as a daemon meets them: in-JVM daemons on the embedded journal, over real HTTP. */
 class DaemonGuardsTest {
   @TempDir Path dataDir;
-  private final FakeSyncIo io = new FakeSyncIo();
+  private final FakeSyncEngine io = new FakeSyncEngine();
 
   @Test
   void aSecondDaemonOnTheSameDataDirStopsAtOnceNamingTheRunningOne() throws Exception {

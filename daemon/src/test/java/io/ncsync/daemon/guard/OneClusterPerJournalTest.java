@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ncsync.daemon.Daemon;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.PostgresTestDatabase;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OneClusterPerJournalTest {
   @TempDir Path first;
   @TempDir Path second;
-  private final FakeSyncIo io = new FakeSyncIo();
+  private final FakeSyncEngine io = new FakeSyncEngine();
   private PostgresTestDatabase db;
 
   @BeforeEach

@@ -1,12 +1,13 @@
 package io.ncsync.daemon.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import java.net.http.HttpRequest;
@@ -33,13 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin API end to end inside one JVM: a real daemon (ActorSystem, sharding, H2 journal, HTTP) with a fake
- * SyncIo, driven over HTTP.
+ * SyncEngine, driven over HTTP.
  */
 class AdminApiTest {
   private static final String PASSWORD = "app-password-that-must-never-leak";
 
   @TempDir static Path dataDir;
-  static FakeSyncIo io = new FakeSyncIo();
+  static FakeSyncEngine io = new FakeSyncEngine();
   static TestDaemons.Running daemon;
   static ApiClient api;
 
@@ -122,6 +123,88 @@ class AdminApiTest {
       last = probe.get();
     }
     return last;
+  }
+
+  // --- library settings ---------------------------------------------------------------------------------------
+
+  @Test
+  void patchChangesSettingsAndAnswersTheLibrary() {
+    JsonNode library = createLibrary();
+    String id = library.get("id").asText();
+    assertEquals("keep_both", library.get("conflictStrategy").asText(), "the defaults show");
+    assertEquals("trash", library.get("remoteDeletionPolicy").asText());
+    assertEquals(50, library.get("deletionGuardPercent").asInt());
+
+    ApiClient.Response patched = api.patch("/api/v1/libraries/" + id, """
+        {"conflictStrategy": "keep_newest", "remoteDeletionPolicy": "orphan", "localDeletions": "ignore",
+         "filters": {"exclude": ["*.tmp"], "maxSizeBytes": 1000000}, "deletionGuardPercent": 10,
+         "syncInterval": "15m", "mode": "local_to_remote"}""");
+
+    assertEquals(200, patched.status(), patched.toString());
+    JsonNode changed = patched.json();
+    assertEquals("keep_newest", changed.get("conflictStrategy").asText());
+    assertEquals("orphan", changed.get("remoteDeletionPolicy").asText());
+    assertEquals("ignore", changed.get("localDeletions").asText());
+    assertEquals("local_to_remote", changed.get("mode").asText());
+    assertEquals("*.tmp", changed.get("filters").get("exclude").get(0).asText());
+    assertEquals(10, changed.get("deletionGuardPercent").asInt());
+    assertEquals("PT15M", changed.get("syncInterval").asText());
+    assertEquals(changed, api.get("/api/v1/libraries/" + id).json(), "GET shows the change");
+  }
+
+  @Test
+  void patchRefusesInvalidValuesNamingTheField() {
+    String id = createLibrary().get("id").asText();
+    Map<String, String> invalid = Map.of(
+        "{\"conflictStrategy\": \"coin_flip\"}", "conflictStrategy must be one of",
+        "{\"remoteDeletionPolicy\": \"shred\"}", "remoteDeletionPolicy must be one of",
+        "{\"deletionGuardPercent\": 0}", "deletionGuardPercent must be between 1 and 100",
+        "{\"syncInterval\": \"soon\"}", "syncInterval must be a duration",
+        "{\"filters\": {\"exclude\": [\"[\"]}}", "filters.exclude",
+        "{\"filters\": {\"modifiedAfter\": \"yesterday\"}}", "filters.modifiedAfter",
+        "{\"remoteDeletionPolicy\": \"archive\"}", "archiveFolder",
+        "{\"archiveFolder\": \"../etc\"}", "archiveFolder must not contain '..'",
+        "{\"colour\": \"blue\"}", "unknown field 'colour'",
+        "{}", "nothing to change");
+    for (var e : invalid.entrySet()) {
+      ApiClient.Response response = api.patch("/api/v1/libraries/" + id, e.getKey());
+      assertEquals(400, response.status(), e.getKey() + " -> " + response);
+      assertTrue(response.error().contains(e.getValue()), e.getKey() + " -> " + response.error());
+    }
+    assertEquals("keep_both", api.get("/api/v1/libraries/" + id).json().get("conflictStrategy").asText(), "nothing changed");
+    assertEquals(404, api.patch("/api/v1/libraries/no-such-library", "{\"enabled\": false}").status());
+  }
+
+  @Test
+  void aDisabledLibraryAnswers409ToSyncAndShowsItsState() {
+    String id = createLibrary().get("id").asText();
+    assertEquals(200, api.patch("/api/v1/libraries/" + id, "{\"enabled\": false}").status());
+    ApiClient.Response sync = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(409, sync.status(), sync.toString());
+    assertTrue(sync.error().contains("disabled"), sync.error());
+    assertEquals("disabled", api.get("/api/v1/libraries/" + id + "/status").json().get("state").asText());
+  }
+
+  @Test
+  void deleteDetachKeepRemovesTheLibraryForGoodAndFreesItsName() {
+    JsonNode library = createLibrary();
+    String id = library.get("id").asText();
+    ApiClient.Response noMode = api.delete("/api/v1/libraries/" + id);
+    assertEquals(400, noMode.status(), noMode.toString());
+    assertTrue(noMode.error().contains("detach must be 'keep'"), noMode.error());
+    assertEquals(400, api.delete("/api/v1/libraries/" + id + "?detach=shred").status());
+
+    ApiClient.Response removed = api.delete("/api/v1/libraries/" + id + "?detach=keep");
+
+    assertEquals(200, removed.status(), removed.toString());
+    assertEquals("removed", removed.json().get("state").asText());
+    assertEquals(404, api.get("/api/v1/libraries/" + id).status());
+    assertEquals(404, api.delete("/api/v1/libraries/" + id + "?detach=keep").status());
+    for (JsonNode listed : api.get("/api/v1/libraries").json()) assertNotEquals(id, listed.get("id").asText());
+    ApiClient.Response again = api.post("/api/v1/libraries", ApiClient.json(Map.of("name", library.get("name").asText(),
+        "connectionId", library.get("connectionId").asText(), "localPath", unique("ws"), "remotePath", unique("r"))));
+    assertEquals(201, again.status(), "the name is free again: " + again);
+    assertNotEquals(id, again.json().get("id").asText());
   }
 
   // --- health -------------------------------------------------------------------------------------------------
@@ -331,8 +414,9 @@ class AdminApiTest {
     ApiClient.Response created = api.post("/api/v1/libraries", ApiClient.json(body));
     assertEquals(201, created.status(), created.toString());
     JsonNode json = created.json();
-    assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt"),
-        fieldNames(json));
+    assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt",
+        "conflictStrategy", "remoteDeletionPolicy", "localDeletions", "filters", "enabled", "deletionGuardPercent",
+        "syncInterval", "archiveFolder"), fieldNames(json));
     Path workspaces = dataDir.resolve("workspaces").toRealPath();
     assertEquals(workspaces.resolve(localPath).toString(), json.get("localRoot").asText());
     assertTrue(Path.of(json.get("localRoot").asText()).isAbsolute());
@@ -472,7 +556,7 @@ class AdminApiTest {
     assertEquals("succeeded", lastRun.get("outcome").asText());
     assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
         "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
-    assertEquals(Set.of("synced", "pending", "failed", "conflict"), fieldNames(status.get("counts")));
+    assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded"), fieldNames(status.get("counts")));
 
     ApiClient.Response next = api.postEmpty("/api/v1/libraries/" + id + "/sync");
     assertEquals(202, next.status(), "a new run starts once the last one finished");

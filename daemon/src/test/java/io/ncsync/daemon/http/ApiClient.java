@@ -41,6 +41,15 @@ public final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(json)).build());
   }
 
+  public Response patch(String path, String json) {
+    return send(request(path).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(json)).build());
+  }
+
+  public Response delete(String path) {
+    return send(request(path).DELETE().build());
+  }
+
   public Response postEmpty(String path) {
     return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
   }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.Done;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.persistence.tenant.Tenant;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class HalfCreatedLibraryTest {
 
   @Test
   void aRegisteredLibraryWithoutConfigurationDoesNotHideTheOthers() throws Exception {
-    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncIo().factory())) {
+    try (var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory())) {
       ApiClient api = new ApiClient(running.baseUrl(), TestDaemons.TOKEN);
       String connectionId = TestDaemons.createConnection(api, "cloud");
       TestDaemons.createLibrary(api, connectionId, "docs");

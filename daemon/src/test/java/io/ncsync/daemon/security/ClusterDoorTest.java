@@ -16,7 +16,7 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.ncsync.daemon.FakeSyncIo;
+import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.persistence.tenant.Tenant;
@@ -55,7 +55,7 @@ class ClusterDoorTest {
   @BeforeAll
   static void start() throws Exception {
     daemon = TestDaemons.start(Map.of("NCSYNC_DATA_DIR", dataDir.toString(), "NCSYNC_ADMIN_TOKEN", TestDaemons.TOKEN,
-        "NCSYNC_SYNC_INTERVAL", "0"), new FakeSyncIo().factory());
+        "NCSYNC_SYNC_INTERVAL", "0"), new FakeSyncEngine().factory());
     daemonAddress = Cluster.get(daemon.daemon().system()).selfMember().address();
     witness = system(daemonsKeys());
   }

@@ -1,5 +1,9 @@
 package io.ncsync.daemon.sync;
 
+import io.ncsync.persistence.sync.LibraryPorts;
+import io.ncsync.persistence.sync.PortSyncEngine;
+import io.ncsync.persistence.sync.RemoteDiscovery;
+import io.ncsync.protocol.testing.InMemoryRemoteStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,8 +39,8 @@ class ChangeFeedSyncTest extends EngineTestBase {
   }
 
   @Override
-  protected DavSyncIo syncIo(RemoteStores stores, Path trash, ExecutorService blocking) {
-    return new DavSyncIo(stores, workspacesRoot(), trash, blocking, new RemoteDiscovery.Settings(true, FULL_WALK, 1000), clock);
+  protected PortSyncEngine engine(LibraryPorts ports, ExecutorService blocking) {
+    return new PortSyncEngine(ports, blocking, new RemoteDiscovery.Settings(true, FULL_WALK, 1000), clock);
   }
 
   @BeforeEach

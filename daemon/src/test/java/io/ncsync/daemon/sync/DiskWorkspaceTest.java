@@ -50,7 +50,7 @@ class DiskWorkspaceTest {
   void anUploadReadsAHardLinkOfTheFileOrACopyWithItsMtime() throws Exception {
     Path file = write("f.txt", "content", 5_000_000);
     DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l");
-    disk.prepareStaging();
+    disk.prepareRun();
     Object inode = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
     try (DiskWorkspace.Staged linked = disk.stageForUpload("f.txt")) {
       assertTrue(linked.path().startsWith(workspaces.resolve(".ncsync-staging")), linked.path().toString());

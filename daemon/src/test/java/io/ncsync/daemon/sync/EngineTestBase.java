@@ -1,5 +1,6 @@
 package io.ncsync.daemon.sync;
 
+import io.ncsync.protocol.testing.InMemoryRemoteStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,8 @@ import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.library.RunSummary;
 import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.LibraryPorts;
+import io.ncsync.persistence.sync.PortSyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.protocol.RemoteStore;
 import java.io.IOException;
@@ -38,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole engine — Library entity, Document workers, Reconciler, DavSyncIo, the disk workspace — against an in-memory
+ * The whole engine — Library entity, Document workers, Reconciler, PortSyncEngine, the disk workspace — against an in-memory
  * remote ({@link InMemoryRemoteStore}), with helpers that run a sync and compare both trees afterwards (Nextcloud
  * desktop's FakeFolder style). The library's folder is {@code lib} on the remote.
  */
@@ -91,8 +94,8 @@ abstract class EngineTestBase {
   protected void configure(InMemoryRemoteStore remote) {}
 
   /** The I/O the library gets; tests may tune discovery. */
-  protected DavSyncIo syncIo(RemoteStores stores, Path trash, ExecutorService blocking) {
-    return new DavSyncIo(stores, workspacesRoot(), trash, blocking);
+  protected PortSyncEngine engine(LibraryPorts ports, ExecutorService blocking) {
+    return new PortSyncEngine(ports, blocking);
   }
 
   protected void startLibrary(SyncMode mode) {
@@ -112,7 +115,8 @@ abstract class EngineTestBase {
 
   private void spawnLibrary() {
     RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
-    library = testKit.spawn(Library.create(Library.entityId("t", libraryId), syncIo(stores, trash, blocking),
+    library = testKit.spawn(Library.create(Library.entityId("t", libraryId),
+        engine(new DiskDavPorts(stores, workspacesRoot(), trash), blocking),
         new Library.Settings(4, 50, temp)));
   }
 

@@ -1,5 +1,6 @@
 package io.ncsync.daemon.sync;
 
+import io.ncsync.protocol.testing.InMemoryRemoteStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -92,7 +92,7 @@ class WorkspaceConfinementTest extends EngineTestBase {
     writeLocal("sub/f.txt", "real");
     swapForLink(workspace.resolve("sub"));
     DiskWorkspace disk = new DiskWorkspace(workspacesRoot(), workspace, "t", "x");
-    disk.prepareStaging();
+    disk.prepareRun();
     assertThrowsLinkRefused(() -> disk.stat("sub/f.txt"));
     assertThrowsLinkRefused(() -> disk.sha256("sub/f.txt"));
     assertThrowsLinkRefused(() -> disk.stageForUpload("sub/f.txt"));

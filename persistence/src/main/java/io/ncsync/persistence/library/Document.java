@@ -8,7 +8,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.protocol.UploadSession;
 
 /**
@@ -33,13 +33,13 @@ public final class Document extends AbstractBehavior<Document.Command> {
 
   private record Executed(Execute request, java.util.List<ActionResult> results) implements Command {}
 
-  private final SyncIo io;
+  private final SyncEngine io;
 
-  public static Behavior<Command> create(SyncIo io) {
+  public static Behavior<Command> create(SyncEngine io) {
     return Behaviors.setup(ctx -> new Document(ctx, io));
   }
 
-  private Document(ActorContext<Command> context, SyncIo io) {
+  private Document(ActorContext<Command> context, SyncEngine io) {
     super(context);
     this.io = io;
   }
@@ -54,7 +54,7 @@ public final class Document extends AbstractBehavior<Document.Command> {
 
   private Behavior<Command> onExecute(Execute request) {
     java.util.concurrent.CompletionStage<java.util.List<ActionResult>> outcome;
-    SyncIo.UploadSessionListener sessions =
+    SyncEngine.UploadSessionListener sessions =
         (path, session) -> request.progressTo().tell(new UploadProgress(request.runId(), path, session));
     try {
       outcome = request.action() instanceof SyncAction.UploadBatch batch

@@ -28,9 +28,12 @@ import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
+import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.persistence.sync.TrashEntry;
+import io.ncsync.persistence.tenant.Tenant;
 import io.ncsync.protocol.UploadSession;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,10 +90,42 @@ public final class Library
   /** Replies with the config, or an error "unknown library". */
   public record Get(ActorRef<StatusReply<LibraryConfig>> replyTo) implements Command {}
 
+  /**
+   * Changes the mode and settings from the next run on (the active run keeps what it started with); replies with the
+   * outcome: {@link SettingsChanged} or {@link SettingsRefused} naming the field.
+   */
+  public record ChangeSettings(SettingsPatch patch, ActorRef<StatusReply<SettingsOutcome>> replyTo) implements Command {}
+
+  public sealed interface SettingsOutcome extends CborSerializable {}
+
+  public record SettingsChanged(LibraryConfig config) implements SettingsOutcome {}
+
+  /** @param reason names the field and what is wrong with it */
+  public record SettingsRefused(String reason) implements SettingsOutcome {}
+
+  /**
+   * The scheduler's tick: starts a run when the library is enabled, idle, and its sync interval (or, without one of its
+   * own, {@code defaultInterval}; zero: never) has passed since its last run started. No reply.
+   */
+  public record PeriodicSync(java.time.Duration defaultInterval) implements Command {}
+
+  /**
+   * Removes the library: {@code KEEP} at once, {@code DOWNLOAD} once a reverse sync (remote to local) has brought every
+   * remote file down (a failed one is retried by the periodic tick). Its journal stays; the id is never used again.
+   * Replies {@link DetachAccepted}; refused while an ordinary run is active.
+   */
+  public record Detach(Removal.Detach detach, ActorRef<StatusReply<DetachAccepted>> replyTo) implements Command {}
+
+  /** @param runId the reverse sync bringing the files down, or null when the library is already removed */
+  public record DetachAccepted(boolean removed, String runId) implements CborSerializable {}
+
   /** Starts a run unless one is active; replies {@link SyncAccepted} either way. */
   public record Sync(ActorRef<StatusReply<SyncAccepted>> replyTo) implements Command {}
 
-  /** @param started false when a run was already active: {@code runId} is that run */
+  /**
+   * @param started false when a run was already active: {@code runId} is that run, and one more run follows it (however
+   *                many triggers arrive meanwhile)
+   */
   public record SyncAccepted(String runId, boolean started) implements CborSerializable {}
 
   /** Replies with {@link LibraryStatus}. */
@@ -129,6 +164,9 @@ public final class Library
 
   public record RunStarted(String runId, Instant startedAt) implements Event {}
 
+  /** The operator changed how the library syncs; effective from the next run. */
+  public record LibrarySettingsChanged(SyncMode mode, LibrarySettings settings, Instant at) implements Event {}
+
   public record DocumentSynced(String runId, BaseEntry entry, Transfer transfer) implements Event {}
 
   public record DocumentForgotten(String runId, String path, Transfer transfer) implements Event {}
@@ -145,6 +183,15 @@ public final class Library
   /** The chunked upload of {@code path} cannot be resumed (failed for good). */
   public record UploadSessionDropped(String path) implements Event {}
 
+  /** The operator asked to remove the library once its remote files are down. */
+  public record RemovalRequested(Removal.Detach detach, Instant at) implements Event {}
+
+  /** The library is removed: it syncs no more; its history stays in the journal. */
+  public record LibraryRemoved(Instant at) implements Event {}
+
+  /** A document was removed or replaced, and where its content is kept: the library's trash log. */
+  public record TrashLogged(TrashEntry entry) implements Event {}
+
   /** The folder ETags a run agreed on, recorded once everything below them had synced. */
   public record FolderEtagsRecorded(String runId, List<BaseEntry> folders) implements Event {}
 
@@ -153,36 +200,54 @@ public final class Library
 
   // --- wiring -------------------------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, SyncIo io, Settings settings) {
-    ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings)).withStopMessage(new Stop()));
+  public static void init(ActorSystem<?> system, SyncEngine io, Settings settings) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Removals removals = (tenantId, libraryId) -> sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
+        .tell(new Tenant.UnregisterLibrary(libraryId, system.ignoreRef()));
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals)).withStopMessage(new Stop()));
+  }
+
+  /** Told when a library is removed, so that its tenant stops listing it; must be idempotent (told again on recovery). */
+  @FunctionalInterface
+  public interface Removals {
+    void removed(String tenantId, String libraryId);
   }
 
   public static String entityId(String tenantId, String libraryId) {
     return tenantId + ":" + libraryId;
   }
 
-  public static Behavior<Command> create(String entityId, SyncIo io, Settings settings) {
-    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings));
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings) {
+    return create(entityId, io, settings, (tenantId, libraryId) -> {});
+  }
+
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals) {
+    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals));
   }
 
   private final ActorContext<Command> context;
-  private final SyncIo io;
+  private final SyncEngine io;
   private final Settings settings;
+  private final Removals removals;
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
+  /** A trigger arrived during the active run: one more run starts when it ends. */
+  private boolean followUp;
+  /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
+  private int excluded;
 
-  private Library(ActorContext<Command> context, String entityId, SyncIo io, Settings settings) {
+  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.context = context;
     this.io = io;
     this.settings = settings;
+    this.removals = removals;
     this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
@@ -204,6 +269,7 @@ public final class Library
   }
 
   private void onRecoveryCompleted(LibraryState state) {
+    if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
     if (state.activeRun() != null) context.getSelf().tell(new CloseInterruptedRun(state.activeRun().runId()));
   }
 
@@ -216,6 +282,9 @@ public final class Library
         .onCommand(Create.class, this::onCreate)
         .onCommand(Get.class, this::onGet)
         .onCommand(Sync.class, this::onSync)
+        .onCommand(ChangeSettings.class, this::onChangeSettings)
+        .onCommand(Detach.class, this::onDetach)
+        .onCommand(PeriodicSync.class, this::onPeriodicSync)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
         .onCommand(Stop.class, this::onStop)
@@ -254,30 +323,106 @@ public final class Library
     var refusal = workspaces.refusal(state.config().localRoot());
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
     if (state.activeRun() != null && execution != null) {
+      followUp = state.removal() == null; // collapses with any other trigger into one run after this one
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
     }
+    if (state.removal() != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(state.isRemoved() ? "the library was removed"
+          : "the library is being detached: its remote files are being brought down"));
+    }
+    if (!state.config().settings().isEnabled()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
+    }
+    return startRun(state, Instant.now())
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
+  }
+
+  /** Closes a run a crash left open, starts a new one and its discovery. */
+  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(LibraryState state, Instant now) {
     String runId = UUID.randomUUID().toString();
-    Instant now = Instant.now();
     List<Event> events = new ArrayList<>();
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now));
-    return Effect()
-        .persist(events)
-        .thenRun(s -> startDiscovery(s, runId))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(runId, true)));
+    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId));
+  }
+
+  private ReplyEffect<Event, LibraryState> onChangeSettings(LibraryState state, ChangeSettings cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    LibraryConfig next;
+    try {
+      next = cmd.patch().applyTo(state.config());
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsRefused(e.getMessage())));
+    }
+    if (next.equals(state.config())) return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsChanged(next)));
+    return Effect().persist(new LibrarySettingsChanged(next.mode(), next.settings(), Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SettingsChanged(s.config())));
+  }
+
+  private ReplyEffect<Event, LibraryState> onDetach(LibraryState state, Detach cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(true, null)));
+    boolean running = state.activeRun() != null && execution != null;
+    if (running && state.isDetaching() && cmd.detach() == Removal.Detach.DOWNLOAD) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(false, state.activeRun().runId())));
+    }
+    if (running) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; detach once it has finished"));
+    }
+    Instant now = Instant.now();
+    if (cmd.detach() == Removal.Detach.KEEP) {
+      return Effect().persist(new LibraryRemoved(now))
+          .thenRun(s -> removals.removed(s.config().tenantId(), s.config().libraryId()))
+          .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(true, null)));
+    }
+    List<Event> events = new ArrayList<>();
+    if (!state.isDetaching()) events.add(new RemovalRequested(Removal.Detach.DOWNLOAD, now));
+    String runId = UUID.randomUUID().toString();
+    if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
+    events.add(new RunStarted(runId, now));
+    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(false, runId)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onPeriodicSync(LibraryState state, PeriodicSync cmd) {
+    if (!state.created() || stopping || state.isRemoved()) return Effect().noReply();
+    if (state.activeRun() != null && execution != null) return Effect().noReply();
+    if (state.isDetaching()) { // the reverse sync, again, backing off while it fails
+      RunSummary last = state.lastRun();
+      java.time.Duration wait = FailureBackoff.after(state.history(), java.time.Duration.ZERO);
+      if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(Instant.now())) {
+        return Effect().noReply();
+      }
+      return startRun(state, Instant.now()).thenNoReply();
+    }
+    if (!state.config().settings().isEnabled()) return Effect().noReply();
+    java.time.Duration interval = state.config().settings().syncInterval() != null
+        ? state.config().settings().syncInterval() : cmd.defaultInterval();
+    if (interval == null || interval.isZero()) return Effect().noReply();
+    RunSummary last = state.lastRun();
+    Instant now = Instant.now();
+    java.time.Duration wait = FailureBackoff.after(state.history(), interval);
+    if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) return Effect().noReply();
+    return startRun(state, now).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     int pending = execution == null ? 0 : execution.pending();
     LibraryStatus.Counts counts =
-        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size());
+        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size(), excluded);
     List<FailureRecord> failures = state.failures().values().stream()
         .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
         .limit(LibraryStatus.LISTED_FAILURES)
         .toList();
     return Effect().reply(cmd.replyTo(),
-        StatusReply.success(new LibraryStatus(state.stateName(), state.activeRun(), state.lastRun(), counts, failures)));
+        StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures)));
+  }
+
+  /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
+  private String stateName(LibraryState state) {
+    String name = state.stateName();
+    return name.equals("syncing") && execution != null && !execution.planned() ? "scanning" : name;
   }
 
   private ReplyEffect<Event, LibraryState> onGetConflicts(LibraryState state, GetConflicts cmd) {
@@ -298,10 +443,11 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
-    Discovery discovery = msg.discovery();
-    String refusal = DeletionGuard.refusal(state, discovery);
+    String refusal = DeletionGuard.refusal(state, msg.discovery());
     if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
-    SyncPlan plan = Reconciler.plan(state.bases(), discovery, state.config().mode())
+    Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters());
+    excluded = discovery.excluded().size();
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
@@ -395,7 +541,10 @@ public final class Library
   }
 
   private void startDiscovery(LibraryState state, String runId) {
-    execution = new RunExecution(runId);
+    LibraryConfig config = state.isDetaching()
+        ? state.config().with(SyncMode.REMOTE_TO_LOCAL, state.config().settings()) // bring every remote file down
+        : state.config();
+    execution = new RunExecution(runId, config);
     context.pipeToSelf(
         safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), retryable(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
@@ -414,7 +563,7 @@ public final class Library
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + execution.nextWorkerNumber());
       context.watchWith(worker, new DocumentStopped(execution.runId, action.paths()));
       execution.started(action);
-      worker.tell(new Document.Execute(state.config(), execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
+      worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
   }
@@ -436,12 +585,23 @@ public final class Library
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before) {
     String runId = state.activeRun().runId();
     List<Event> events = new ArrayList<>(before);
-    events.add(new RunFinished(runId, Instant.now(), outcome, reason));
+    Instant now = Instant.now();
+    events.add(new RunFinished(runId, now, outcome, reason));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
     execution = null;
-    return stopping
-        ? Effect().persist(events).thenStop().thenNoReply()
-        : Effect().persist(events).thenNoReply();
+    boolean detached = state.isDetaching() && RunSummary.SUCCEEDED.equals(outcome);
+    if (detached) {
+      events.add(new LibraryRemoved(now));
+      context.getLog().info("library {} detached: every remote file is down; removed", state.config().libraryId());
+    }
+    boolean again = followUp && !stopping && !detached;
+    followUp = false;
+    var effect = Effect().persist(events)
+        .thenRun(s -> {
+          if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
+          if (again) context.getSelf().tell(new Sync(context.getSystem().ignoreRef()));
+        });
+    return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();
   }
 
   /**
@@ -474,6 +634,7 @@ public final class Library
       }
     }
     if (result.conflict() != null) events.add(new ConflictRaised(result.conflict()));
+    for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
     if (result.failure() != null) {
       events.add(new DocumentFailed(new FailureRecord(result.path(), result.failure(), result.retryable(), Instant.now(), runId)));
     }
@@ -514,6 +675,7 @@ public final class Library
         .forAnyState()
         .onEvent(LibraryCreated.class, (state, evt) -> state.created(evt.config()))
         .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt())))
+        .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
@@ -521,6 +683,9 @@ public final class Library
         .onEvent(RunFinished.class, Library::applyRunFinished)
         .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
         .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))
+        .onEvent(RemovalRequested.class, (state, evt) -> state.removalRequested(new Removal(evt.detach(), evt.at(), null)))
+        .onEvent(LibraryRemoved.class, (state, evt) -> state.removed(evt.at()))
+        .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
         .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
         .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))
         .build();

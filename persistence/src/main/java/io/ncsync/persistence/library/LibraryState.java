@@ -5,7 +5,9 @@ import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.persistence.sync.TrashEntry;
 import io.ncsync.protocol.UploadSession;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,8 @@ import org.pcollections.PMap;
  * @param changeFeed where the library follows its server's change feed, or null
  * @param files     how many files {@code bases} holds, kept as it changes (the status asks on every poll, and a large
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
+ * @param trashLog  what runs removed or replaced, by entry id
+ * @param removal   null for a library in use; else its detach, requested or done
  */
 public record LibraryState(
     LibraryConfig config,
@@ -36,7 +40,9 @@ public record LibraryState(
     List<RunSummary> history,
     Map<String, UploadSession> uploadSessions,
     ChangeFeedPosition changeFeed,
-    Long files)
+    Long files,
+    Map<String, TrashEntry> trashLog,
+    Removal removal)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -48,6 +54,7 @@ public record LibraryState(
     history = history == null ? List.of() : List.copyOf(history);
     uploadSessions = persistent(uploadSessions);
     if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
+    trashLog = persistent(trashLog);
   }
 
   private static <V> PMap<String, V> persistent(Map<String, V> map) {
@@ -56,7 +63,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null);
   }
 
   public boolean created() {
@@ -67,9 +74,12 @@ public record LibraryState(
     return history.isEmpty() ? null : history.get(history.size() - 1);
   }
 
-  /** "syncing" while a run is active, "failed" when the last run failed, else "idle". */
+  /** "syncing" while a run is active, "disabled" when switched off, "failed" when the last run failed, else "idle". */
   public String stateName() {
+    if (isRemoved()) return "removed";
+    if (isDetaching()) return "detaching";
     if (activeRun != null) return "syncing";
+    if (config != null && !config.settings().isEnabled()) return "disabled";
     RunSummary last = lastRun();
     return last != null && RunSummary.FAILED.equals(last.outcome()) ? "failed" : "idle";
   }
@@ -82,11 +92,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -98,7 +108,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -110,29 +120,29 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -144,18 +154,42 @@ public record LibraryState(
       if (replaced != null && !replaced.folder()) nextFiles--;
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal);
+  }
+
+  LibraryState trashLogged(TrashEntry entry) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal);
+  }
+
+  LibraryState removalRequested(Removal requested) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        trashLog, requested);
+  }
+
+  LibraryState removed(Instant at) {
+    Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        trashLog, done);
+  }
+
+  public boolean isRemoved() {
+    return removal != null && removal.done();
+  }
+
+  public boolean isDetaching() {
+    return removal != null && !removal.done();
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

@@ -5,7 +5,7 @@ import io.ncsync.persistence.CborSerializable;
 /**
  * The status API's view of a library.
  *
- * @param state     "idle", "syncing" or "failed" (the last run failed)
+ * @param state     "idle", "syncing", "failed" (the last run failed) or "disabled"
  * @param activeRun the run in progress, or null
  * @param lastRun   the last finished run, or null
  * @param failures  documents whose last attempt failed, newest first, at most {@link #LISTED_FAILURES}
@@ -18,6 +18,9 @@ public record LibraryStatus(
   public static final int LISTED_FAILURES = 50;
 
 
-  /** Documents by state: synced (in the base), pending (planned in the active run), failed, in conflict. */
-  public record Counts(int synced, int pending, int failed, int conflict) implements CborSerializable {}
+  /**
+   * Documents by state: synced (in the base), pending (planned in the active run), failed, in conflict, excluded (left
+   * out by the filters in the last run's discovery).
+   */
+  public record Counts(int synced, int pending, int failed, int conflict, int excluded) implements CborSerializable {}
 }

@@ -23,6 +23,8 @@ final class RunExecution {
       .filter(p -> p != SyncAction.Phase.RECORD_FOLDERS).toList();
 
   final String runId;
+  /** The configuration the run started with: a change of settings applies from the next run. */
+  final LibraryConfig config;
   private Iterator<SyncAction.Phase> phases;
   private SyncAction.Phase phase;
   private SyncPlan plan;
@@ -38,8 +40,9 @@ final class RunExecution {
   private final Set<String> unsettled = new HashSet<>();
   private ChangeFeedPosition feedAfter;
 
-  RunExecution(String runId) {
+  RunExecution(String runId, LibraryConfig config) {
     this.runId = runId;
+    this.config = config;
   }
 
   /** @param feedAfter where the library follows its change feed once this plan is applied, or null for none */

@@ -10,12 +10,26 @@ import java.util.List;
  * @param conflict a conflict to record, or null
  * @param failure  why the action failed, or null; a failed action changed nothing that needs persisting
  * @param retryable whether the failure may cure itself on a later run
+ * @param trashLog  what the action removed or replaced, for the library's trash log
  */
 public record ActionResult(
-    String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable) {
+    String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable,
+    List<TrashEntry> trashLog) {
 
   public ActionResult {
     changes = List.copyOf(changes);
+    trashLog = trashLog == null ? List.of() : List.copyOf(trashLog);
+  }
+
+  public ActionResult(String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable) {
+    this(path, changes, conflict, failure, retryable, List.of());
+  }
+
+  /** This result, with {@code entry} added to what it tells the trash log. */
+  public ActionResult logging(TrashEntry entry) {
+    List<TrashEntry> log = new java.util.ArrayList<>(trashLog);
+    log.add(entry);
+    return new ActionResult(path, changes, conflict, failure, retryable, log);
   }
 
   public static ActionResult of(String path, DocumentChange... changes) {

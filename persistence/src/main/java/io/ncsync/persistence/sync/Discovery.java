@@ -12,13 +12,54 @@ import java.util.Map;
  * @param remoteRoot the library's remote folder itself (its ETag and permissions), or null when unknown
  * @param feed       where the library follows its server's change feed once this run is applied, or null when it
  *                   follows none (the server has no feed, or it is switched off)
+ * @param excluded   paths outside the library's filters, with the reason: like skipped ones left alone on both sides
+ *                   (nothing planned at or below them, their base kept), but not failures
  */
 public record Discovery(
     Map<String, LocalEntry> local,
     Map<String, DavEntry> remote,
     Map<String, String> skipped,
     DavEntry remoteRoot,
-    ChangeFeedPosition feed) {
+    ChangeFeedPosition feed,
+    Map<String, String> excluded) {
+
+  public Discovery {
+    excluded = excluded == null ? Map.of() : excluded;
+  }
+
+  public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped,
+      DavEntry remoteRoot, ChangeFeedPosition feed) {
+    this(local, remote, skipped, remoteRoot, feed, Map.of());
+  }
+
+  /** Nothing may be planned at {@code path}: it, or a folder above it, was skipped or is excluded. */
+  public boolean isLeftAlone(String path) {
+    if (skipped.isEmpty() && excluded.isEmpty()) return false;
+    for (String p = path; !p.isEmpty(); p = io.ncsync.protocol.RemotePaths.parent(p)) {
+      if (skipped.containsKey(p) || excluded.containsKey(p)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * This discovery with every path outside {@code filters} excluded. A file is excluded when the version on either
+   * side is (a filter never makes one side's copy look deleted); a folder when it matches an exclude glob.
+   */
+  public Discovery filteredBy(SyncFilters filters) {
+    if (filters.isNone()) return this;
+    Map<String, String> out = new java.util.HashMap<>();
+    for (LocalEntry l : local.values()) {
+      String why = l.folder() ? filters.excludedFolder(l.path()) : filters.excludedFile(l.path(), l.size(), l.mtimeMillis());
+      if (why != null) out.put(l.path(), why);
+    }
+    for (DavEntry r : remote.values()) {
+      if (out.containsKey(r.path())) continue;
+      long mtime = r.lastModified() == null ? 0 : r.lastModified().toEpochMilli();
+      String why = r.collection() ? filters.excludedFolder(r.path()) : filters.excludedFile(r.path(), r.size(), mtime);
+      if (why != null) out.put(r.path(), why);
+    }
+    return new Discovery(local, remote, skipped, remoteRoot, feed, out);
+  }
 
   public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped,
       DavEntry remoteRoot) {

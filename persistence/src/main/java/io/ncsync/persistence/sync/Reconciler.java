@@ -49,7 +49,7 @@ public final class Reconciler {
     paths.addAll(base.keySet());
     paths.addAll(local.keySet());
     paths.addAll(remote.keySet());
-    paths.removeIf(p -> p.isEmpty() || isUnderSkipped(p, discovery.skipped()));
+    paths.removeIf(p -> p.isEmpty() || discovery.isLeftAlone(p));
 
     Map<String, SyncAction> decided = new HashMap<>();
     List<String> folders = new ArrayList<>();
@@ -96,7 +96,7 @@ public final class Reconciler {
     Map<String, LocalEntry> local = discovery.local();
     Map<String, DavEntry> remote = discovery.remote();
     int baseEntries = base.size() - (base.containsKey("") ? 1 : 0);
-    if (!discovery.skipped().isEmpty() || local.size() != remote.size() || local.size() != baseEntries) return false;
+    if (!discovery.skipped().isEmpty() || !discovery.excluded().isEmpty() || local.size() != remote.size() || local.size() != baseEntries) return false;
     // A listing that is the base itself (the root's ETag proved nothing changed) needs no comparing with it.
     boolean remoteIsBase = remote instanceof BaseListing listing && listing.shows(base);
     for (LocalEntry l : local.values()) {
@@ -152,11 +152,6 @@ public final class Reconciler {
   private static DavEntry parentOf(String path, Map<String, DavEntry> remote, DavEntry root) {
     String parent = RemotePaths.parent(path);
     return parent.isEmpty() ? root : remote.get(parent);
-  }
-
-  private static boolean isUnderSkipped(String path, Map<String, String> skipped) {
-    for (String p = path; !p.isEmpty(); p = RemotePaths.parent(p)) if (skipped.containsKey(p)) return true;
-    return false;
   }
 
   private static boolean isFolder(BaseEntry b, LocalEntry l, DavEntry r) {

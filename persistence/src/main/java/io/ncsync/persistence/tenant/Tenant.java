@@ -52,6 +52,9 @@ public final class Tenant
   public record RegisterLibrary(String libraryId, String name, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
+  /** Stops listing a removed library; its id can never be registered again. Replies Done, also when already removed. */
+  public record UnregisterLibrary(String libraryId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Replies with every registered library, oldest first. */
   public record ListLibraries(ActorRef<Libraries> replyTo) implements Command {}
 
@@ -65,18 +68,30 @@ public final class Tenant
 
   public record LibraryRegistered(String libraryId, String name) implements Event {}
 
+  public record LibraryUnregistered(String libraryId) implements Event {}
+
   // --- state --------------------------------------------------------------------------------------------------
 
   /** Immutable: every transition returns a copy (catalogues are small). */
-  public record State(Map<String, ConnectionRecord> connections, Map<String, LibraryRef> libraries)
-      implements CborSerializable {
+  /** @param removedLibraries ids of removed libraries, never registered again */
+  public record State(Map<String, ConnectionRecord> connections, Map<String, LibraryRef> libraries,
+      java.util.Set<String> removedLibraries) implements CborSerializable {
     public State {
       connections = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(connections));
       libraries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(libraries));
+      removedLibraries = removedLibraries == null ? java.util.Set.of() : java.util.Set.copyOf(removedLibraries);
     }
 
     static State empty() {
-      return new State(Map.of(), Map.of());
+      return new State(Map.of(), Map.of(), java.util.Set.of());
+    }
+
+    State withoutLibrary(String libraryId) {
+      Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
+      next.remove(libraryId);
+      java.util.Set<String> removed = new java.util.HashSet<>(removedLibraries);
+      removed.add(libraryId);
+      return new State(connections, next, removed);
     }
 
     boolean connectionNameTaken(String name) {
@@ -90,13 +105,13 @@ public final class Tenant
     State withConnection(ConnectionRecord connection) {
       Map<String, ConnectionRecord> next = new LinkedHashMap<>(connections);
       next.put(connection.id(), connection);
-      return new State(next, libraries);
+      return new State(next, libraries, removedLibraries);
     }
 
     State withLibrary(String libraryId, String name) {
       Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
       next.put(libraryId, new LibraryRef(libraryId, name));
-      return new State(connections, next);
+      return new State(connections, next, removedLibraries);
     }
   }
 
@@ -134,6 +149,7 @@ public final class Tenant
         .onCommand(GetConnection.class, this::onGetConnection)
         .onCommand(ListConnections.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Connections(new ArrayList<>(state.connections().values()))))
         .onCommand(RegisterLibrary.class, this::onRegisterLibrary)
+        .onCommand(UnregisterLibrary.class, this::onUnregisterLibrary)
         .onCommand(ListLibraries.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Libraries(new ArrayList<>(state.libraries().values()))))
         .build();
   }
@@ -156,7 +172,15 @@ public final class Tenant
         : Effect().reply(cmd.replyTo(), StatusReply.success(connection));
   }
 
+  private ReplyEffect<Event, State> onUnregisterLibrary(State state, UnregisterLibrary cmd) {
+    if (!state.libraries().containsKey(cmd.libraryId())) return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    return Effect().persist(new LibraryUnregistered(cmd.libraryId())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
   private ReplyEffect<Event, State> onRegisterLibrary(State state, RegisterLibrary cmd) {
+    if (state.removedLibraries().contains(cmd.libraryId())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("library " + cmd.libraryId() + " was removed; its id is not reused"));
+    }
     if (state.libraryNameTakenByOther(cmd.libraryId(), cmd.name())) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("a library named '" + cmd.name() + "' already exists"));
     }
@@ -172,6 +196,7 @@ public final class Tenant
         .forAnyState()
         .onEvent(ConnectionAdded.class, (state, evt) -> state.withConnection(evt.connection()))
         .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
+        .onEvent(LibraryUnregistered.class, (state, evt) -> state.withoutLibrary(evt.libraryId()))
         .build();
   }
 }

@@ -32,11 +32,11 @@ class DocumentTest {
 
   @Test
   void answersExactlyOnceWithTheResultAndStops() {
-    ScriptedSyncIo io = new ScriptedSyncIo();
+    ScriptedSyncEngine io = new ScriptedSyncEngine();
     UploadSession session = new UploadSession("ncsync-1", "http://x/a.txt", 1, 1, 1, 0, Instant.EPOCH);
     io.actions = action -> {
       io.sessionListener.saved(action.path(), session);
-      return CompletableFuture.completedFuture(ScriptedSyncIo.succeed(action));
+      return CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(action));
     };
     TestProbe<Document.Finished> finished = testKit.createTestProbe();
     TestProbe<Document.UploadProgress> progress = testKit.createTestProbe();
@@ -55,13 +55,13 @@ class DocumentTest {
 
   @Test
   void anIoThatThrowsBecomesAFailureResultForEveryDocumentOfTheAction() {
-    ScriptedSyncIo io = new ScriptedSyncIo();
+    ScriptedSyncEngine io = new ScriptedSyncEngine();
     io.actions = action -> { throw new IllegalStateException("disk gone"); };
     TestProbe<Document.Finished> finished = testKit.createTestProbe();
     ActorRef<Document.Command> document = testKit.spawn(Document.create(io));
     SyncAction.UploadBatch batch = new SyncAction.UploadBatch(List.of(UPLOAD,
         new SyncAction.Upload("b.txt", new LocalEntry("b.txt", false, 1, 1, "s"), null)));
-    ScriptedSyncIo throwingBatches = new ScriptedSyncIo() {
+    ScriptedSyncEngine throwingBatches = new ScriptedSyncEngine() {
       @Override
       public java.util.concurrent.CompletionStage<List<ActionResult>> executeBatch(
           LibraryConfig config, String runId, SyncAction.UploadBatch b, UploadSessionListener sessions) {

@@ -1,6 +1,7 @@
 package io.ncsync.persistence.library;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,6 +37,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import io.ncsync.persistence.sync.ConflictStrategy;
+import io.ncsync.persistence.sync.LocalDeletions;
+import io.ncsync.persistence.sync.RemoteDeletionPolicy;
+import io.ncsync.persistence.sync.SyncFilters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +56,9 @@ class LibraryTest {
   private static final LibraryConfig CONFIG =
       new LibraryConfig("t1", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
 
-  private ScriptedSyncIo io;
+  private ScriptedSyncEngine io;
+  /** The libraries the entity told its tenant to stop listing. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> removed = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private EventSourcedBehaviorTestKit<Library.Command, Library.Event, LibraryState> kit;
 
   @AfterAll
@@ -74,9 +81,11 @@ class LibraryTest {
 
   @BeforeEach
   void setUp() {
-    io = new ScriptedSyncIo();
+    io = new ScriptedSyncEngine();
     // No batching here: each document gets a worker of its own (batches have a test of their own).
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io, new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES)));
+    removed.clear();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES), (tenant, library) -> removed.add(tenant + ":" + library)));
     kit.clear();
   }
 
@@ -177,13 +186,119 @@ class LibraryTest {
   }
 
   @Test
+  void settingsChangeAsAnEventAndSurviveARestart() {
+    create();
+    SettingsPatch patch = new SettingsPatch(SyncMode.REMOTE_TO_LOCAL, ConflictStrategy.KEEP_LOCAL, RemoteDeletionPolicy.ORPHAN,
+        LocalDeletions.IGNORE, new SyncFilters(List.of("*.pdf"), List.of("tmp"), List.of(), null, null, 1000L), null, 20,
+        Duration.ofMinutes(15), null);
+    var result = kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(patch, replyTo));
+    LibraryConfig changed = ((Library.SettingsChanged) result.reply().getValue()).config();
+    assertEquals(SyncMode.REMOTE_TO_LOCAL, changed.mode());
+    assertEquals(ConflictStrategy.KEEP_LOCAL, changed.settings().conflictStrategy());
+    assertEquals(20, changed.settings().deletionGuardPercent());
+    assertEquals(RemoteDeletionPolicy.ORPHAN, changed.settings().remoteDeletionPolicy());
+    assertTrue(changed.settings().isEnabled(), "untouched fields keep their value");
+    assertTrue(result.event() instanceof Library.LibrarySettingsChanged);
+    kit.restart();
+    assertEquals(changed, kit.<StatusReply<LibraryConfig>>runCommand(Library.Get::new).reply().getValue());
+  }
+
+  @Test
+  void anInvalidSettingIsRefusedNamingItAndNothingIsPersisted() {
+    create();
+    SettingsPatch archiveWithoutFolder =
+        new SettingsPatch(null, null, RemoteDeletionPolicy.ARCHIVE, null, null, null, null, null, null);
+    var result = kit.<StatusReply<Library.SettingsOutcome>>runCommand(
+        replyTo -> new Library.ChangeSettings(archiveWithoutFolder, replyTo));
+    Library.SettingsRefused refused = (Library.SettingsRefused) result.reply().getValue();
+    assertTrue(refused.reason().contains("archiveFolder"), refused.reason());
+    assertTrue(result.events().isEmpty());
+    assertEquals(CONFIG, kit.getState().config());
+  }
+
+  @Test
+  void aDisabledLibraryRefusesToSyncAndSaysSo() {
+    create();
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(
+        new SettingsPatch(null, null, null, null, null, false, null, null, null), replyTo));
+    var refused = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply();
+    assertTrue(refused.isError());
+    assertTrue(refused.getError().getMessage().contains("disabled"), refused.getError().getMessage());
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    assertEquals("disabled", status().state());
+  }
+
+  @Test
+  void aPeriodicTickStartsARunOnlyOnceTheIntervalHasPassed() {
+    create();
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ZERO)).events().isEmpty(), "zero: no periodic runs");
+    var first = kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
+    assertTrue(first.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "never ran: runs now");
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
+    awaitStatus(s -> s.activeRun() == null);
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().isEmpty(), "ran a moment ago");
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(
+        new SettingsPatch(null, null, null, null, null, null, null, Duration.ofMillis(1), null), replyTo));
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().stream()
+        .anyMatch(e -> e instanceof Library.RunStarted), "the library's own interval wins over the daemon's");
+  }
+
+  @Test
+  void detachKeepRemovesAtOnceForGoodAndTellsTheTenantAgainAfterARestart() {
+    create();
+    var result = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.KEEP, replyTo));
+    assertTrue(result.reply().getValue().removed());
+    assertTrue(result.event() instanceof Library.LibraryRemoved);
+    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertTrue(kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().isError(), "a removed library never syncs");
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo)).events().isEmpty(),
+        "its id is not reused");
+    kit.restart();
+    assertEquals("removed", status().state(), "the journal keeps it, marked removed");
+    assertEquals(List.of("t1:lib1", "t1:lib1"), List.copyOf(removed), "recovery tells the tenant again");
+  }
+
+  @Test
+  void detachDownloadRunsRemoteToLocalAndRemovesOnlyWhenItSucceeded() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
+    io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(
+        ActionResult.failed(action.path(), "the server is down", true));
+    var accepted = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
+    assertFalse(accepted.reply().getValue().removed());
+    LibraryStatus failed = awaitStatus(s -> s.activeRun() == null);
+    assertEquals(RunSummary.FAILED, failed.lastRun().outcome());
+    assertEquals("detaching", failed.state(), "a failed download keeps the library, still detaching");
+    assertTrue(removed.isEmpty());
+
+    io.nextDiscovery = java.util.concurrent.CompletableFuture.completedFuture(
+        discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
+    io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(action));
+    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ZERO)).events().isEmpty(),
+        "the periodic tick backs off after a failed reverse sync");
+    var retried = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
+    assertTrue(retried.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "asking again retries at once");
+    awaitState(LibraryState::isRemoved);
+    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertTrue(io.lastConfig.mode() == SyncMode.REMOTE_TO_LOCAL, "the reverse sync runs remote to local");
+  }
+
+  @Test
   void aSecondSyncWhileRunningAnswersTheActiveRun() {
     create();
     String first = sync().runId();
     Library.SyncAccepted second = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().getValue();
     assertFalse(second.started());
     assertEquals(first, second.runId());
-    assertEquals("syncing", status().state());
+    assertEquals("scanning", status().state(), "discovery has not answered yet");
+    kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new);
+
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
+
+    awaitState(s -> s.history().size() == 2 && s.activeRun() == null);
+    assertEquals(first, kit.getState().history().get(0).runId());
+    assertNotEquals(first, kit.getState().history().get(1).runId(), "the triggers during the run collapsed into one more run");
   }
 
   @Test
@@ -327,7 +442,7 @@ class LibraryTest {
     assertEquals(session, kit.getState().uploadSessions().get("big.bin"), "the session survives the crash");
 
     io.executed.clear();
-    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncIo.succeed(a));
+    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(a));
     io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of("big.bin", localFile("big.bin")), Map.of()));
     Library.SyncAccepted next = sync();
     awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(next.runId()));
@@ -339,13 +454,13 @@ class LibraryTest {
   @Test
   void newSmallFilesGoToOneBatchWorkerAndEveryResultIsPersisted() {
     java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
-    ScriptedSyncIo batching = new ScriptedSyncIo() {
+    ScriptedSyncEngine batching = new ScriptedSyncEngine() {
       @Override
       public java.util.concurrent.CompletionStage<List<ActionResult>> executeBatch(
           LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
         batches.incrementAndGet();
         return CompletableFuture.completedFuture(batch.uploads().stream()
-            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncIo.succeed(u)).toList());
+            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncEngine.succeed(u)).toList());
       }
     };
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
@@ -370,7 +485,7 @@ class LibraryTest {
     ChangeFeedPosition feed = new ChangeFeedPosition("42", Instant.parse("2026-12-01T10:00:00Z"), false);
     io.actions = a -> CompletableFuture.completedFuture(a.path().equals("bad/b.txt")
         ? ActionResult.failed(a.path(), "connection reset", true)
-        : ScriptedSyncIo.succeed(a));
+        : ScriptedSyncEngine.succeed(a));
     io.nextDiscovery.complete(new Discovery(Map.of(),
         Map.of("ok", remoteFolder("ok", "e-ok"), "ok/a.txt", remoteFile("ok/a.txt", "ea"),
             "bad", remoteFolder("bad", "e-bad"), "bad/b.txt", remoteFile("bad/b.txt", "eb")),
@@ -398,7 +513,7 @@ class LibraryTest {
     io.actions = a -> CompletableFuture.completedFuture(switch (a.path()) {
       case "flaky.txt" -> ActionResult.failed(a.path(), "connection reset", true);
       case "forbidden.txt" -> ActionResult.failed(a.path(), "no W permission", false);
-      default -> ScriptedSyncIo.succeed(a);
+      default -> ScriptedSyncEngine.succeed(a);
     });
     io.nextDiscovery.complete(new Discovery(Map.of(),
         Map.of("flaky.txt", remoteFile("flaky.txt", "e1"), "forbidden.txt", remoteFile("forbidden.txt", "e2")),

@@ -1,17 +1,7 @@
-package io.ncsync.daemon.sync;
+package io.ncsync.persistence.sync;
 
-import io.ncsync.persistence.sync.ActionResult;
-import io.ncsync.persistence.sync.BaseEntry;
-import io.ncsync.persistence.sync.ConflictNames;
-import io.ncsync.persistence.sync.ConflictRecord;
-import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.DocumentChange.BaseForgotten;
 import io.ncsync.persistence.sync.DocumentChange.BaseRecorded;
-import io.ncsync.persistence.sync.LocalEntry;
-import io.ncsync.persistence.sync.SideInfo;
-import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncMode;
-import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.protocol.BatchUpload;
 import io.ncsync.protocol.BatchUploadResult;
 import io.ncsync.protocol.DavEntry;
@@ -24,7 +14,6 @@ import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.UploadOptions;
 import io.ncsync.protocol.UploadResult;
 import io.ncsync.protocol.UploadSession;
-import io.ncsync.persistence.sync.SyncIo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -43,30 +32,28 @@ import org.slf4j.LoggerFactory;
  * writing to a side it re-checks that side against what the plan saw; anything that changed meanwhile becomes a skip
  * (the next run sees it) or a conflict, never an overwrite.
  */
-final class ActionExecutor {
-  private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
+public final class Propagator {
+  private static final Logger log = LoggerFactory.getLogger(Propagator.class);
 
   private static final int WEAK_ETAG_RETRIES = 3;
   private static final long WEAK_ETAG_WAIT_MILLIS = 1100;
 
-  private final DiskWorkspace workspace;
+  private final Workspace workspace;
   private final RemoteStore remote;
-  private final Path trash;
   private final SyncMode mode;
   private final String runId;
-  private final SyncIo.UploadSessionListener sessions;
+  private final SyncEngine.UploadSessionListener sessions;
 
-  ActionExecutor(DiskWorkspace workspace, RemoteStore remote, Path trash, SyncMode mode, String runId,
-      SyncIo.UploadSessionListener sessions) {
+  public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
+      SyncEngine.UploadSessionListener sessions) {
     this.workspace = workspace;
     this.remote = remote;
-    this.trash = trash;
     this.mode = mode;
     this.runId = runId;
     this.sessions = sessions;
   }
 
-  ActionResult execute(SyncAction action) {
+  public ActionResult execute(SyncAction action) {
     try {
       return dispatch(action);
     } catch (DavException e) {
@@ -82,16 +69,16 @@ final class ActionExecutor {
    * are skipped (the next run takes the newest); a file that meanwhile appeared remotely goes through the single
    * upload, whose 412 handling compares content and keeps both.
    */
-  List<ActionResult> executeBatch(SyncAction.UploadBatch batch) {
-    List<DiskWorkspace.Staged> staged = new ArrayList<>();
+  public List<ActionResult> executeBatch(SyncAction.UploadBatch batch) {
+    List<Workspace.Staged> staged = new ArrayList<>();
     try {
       return executeBatch(batch, staged);
     } finally {
-      for (DiskWorkspace.Staged file : staged) closeQuietly(file);
+      for (Workspace.Staged file : staged) closeQuietly(file);
     }
   }
 
-  private List<ActionResult> executeBatch(SyncAction.UploadBatch batch, List<DiskWorkspace.Staged> staged) {
+  private List<ActionResult> executeBatch(SyncAction.UploadBatch batch, List<Workspace.Staged> staged) {
     List<ActionResult> results = new ArrayList<>();
     List<SyncAction.Upload> ready = new ArrayList<>();
     List<BatchUpload> files = new ArrayList<>();
@@ -102,7 +89,7 @@ final class ActionExecutor {
           results.add(ActionResult.skipped(upload.path()));
           continue;
         }
-        DiskWorkspace.Staged source = workspace.stageForUpload(upload.path());
+        Workspace.Staged source = workspace.stageForUpload(upload.path());
         staged.add(source);
         files.add(new BatchUpload(upload.path(), source.path()));
         ready.add(upload);
@@ -227,7 +214,7 @@ final class ActionExecutor {
     boolean isNew = base == null;
     Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
     UploadResult result;
-    try (DiskWorkspace.Staged source = workspace.stageForUpload(path)) {
+    try (Workspace.Staged source = workspace.stageForUpload(path)) {
       for (int attempt = 1; ; attempt++) {
         try {
           UploadOptions options = UploadOptions.of(guard, isNew)
@@ -262,7 +249,7 @@ final class ActionExecutor {
   }
 
   private ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
-    try (DiskWorkspace.Staged temp = workspace.newDownload()) {
+    try (Workspace.Staged temp = workspace.newDownload()) {
       DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(listed)));
       String sha = temp.sha256();
       LocalEntry current = workspace.stat(path);
@@ -282,7 +269,7 @@ final class ActionExecutor {
   /** Both sides hold the file and at least one differs from the base: equal content is agreement, not a conflict. */
   private ActionResult reconcileBoth(String path, LocalEntry local, DavEntry remoteEntry, BaseEntry base, boolean keepBoth)
       throws IOException {
-    try (DiskWorkspace.Staged temp = workspace.newDownload()) {
+    try (Workspace.Staged temp = workspace.newDownload()) {
       DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(remoteEntry)));
       String remoteSha = temp.sha256();
       LocalEntry current = workspace.stat(path);
@@ -307,7 +294,7 @@ final class ActionExecutor {
    * Keep-both: the local file moves to a conflict-copy name, the downloaded remote version takes the original name, and
    * the copy is uploaded as a new file, so both versions end up on both sides.
    */
-  private ActionResult keepBothWithDownloaded(String path, DiskWorkspace.Staged downloaded, String remoteSha, DownloadResult result,
+  private ActionResult keepBothWithDownloaded(String path, Workspace.Staged downloaded, String remoteSha, DownloadResult result,
       DavEntry remoteEntry, BaseEntry base) throws IOException {
     LocalEntry local = workspace.stat(path);
     String localSha = local == null ? null : workspace.sha256(path);
@@ -327,7 +314,7 @@ final class ActionExecutor {
         new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
     ConflictRecord conflict = conflictRecord(path, base, copy, local, localSha, remoteEntry, remoteSha);
     LocalEntry copyEntry = workspace.stat(copy);
-    try (DiskWorkspace.Staged source = workspace.stageForUpload(copy)) {
+    try (Workspace.Staged source = workspace.stageForUpload(copy)) {
       UploadResult uploaded = await(remote.upload(copy, source.path(), Optional.empty(), true));
       Identity identity = identityAfterWrite(copy, uploaded);
       String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
@@ -357,9 +344,12 @@ final class ActionExecutor {
       String sha = workspace.sha256(path);
       if (!sha.equals(base.sha256())) return ActionResult.skipped(path); // edited meanwhile: the next run uploads it
     }
-    Path kept = workspace.moveToTrash(path, trash);
+    long size = current.size();
+    String sha = base.sha256();
+    String kept = workspace.moveToTrash(path, runId);
     log.info("moved {} to the trash at {}", path, kept);
-    return forgotten(path, Transfer.DELETED_LOCAL);
+    return forgotten(path, Transfer.DELETED_LOCAL).logging(new TrashEntry(java.util.UUID.randomUUID().toString(), path,
+        size, sha, Instant.now(), runId, "deleted on the server", TrashEntry.Action.TRASHED, kept));
   }
 
   private ActionResult deleteRemote(String path, BaseEntry base) {
@@ -463,7 +453,7 @@ final class ActionExecutor {
     return ActionResult.of(path, new BaseForgotten(path, transfer));
   }
 
-  private static void closeQuietly(DiskWorkspace.Staged file) {
+  private static void closeQuietly(Workspace.Staged file) {
     try {
       file.close();
     } catch (IOException e) {

@@ -4,21 +4,26 @@ import akka.actor.typed.ActorSystem;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
 import io.ncsync.daemon.security.CredentialCipher;
-import io.ncsync.daemon.sync.DavSyncIo;
+import io.ncsync.daemon.sync.DiskDavPorts;
+import io.ncsync.persistence.sync.PortSyncEngine;
+import io.ncsync.persistence.sync.RemoteDiscovery;
+import java.time.Clock;
 import io.ncsync.protocol.AkkaHttpRemoteStore;
 import io.ncsync.protocol.TransferSettings;
 import io.ncsync.protocol.http.TransportSettings;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import java.util.concurrent.Executor;
 
 /** The real I/O: workspaces on disk, remotes over WebDAV with each connection's decrypted credentials. */
-public final class DavSyncIoFactory implements SyncIoFactory {
+public final class DiskDavEngineFactory implements SyncEngineFactory {
   @Override
-  public SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
-    return new DavSyncIo(
-        ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
-            settings.remote().tenantBytesPerSecond(), probeDir(settings)),
-        settings.workspacesRoot(), settings.trashDir(), blocking, settings.activityFeed(), settings.fullWalkInterval());
+  public SyncEngine create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
+    var stores = ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
+        settings.remote().tenantBytesPerSecond(), probeDir(settings));
+    var discovery = new RemoteDiscovery.Settings(settings.activityFeed(), settings.fullWalkInterval(),
+        RemoteDiscovery.Settings.defaults().maxActivities());
+    return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir()), blocking, discovery,
+        Clock.systemUTC());
   }
 
   /** The daemon's own folder for the server promise probe's small local file (never inside a workspace). */

@@ -1,4 +1,4 @@
-package io.ncsync.daemon.sync;
+package io.ncsync.persistence.sync;
 
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.BaseListing;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *       back to the full walk.
  * </ul>
  */
-final class RemoteDiscovery {
+public final class RemoteDiscovery {
   private static final Logger log = LoggerFactory.getLogger(RemoteDiscovery.class);
 
   /**
@@ -55,8 +55,8 @@ final class RemoteDiscovery {
    *                         last one at the latest
    * @param maxActivities    more activities than this since the last run: walk instead of reading them all
    */
-  record Settings(boolean useChangeFeed, Duration fullWalkInterval, int maxActivities) {
-    static Settings defaults() {
+  public record Settings(boolean useChangeFeed, Duration fullWalkInterval, int maxActivities) {
+    public static Settings defaults() {
       return new Settings(true, Duration.ofHours(1), 200);
     }
   }

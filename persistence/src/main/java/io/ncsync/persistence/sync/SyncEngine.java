@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionStage;
  * Everything a library does outside its own state: the workspace on disk and the remote server. Injected into the
  * library entity so the domain is tested without either; the daemon provides the real one.
  */
-public interface SyncIo {
+public interface SyncEngine {
 
   /** Creates the local workspace folder and the remote folder when missing; fails with the reason otherwise. */
   CompletionStage<Done> prepare(LibraryConfig config);

@@ -8,13 +8,13 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@code ncsync.remote.*} reaches the WebDAV/Nextcloud client as configured. */
-class DavSyncIoFactoryTest {
+class DiskDavEngineFactoryTest {
 
   @Test
   void theClientIsTunedByTheRemoteSettings() {
     Settings.Remote remote = new Settings.Remote(25, 6, 3L << 20, 64L << 20, 8L << 20, 0, Duration.ofSeconds(30),
         Duration.ofMillis(500), 200L << 20, Duration.ZERO, 12, 3, 40L << 20);
-    AkkaHttpRemoteStore.Settings client = DavSyncIoFactory.clientSettings(remote);
+    AkkaHttpRemoteStore.Settings client = DiskDavEngineFactory.clientSettings(remote);
     assertEquals(25, client.transport().requestsPerSecond());
     assertEquals(6, client.transport().maxConcurrentRequests());
     assertEquals(12, client.effectiveTransport().maxConnections());

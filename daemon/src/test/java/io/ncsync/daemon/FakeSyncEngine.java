@@ -6,7 +6,7 @@ import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +15,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A SyncIo for API and wiring tests: prepare succeeds (or fails with a set reason), discovery finds two empty trees,
+ * A SyncEngine for API and wiring tests: prepare succeeds (or fails with a set reason), discovery finds two empty trees,
  * optionally held back until {@link #release()} so a run stays active.
  */
-public final class FakeSyncIo implements SyncIo {
+public final class FakeSyncEngine implements SyncEngine {
   public final List<LibraryConfig> prepared = new ArrayList<>();
   public final AtomicInteger discoveries = new AtomicInteger();
   private volatile String prepareFailure;
   private volatile boolean holdDiscovery;
   private final List<CompletableFuture<Discovery>> held = new ArrayList<>();
 
-  public SyncIoFactory factory() {
+  public SyncEngineFactory factory() {
     return (system, settings, cipher, blocking) -> this;
   }
 

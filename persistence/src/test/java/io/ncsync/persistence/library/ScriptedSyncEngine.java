@@ -7,7 +7,7 @@ import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.Transfer;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +17,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 
 /**
- * A SyncIo whose answers the test sets: the next discovery (possibly held open), and how actions end (by default they
+ * A SyncEngine whose answers the test sets: the next discovery (possibly held open), and how actions end (by default they
  * succeed the obvious way). Records every executed action.
  */
-class ScriptedSyncIo implements SyncIo {
+class ScriptedSyncEngine implements SyncEngine {
   volatile CompletableFuture<Discovery> nextDiscovery = new CompletableFuture<>();
   volatile Function<SyncAction, CompletionStage<ActionResult>> actions = a -> CompletableFuture.completedFuture(succeed(a));
   final ConcurrentLinkedQueue<SyncAction> executed = new ConcurrentLinkedQueue<>();
@@ -48,11 +48,14 @@ class ScriptedSyncIo implements SyncIo {
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     executed.add(action);
+    lastConfig = config;
     sessionListener = sessions;
     return actions.apply(action);
   }
 
   volatile UploadSessionListener sessionListener;
+  /** The configuration the last action ran with. */
+  volatile LibraryConfig lastConfig;
 
   List<String> executedPaths() {
     return executed.stream().map(SyncAction::path).toList();

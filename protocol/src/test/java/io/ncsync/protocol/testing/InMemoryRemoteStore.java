@@ -1,4 +1,4 @@
-package io.ncsync.daemon.sync;
+package io.ncsync.protocol.testing;
 
 import io.ncsync.protocol.ChangeFeed;
 import io.ncsync.protocol.ChangeFeedPage;
@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * A Nextcloud-like remote in memory for engine tests: stable file ids, ETags that change on every write and propagate
  * to every ancestor, If-Match / If-None-Match, and hooks to inject races and faults.
  */
-final class InMemoryRemoteStore implements RemoteStore {
+public final class InMemoryRemoteStore implements RemoteStore {
   private record Node(boolean folder, byte[] content, String etag, String fileId, Instant modified) {}
 
   private final TreeMap<String, Node> nodes = new TreeMap<>();
@@ -39,29 +39,29 @@ final class InMemoryRemoteStore implements RemoteStore {
   private final InMemoryRemoteStore root;
 
   /** Runs before an upload is applied, with the path: lets a test change the remote "meanwhile". */
-  volatile Consumer<String> beforeUpload = p -> {};
+  public volatile Consumer<String> beforeUpload = p -> {};
   /** Runs once an upload has been applied, with the path: lets another writer change the file before we look again. */
-  volatile Consumer<String> afterUpload = p -> {};
+  public volatile Consumer<String> afterUpload = p -> {};
   /** False: a PUT is answered without ETag and file id, as mod_dav does, so the engine must ask for them. */
-  volatile boolean identityOnWrite = true;
+  public volatile boolean identityOnWrite = true;
   /** Runs once an upload has read its source, with the path: lets a test change the local file while it is sent. */
-  volatile Consumer<String> afterRead = p -> {};
+  public volatile Consumer<String> afterRead = p -> {};
   /** The next N If-Match checks fail although the ETag matches (Apache's weak ETag in the second after a write). */
-  final java.util.concurrent.atomic.AtomicInteger spuriousPreconditionFailures = new java.util.concurrent.atomic.AtomicInteger();
+  public final java.util.concurrent.atomic.AtomicInteger spuriousPreconditionFailures = new java.util.concurrent.atomic.AtomicInteger();
   /** When set, every listing fails with it. */
-  volatile DavException listingFault;
+  public volatile DavException listingFault;
   /** True: folder ETags propagate as on Nextcloud, and the engine may prune its walks. */
-  volatile boolean propagate;
+  public volatile boolean propagate;
   /** True: the store offers a change feed (like Nextcloud's activity stream) of every recorded write. */
-  volatile boolean feedEnabled;
+  public volatile boolean feedEnabled;
   /** False: writes leave no trace in the feed (like {@code occ files:scan} picking up a change made on the disk). */
-  volatile boolean recordActivities = true;
+  public volatile boolean recordActivities = true;
   /** When set, the feed answers unusable with this reason. */
-  volatile String feedFault;
+  public volatile String feedFault;
   /** Runs before a download, with the absolute path: lets a test fail it or hold it. */
-  volatile Consumer<String> beforeDownload = p -> {};
+  public volatile Consumer<String> beforeDownload = p -> {};
   /** Runs once a download has written its target, with the absolute path: lets a test look where the bytes went. */
-  volatile Consumer<String> afterDownload = p -> {};
+  public volatile Consumer<String> afterDownload = p -> {};
 
   private record Activity(long id, String path, String fileId) {}
 
@@ -69,7 +69,7 @@ final class InMemoryRemoteStore implements RemoteStore {
   private final Map<String, Integer> listings = new TreeMap<>();
   private int feedReads;
 
-  InMemoryRemoteStore() {
+  public InMemoryRemoteStore() {
     this.prefix = "";
     this.root = this;
     nodes.put("", new Node(true, null, nextEtag(), nextId(), Instant.now()));
@@ -83,7 +83,7 @@ final class InMemoryRemoteStore implements RemoteStore {
   // --- test API (absolute paths) ------------------------------------------------------------------------------
 
   /** Writes a file, creating its missing folders, as another client of the server would. */
-  synchronized void put(String path, String content) {
+  public synchronized void put(String path, String content) {
     String folder = "";
     for (String segment : RemotePaths.parent(path).isEmpty() ? new String[0] : RemotePaths.parent(path).split("/")) {
       folder = RemotePaths.join(folder, segment);
@@ -97,17 +97,17 @@ final class InMemoryRemoteStore implements RemoteStore {
     root.write(path, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  synchronized String read(String path) {
+  public synchronized String read(String path) {
     Node node = root.nodes.get(path);
     return node == null || node.folder ? null : new String(node.content, java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  synchronized void remove(String path) {
+  public synchronized void remove(String path) {
     root.removeTree(path);
   }
 
   /** Moves a file or folder, keeping its file ids, as a rename on the server does (the feed names the new path). */
-  synchronized void rename(String from, String to) {
+  public synchronized void rename(String from, String to) {
     TreeMap<String, Node> moved = new TreeMap<>();
     root.nodes.forEach((path, node) -> {
       if (path.equals(from) || path.startsWith(from + "/")) moved.put(to + path.substring(from.length()), node);
@@ -120,7 +120,7 @@ final class InMemoryRemoteStore implements RemoteStore {
   }
 
   /** The next download of {@code absPath} fails as a reset connection would (retryable); later ones succeed. */
-  void failNextDownloadOf(String absPath) {
+  public void failNextDownloadOf(String absPath) {
     beforeDownload = path -> {
       if (path.equals(absPath)) {
         beforeDownload = p -> {};
@@ -130,21 +130,21 @@ final class InMemoryRemoteStore implements RemoteStore {
   }
 
   /** PROPFIND Depth 1 listings made of each folder (absolute paths) since the last {@link #resetCounts()}. */
-  synchronized Map<String, Integer> listings() {
+  public synchronized Map<String, Integer> listings() {
     return new TreeMap<>(root.listings);
   }
 
-  synchronized int feedReads() {
+  public synchronized int feedReads() {
     return root.feedReads;
   }
 
-  synchronized void resetCounts() {
+  public synchronized void resetCounts() {
     root.listings.clear();
     root.feedReads = 0;
   }
 
   /** Files by absolute path → content. */
-  synchronized Map<String, String> files(String under) {
+  public synchronized Map<String, String> files(String under) {
     Map<String, String> files = new TreeMap<>();
     root.nodes.forEach((path, node) -> {
       if (!node.folder && (under.isEmpty() || path.startsWith(under + "/"))) {

@@ -3,14 +3,14 @@ package io.ncsync.daemon;
 import akka.actor.typed.ActorSystem;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.security.CredentialCipher;
-import io.ncsync.persistence.sync.SyncIo;
+import io.ncsync.persistence.sync.SyncEngine;
 import java.util.concurrent.Executor;
 
-/** Creates the libraries' I/O once the ActorSystem exists. Production: {@link DavSyncIoFactory}; tests: fakes. */
+/** Creates the libraries' I/O once the ActorSystem exists. Production: {@link DiskDavEngineFactory}; tests: fakes. */
 @FunctionalInterface
-public interface SyncIoFactory {
+public interface SyncEngineFactory {
   /**
    * @param blocking executor for blocking file-system work (the {@code ncsync.blocking-io-dispatcher})
    */
-  SyncIo create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking);
+  SyncEngine create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking);
 }

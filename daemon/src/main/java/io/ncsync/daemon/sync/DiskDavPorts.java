@@ -1,0 +1,37 @@
+package io.ncsync.daemon.sync;
+
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.persistence.sync.LibraryPorts;
+import io.ncsync.persistence.sync.Workspace;
+import io.ncsync.protocol.RemoteStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The engine's ports in the daemon: a library's workspace is its folder on disk ({@link DiskWorkspace}, trash under
+ * {@code <trash>/<tenant>/<library>/}), its remote the connection's WebDAV store.
+ */
+public final class DiskDavPorts implements LibraryPorts {
+  private final RemoteStores stores;
+  private final Path workspacesRoot;
+  private final Path trashRoot;
+
+  /** @param workspacesRoot every library folder lies below it; the daemon's staging folder is made in it */
+  public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot) {
+    this.stores = stores;
+    this.workspacesRoot = workspacesRoot.toAbsolutePath().normalize();
+    this.trashRoot = trashRoot.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public Workspace workspace(LibraryConfig config) throws IOException {
+    return new DiskWorkspace(workspacesRoot, Path.of(config.localRoot()), config.tenantId(), config.libraryId(),
+        trashRoot.resolve(config.tenantId()).resolve(config.libraryId()));
+  }
+
+  @Override
+  public CompletionStage<RemoteStore> connection(LibraryConfig config) {
+    return stores.forConnection(config.tenantId(), config.connectionId());
+  }
+}

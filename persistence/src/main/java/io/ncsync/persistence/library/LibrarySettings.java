@@ -1,0 +1,57 @@
+package io.ncsync.persistence.library;
+
+import io.ncsync.persistence.CborSerializable;
+import io.ncsync.persistence.sync.ConflictStrategy;
+import io.ncsync.persistence.sync.LocalDeletions;
+import io.ncsync.persistence.sync.RemoteDeletionPolicy;
+import io.ncsync.persistence.sync.SyncFilters;
+import java.time.Duration;
+
+/**
+ * How a library decides, besides its mode: changeable at run time ({@code PATCH /api/v1/libraries/{id}}), applied from
+ * the next run. A field missing from an older journal takes its default.
+ *
+ * @param conflictStrategy     how conflicts end (default keep_both)
+ * @param remoteDeletionPolicy what a deletion on the server does to the local copy (default trash)
+ * @param localDeletions       whether local deletions reach the server (default propagate)
+ * @param filters              which files are synced (default all)
+ * @param enabled              false: the library does not sync, neither periodically nor on request
+ * @param deletionGuardPercent a run that would delete more than this share of the library's files on either side
+ *                             deletes nothing and waits for the operator (default 50)
+ * @param syncInterval         between periodic runs; null for the daemon's {@code ncsync.sync.interval}, zero for none
+ * @param archiveFolder        where the {@code archive} policy keeps files (absolute), or null
+ */
+public record LibrarySettings(
+    ConflictStrategy conflictStrategy,
+    RemoteDeletionPolicy remoteDeletionPolicy,
+    LocalDeletions localDeletions,
+    SyncFilters filters,
+    Boolean enabled,
+    Integer deletionGuardPercent,
+    Duration syncInterval,
+    String archiveFolder)
+    implements CborSerializable {
+
+  public static final int DEFAULT_GUARD_PERCENT = 50;
+  public static final LibrarySettings DEFAULTS = new LibrarySettings(null, null, null, null, null, null, null, null);
+
+  public LibrarySettings {
+    conflictStrategy = conflictStrategy == null ? ConflictStrategy.KEEP_BOTH : conflictStrategy;
+    remoteDeletionPolicy = remoteDeletionPolicy == null ? RemoteDeletionPolicy.TRASH : remoteDeletionPolicy;
+    localDeletions = localDeletions == null ? LocalDeletions.PROPAGATE : localDeletions;
+    filters = filters == null ? SyncFilters.NONE : filters;
+    enabled = enabled == null ? Boolean.TRUE : enabled;
+    deletionGuardPercent = deletionGuardPercent == null ? DEFAULT_GUARD_PERCENT : deletionGuardPercent;
+    if (deletionGuardPercent < 1 || deletionGuardPercent > 100) {
+      throw new IllegalArgumentException("deletionGuardPercent must be between 1 and 100, got " + deletionGuardPercent);
+    }
+    if (syncInterval != null && syncInterval.isNegative()) throw new IllegalArgumentException("syncInterval must not be negative");
+    if (remoteDeletionPolicy == RemoteDeletionPolicy.ARCHIVE && (archiveFolder == null || archiveFolder.isBlank())) {
+      throw new IllegalArgumentException("remoteDeletionPolicy 'archive' needs an archiveFolder");
+    }
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+}

@@ -1,0 +1,101 @@
+package io.ncsync.persistence.sync;
+
+import akka.Done;
+import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.protocol.RemoteStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The engine over its two ports: discovery reads the {@link Workspace} and the {@link RemoteStore} concurrently (the
+ * remote side through {@link RemoteDiscovery}); each planned action runs through {@link Propagator} on the blocking
+ * executor (file I/O and the propagator's waits never occupy an actor's thread).
+ */
+public final class PortSyncEngine implements SyncEngine {
+  private final LibraryPorts ports;
+  private final Executor blocking;
+  private final RemoteDiscovery.Settings discovery;
+  private final Clock clock;
+
+  public PortSyncEngine(LibraryPorts ports, Executor blocking) {
+    this(ports, blocking, RemoteDiscovery.Settings.defaults(), Clock.systemUTC());
+  }
+
+  public PortSyncEngine(LibraryPorts ports, Executor blocking, RemoteDiscovery.Settings discovery, Clock clock) {
+    this.ports = ports;
+    this.blocking = blocking;
+    this.discovery = discovery;
+    this.clock = clock;
+  }
+
+  @Override
+  public CompletionStage<Done> prepare(LibraryConfig config) {
+    CompletableFuture<Done> local = CompletableFuture.supplyAsync(() -> {
+      try {
+        ports.workspace(config).create();
+        return Done.getInstance();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create the workspace folder " + config.localRoot() + ": " + e.getMessage(), e);
+      }
+    }, blocking);
+    return local.thenCompose(done -> ports.connection(config))
+        .thenCompose(store -> store.mkdirs(config.remotePath()))
+        .thenApply(v -> Done.getInstance());
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
+    return discover(config, DiscoveryInput.of(base));
+  }
+
+  @Override
+  public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
+    CompletableFuture<Workspace.Scan> scan = CompletableFuture.supplyAsync(() -> {
+      try {
+        Workspace workspace = ports.workspace(config);
+        workspace.prepareRun();
+        return workspace.scan(input.base());
+      } catch (IOException e) {
+        throw new UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
+      }
+    }, blocking);
+    CompletionStage<RemoteDiscovery.Result> remote =
+        ports.remote(config).thenCompose(store -> RemoteDiscovery.run(store, input, discovery, clock));
+    return scan.thenCombine(remote, (local, listing) ->
+        new Discovery(local.entries(), listing.entries(), local.skipped(), listing.root(), listing.feed()));
+  }
+
+  @Override
+  public CompletionStage<ActionResult> execute(
+      LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
+    return ports.remote(config).thenApplyAsync(store -> {
+      Workspace workspace;
+      try {
+        workspace = ports.workspace(config);
+      } catch (IOException e) {
+        return ActionResult.failed(action.path(), e.getMessage(), true);
+      }
+      return new Propagator(workspace, store, config.mode(), runId, sessions).execute(action);
+    }, blocking);
+  }
+
+  @Override
+  public CompletionStage<List<ActionResult>> executeBatch(
+      LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
+    return ports.remote(config).thenApplyAsync(store -> {
+      Workspace workspace;
+      try {
+        workspace = ports.workspace(config);
+      } catch (IOException e) {
+        return batch.uploads().stream().map(u -> ActionResult.failed(u.path(), e.getMessage(), true)).toList();
+      }
+      return new Propagator(workspace, store, config.mode(), runId, sessions).executeBatch(batch);
+    }, blocking);
+  }
+}

@@ -1,0 +1,70 @@
+package io.ncsync.persistence.sync;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The engine's port to a library's local side: one library folder, every path library-relative. The daemon's
+ * implementation is the disk (confined, no links followed); engine tests use an in-memory one. Nothing here deletes a
+ * user's file outright: what leaves the workspace goes to the library's trash.
+ */
+public interface Workspace {
+
+  /** Creates the library folder when missing (once, when the library is created: a run never recreates it). */
+  void create() throws IOException;
+
+  /** Before a run: clears what a crashed run left in the implementation's private staging area. */
+  void prepareRun() throws IOException;
+
+  /**
+   * Every entry below the library folder. A file is hashed only where {@code base} cannot settle it by size and mtime
+   * (see {@link LocalEntry#sha256()}); names that cannot be synced are reported in {@link Scan#skipped()}.
+   */
+  Scan scan(Map<String, BaseEntry> base) throws IOException;
+
+  /** Entries by path, and paths left out with the reason. */
+  record Scan(Map<String, LocalEntry> entries, Map<String, String> skipped) {}
+
+  /** The file's current state (not hashed); null when nothing, or a folder, is there. */
+  LocalEntry stat(String path) throws IOException;
+
+  /** Anything (file or folder) is at {@code path}. */
+  boolean exists(String path) throws IOException;
+
+  String sha256(String path) throws IOException;
+
+  /** The file as it is now, at a private path the protocol reads from; closing it removes only that copy. */
+  Staged stageForUpload(String path) throws IOException;
+
+  /** A new, empty private file for a download; {@link #commit} puts it in place. */
+  Staged newDownload() throws IOException;
+
+  /** Moves a finished download over {@code path} atomically, creating missing folders, and stamps its mtime. */
+  void commit(Staged download, String path, long mtimeMillis) throws IOException;
+
+  /** Renames to a path that must not exist yet; never overwrites. */
+  void renameNoReplace(String from, String to) throws IOException;
+
+  void createFolder(String path) throws IOException;
+
+  /** Deletes the folder only if it is empty; true when it is gone. */
+  boolean deleteEmptyFolder(String path) throws IOException;
+
+  /** Moves the file into the library's trash area for run {@code runId}; returns where it is kept. */
+  String moveToTrash(String path, String runId) throws IOException;
+
+  /** A message of the protocol's, which names a staged path, retold with the workspace path it stands for. */
+  default String explain(String message) {
+    return message;
+  }
+
+  /** A private file of the workspace's: what the protocol uploads from or downloads into. */
+  interface Staged extends Closeable {
+    /** Where the protocol reads or writes it. */
+    Path path();
+
+    String sha256() throws IOException;
+  }
+}
