@@ -19,11 +19,16 @@ public final class DiskDavEngineFactory implements SyncEngineFactory {
   @Override
   public SyncEngine create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     var stores = ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
-        settings.remote().tenantBytesPerSecond());
+        settings.remote().tenantBytesPerSecond(), probeDir(settings));
     var discovery = new RemoteDiscovery.Settings(settings.activityFeed(), settings.fullWalkInterval(),
         RemoteDiscovery.Settings.defaults().maxActivities());
     return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir()), blocking, discovery,
         Clock.systemUTC());
+  }
+
+  /** The daemon's own folder for the server promise probe's small local file (never inside a workspace). */
+  public static java.nio.file.Path probeDir(Settings settings) {
+    return settings.dataDir().resolve("promise-probe");
   }
 
   /** The WebDAV/Nextcloud client tuned by {@code ncsync.remote}. */

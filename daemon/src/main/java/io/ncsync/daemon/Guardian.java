@@ -13,6 +13,7 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionChecker;
+import io.ncsync.daemon.connections.ServerPromisesBook;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.daemon.http.AdminHttpServer;
 import io.ncsync.daemon.http.AdminRoutes;
@@ -92,7 +93,8 @@ public final class Guardian {
       RecoveryGate gate = new RecoveryGate(reason -> failStart(system, deps, settings, reason));
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
-          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(), new ConnectionChecker(system)),
+          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
+              new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
           new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
           errors);

@@ -71,6 +71,21 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     return false;
   }
 
+  /**
+   * mod_dav honours If-None-Match and If-Match; a MOVE changes the ETags of the two folders it touches (their mtimes)
+   * but not of the folder above them, so mod_dav never earns ETag pruning (it has no fileids either).
+   */
+  @Test
+  void modDavKeepsItsPreconditionPromisesButFolderEtagsDoNotPropagate() throws Exception {
+    java.util.List<Throwable> cleanupFailures = new java.util.ArrayList<>();
+    ServerPromises promises = await(ServerPromises.probe(store, tmp, cleanupFailures::add));
+
+    org.junit.jupiter.api.Assertions.assertEquals(new ServerPromises(true, true, false), promises);
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), cleanupFailures);
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), await(store.list("")).children(),
+        "the scratch folder is gone");
+  }
+
   @Test
   void treeWalkerFailsWhollyWhenAFolderFails() throws Exception {
     await(store.mkdirs("a/b"));

@@ -15,6 +15,7 @@ import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.http.BandwidthLimiter;
 import io.ncsync.protocol.nextcloud.NextcloudConnection;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,9 @@ import java.util.function.Function;
 /**
  * Opens the {@link RemoteStore} of a stored connection: asks the tenant for the record, decrypts the app password and
  * builds the WebDAV endpoint. One store per connection is kept (connections are immutable once created), so its HTTP
- * connection pool is shared by every library on that connection. A failed lookup is not cached.
+ * connection pool is shared by every library on that connection. A failed lookup is not cached. In the daemon the store
+ * is probed for the server's promises before first use, and handed out wrapped for what it does not keep
+ * ({@link ServerPromisesBook}).
  */
 public final class ConnectionRemoteStores implements RemoteStores {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectionRemoteStores.class);
@@ -49,6 +52,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
   private final CredentialCipher cipher;
   private final Function<OpenRequest, CompletionStage<RemoteStore>> opener;
   private final Function<String, BandwidthLimiter> tenantLimiterFactory;
+  private final PromiseKeeper promiseKeeper;
   private final ConcurrentHashMap<String, CompletableFuture<RemoteStore>> stores = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, BandwidthLimiter> tenantLimiters = new ConcurrentHashMap<>();
 
@@ -67,11 +71,30 @@ public final class ConnectionRemoteStores implements RemoteStores {
       CredentialCipher cipher,
       Function<OpenRequest, CompletionStage<RemoteStore>> opener,
       Function<String, BandwidthLimiter> tenantLimiterFactory) {
+    this(sharding, askTimeout, cipher, opener, tenantLimiterFactory, (tenantId, connectionId, root) ->
+        CompletableFuture.completedFuture(root));
+  }
+
+  /** Makes up, on this side, for the promises a connection's server breaks; given its freshly opened root store. */
+  @FunctionalInterface
+  public interface PromiseKeeper {
+    CompletionStage<RemoteStore> keep(String tenantId, String connectionId, RemoteStore root);
+  }
+
+  /** @param promiseKeeper probes a connection's server before its store is first handed out, and wraps the store */
+  public ConnectionRemoteStores(
+      ClusterSharding sharding,
+      Duration askTimeout,
+      CredentialCipher cipher,
+      Function<OpenRequest, CompletionStage<RemoteStore>> opener,
+      Function<String, BandwidthLimiter> tenantLimiterFactory,
+      PromiseKeeper promiseKeeper) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.cipher = cipher;
     this.opener = opener;
     this.tenantLimiterFactory = tenantLimiterFactory;
+    this.promiseKeeper = promiseKeeper;
   }
 
   /**
@@ -79,14 +102,13 @@ public final class ConnectionRemoteStores implements RemoteStores {
    * files store gets chunked upload, checksums, session cookies, retries and the rate limit. Plain WebDAV connections
    * get the WebDAV client alone.
    */
-  public static ConnectionRemoteStores create(
-      ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher, AkkaHttpRemoteStore.Settings settings) {
-    return create(system, askTimeout, cipher, settings, 0);
-  }
-
-  /** @param tenantBytesPerSecond bandwidth all connections of one tenant share (0 = unlimited) */
+  /**
+   * @param tenantBytesPerSecond bandwidth all connections of one tenant share (0 = unlimited)
+   * @param probeDir             the daemon's own folder for the promise probe's small local file
+   */
   public static ConnectionRemoteStores create(ActorSystem<?> system, Duration askTimeout, CredentialCipher cipher,
-      AkkaHttpRemoteStore.Settings settings, long tenantBytesPerSecond) {
+      AkkaHttpRemoteStore.Settings settings, long tenantBytesPerSecond, Path probeDir) {
+    ServerPromisesBook book = ServerPromisesBook.get(system);
     return new ConnectionRemoteStores(ClusterSharding.get(system), askTimeout, cipher, request -> {
       if (request.kind() == ConnectionKind.NEXTCLOUD) {
         NextcloudConnection connection = NextcloudConnection.open(
@@ -101,7 +123,8 @@ public final class ConnectionRemoteStores implements RemoteStores {
       }
       return CompletableFuture.completedFuture(
           AkkaHttpRemoteStore.create(system, request.endpoint(), request.tuned(settings)).withBandwidthLimiter(request.tenantLimiter()));
-    }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond));
+    }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond),
+        (tenantId, connectionId, root) -> book.keepPromises(tenantId, connectionId, root, probeDir));
   }
 
   /**
@@ -145,6 +168,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         password);
     BandwidthLimiter tenantLimiter = tenantLimiters.computeIfAbsent(tenantId, tenantLimiterFactory);
     return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter,
-        connection.requestsPerSecond()));
+            connection.requestsPerSecond()))
+        .thenCompose(root -> promiseKeeper.keep(tenantId, connection.id(), root));
   }
 }

@@ -1,5 +1,6 @@
 package io.ncsync.daemon.http;
 
+import io.ncsync.daemon.connections.ServerPromisesStatus;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.library.RunSummary;
@@ -33,10 +34,15 @@ public final class ApiJson {
    */
   public record Connection(
       String id, String name, String kind, String url, String username, boolean allowInsecureHttp, Instant createdAt,
-      Integer requestsPerSecond) {
+      Integer requestsPerSecond, ServerPromisesStatus serverPromises) {
     public static Connection of(ConnectionRecord record) {
+      return of(record, null);
+    }
+
+    /** @param serverPromises what the server was found to keep; null until the connection's store was first used */
+    public static Connection of(ConnectionRecord record, ServerPromisesStatus serverPromises) {
       return new Connection(record.id(), record.name(), record.kind().wireName(), record.url(), record.username(),
-          record.allowInsecureHttp(), record.createdAt(), record.requestsPerSecond());
+          record.allowInsecureHttp(), record.createdAt(), record.requestsPerSecond(), serverPromises);
     }
   }
 

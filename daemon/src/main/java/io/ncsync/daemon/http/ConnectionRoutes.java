@@ -9,6 +9,7 @@ import akka.http.javadsl.server.Route;
 import akka.pattern.StatusReply;
 import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
+import io.ncsync.daemon.connections.ServerPromisesBook;
 
 import io.ncsync.daemon.connections.ConnectionUrls;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -33,7 +34,8 @@ import static akka.http.javadsl.server.Directives.post;
 
 /**
  * {@code /api/v1/connections}: create, list and show connections. The app password is encrypted before it reaches
- * the tenant entity and never appears in a response.
+ * the tenant entity and never appears in a response. A connection whose store is in use shows what its server was
+ * found to keep ({@code serverPromises}, see {@link ServerPromisesBook}).
  */
 public final class ConnectionRoutes {
   /** The same bound as {@code ncsync.remote.requests-per-second}. */
@@ -45,15 +47,17 @@ public final class ConnectionRoutes {
   private final ApiErrors errors;
   private final CredentialCipher cipher;
   private final ConnectionChecker checker;
+  private final ServerPromisesBook promises;
 
   public ConnectionRoutes(ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors,
-      CredentialCipher cipher, ConnectionChecker checker) {
+      CredentialCipher cipher, ConnectionChecker checker, ServerPromisesBook promises) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
     this.errors = errors;
     this.cipher = cipher;
     this.checker = checker;
+    this.promises = promises;
   }
 
   public Route route(String tenantId) {
@@ -65,7 +69,10 @@ public final class ConnectionRoutes {
         path(PathMatchers.segment().slash("test"), id -> post(() -> respond(test(tenantId, id))))));
   }
 
-  /** POST /connections/{id}/test: 200 {ok, outcome, message} whatever the outcome; 404 for an unknown id. */
+  /**
+   * POST /connections/{id}/test: 200 {ok, outcome, message, serverPromises} whatever the outcome; 404 for an unknown
+   * id. {@code serverPromises} is what the probe found just now (null when the connection does not work).
+   */
   private CompletionStage<HttpResponse> test(String tenantId, String id) {
     return tenant(tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
@@ -128,19 +135,23 @@ public final class ConnectionRoutes {
   private CompletionStage<HttpResponse> list(String tenantId) {
     return tenant(tenantId)
         .<Tenant.Connections>ask(Tenant.ListConnections::new, askTimeout)
-        .thenApply(all -> errors.json(StatusCodes.OK, all.connections().stream().map(ApiJson.Connection::of).toList()));
+        .thenApply(all -> errors.json(StatusCodes.OK, all.connections().stream().map(c -> view(tenantId, c)).toList()));
   }
 
   private CompletionStage<HttpResponse> show(String tenantId, String id) {
     return tenant(tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
         .handle((record, error) -> {
-          if (error == null) return errors.json(StatusCodes.OK, ApiJson.Connection.of(record));
+          if (error == null) return errors.json(StatusCodes.OK, view(tenantId, record));
           if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage) {
             return errors.toResponse(ApiException.notFound("unknown connection: " + id));
           }
           return errors.toResponse(error);
         });
+  }
+
+  private ApiJson.Connection view(String tenantId, ConnectionRecord record) {
+    return ApiJson.Connection.of(record, promises.status(tenantId, record.id()).orElse(null));
   }
 
   private EntityRef<Tenant.Command> tenant(String tenantId) {

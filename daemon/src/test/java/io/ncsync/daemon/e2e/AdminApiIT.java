@@ -125,6 +125,11 @@ class AdminApiIT extends E2eTestBase {
     AdminApi.Response good = record(api.call("POST", "/api/v1/connections/" + connectionId + "/test", ""));
     assertEquals(200, good.status(), good.body());
     assertEquals("ok", good.field("outcome").asText(), good.body());
+    // mod_dav honours If-None-Match and If-Match; its folder ETags do not propagate, so walks are always full.
+    JsonNode promises = good.field("serverPromises");
+    assertTrue(promises.path("ifNoneMatch").asBoolean(false) && promises.path("ifMatch").asBoolean(false), good.body());
+    assertFalse(promises.path("moveChangesFolderEtag").asBoolean(true), good.body());
+    assertTrue(promises.path("fullWalks").asBoolean(false), good.body());
 
     String bad = api.createConnection(AdminApi.webdavConnection("wrong-" + UUID.randomUUID(), apache.rootUrl(), apache.username(), "wrong"));
     AdminApi.Response refused = record(api.call("POST", "/api/v1/connections/" + bad + "/test", ""));

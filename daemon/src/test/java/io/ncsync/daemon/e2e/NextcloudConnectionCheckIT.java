@@ -15,6 +15,10 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
     assertEquals(200, good.status(), good.body());
     assertTrue(good.field("ok").asBoolean(), good.body());
     assertEquals("ok", good.field("outcome").asText());
+    assertTrue(good.field("serverPromises").path("ifNoneMatch").asBoolean(false), good.body());
+    assertTrue(good.field("serverPromises").path("ifMatch").asBoolean(false), good.body());
+    assertTrue(good.field("serverPromises").path("moveChangesFolderEtag").asBoolean(false), good.body());
+    assertFalse(good.field("serverPromises").path("fullWalks").asBoolean(true), "an honest Nextcloud is pruned");
 
     String wrongPassword = "not-the-app-password-" + System.nanoTime();
     String bad = api.createConnection(nextcloudConnection("wrong-password", server.baseUrl(), server.loginName(), wrongPassword));
@@ -23,6 +27,7 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
     assertFalse(refused.field("ok").asBoolean(), refused.body());
     assertEquals("bad_credentials", refused.field("outcome").asText(), refused.body());
     assertFalse(refused.body().contains(wrongPassword), "the secret never appears in a response");
+    assertTrue(refused.field("serverPromises").isNull(), "no probe on a connection that does not work");
 
     String nowhere = api.createConnection(nextcloudConnection("nowhere", java.net.URI.create("http://127.0.0.1:1/"),
         server.loginName(), server.appPassword()));

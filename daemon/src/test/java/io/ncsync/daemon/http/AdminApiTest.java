@@ -270,9 +270,10 @@ class AdminApiTest {
     ApiClient.Response created = api.post("/api/v1/connections", ApiClient.json(connectionBody(name)));
     assertEquals(201, created.status(), created.toString());
     JsonNode json = created.json();
-    assertEquals(Set.of("id", "name", "kind", "url", "username", "allowInsecureHttp", "createdAt", "requestsPerSecond"),
-        fieldNames(json));
+    assertEquals(Set.of("id", "name", "kind", "url", "username", "allowInsecureHttp", "createdAt", "requestsPerSecond",
+        "serverPromises"), fieldNames(json));
     assertTrue(json.get("requestsPerSecond").isNull(), "the daemon's default pacing");
+    assertTrue(json.get("serverPromises").isNull(), "not probed before the connection is first used");
     assertEquals(name, json.get("name").asText());
     assertEquals("webdav", json.get("kind").asText());
     assertEquals("http://127.0.0.1:8081/dav", json.get("url").asText());

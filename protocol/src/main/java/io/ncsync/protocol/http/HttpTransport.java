@@ -65,8 +65,11 @@ import java.util.stream.Collectors;
  *   <li>Retries with exponential back-off and jitter, honouring {@code Retry-After} on 429 and 503 (see
  *       {@link RetryPolicy} for what is retried).
  *   <li>An {@link CircuitBreaker} per connection: after {@link TransportSettings#breakerMaxFailures()} consecutive
- *       failures (no answer, or 5xx other than 507) requests fail at once with TRANSPORT until the reset timeout lets a
- *       trial request through.
+ *       connection-level failures requests fail at once with TRANSPORT until the reset timeout lets a trial request
+ *       through. Connection-level means no answer at all (refused, reset, timed out), or a 5xx (other than 501, 505,
+ *       507) once 5xx answers came for {@link TransportSettings#breakerErrorPaths()} distinct paths within
+ *       {@link TransportSettings#breakerErrorWindow()} (see {@link ServerErrorSpread}). A 4xx, or 5xx from fewer
+ *       paths, fails its own request only: one bad document never stalls every library on the connection.
  *   <li>Authentication: Basic with the app password; when the server sets a session cookie, later requests send only
  *       the cookie (Nextcloud then skips hashing the app password on every request). A 401 to a cookie drops the jar
  *       and repeats the request once with Basic auth; servers that keep refusing cookies get Basic auth only. POST
@@ -150,6 +153,7 @@ public final class HttpTransport implements AutoCloseable {
   private final String loginName;
   private final Authorization basic;
   private final CircuitBreaker breaker;
+  private final ServerErrorSpread serverErrors;
   private final BoundedSourceQueue<Ticket> tickets;
   private final BandwidthLimiter bandwidth;
 
@@ -184,6 +188,7 @@ public final class HttpTransport implements AutoCloseable {
     this.breaker = CircuitBreaker.create(system.scheduler(), settings.breakerMaxFailures(), Duration.ZERO,
             settings.breakerResetTimeout())
         .withExponentialBackoff(settings.breakerMaxResetTimeout());
+    this.serverErrors = ServerErrorSpread.of(settings);
     Source<Ticket, BoundedSourceQueue<Ticket>> queue = Source.queue(settings.maxQueuedRequests());
     if (settings.requestsPerSecond() > 0) {
       queue = queue.throttle(settings.requestsPerSecond(), Duration.ofSeconds(1), settings.burst(), t -> 1,
@@ -318,7 +323,9 @@ public final class HttpTransport implements AutoCloseable {
         && !base.method().equals(HttpMethods.POST);
     HttpRequest request = authenticate(base, call, useCookie);
     if (attempt > 1) retries.incrementAndGet();
-    return enqueue(() -> breaker.callWithCircuitBreakerCS(() -> exchange(request, call).thenApply(HttpTransport::failOn5xx)))
+    String path = troubleKey(request);
+    return enqueue(() -> breaker.callWithCircuitBreakerCS(
+            () -> exchange(request, call).thenApply(response -> failOnServerTrouble(response, path))))
         .handle((response, error) -> {
           // A 5xx travelled through the breaker as a failure (so that it counts); here it is a response again.
           if (error != null && unwrap(error) instanceof ServerFailure failed) return afterResponse(
@@ -334,7 +341,8 @@ public final class HttpTransport implements AutoCloseable {
     Throwable cause = unwrap(error);
     if (cause instanceof CircuitBreakerOpenException open) {
       return CompletableFuture.failedFuture(new DavException(DavError.TRANSPORT, 0, call.what()
-          + ": not sent: the server failed " + settings.breakerMaxFailures() + " times in a row; next try in "
+          + ": not sent: the server failed " + settings.breakerMaxFailures()
+          + " times in a row (no answer, or server errors on many paths); next try in "
           + open.remainingDuration().toSeconds() + " s", cause));
     }
     DavException dav = asDav(call.what(), cause);
@@ -440,13 +448,23 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /**
-   * Answers that mean "the server is in trouble" count as failures of the circuit breaker. (A zero call timeout, which
-   * transfers need, makes the breaker ignore a failure predicate: only failed stages count.)
+   * Answers that mean "the server is in trouble" count as failures of the circuit breaker: a 5xx once such answers
+   * are spread over several paths. (A zero call timeout, which transfers need, makes the breaker ignore a failure
+   * predicate: only failed stages count.)
    */
-  private static HttpResponse failOn5xx(HttpResponse response) {
+  private HttpResponse failOnServerTrouble(HttpResponse response, String path) {
     int status = response.status().intValue();
-    if (status >= 500 && status != 501 && status != 505 && status != 507) throw new ServerFailure(response);
+    boolean serverError = status >= 500 && status != 501 && status != 505 && status != 507;
+    if (serverError && serverErrors.recordAndCheck(path)) throw new ServerFailure(response);
     return response;
+  }
+
+  /**
+   * Which document a request is about, for telling one document's 5xx from the server's: the Destination of a chunk
+   * or MOVE (every chunk of one upload names the same file), else the request path.
+   */
+  private static String troubleKey(HttpRequest request) {
+    return request.getHeader("Destination").map(HttpHeader::value).orElseGet(() -> request.getUri().path());
   }
 
   /** Carries a 5xx response through the circuit breaker as a failure. */

@@ -18,9 +18,15 @@ import java.util.Objects;
  * @param backoffMax              longest back-off delay
  * @param maxRetryAfter           longest Retry-After the transport waits for itself; a longer one fails the request with
  *                                {@link io.ncsync.protocol.DavException#retryAfter()} set, for the caller to schedule
- * @param breakerMaxFailures      consecutive failures (no answer, or 5xx other than 507) that open the circuit breaker
+ * @param breakerMaxFailures      consecutive connection-level failures that open the circuit breaker: no answer
+ *                                (refused, reset, timed out), or a 5xx once 5xx answers came for
+ *                                {@code breakerErrorPaths} distinct paths within {@code breakerErrorWindow}
  * @param breakerResetTimeout     how long an open breaker fails requests at once before letting one through
  * @param breakerMaxResetTimeout  cap of the reset timeout, which doubles each time the trial request fails
+ * @param breakerErrorPaths       distinct paths that must have answered 5xx within the window before a 5xx counts
+ *                                towards the breaker; below it a 5xx is one document's trouble and fails that request
+ *                                only (a file the server cannot read must not stall every library on the connection)
+ * @param breakerErrorWindow      how far back 5xx answers are remembered for {@code breakerErrorPaths}
  * @param authFailuresBeforePause consecutive 401s (with Basic auth) after which the connection pauses
  * @param authPause               how long a paused connection fails every request with UNAUTHORIZED without sending it,
  *                                so a wrong app password cannot lock the account out through brute-force protection
@@ -43,6 +49,8 @@ public record TransportSettings(
     int breakerMaxFailures,
     Duration breakerResetTimeout,
     Duration breakerMaxResetTimeout,
+    int breakerErrorPaths,
+    Duration breakerErrorWindow,
     int authFailuresBeforePause,
     Duration authPause,
     boolean sessionCookies,
@@ -57,6 +65,7 @@ public record TransportSettings(
     if (maxQueuedRequests < 1) throw new IllegalArgumentException("maxQueuedRequests must be at least 1");
     if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be at least 1");
     if (breakerMaxFailures < 1) throw new IllegalArgumentException("breakerMaxFailures must be at least 1");
+    if (breakerErrorPaths < 1) throw new IllegalArgumentException("breakerErrorPaths must be at least 1");
     if (authFailuresBeforePause < 1) throw new IllegalArgumentException("authFailuresBeforePause must be at least 1");
     if (bytesPerSecond < 0) throw new IllegalArgumentException("bytesPerSecond must not be negative");
     Objects.requireNonNull(keepAliveTimeout, "keepAliveTimeout");
@@ -65,75 +74,98 @@ public record TransportSettings(
     Objects.requireNonNull(maxRetryAfter, "maxRetryAfter");
     Objects.requireNonNull(breakerResetTimeout, "breakerResetTimeout");
     Objects.requireNonNull(breakerMaxResetTimeout, "breakerMaxResetTimeout");
+    Objects.requireNonNull(breakerErrorWindow, "breakerErrorWindow");
     Objects.requireNonNull(authPause, "authPause");
     Objects.requireNonNull(userAgent, "userAgent");
   }
 
-  /** 8 connections, 50 requests/s (burst 50), 16 concurrent, 4 attempts from 0.5 s back-off, breaker after 5 failures. */
+  /**
+   * 8 connections, 50 requests/s (burst 50), 16 concurrent, 4 attempts from 0.5 s back-off, breaker after 5
+   * connection-level failures (5xx count once 3 distinct paths answered 5xx within a minute).
+   */
   public static TransportSettings defaults() {
     return new TransportSettings(8, Duration.ofSeconds(4), 50, 50, 16, 10_000, 4, Duration.ofMillis(500),
         Duration.ofSeconds(30), Duration.ofMinutes(2), 5, Duration.ofSeconds(30), Duration.ofMinutes(5), 3,
+        Duration.ofMinutes(1), 3,
         Duration.ofMinutes(10), true, 0, "ncsync/0.1");
   }
 
   public TransportSettings withMaxConnections(int value) {
     return new TransportSettings(value, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withKeepAliveTimeout(Duration value) {
     return new TransportSettings(maxConnections, value, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   /** Requests per second and the burst allowed after a quiet period; 0 = unlimited. */
   public TransportSettings withRateLimit(int perSecond, int burstSize) {
     return new TransportSettings(maxConnections, keepAliveTimeout, perSecond, burstSize, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withConcurrency(int concurrent, int queued) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, concurrent, queued,
         maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withRetries(int attempts, Duration base, Duration max, Duration longestRetryAfter) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, attempts, base, max, longestRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withCircuitBreaker(int maxFailures, Duration resetTimeout, Duration maxResetTimeout) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, maxFailures, resetTimeout,
-        maxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        maxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+  }
+
+  /** A 5xx counts towards the breaker only once {@code paths} distinct paths answered 5xx within {@code window}. */
+  public TransportSettings withServerErrorSpread(int paths, Duration window) {
+    return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
+        maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
+        breakerMaxResetTimeout, paths, window, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond,
+        userAgent);
   }
 
   public TransportSettings withAuthPause(int failuresBeforePause, Duration pause) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, failuresBeforePause, pause, sessionCookies, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        failuresBeforePause, pause, sessionCookies, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withSessionCookies(boolean value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, value, bytesPerSecond, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, value, bytesPerSecond, userAgent);
   }
 
   public TransportSettings withBytesPerSecond(long value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, value, userAgent);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, value, userAgent);
   }
 
   public TransportSettings withUserAgent(String value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
-        breakerMaxResetTimeout, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, value);
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, value);
   }
 }

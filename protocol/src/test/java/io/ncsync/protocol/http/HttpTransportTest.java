@@ -131,19 +131,64 @@ class HttpTransportTest {
         .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ZERO)
         .withCircuitBreaker(3, Duration.ofMillis(500), Duration.ofSeconds(5)));
     server.faults().errorRate(1.0);
-    for (int i = 0; i < 3; i++) assertEquals(DavError.SERVER_ERROR, failure(store.stat("")).error());
+    // 5xx count once they come from 3 distinct paths: "a" and "b" do not, "c", "d" and "e" open the breaker.
+    for (String path : List.of("a", "b", "c", "d", "e")) {
+      assertEquals(DavError.SERVER_ERROR, failure(store.stat(path)).error());
+    }
 
     DavException fast = failure(store.stat(""));
 
     assertEquals(DavError.TRANSPORT, fast.error());
     assertTrue(fast.getMessage().contains("not sent"), fast.getMessage());
     assertTrue(store.transport().circuitOpen());
-    assertEquals(3, server.requests().count(), "the open breaker sends nothing");
+    assertEquals(5, server.requests().count(), "the open breaker sends nothing");
 
     server.faults().clear();
     Thread.sleep(600);
     await(store.stat(""));
     assertFalse(store.transport().circuitOpen());
+  }
+
+  @Test
+  void oneDocumentFailingForeverNeverOpensTheBreaker() throws Exception {
+    AkkaHttpRemoteStore store = store(server.appPassword(), FAST
+        .withCircuitBreaker(3, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+    await(store.mkdirs("breaker-one-path"));
+    server.faults().serverErrorOn("/breaker-one-path/broken.txt");
+    server.requests().reset();
+
+    for (int i = 0; i < 10; i++) {
+      assertEquals(DavError.SERVER_ERROR, failure(store.stat("breaker-one-path/broken.txt")).error());
+    }
+    for (int i = 0; i < 10; i++) {
+      assertEquals(DavError.NOT_FOUND, failure(store.stat("breaker-one-path/missing-" + i)).error());
+    }
+
+    assertFalse(store.transport().circuitOpen(), "one bad document and many 4xx fail their requests only");
+    assertEquals(40 + 10, server.requests().count(), "every attempt reached the server (4 per broken stat)");
+    await(store.stat("breaker-one-path"));
+  }
+
+  @Test
+  void aDeadServerOpensTheBreaker() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    AkkaHttpRemoteStore dead = AkkaHttpRemoteStore.create(system,
+        new DavEndpoint(java.net.URI.create("http://127.0.0.1:" + deadPort + "/remote.php/dav/files/u/"), "u", "p"),
+        AkkaHttpRemoteStore.Settings.defaults().withTransport(FAST
+            .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ZERO)
+            .withCircuitBreaker(3, Duration.ofSeconds(30), Duration.ofSeconds(30))));
+
+    for (int i = 0; i < 3; i++) {
+      DavException refused = failure(dead.stat("same-path"));
+      assertEquals(DavError.TRANSPORT, refused.error());
+      assertFalse(refused.getMessage().contains("not sent"), refused.getMessage());
+    }
+
+    assertTrue(dead.transport().circuitOpen(), "refused connections are the server's trouble, whatever the path");
+    assertTrue(failure(dead.stat("other")).getMessage().contains("not sent"));
   }
 
   @Test

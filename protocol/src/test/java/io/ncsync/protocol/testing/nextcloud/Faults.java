@@ -32,6 +32,10 @@ public final class Faults {
   private long maxRequestBytes = -1;
   private final AtomicInteger failedLogins = new AtomicInteger();
   private final java.util.Map<String, Long> extraBodyBytes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> failingPathSuffixes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean ignoreIfNoneMatch;
+  private volatile boolean ignoreIfMatch;
+  private volatile boolean moveKeepsFolderEtags;
 
   Faults() {}
 
@@ -148,6 +152,39 @@ public final class Faults {
     return this;
   }
 
+  /**
+   * DAV requests whose decoded path ends with {@code pathSuffix} answer 500 every time, before they are processed: one
+   * document the server cannot handle, while every other path works.
+   */
+  public Faults serverErrorOn(String pathSuffix) {
+    failingPathSuffixes.add(pathSuffix);
+    return this;
+  }
+
+  /**
+   * A server that does not keep its promises (measured on an independent Nextcloud-compatible server, see PROTOCOL.md
+   * §9): {@code If-None-Match: *} on a PUT is ignored, so an existing file is overwritten instead of refused with 412.
+   */
+  public Faults ignoreIfNoneMatch(boolean on) {
+    ignoreIfNoneMatch = on;
+    return this;
+  }
+
+  /** Like {@link #ignoreIfNoneMatch}: {@code If-Match} on PUT, DELETE, MOVE and COPY is ignored (no 412 when stale). */
+  public Faults ignoreIfMatch(boolean on) {
+    ignoreIfMatch = on;
+    return this;
+  }
+
+  /**
+   * Like {@link #ignoreIfNoneMatch}: a MOVE leaves the ETags of the folders above its source and destination unchanged,
+   * so an ETag-pruned walk never sees the move.
+   */
+  public Faults moveKeepsFolderEtags(boolean on) {
+    moveKeepsFolderEtags = on;
+    return this;
+  }
+
   /** Seeds the random source of {@link #errorRate} and {@link #resetRate}, for reproducible runs. */
   public Faults seed(long seed) {
     synchronized (lock) {
@@ -187,6 +224,10 @@ public final class Faults {
       bruteForceThreshold = 0;
       maxRequestBytes = -1;
       extraBodyBytes.clear();
+      failingPathSuffixes.clear();
+      ignoreIfNoneMatch = false;
+      ignoreIfMatch = false;
+      moveKeepsFolderEtags = false;
       failedLogins.set(0);
     }
     return this;
@@ -196,6 +237,22 @@ public final class Faults {
 
   long extraBodyBytes(String fileName) {
     return extraBodyBytes.getOrDefault(fileName, 0L);
+  }
+
+  boolean failsPath(String decodedPath) {
+    return failingPathSuffixes.stream().anyMatch(decodedPath::endsWith);
+  }
+
+  boolean ignoresIfNoneMatch() {
+    return ignoreIfNoneMatch;
+  }
+
+  boolean ignoresIfMatch() {
+    return ignoreIfMatch;
+  }
+
+  boolean movesKeepFolderEtags() {
+    return moveKeepsFolderEtags;
   }
 
   boolean inMaintenance() {

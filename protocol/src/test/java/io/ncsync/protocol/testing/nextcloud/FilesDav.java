@@ -364,7 +364,7 @@ final class FilesDav {
     Long totalLength = longHeader(ex, "OC-Total-Length");
     // Checked before the body is read as well as at commit: a refused upload should not cost its bytes first.
     Store.Entry before = ctx.store().stat(path);
-    Http.checkWritePreconditions(ex, before);
+    checkWritePreconditions(ex, before);
     Http.checkIfHeader(ex, before, this::resolve);
     long incoming = ex.request.entity().getContentLengthOption().orElse(totalLength == null ? 0 : totalLength);
     ctx.store().requireSpace(incoming - (before == null || before.dir() ? 0 : before.size()));
@@ -377,7 +377,7 @@ final class FilesDav {
               + " the sending side or a problem writing to the storage on the server side.");
         }
         Consumer<Store.Entry> precondition = current -> {
-          Http.checkWritePreconditions(ex, current);
+          checkWritePreconditions(ex, current);
           Http.checkIfHeader(ex, current, this::resolve);
         };
         Store.Written written = ctx.store().writeFile(path, received.file(),
@@ -392,6 +392,11 @@ final class FilesDav {
         received.delete();
       }
     }));
+  }
+
+  /** If-Match / If-None-Match, unless the faults make this server ignore them. */
+  private void checkWritePreconditions(Exchange ex, Store.Entry current) {
+    Http.checkWritePreconditions(ex, current, !ctx.faults().ignoresIfMatch(), !ctx.faults().ignoresIfNoneMatch());
   }
 
   static String checksumHeader(Exchange ex) {
@@ -435,7 +440,7 @@ final class FilesDav {
 
   private HttpResponse delete(Exchange ex, String path) {
     ctx.store().delete(path, current -> {
-      Http.checkWritePreconditions(ex, current);
+      checkWritePreconditions(ex, current);
       Http.checkIfHeader(ex, current, this::resolve);
     });
     return Http.empty(204);
@@ -449,11 +454,11 @@ final class FilesDav {
     if (!to.isEmpty()) Paths.requireValidName(Store.lastSegment(to));
     boolean overwrite = Http.overwrite(ex);
     Consumer<Store.Entry> precondition = current -> {
-      Http.checkWritePreconditions(ex, current);
+      checkWritePreconditions(ex, current);
       Http.checkIfHeader(ex, current, this::resolve);
     };
     boolean existed = ex.method.equals("MOVE")
-        ? ctx.store().move(from, to, overwrite, precondition)
+        ? ctx.store().move(from, to, overwrite, precondition, ctx.faults().movesKeepFolderEtags())
         : ctx.store().copy(from, to, overwrite, precondition);
     Store.Entry moved = ctx.store().stat(to);
     List<HttpHeader> headers = moved == null ? List.of() : Http.writeHeaders(ctx.store(), moved);

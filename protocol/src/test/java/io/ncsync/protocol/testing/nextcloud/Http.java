@@ -97,14 +97,19 @@ final class Http {
 
   /** If-Match / If-None-Match for a write (412 when they fail). {@code current} is null when nothing exists. */
   static void checkWritePreconditions(Exchange ex, Store.Entry current) {
-    String ifMatch = ex.header("If-Match");
+    checkWritePreconditions(ex, current, true, true);
+  }
+
+  /** Like {@link #checkWritePreconditions(Exchange, Store.Entry)}, for a server that may ignore either header. */
+  static void checkWritePreconditions(Exchange ex, Store.Entry current, boolean honourIfMatch, boolean honourIfNoneMatch) {
+    String ifMatch = honourIfMatch ? ex.header("If-Match") : null;
     if (ifMatch != null) {
       if (current == null) throw DavError.preconditionFailed("An If-Match header was specified, but none of the specified ETags matched.");
       if (!etagListMatches(ifMatch, current.etag())) {
         throw DavError.preconditionFailed("An If-Match header was specified, but none of the specified ETags matched.");
       }
     }
-    String ifNoneMatch = ex.header("If-None-Match");
+    String ifNoneMatch = honourIfNoneMatch ? ex.header("If-None-Match") : null;
     if (ifNoneMatch != null && current != null && etagListMatches(ifNoneMatch, current.etag())) {
       throw DavError.preconditionFailed("An If-None-Match header was specified, but the ETag matched (or * was specified).");
     }

@@ -70,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * the endpoint classes for details and for what is left out.
  *
  * <p>{@link #faults()} switches misbehaviour on (errors, resets, latency, 429, 503, 507, maintenance, chunk-assembly
- * 423 and header-less 200); {@link #requests()} counts every request. Requests are logged at DEBUG under this class's
+ * 423 and header-less 200, one path failing, and the broken promises of PROTOCOL.md §9: ignored If-None-Match and
+ * If-Match, MOVEs that leave folder ETags alone); {@link #requests()} counts every request. Requests are logged at DEBUG under this class's
  * logger, PROPFIND bodies at DEBUG under {@code FilesDav}.
  *
  * <p>Left out on purpose: Login Flow v2 and app-password conversion (401/403 only), shares, notify_push, DAV SEARCH
@@ -585,6 +586,7 @@ public final class NextcloudTestServer implements AutoCloseable {
           List.of(Http.header("Retry-After", Integer.toString(retryAfter)))));
     }
     if (faults.rollError()) throw DavError.of(500, "Sabre\\DAV\\Exception", "Internal Server Error (fault)");
+    if (faults.failsPath(ex.path())) throw DavError.of(500, "Sabre\\DAV\\Exception", "Internal Server Error (path fault)");
     if (faults.bruteForceBlocked()) {
       throw DavError.of(429, "OCA\\DAV\\Connector\\Sabre\\Exception\\TooManyRequests",
           "Too many requests: brute force protection");

@@ -371,9 +371,23 @@ final class Store {
 
   /** MOVE within the files tree. Returns true when the destination existed (204) rather than not (201). */
   synchronized boolean move(String from, String to, boolean overwrite, Consumer<Entry> precondition) {
+    return move(from, to, overwrite, precondition, false);
+  }
+
+  /**
+   * Like {@link #move(String, String, boolean, Consumer)}; {@code keepFolderEtags} leaves every folder's ETag as it
+   * was, as a server that does not propagate ETags on MOVE does (the sizes still change).
+   */
+  synchronized boolean move(String from, String to, boolean overwrite, Consumer<Entry> precondition,
+      boolean keepFolderEtags) {
     Node source = checkMoveOrCopy(from, to, precondition);
     checkLockTree(source);
     Node destParent = reconcile(parentOf(to));
+    Map<Node, String> folderEtags = new java.util.IdentityHashMap<>();
+    if (keepFolderEtags) {
+      for (Node n = source.parent; n != null; n = n.parent) folderEtags.put(n, n.etag);
+      for (Node n = destParent; n != null; n = n.parent) folderEtags.put(n, n.etag);
+    }
     Node existing = reconcile(to);
     if (existing != null) {
       if (!overwrite) throw DavError.preconditionFailed("The destination node already exists, and the overwrite header is set to false");
@@ -391,6 +405,7 @@ final class Store {
     source.name = lastSegment(to);
     attach(destParent, source);
     bumpAncestors(source, source.size);
+    folderEtags.forEach((folder, etag) -> folder.etag = etag);
     boolean rename = parentOf(from).equals(parentOf(to));
     record("file_changed", rename ? "renamed_self" : "moved_self", source, to, from);
     return existing != null;
