@@ -124,10 +124,16 @@ public record LibraryState(
         failures, run, history, uploadSessions, changeFeed, files, trashLog);
   }
 
+  /** An exclusion is recorded like a failure but does not fail the run: the rest of the library synced. */
   LibraryState documentFailed(FailureRecord failure) {
-    RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
+    RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
         ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog);
+  }
+
+  LibraryState exclusionLifted(String path) {
+    return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
+        history, uploadSessions, changeFeed, files);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
