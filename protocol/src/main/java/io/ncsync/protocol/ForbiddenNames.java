@@ -18,7 +18,11 @@ import java.util.Locale;
  * @param extensions     endings refused, lower case (e.g. ".part")
  */
 public record ForbiddenNames(
-    boolean nextcloudRules, List<String> names, List<String> basenames, List<String> characters, List<String> extensions) {
+    boolean nextcloudRules,
+    List<String> names,
+    List<String> basenames,
+    List<String> characters,
+    List<String> extensions) {
 
   /** Plain WebDAV: nothing beyond the safe-name rules. */
   public static final ForbiddenNames NONE = new ForbiddenNames(false, List.of(), List.of(), List.of(), List.of());
@@ -42,11 +46,11 @@ public record ForbiddenNames(
     int dot = lower.indexOf('.');
     String basename = dot < 0 ? lower : lower.substring(0, dot);
     if (!basename.isEmpty() && basenames.contains(basename)) return "the server forbids the base name '" + basename + "'";
-    for (String character : characters) {
-      if (!character.isEmpty() && name.contains(character)) return "the server forbids the character '" + character + "'";
+    for (String c : characters) {
+      if (!c.isEmpty() && name.contains(c)) return "the server forbids the character '" + c + "'";
     }
-    for (String extension : extensions) {
-      if (!extension.isEmpty() && lower.endsWith(extension)) return "the server forbids names ending with '" + extension + "'";
+    for (String ending : extensions) {
+      if (!ending.isEmpty() && lower.endsWith(ending)) return "the server forbids names ending with '" + ending + "'";
     }
     return nextcloudRules ? nextcloudProblem(name, lower) : null;
   }

@@ -15,7 +15,9 @@ public final class RemotePaths {
     if (name == null || name.isEmpty()) return "empty name";
     if (name.equals(".") || name.equals("..")) return "name '" + name + "' is a relative reference";
     int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (bytes > MAX_NAME_BYTES) return "name is " + bytes + " bytes long, more than a local file system holds (" + MAX_NAME_BYTES + ")";
+    if (bytes > MAX_NAME_BYTES) {
+      return "name is " + bytes + " bytes long, more than a local file system holds (" + MAX_NAME_BYTES + ")";
+    }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c == '/') return "name contains '/'";

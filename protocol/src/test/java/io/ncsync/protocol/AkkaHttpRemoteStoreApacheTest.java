@@ -97,7 +97,8 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     Files.writeString(odd.resolve("tab\there.txt"), "t");
     Files.writeString(odd.resolve("back\\slash.txt"), "b");
     // A name that is not UTF-8 at all: Java writes names as UTF-8, a shell writes the bytes it is given.
-    Process shell = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377.txt')\"").directory(odd.toFile()).start();
+    Process shell = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377.txt')\"")
+        .directory(odd.toFile()).start();
     assertEquals(0, shell.waitFor());
     fixOwnership();
 

@@ -1,6 +1,7 @@
 package io.ncsync.persistence.library;
 
 import io.ncsync.persistence.CborSerializable;
+import io.ncsync.persistence.sync.Discovery;
 import java.time.Instant;
 
 /**
@@ -10,13 +11,12 @@ import java.time.Instant;
 public record FailureRecord(String path, String reason, boolean retryable, Instant at, String runId)
     implements CborSerializable {
 
-  /** How an exclusion's reason starts (and, before that wording, "not synced: "). */
-  public static final String EXCLUDED = "excluded: ";
-
+  /** How an exclusion's reason started before {@link Discovery#EXCLUDED}. */
   private static final String EXCLUDED_BEFORE = "not synced: ";
 
   /** A path discovery left out for its name, not one whose transfer failed: not retried, not a failed run. */
   public boolean exclusion() {
-    return !retryable && reason != null && (reason.startsWith(EXCLUDED) || reason.startsWith(EXCLUDED_BEFORE));
+    return !retryable && reason != null
+        && (reason.startsWith(Discovery.EXCLUDED) || reason.startsWith(EXCLUDED_BEFORE));
   }
 }

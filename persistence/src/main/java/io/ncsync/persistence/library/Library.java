@@ -369,7 +369,7 @@ public final class Library
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
-    // The folders above an excluded path keep their old ETags, so every run lists them and sees whether it is still there.
+    // The folders above an excluded path keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
@@ -464,7 +464,8 @@ public final class Library
   private void startDiscovery(LibraryState state, String runId) {
     execution = new RunExecution(runId, state.config());
     context.pipeToSelf(
-        safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state)))),
+        safely(() -> io.discover(state.config(),
+            new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
   }
 
@@ -551,10 +552,9 @@ public final class Library
     return events;
   }
 
-  /** Paths discovery had to leave out, recorded as failures unless the same reason is already on record. */
   /**
    * Records what discovery excluded (once per path and reason), and lifts the exclusions it no longer finds: the name
-   * was renamed or removed. Discovery lists the folders of every recorded exclusion, so not finding one means it is gone.
+   * was renamed or removed. Discovery lists the folders of every recorded exclusion: not finding one means it is gone.
    */
   private static List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {
     List<Event> events = new ArrayList<>();

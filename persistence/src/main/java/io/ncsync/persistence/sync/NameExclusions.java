@@ -20,11 +20,9 @@ import java.util.TreeSet;
  *       them, so that neither is written over the other.
  * </ul>
  * An excluded path is neither transferred nor deleted on either side (the Reconciler plans nothing at or below it);
- * the library records it with a reason starting with {@link #PREFIX}.
+ * the library records it with a reason starting with {@link Discovery#EXCLUDED}.
  */
 final class NameExclusions {
-  static final String PREFIX = "excluded: ";
-
   private NameExclusions() {}
 
   /**
@@ -32,24 +30,28 @@ final class NameExclusions {
    * @param remoteExcluded  the listing's exclusions, key → reason
    * @param forbidden       what the server refuses to store
    * @param caseInsensitive the workspace's file system does not tell names apart by case
-   * @return every excluded path with its reason, each starting with {@link #PREFIX}
+   * @return every excluded path with its reason, each starting with {@link Discovery#EXCLUDED}; nothing below an
+   *         excluded path is listed on its own
    */
   static Map<String, String> of(Map<String, LocalEntry> local, Map<String, DavEntry> remote,
       Map<String, String> localSkipped, Map<String, String> remoteExcluded, ForbiddenNames forbidden,
       boolean caseInsensitive) {
-    Map<String, String> excluded = new TreeMap<>();
+    Map<String, String> excluded = new HashMap<>();
     localSkipped.forEach((path, reason) -> add(excluded, path, reason));
     remoteExcluded.forEach((path, reason) -> add(excluded, path, reason));
-    for (String path : new TreeSet<>(local.keySet())) {
-      if (remote.containsKey(path) || under(path, excluded)) continue;
-      String name = RemotePaths.name(path);
-      String problem = forbidden.problem(name);
-      if (problem != null) {
-        add(excluded, path, "the server does not accept the local name " + RemotePaths.printable(name) + ": " + problem);
+    // Unsorted on purpose: a settled library of 100,000 paths pays one pass, not a sort, on every run.
+    if (!forbidden.equals(ForbiddenNames.NONE)) {
+      for (String path : local.keySet()) {
+        if (remote.containsKey(path)) continue;
+        String name = RemotePaths.name(path);
+        String problem = forbidden.problem(name);
+        if (problem != null) {
+          add(excluded, path, "the server does not accept the local name " + RemotePaths.printable(name) + ": " + problem);
+        }
       }
     }
     if (caseInsensitive) excludeCaseCollisions(local.keySet(), remote.keySet(), excluded);
-    return excluded;
+    return outermost(excluded);
   }
 
   /** Names of one folder, on either side, that are equal but for case: all of them go. */
@@ -65,7 +67,6 @@ final class NameExclusions {
       if (paths.size() < 2) continue;
       String names = String.join(", ", paths.stream().map(p -> RemotePaths.printable(RemotePaths.name(p))).toList());
       for (String path : paths) {
-        if (under(path, excluded)) continue;
         add(excluded, path, "the names " + names + " differ only in case, and this workspace's file system cannot"
             + " hold them apart; rename all but one (none is synced meanwhile)");
       }
@@ -80,13 +81,20 @@ final class NameExclusions {
   }
 
   private static void add(Map<String, String> excluded, String path, String reason) {
-    String prefixed = reason.startsWith(PREFIX) ? reason : PREFIX + reason;
-    excluded.merge(path, prefixed, (a, b) -> a.equals(b) ? a : a + "; " + b.substring(PREFIX.length()));
+    String prefixed = reason.startsWith(Discovery.EXCLUDED) ? reason : Discovery.EXCLUDED + reason;
+    excluded.merge(path, prefixed, (a, b) -> a.equals(b) ? a : a + "; " + b.substring(Discovery.EXCLUDED.length()));
   }
 
-  /** At or below an excluded path. */
-  static boolean under(String path, Map<String, String> excluded) {
-    for (String p = path; !p.isEmpty(); p = RemotePaths.parent(p)) if (excluded.containsKey(p)) return true;
-    return false;
+  /** The exclusions not inside another one (which takes everything below it along). */
+  private static Map<String, String> outermost(Map<String, String> excluded) {
+    Map<String, String> outermost = new TreeMap<>();
+    excluded.forEach((path, reason) -> {
+      boolean inside = false;
+      for (String p = RemotePaths.parent(path); !p.isEmpty() && !inside; p = RemotePaths.parent(p)) {
+        inside = excluded.containsKey(p);
+      }
+      if (!inside) outermost.put(path, reason);
+    });
+    return outermost;
   }
 }

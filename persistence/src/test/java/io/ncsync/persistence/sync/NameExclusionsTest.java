@@ -23,12 +23,13 @@ class NameExclusionsTest {
   @Test
   void aLocalNameTheServerRefusesIsExcludedUnlessTheServerHoldsItAlready() {
     Map<String, LocalEntry> local = Map.of("a:b.txt", file("a:b.txt"), "ok.txt", file("ok.txt"),
-        "old:name.txt", file("old:name.txt"), "x:dir", LocalEntry.folder("x:dir"), "x:dir/in.txt", file("x:dir/in.txt"));
+        "old:name.txt", file("old:name.txt"), "x:dir", LocalEntry.folder("x:dir"), "x:dir/in.txt", file("x:dir/in.txt"),
+        "x:dir/c:d.txt", file("x:dir/c:d.txt"));
     Map<String, DavEntry> remote = Map.of("old:name.txt", remote("old:name.txt"));
 
     Map<String, String> excluded = NameExclusions.of(local, remote, Map.of(), Map.of(), ForbiddenNames.NEXTCLOUD, false);
 
-    assertEquals(Set.of("a:b.txt", "x:dir"), excluded.keySet(), "below an excluded folder is excluded with it");
+    assertEquals(Set.of("a:b.txt", "x:dir"), excluded.keySet(), "below an excluded folder is excluded with it, unnamed");
     assertTrue(excluded.get("a:b.txt").startsWith("excluded: the server does not accept the local name 'a:b.txt'"),
         excluded.get("a:b.txt"));
     assertTrue(NameExclusions.of(local, remote, Map.of(), Map.of(), ForbiddenNames.NONE, false).isEmpty(),
