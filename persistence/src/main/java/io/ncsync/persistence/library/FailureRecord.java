@@ -11,12 +11,12 @@ import java.time.Instant;
 public record FailureRecord(String path, String reason, boolean retryable, Instant at, String runId)
     implements CborSerializable {
 
-  /** How an exclusion's reason started before {@link Discovery#EXCLUDED}. */
+  /** How an exclusion's reason started before {@link Discovery#EXCLUDED_PREFIX}. */
   private static final String EXCLUDED_BEFORE = "not synced: ";
 
   /** A path discovery left out for its name, not one whose transfer failed: not retried, not a failed run. */
   public boolean exclusion() {
     return !retryable && reason != null
-        && (reason.startsWith(Discovery.EXCLUDED) || reason.startsWith(EXCLUDED_BEFORE));
+        && (reason.startsWith(Discovery.EXCLUDED_PREFIX) || reason.startsWith(EXCLUDED_BEFORE));
   }
 }

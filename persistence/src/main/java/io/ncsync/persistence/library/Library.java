@@ -369,7 +369,7 @@ public final class Library
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
-    // The folders above an excluded path keep their old ETags: every run lists them and sees whether it is still there.
+    // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
@@ -553,7 +553,7 @@ public final class Library
   }
 
   /**
-   * Records what discovery excluded (once per path and reason), and lifts the exclusions it no longer finds: the name
+   * Records the names discovery skipped (once per path and reason), and lifts those it no longer finds: the name
    * was renamed or removed. Discovery lists the folders of every recorded exclusion: not finding one means it is gone.
    */
   private static List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {

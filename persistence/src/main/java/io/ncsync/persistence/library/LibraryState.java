@@ -133,7 +133,7 @@ public record LibraryState(
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files);
+        history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {

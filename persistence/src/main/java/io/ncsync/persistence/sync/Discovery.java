@@ -8,7 +8,7 @@ import java.util.Map;
  *
  * @param local      the workspace scan
  * @param remote     the remote listing (subtrees an ETag-pruned walk skipped are filled in from the base)
- * @param skipped    paths left out, with everything below them, and why (each reason starts with {@link #EXCLUDED}): a
+ * @param skipped    paths left out, with everything below them, and why (each reason starts with {@link #EXCLUDED_PREFIX}): a
  *                   name one side cannot hold (see {@code NameExclusions}); nothing is planned there
  * @param remoteRoot the library's remote folder itself (its ETag and permissions), or null when unknown
  * @param feed       where the library follows its server's change feed once this run is applied, or null when it
@@ -23,6 +23,9 @@ public record Discovery(
     DavEntry remoteRoot,
     ChangeFeedPosition feed,
     Map<String, String> excluded) {
+
+  /** How the reason of every {@link #skipped()} path starts, so that the status shows it as excluded, not failed. */
+  public static final String EXCLUDED_PREFIX = "excluded: ";
 
   public Discovery {
     excluded = excluded == null ? Map.of() : excluded;
@@ -61,9 +64,6 @@ public record Discovery(
     }
     return new Discovery(local, remote, skipped, remoteRoot, feed, out);
   }
-
-  /** How the reason of every {@link #skipped()} path starts, so that the status shows it as excluded, not failed. */
-  public static final String EXCLUDED = "excluded: ";
 
   public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped,
       DavEntry remoteRoot) {

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  *       them, so that neither is written over the other.
  * </ul>
  * An excluded path is neither transferred nor deleted on either side (the Reconciler plans nothing at or below it);
- * the library records it with a reason starting with {@link Discovery#EXCLUDED}.
+ * the library records it with a reason starting with {@link Discovery#EXCLUDED_PREFIX}.
  */
 final class NameExclusions {
   private NameExclusions() {}
@@ -30,7 +30,7 @@ final class NameExclusions {
    * @param remoteExcluded  the listing's exclusions, key → reason
    * @param forbidden       what the server refuses to store
    * @param caseInsensitive the workspace's file system does not tell names apart by case
-   * @return every excluded path with its reason, each starting with {@link Discovery#EXCLUDED}; nothing below an
+   * @return every excluded path with its reason, each starting with {@link Discovery#EXCLUDED_PREFIX}; nothing below an
    *         excluded path is listed on its own
    */
   static Map<String, String> of(Map<String, LocalEntry> local, Map<String, DavEntry> remote,
@@ -81,8 +81,8 @@ final class NameExclusions {
   }
 
   private static void add(Map<String, String> excluded, String path, String reason) {
-    String prefixed = reason.startsWith(Discovery.EXCLUDED) ? reason : Discovery.EXCLUDED + reason;
-    excluded.merge(path, prefixed, (a, b) -> a.equals(b) ? a : a + "; " + b.substring(Discovery.EXCLUDED.length()));
+    String prefixed = reason.startsWith(Discovery.EXCLUDED_PREFIX) ? reason : Discovery.EXCLUDED_PREFIX + reason;
+    excluded.merge(path, prefixed, (a, b) -> a.equals(b) ? a : a + "; " + b.substring(Discovery.EXCLUDED_PREFIX.length()));
   }
 
   /** The exclusions not inside another one (which takes everything below it along). */

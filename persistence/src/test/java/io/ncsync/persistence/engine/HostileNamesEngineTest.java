@@ -178,7 +178,7 @@ class HostileNamesEngineTest extends EngineHarness {
     LibraryStatus status = this.<StatusReply<LibraryStatus>>ask(Library.GetStatus::new).getValue();
     Map<String, String> excluded = new TreeMap<>();
     for (FailureRecord failure : status.failures()) {
-      assertTrue(failure.reason().startsWith(io.ncsync.persistence.sync.Discovery.EXCLUDED), failure.toString());
+      assertTrue(failure.reason().startsWith(io.ncsync.persistence.sync.Discovery.EXCLUDED_PREFIX), failure.toString());
       excluded.put(failure.path(), failure.reason());
     }
     return excluded;
