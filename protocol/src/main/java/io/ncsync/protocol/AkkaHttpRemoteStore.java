@@ -190,7 +190,8 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       PROPFIND_BODY.getBytes(StandardCharsets.UTF_8));
 
   /** What every scoped store of one connection shares. */
-  record Shared(HttpTransport transport, Settings settings, NextcloudFeatures features, BandwidthLimiter extraLimiter) {}
+  record Shared(HttpTransport transport, Settings settings, NextcloudFeatures features, BandwidthLimiter extraLimiter,
+      ForbiddenNames forbidden) {}
 
   private final Shared shared;
   private final DavEndpoint endpoint;
@@ -223,13 +224,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       throw new IllegalArgumentException("the endpoint's login name differs from the transport's");
     }
     return new AkkaHttpRemoteStore(
-        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited()), endpoint, null);
+        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited(), null), endpoint, null);
   }
 
   /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
   public AkkaHttpRemoteStore withFeatures(NextcloudFeatures features) {
-    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, features, shared.extraLimiter), endpoint,
-        changeFeed);
+    return new AkkaHttpRemoteStore(
+        new Shared(shared.transport, shared.settings, features, shared.extraLimiter, shared.forbidden), endpoint, changeFeed);
   }
 
   /**
@@ -237,8 +238,24 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    * besides the connection's own {@link TransportSettings#bytesPerSecond()}.
    */
   public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
-    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, limiter), endpoint,
-        changeFeed);
+    return new AkkaHttpRemoteStore(
+        new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden), endpoint, changeFeed);
+  }
+
+  /** The same store, refusing what this server's capabilities forbid (see {@link #forbiddenNames()}). */
+  public AkkaHttpRemoteStore withForbiddenNames(ForbiddenNames forbidden) {
+    return new AkkaHttpRemoteStore(
+        new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter, forbidden), endpoint, changeFeed);
+  }
+
+  /**
+   * What {@link #withForbiddenNames} set; else Nextcloud's own rules on a Nextcloud server and nothing more on plain
+   * WebDAV.
+   */
+  @Override
+  public ForbiddenNames forbiddenNames() {
+    if (shared.forbidden != null) return shared.forbidden;
+    return shared.features.nextcloud() ? ForbiddenNames.NEXTCLOUD : ForbiddenNames.NONE;
   }
 
   /** The same store, reading its changes from {@code feed} (scoped to this store's root, as this store is). */

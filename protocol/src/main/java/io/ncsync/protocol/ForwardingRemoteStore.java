@@ -78,6 +78,11 @@ public abstract class ForwardingRemoteStore implements RemoteStore {
   }
 
   @Override
+  public ForbiddenNames forbiddenNames() {
+    return delegate.forbiddenNames();
+  }
+
+  @Override
   public boolean etagsPropagate() {
     return delegate.etagsPropagate();
   }

@@ -6,8 +6,10 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.xml.XMLConstants;
 import javax.xml.stream.XMLInputFactory;
@@ -20,7 +22,8 @@ import javax.xml.stream.XMLStreamReader;
  *
  * <p>The body comes from a server we do not control, so it is treated as hostile: no DTD (any DOCTYPE is refused, which
  * also stops external entities and entity expansion bombs), every href is decoded per segment, must lie below the
- * store's root and inside the requested folder, and every name must pass {@link RemotePaths#requireSafeName}.
+ * store's root and inside the requested folder. A child whose name is not {@link RemotePaths#unsafeReason safe} is
+ * left out and reported in {@link Listing#excluded()}.
  */
 public final class MultistatusParser {
   private MultistatusParser() {}
@@ -39,7 +42,7 @@ public final class MultistatusParser {
    * @param rootRawPath   the raw (percent-encoded) path of the store's root URL, e.g. {@code /remote.php/dav/files/u/}
    * @param requestedPath the relative path that was asked for ("" = root)
    * @return the requested resource as {@code self} and any direct children, in the server's order
-   * @throws DavException MALFORMED_RESPONSE for XML we cannot accept, HOSTILE_NAME for unsafe or misplaced hrefs
+   * @throws DavException MALFORMED_RESPONSE for XML we cannot accept, HOSTILE_NAME for hrefs outside the folder
    */
   public static Listing parse(byte[] body, String rootRawPath, String requestedPath) {
     return parse(new ByteArrayInputStream(body), rootRawPath, requestedPath);
@@ -52,24 +55,36 @@ public final class MultistatusParser {
   public static Listing parse(InputStream body, String rootRawPath, String requestedPath) {
     List<String> rootSegments = withoutTrailingEmpty(UrlPaths.decodeSegments(rootRawPath));
     String requestRawPath = rootRawPath + UrlPaths.encodePath(requestedPath) + (requestedPath.isEmpty() ? "" : "/");
-    HrefContext context = new HrefContext(rootSegments, requestRawPath, requestedPath);
+    List<String> requestedSegments = requestedPath.isEmpty() ? List.of() : List.of(requestedPath.split("/"));
+    HrefContext context = new HrefContext(rootSegments, requestRawPath, requestedPath, requestedSegments);
 
     List<RawResponse> responses = readResponses(body);
     DavEntry self = null;
     List<DavEntry> children = new ArrayList<>();
+    Map<String, String> excluded = new HashMap<>();
     Set<String> seen = new HashSet<>();
     for (RawResponse response : responses) {
-      DavEntry entry = toEntry(response, context);
-      if (!seen.add(entry.path())) {
+      List<String> relative = relativeSegments(response.href, context);
+      String unsafe = relative.size() == context.requestedSegments.size() ? null
+          : RemotePaths.unsafeReason(relative.get(relative.size() - 1));
+      String key = unsafe == null ? String.join("/", relative)
+          : RemotePaths.excludedKey(context.requestedPath, relative.get(relative.size() - 1));
+      if (!seen.add(key)) {
         throw malformed("the server listed " + RemotePaths.printable(response.href) + " twice");
       }
+      if (unsafe != null) {
+        // One name the workspace cannot hold costs that entry (and whatever is below it), not the whole listing.
+        excluded.put(key, Listing.exclusionReason(relative.get(relative.size() - 1), unsafe));
+        continue;
+      }
+      DavEntry entry = toEntry(response, key);
       if (entry.path().equals(requestedPath)) self = entry;
       else children.add(entry);
     }
     if (self == null) {
       throw malformed("no response describes the requested resource " + RemotePaths.printable(requestedPath));
     }
-    return new Listing(self, children);
+    return new Listing(self, children, excluded);
   }
 
   // ---- XML reading -------------------------------------------------------------------------------------------------
@@ -303,14 +318,10 @@ public final class MultistatusParser {
 
   // ---- Entries -----------------------------------------------------------------------------------------------------
 
-  private record HrefContext(List<String> rootSegments, String requestRawPath, String requestedPath) {}
+  private record HrefContext(
+      List<String> rootSegments, String requestRawPath, String requestedPath, List<String> requestedSegments) {}
 
-  private static DavEntry toEntry(RawResponse response, HrefContext context) {
-    String path = relativePath(response.href, context);
-    if (!path.equals(context.requestedPath) && !RemotePaths.parent(path).equals(context.requestedPath)) {
-      throw hostile("href " + RemotePaths.printable(response.href) + " lies outside the requested folder "
-          + RemotePaths.printable(context.requestedPath));
-    }
+  private static DavEntry toEntry(RawResponse response, String path) {
     String etag = ETags.normalize(response.etag);
     if (etag == null) throw malformed("no ETag for href " + RemotePaths.printable(response.href));
     long size = response.collection
@@ -321,10 +332,12 @@ public final class MultistatusParser {
   }
 
   /**
-   * Turns an href (absolute URL, absolute path or, rarely, a reference relative to the request) into a path relative
-   * to the store's root, checking every segment.
+   * Turns an href (absolute URL, absolute path or, rarely, a reference relative to the request) into the decoded
+   * segments below the store's root: the requested folder's, or those of one of its direct children. Anything else is
+   * hostile and fails the listing (a server naming other places is not answering the question). A child's own name is
+   * not checked here: the caller leaves out a child it cannot sync.
    */
-  private static String relativePath(String href, HrefContext context) {
+  private static List<String> relativeSegments(String href, HrefContext context) {
     String raw = stripSchemeAndAuthority(href.strip());
     int end = indexOfAny(raw, '?', '#');
     if (end >= 0) raw = raw.substring(0, end);
@@ -343,13 +356,14 @@ public final class MultistatusParser {
       throw hostile("href " + RemotePaths.printable(href) + " lies outside the store's root /" + String.join("/", root));
     }
     List<String> relative = segments.subList(root.size(), segments.size());
-    for (String name : relative) {
-      String reason = RemotePaths.unsafeReason(name);
-      if (reason != null) {
-        throw hostile("href " + RemotePaths.printable(href) + " names " + RemotePaths.printable(name) + ": " + reason);
-      }
+    List<String> requested = context.requestedSegments;
+    boolean self = relative.equals(requested);
+    boolean child = relative.size() == requested.size() + 1 && relative.subList(0, requested.size()).equals(requested);
+    if (!self && !child) {
+      throw hostile("href " + RemotePaths.printable(href) + " lies outside the requested folder "
+          + RemotePaths.printable(context.requestedPath));
     }
-    return String.join("/", relative);
+    return relative;
   }
 
   static String stripSchemeAndAuthority(String href) {

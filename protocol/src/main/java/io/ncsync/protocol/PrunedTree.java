@@ -24,6 +24,8 @@ import java.util.TreeSet;
  *                       everything inside them but the seeds' subtrees from the base, ETags included: they were not
  *                       verified, so the next full walk must still see them as changed
  * @param seedFolders    folders listed because a change feed named them, without their parents being listed
+ * @param excluded       entries of the listed folders left out because their names cannot be local names, with why
+ *                       ({@link Listing#excluded()})
  * @param requests       PROPFIND requests the walk made
  */
 public record PrunedTree(
@@ -32,6 +34,7 @@ public record PrunedTree(
     SortedSet<String> prunedFolders,
     SortedSet<String> jumpedFolders,
     SortedSet<String> seedFolders,
+    SortedMap<String, String> excluded,
     int requests) {
 
   public PrunedTree {
@@ -39,16 +42,21 @@ public record PrunedTree(
     prunedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(prunedFolders));
     jumpedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(jumpedFolders));
     seedFolders = Collections.unmodifiableSortedSet(new TreeSet<>(seedFolders));
+    excluded = Collections.unmodifiableSortedMap(new TreeMap<>(excluded));
   }
 
   static PrunedTree of(DavEntry root, Map<String, DavEntry> entries, Set<String> pruned, int requests) {
-    return new PrunedTree(root, new TreeMap<>(entries), new TreeSet<>(pruned), new TreeSet<>(), new TreeSet<>(), requests);
+    return of(root, new RemoteTree(root, new TreeMap<>(entries)), pruned, Set.of(), Set.of(), requests);
   }
 
-  static PrunedTree of(DavEntry root, Map<String, DavEntry> entries, Set<String> pruned, Set<String> jumped,
-      Set<String> seeds, int requests) {
-    return new PrunedTree(root, new TreeMap<>(entries), new TreeSet<>(pruned), new TreeSet<>(jumped),
-        new TreeSet<>(seeds), requests);
+  static PrunedTree of(DavEntry root, RemoteTree tree, Set<String> pruned, int requests) {
+    return of(root, tree, pruned, Set.of(), Set.of(), requests);
+  }
+
+  static PrunedTree of(DavEntry root, RemoteTree tree, Set<String> pruned, Set<String> jumped, Set<String> seeds,
+      int requests) {
+    return new PrunedTree(root, tree.entries(), new TreeSet<>(pruned), new TreeSet<>(jumped), new TreeSet<>(seeds),
+        tree.excluded(), requests);
   }
 
   /** True when the root's ETag equals the base: nothing changed anywhere. */

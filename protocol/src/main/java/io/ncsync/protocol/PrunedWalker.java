@@ -39,7 +39,7 @@ public final class PrunedWalker {
     if (!store.etagsPropagate()) {
       TreeWalker walker = TreeWalker.start(counting, parallelism, folder -> true, null);
       return walker.result().thenApply(tree ->
-          PrunedTree.of(tree.root(), tree.entries(), Set.of(), counting.requests.get()));
+          PrunedTree.of(tree.root(), tree, Set.of(), counting.requests.get()));
     }
     // Depth 1 on the root at once: its own entry answers "unchanged?" in the same request that lists its children,
     // so an unchanged tree costs one request and a change depth d costs d listings, not d + 1.
@@ -52,7 +52,7 @@ public final class PrunedWalker {
       Predicate<DavEntry> descend = folder -> neverPrune.test(folder) || !unchanged(folder, baseFolderEtag);
       TreeWalker walker = TreeWalker.start(counting, parallelism, descend, rootListing);
       return walker.result().thenApply(tree ->
-          PrunedTree.of(tree.root(), tree.entries(), walker.skippedFolders(), counting.requests.get()));
+          PrunedTree.of(tree.root(), tree, walker.skippedFolders(), counting.requests.get()));
     });
   }
 
@@ -72,7 +72,7 @@ public final class PrunedWalker {
     }
     TreeWalker walker = TreeWalker.start(counting, parallelism, folder -> !unchanged(folder, baseFolderEtag), rootListing);
     return walker.result().thenApply(tree ->
-        PrunedTree.of(tree.root(), tree.entries(), walker.skippedFolders(), counting.requests.get()));
+        PrunedTree.of(tree.root(), tree, walker.skippedFolders(), counting.requests.get()));
   }
 
   /**
@@ -112,7 +112,7 @@ public final class PrunedWalker {
     return walker.result().thenApply(tree -> {
       Set<String> pruned = walker.skippedFolders();
       pruned.removeAll(jumped);
-      return PrunedTree.of(tree.root(), tree.entries(), pruned, jumped, seeds, counting.requests.get());
+      return PrunedTree.of(tree.root(), tree, pruned, jumped, seeds, counting.requests.get());
     });
   }
 

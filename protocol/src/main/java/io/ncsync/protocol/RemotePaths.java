@@ -7,11 +7,17 @@ package io.ncsync.protocol;
 public final class RemotePaths {
   private RemotePaths() {}
 
+  /** The longest name (in UTF-8 bytes) ext4, XFS, Btrfs, APFS and NTFS-via-FUSE all hold. */
+  public static final int MAX_NAME_BYTES = 255;
+
   /** Why a single name is unsafe, or null when it is fine. */
   public static String unsafeReason(String name) {
     if (name == null || name.isEmpty()) return "empty name";
     if (name.equals(".") || name.equals("..")) return "name '" + name + "' is a relative reference";
-    if (name.length() > 255) return "name longer than 255 characters";
+    int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > MAX_NAME_BYTES) {
+      return "name is " + bytes + " bytes long, more than a local file system holds (" + MAX_NAME_BYTES + ")";
+    }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c == '/') return "name contains '/'";
@@ -71,6 +77,36 @@ public final class RemotePaths {
     int depth = 1;
     for (int i = 0; i < path.length(); i++) if (path.charAt(i) == '/') depth++;
     return depth;
+  }
+
+  /**
+   * The path under which an entry named {@code name} in folder {@code parent} is reported when it cannot be synced. An
+   * unsafe name stays unsafe here (it is {@link #escaped}), so the key can never equal or contain a path that does sync,
+   * and its parent is still {@code parent}.
+   */
+  public static String excludedKey(String parent, String name) {
+    return join(parent, escaped(name));
+  }
+
+  /**
+   * The name with '/', '\\', control characters and lone surrogates written as {@code \xNN} / {@code \\uNNNN}: one
+   * segment, printable, and different for different names. Every unsafe name gives an unsafe result.
+   */
+  public static String escaped(String name) {
+    StringBuilder out = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 32 || c == 127 || c == '/' || c == '\\') {
+        out.append(String.format("\\x%02x", (int) c));
+      } else if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+        out.append(c).append(name.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   /** A name as it may appear in a message: control characters escaped so logs cannot be forged. */

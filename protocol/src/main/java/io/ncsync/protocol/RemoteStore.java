@@ -18,7 +18,10 @@ public interface RemoteStore {
   /** PROPFIND Depth 0. */
   CompletionStage<DavEntry> stat(String path);
 
-  /** PROPFIND Depth 1 of a folder. Children with hostile names fail the whole listing with HOSTILE_NAME. */
+  /**
+   * PROPFIND Depth 1 of a folder. Children whose names cannot be local names are left out and reported in
+   * {@link Listing#excluded()}; an href naming another place fails the listing with HOSTILE_NAME.
+   */
   CompletionStage<Listing> list(String folderPath);
 
   /**
@@ -82,6 +85,11 @@ public interface RemoteStore {
    */
   default java.util.Optional<ChangeFeed> changeFeed() {
     return java.util.Optional.empty();
+  }
+
+  /** The names this server refuses to store, so that local files so named are left alone rather than failed. */
+  default ForbiddenNames forbiddenNames() {
+    return ForbiddenNames.NONE;
   }
 
   /**

@@ -17,7 +17,8 @@ import java.util.function.Predicate;
 /**
  * Lists a whole remote tree with Depth 1 PROPFINDs (Depth infinity is refused or expensive on real servers), a bounded
  * number of folders at a time. Files are never asked for on their own. Any failed listing fails the whole walk: a
- * partial tree would read as "these files were deleted".
+ * partial tree would read as "these files were deleted". Entries a listing left out for their names are collected in
+ * {@link RemoteTree#excluded()}; a folder left out is not descended into.
  *
  * <p>{@link #walk(RemoteStore, Function)} walks incrementally instead: see {@link PrunedWalker}.
  */
@@ -32,6 +33,7 @@ public final class TreeWalker {
   // Guarded by this.
   private final Deque<String> pending = new ArrayDeque<>();
   private final Map<String, DavEntry> entries = new HashMap<>();
+  private final Map<String, String> excluded = new HashMap<>();
   private final Set<String> skipped = new TreeSet<>();
   private final Set<String> seeds = new java.util.HashSet<>();
   private DavEntry root;
@@ -151,6 +153,7 @@ public final class TreeWalker {
       inFlight--;
       if (folder.isEmpty()) root = listing.self();
       else if (seeds.contains(folder)) entries.put(folder, listing.self());
+      excluded.putAll(listing.excluded());
       for (DavEntry child : listing.children()) {
         entries.put(child.path(), child);
         if (!child.collection()) continue;
@@ -161,7 +164,7 @@ public final class TreeWalker {
     }
     if (finished) {
       synchronized (this) {
-        result.complete(RemoteTree.of(root, entries));
+        result.complete(RemoteTree.of(root, entries, excluded));
       }
     } else {
       pump();

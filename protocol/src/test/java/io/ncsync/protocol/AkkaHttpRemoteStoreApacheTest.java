@@ -1,6 +1,7 @@
 package io.ncsync.protocol;
 
 import static io.ncsync.protocol.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -100,5 +101,26 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     } finally {
       Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
+  }
+
+  /** Names made on Apache's disk that no workspace file can have: each is left out of the listing, the rest listed. */
+  @Test
+  void namesNoLocalFileCanHaveAreExcludedFromTheListingOneByOne() throws Exception {
+    await(store.mkdirs("odd"));
+    Path odd = onDisk("odd");
+    Files.writeString(odd.resolve("fine.txt"), "f");
+    Files.writeString(odd.resolve("tab\there.txt"), "t");
+    Files.writeString(odd.resolve("back\\slash.txt"), "b");
+    // A name that is not UTF-8 at all: Java writes names as UTF-8, a shell writes the bytes it is given.
+    Process shell = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377.txt')\"")
+        .directory(odd.toFile()).start();
+    assertEquals(0, shell.waitFor());
+    fixOwnership();
+
+    Listing listing = await(store.list("odd"));
+
+    assertEquals(java.util.List.of("odd/fine.txt"), listing.children().stream().map(DavEntry::path).toList());
+    assertEquals(java.util.Set.of("odd/tab\\x09here.txt", "odd/back\\x5cslash.txt", "odd/bad\uFFFD.txt"),
+        listing.excluded().keySet());
   }
 }

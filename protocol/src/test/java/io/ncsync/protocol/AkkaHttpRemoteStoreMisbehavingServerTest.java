@@ -176,10 +176,21 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
 
   @Test
   void hostileHrefFromTheServerFailsTheListing() throws Exception {
-    String body = multistatus("/remote.php/dav/files/u/", "/remote.php/dav/files/u/..%2F..%2Fetc%2Fpasswd");
+    String body = multistatus("/remote.php/dav/files/u/", "/remote.php/dav/files/u/../../etc/passwd");
     RemoteStore store = storeFor(request -> response("207 Multi-Status", "Content-Type: application/xml\r\n", body));
     DavException e = assertError(DavError.HOSTILE_NAME, store.list(""));
     assertTrue(e.getMessage().startsWith("PROPFIND ''"), e.getMessage());
+  }
+
+  @Test
+  void encodedSlashesMakeOneHostileNameThatIsExcludedNotAPath() throws Exception {
+    String body = multistatus("/remote.php/dav/files/u/", "/remote.php/dav/files/u/..%2F..%2Fetc%2Fpasswd");
+    RemoteStore store = storeFor(request -> response("207 Multi-Status", "Content-Type: application/xml\r\n", body));
+
+    Listing listing = await(store.list(""));
+
+    assertTrue(listing.children().isEmpty(), listing.toString());
+    assertEquals(java.util.Set.of("..\\x2f..\\x2fetc\\x2fpasswd"), listing.excluded().keySet());
   }
 
   @Test

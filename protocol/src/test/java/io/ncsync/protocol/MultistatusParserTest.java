@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MultistatusParserTest {
@@ -301,28 +302,59 @@ class MultistatusParserTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "/dav/..",                // climbs out of the folder
-      "/dav/../etc/passwd",
+      "/dav/../etc/passwd",     // climbs out of the folder
       "/dav/a/../../x",
-      "/dav/%2E%2E",            // encoded ..
-      "/dav/.",
-      "/dav/a%2Fb",             // encoded slash inside one segment
-      "/dav/a%5Cb",             // backslash
-      "/dav/a%00b",             // NUL
-      "/dav/a%0Ab",             // newline: would forge log lines
-      "/dav/a%1Bb",             // escape
-      "/dav/a%7Fb",             // DEL
-      "/dav/a%FFb",             // invalid UTF-8
       "/dav//b",                // empty segment
       "/other/x",               // outside the store's root
       "/",
       "/dav-evil/x",
       "/dav/sub/grandchild",    // Depth 1 must name direct children only
   })
-  void hostileHrefsAreRejected(String href) {
+  void hrefsNamingOtherPlacesFailTheListing(String href) {
     String body = multistatus(response("/dav/", "\"r\"", true), response(href, "\"h\"", false));
     DavException e = assertFails(DavError.HOSTILE_NAME, body, DAV_ROOT, "");
     assertFalse(e.getMessage().contains("\n"), "message must be printable: " + e.getMessage());
+  }
+
+  /** Each child name no local file can have costs that entry only: its siblings are listed, the reason names it. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "..          | ..             | relative reference",
+      "%2E%2E      | ..             | relative reference",
+      ".           | .              | relative reference",
+      "a%2Fb       | a\\x2fb       | contains '/'",
+      "a%5Cb       | a\\x5cb       | contains '\\'",
+      "a%00b       | a\\x00b       | NUL",
+      "a%0Ab       | a\\x0ab       | control character 0xa",
+      "a%1Bb       | a\\x1bb       | control character 0x1b",
+      "a%7Fb       | a\\x7fb       | control character 0x7f",
+      "a%FFb       | a\uFFFDb       | invalid UTF-8",
+      "a%C3%28.txt | a\uFFFD(.txt   | invalid UTF-8",
+  })
+  void childNamesThatCannotBeLocalNamesAreExcludedOneByOne(String encoded, String key, String problem) {
+    String body = multistatus(response("/dav/sub/", "\"r\"", true), response("/dav/sub/before.txt", "\"b\"", false),
+        response("/dav/sub/" + encoded, "\"h\"", false), response("/dav/sub/after/", "\"a\"", true));
+
+    Listing listing = parse(body, DAV_ROOT, "sub");
+
+    assertEquals(List.of("sub/before.txt", "sub/after"), listing.children().stream().map(DavEntry::path).toList());
+    assertEquals(java.util.Set.of("sub/" + key), listing.excluded().keySet());
+    String reason = listing.excluded().get("sub/" + key);
+    assertTrue(reason.contains(problem), reason);
+    assertTrue(reason.startsWith("the server's name '"), reason);
+    assertFalse(reason.chars().anyMatch(c -> c < 32), "the reason is printable: " + reason);
+  }
+
+  @Test
+  void aNameLongerThanALocalNameIsExcluded() {
+    String longName = "\u00e9".repeat(150); // 150 characters, 300 bytes in UTF-8
+    String body = multistatus(response("/dav/", "\"r\"", true), response("/dav/ok.txt", "\"o\"", false),
+        response("/dav/" + UrlPaths.encodeSegment(longName), "\"h\"", false));
+
+    Listing listing = parse(body, DAV_ROOT, "");
+
+    assertEquals(List.of("ok.txt"), listing.children().stream().map(DavEntry::path).toList());
+    assertTrue(listing.excluded().get(longName).contains("300 bytes"), listing.excluded().toString());
   }
 
   @Test

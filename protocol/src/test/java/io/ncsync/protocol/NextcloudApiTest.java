@@ -106,6 +106,10 @@ class NextcloudApiTest {
     assertTrue(files.features().chunkingV2());
     assertEquals(5, files.features().maxParallelChunks());
     assertTrue(files.etagsPropagate());
+    ForbiddenNames forbidden = files.scoped("Docs").forbiddenNames();
+    assertNotNull(forbidden.problem(".htaccess"), "the capabilities' list, kept by a scoped store");
+    assertNotNull(forbidden.problem("a:b.txt"), "Nextcloud's own rules");
+    assertNull(forbidden.problem("report.pdf"));
     Path source = Files.writeString(tmp.resolve("hello.txt"), "hello");
     await(files.upload("hello-from-connection.txt", source, Optional.empty(), true));
     assertEquals("hello", Files.readString(server.filesDir().resolve("hello-from-connection.txt")));

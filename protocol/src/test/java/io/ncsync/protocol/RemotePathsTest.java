@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,9 +32,27 @@ class RemotePathsTest {
   }
 
   @Test
-  void refusesOverlongNames() {
+  void refusesNamesLongerThan255BytesInUtf8() {
     assertNull(RemotePaths.unsafeReason("a".repeat(255)));
     assertNotNull(RemotePaths.unsafeReason("a".repeat(256)));
+    assertTrue(RemotePaths.unsafeReason("\u00e9".repeat(150)).contains("300 bytes"), "150 characters, 300 bytes");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", ".", "..", "a/b", "a\\b", "a\u0000b", "a\nb", "a\u007Fb", "lone \uD83D surrogate",
+      "bad \uFFFD utf8"})
+  void anExcludedKeyOfAnUnsafeNameIsUnsafeTooAndKeepsItsParent(String name) {
+    String key = RemotePaths.excludedKey("dir/sub", name);
+    assertEquals("dir/sub", RemotePaths.parent(key));
+    assertNotNull(RemotePaths.unsafeReason(RemotePaths.name(key)), key);
+    assertTrue(RemotePaths.name(key).chars().allMatch(c -> c >= 32 && c != 127), "printable: " + key);
+  }
+
+  @Test
+  void escapingTellsNamesApart() {
+    assertEquals("a\\x2fb", RemotePaths.escaped("a/b"));
+    assertEquals("a\\x5cx2fb", RemotePaths.escaped("a\\x2fb"));
+    assertEquals("ok.txt", RemotePaths.escaped("ok.txt"));
   }
 
   @Test

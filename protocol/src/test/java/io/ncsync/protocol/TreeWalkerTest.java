@@ -196,4 +196,21 @@ class TreeWalkerTest {
       throw new UnsupportedOperationException();
     }
   }
+
+  @Test
+  void aHostileNameCostsItsEntryAndWhatIsBelowItNotTheWalk() {
+    io.ncsync.protocol.testing.InMemoryRemoteStore store = new io.ncsync.protocol.testing.InMemoryRemoteStore();
+    store.put("docs/fine.txt", "f");
+    store.put("docs/bad\u0001name.txt", "x");
+    store.put("docs/../inside.txt", "y"); // a folder named ".." with a file in it
+    store.put("other.txt", "o");
+
+    RemoteTree tree = TreeWalker.walk(store).toCompletableFuture().join();
+
+    assertEquals(java.util.List.of("docs", "docs/fine.txt", "other.txt"), java.util.List.copyOf(tree.entries().keySet()));
+    assertEquals(java.util.Set.of("docs/bad\\x01name.txt", "docs/.."), tree.excluded().keySet());
+    assertTrue(tree.excluded().get("docs/..").contains("relative reference"), tree.excluded().toString());
+    assertEquals(java.util.List.of("", "docs"), java.util.List.copyOf(store.listings().keySet()),
+        "the folder named '..' is never listed");
+  }
 }

@@ -46,6 +46,8 @@ public final class DiskWorkspace implements Workspace {
   private final Map<String, String> stagedUploads = new java.util.concurrent.ConcurrentHashMap<>();
   /** False: uploads always read a copy, as where the file system refuses hard links (tests take that path so). */
   boolean hardLinks = true;
+  /** Whether each staging folder's file system tells names apart by case, probed once (library folders share it). */
+  private static final Map<Path, Boolean> CASE_INSENSITIVE = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param workspacesRoot the configured workspaces root (the daemon trusts its path as configured)
@@ -214,7 +216,8 @@ public final class DiskWorkspace implements Workspace {
       String path = RemotePaths.join(prefix, name);
       String unsafe = RemotePaths.unsafeReason(name);
       if (unsafe != null) {
-        skipped.put(path, "not synced: " + unsafe);
+        skipped.put(RemotePaths.excludedKey(prefix, name),
+            "the local name " + RemotePaths.printable(name) + " cannot be synced: " + unsafe);
         continue;
       }
       BasicFileAttributes attrs = dir.attributes(name);
@@ -227,7 +230,7 @@ public final class DiskWorkspace implements Workspace {
       } else if (attrs.isRegularFile()) {
         entries.put(path, fileEntry(dir, name, path, attrs, base.get(path)));
       } else {
-        skipped.put(path, "not synced: symbolic links and special files are left alone");
+        skipped.put(path, "symbolic links and special files are left alone");
       }
     }
   }
@@ -250,6 +253,31 @@ public final class DiskWorkspace implements Workspace {
   private static String keyOf(BasicFileAttributes attrs) {
     Object key = attrs.fileKey();
     return key == null ? null : key.toString();
+  }
+
+  /**
+   * Probed once per staging folder, which lies on the library folder's file system ({@link #prepareRun} checks): a file
+   * made there under a lower-case name, looked up under its upper-case name.
+   */
+  @Override
+  public boolean caseInsensitive() throws IOException {
+    Boolean known = CASE_INSENSITIVE.get(staging.path());
+    if (known != null) return known;
+    boolean probed = probeCaseInsensitive();
+    CASE_INSENSITIVE.put(staging.path(), probed);
+    return probed;
+  }
+
+  private boolean probeCaseInsensitive() throws IOException {
+    String name = StagingFolder.newName("case-probe");
+    try (ConfinedDir stage = staging.open()) {
+      stage.createNew(name).close();
+      try {
+        return stage.attributes(name.toUpperCase(java.util.Locale.ROOT)) != null;
+      } finally {
+        stage.deleteFile(name);
+      }
+    }
   }
 
   // --- reading -----------------------------------------------------------------------------------------------------

@@ -47,6 +47,32 @@ class DiskWorkspaceTest {
   }
 
   @Test
+  void localNamesThatCannotBeSyncedAreReportedUnderPrintableKeysAndNotEntered() throws Exception {
+    write("ok.txt", "ok", 1_000_000);
+    write("bad\u0001name/inside.txt", "in a folder with a control character", 1_000_000);
+    write("line\nbreak.txt", "x", 1_000_000);
+
+    var scan = new DiskWorkspace(workspaces, root, "t", "l").scan(Map.of());
+
+    assertEquals(java.util.Set.of("ok.txt"), scan.entries().keySet());
+    assertEquals(java.util.Set.of("bad\\x01name", "line\\x0abreak.txt"), scan.skipped().keySet());
+    assertEquals("the local name 'line\\x0abreak.txt' cannot be synced: name contains control character 0xa",
+        scan.skipped().get("line\\x0abreak.txt"));
+  }
+
+  @Test
+  void thisFileSystemTellsNamesApartByCaseAndTheProbeLeavesNothingBehind() throws Exception {
+    DiskWorkspace workspace = new DiskWorkspace(workspaces, root, "t", "l");
+    workspace.prepareRun();
+
+    assertEquals(false, workspace.caseInsensitive(), "ext4, tmpfs, XFS: case-sensitive");
+    assertEquals(false, workspace.caseInsensitive(), "asked again: the cached answer");
+    try (var staged = Files.walk(workspaces.resolve(StagingFolder.NAME))) {
+      assertTrue(staged.noneMatch(p -> p.getFileName().toString().startsWith("case-probe")), "the probe file is gone");
+    }
+  }
+
+  @Test
   void anUploadReadsAHardLinkOfTheFileOrACopyWithItsMtime() throws Exception {
     Path file = write("f.txt", "content", 5_000_000);
     DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l");
@@ -71,6 +97,7 @@ class DiskWorkspaceTest {
   }
 
   private Path write(String name, String content, long mtimeMillis) throws Exception {
+    Files.createDirectories(root.resolve(name).getParent());
     Path file = Files.writeString(root.resolve(name), content);
     Files.setLastModifiedTime(file, FileTime.fromMillis(mtimeMillis));
     return file;

@@ -214,9 +214,16 @@ class SyncEngineTest extends EngineTestBase {
     Path outside = Files.createDirectories(temp.resolve("outside"));
     Files.createSymbolicLink(workspace.resolve("link"), outside);
     remote.put("lib/link/evil.txt", "should not land outside");
+    writeLocal("fine.txt", "fine");
     RunSummary run = sync();
     assertFalse(Files.exists(outside.resolve("evil.txt")), "nothing is written outside the workspace");
-    assertEquals(RunSummary.FAILED, run.outcome());
+    // The link is excluded, not failed: the rest of the library syncs, and the status says why.
+    assertEquals(RunSummary.SUCCEEDED, run.outcome(), run.reason());
+    assertEquals("fine", remote.read("lib/fine.txt"));
+    StatusReply<LibraryStatus> status = ask(Library.GetStatus::new);
+    assertEquals(List.of("link: excluded: symbolic links and special files are left alone"),
+        status.getValue().failures().stream().map(f -> f.path() + ": " + f.reason()).toList());
+    assertEquals("should not land outside", remote.read("lib/link/evil.txt"), "the server's file is left alone");
   }
 
   @Test

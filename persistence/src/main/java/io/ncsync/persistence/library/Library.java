@@ -189,6 +189,9 @@ public final class Library
 
   public record DocumentFailed(FailureRecord failure) implements Event {}
 
+  /** A path excluded by an earlier run (see {@link FailureRecord#exclusion()}) is no longer: its record goes. */
+  public record ExclusionLifted(String runId, String path) implements Event {}
+
   public record RunFinished(String runId, Instant finishedAt, String outcome, String reason) implements Event {}
 
   /** A chunked upload of {@code path} progressed; kept until the document syncs so a restart resumes it. */
@@ -480,6 +483,8 @@ public final class Library
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
+    // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
+    discovery.skipped().keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
   }
@@ -579,7 +584,8 @@ public final class Library
         : state.config();
     execution = new RunExecution(runId, config);
     context.pipeToSelf(
-        safely(() -> io.discover(state.config(), new DiscoveryInput(state.bases(), state.changeFeed(), retryable(state)))),
+        safely(() -> io.discover(state.config(),
+            new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
   }
 
@@ -648,9 +654,12 @@ public final class Library
     return result.changes().isEmpty() && result.conflict() == null;
   }
 
-  private static java.util.Set<String> retryable(LibraryState state) {
+  /** Paths whose folders discovery must list whatever the change feed says: retryable failures and exclusions. */
+  private static java.util.Set<String> toLookAtAgain(LibraryState state) {
     java.util.Set<String> paths = new java.util.HashSet<>();
-    for (FailureRecord failure : state.failures().values()) if (failure.retryable()) paths.add(failure.path());
+    for (FailureRecord failure : state.failures().values()) {
+      if (failure.retryable() || failure.exclusion()) paths.add(failure.path());
+    }
     return paths;
   }
 
@@ -677,13 +686,21 @@ public final class Library
     return events;
   }
 
-  /** Paths discovery had to leave out, recorded as failures unless the same reason is already on record. */
+  /**
+   * Records the names discovery skipped (once per path and reason), and lifts those it no longer finds: the name
+   * was renamed or removed. Discovery lists the folders of every recorded exclusion: not finding one means it is gone.
+   */
   private static List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {
     List<Event> events = new ArrayList<>();
     for (Map.Entry<String, String> skipped : discovery.skipped().entrySet()) {
       FailureRecord known = state.failures().get(skipped.getKey());
       if (known == null || !known.reason().equals(skipped.getValue())) {
         events.add(new DocumentFailed(new FailureRecord(skipped.getKey(), skipped.getValue(), false, Instant.now(), runId)));
+      }
+    }
+    for (FailureRecord failure : state.failures().values()) {
+      if (failure.exclusion() && !discovery.skipped().containsKey(failure.path())) {
+        events.add(new ExclusionLifted(runId, failure.path()));
       }
     }
     return events;
@@ -717,6 +734,7 @@ public final class Library
         .onEvent(DocumentsMoved.class, (state, evt) -> state.documentsMoved(evt.from(), evt.to(), evt.moved()))
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
         .onEvent(DocumentFailed.class, (state, evt) -> state.documentFailed(evt.failure()))
+        .onEvent(ExclusionLifted.class, (state, evt) -> state.exclusionLifted(evt.path()))
         .onEvent(RunFinished.class, Library::applyRunFinished)
         .onEvent(UploadSessionSaved.class, (state, evt) -> state.uploadSessionSaved(evt.path(), evt.session()))
         .onEvent(UploadSessionDropped.class, (state, evt) -> state.uploadSessionDropped(evt.path()))

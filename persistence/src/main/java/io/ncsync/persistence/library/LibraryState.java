@@ -167,10 +167,16 @@ public record LibraryState(
         failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
+  /** An exclusion is recorded like a failure but does not fail the run: the rest of the library synced. */
   LibraryState documentFailed(FailureRecord failure) {
-    RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
+    RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
         ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal);
+  }
+
+  LibraryState exclusionLifted(String path) {
+    return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
+        history, uploadSessions, changeFeed, files, trashLog);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param local      the workspace scan
  * @param remote     the remote listing (subtrees an ETag-pruned walk skipped are filled in from the base)
- * @param skipped    paths left out with the reason (e.g. a local name the server cannot store)
+ * @param skipped    paths left out, with everything below them, and why (each reason starts with {@link #EXCLUDED_PREFIX}): a
+ *                   name one side cannot hold (see {@code NameExclusions}); nothing is planned there
  * @param remoteRoot the library's remote folder itself (its ETag and permissions), or null when unknown
  * @param feed       where the library follows its server's change feed once this run is applied, or null when it
  *                   follows none (the server has no feed, or it is switched off)
@@ -22,6 +23,9 @@ public record Discovery(
     DavEntry remoteRoot,
     ChangeFeedPosition feed,
     Map<String, String> excluded) {
+
+  /** How the reason of every {@link #skipped()} path starts, so that the status shows it as excluded, not failed. */
+  public static final String EXCLUDED_PREFIX = "excluded: ";
 
   public Discovery {
     excluded = excluded == null ? Map.of() : excluded;

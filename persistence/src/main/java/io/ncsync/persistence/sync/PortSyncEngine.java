@@ -2,6 +2,7 @@ package io.ncsync.persistence.sync;
 
 import akka.Done;
 import io.ncsync.persistence.library.LibraryConfig;
+import io.ncsync.protocol.ForbiddenNames;
 import io.ncsync.protocol.RemoteStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,20 +57,30 @@ public final class PortSyncEngine implements SyncEngine {
 
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
-    CompletableFuture<Workspace.Scan> scan = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<LocalSide> scan = CompletableFuture.supplyAsync(() -> {
       try {
         Workspace workspace = ports.workspace(config);
         workspace.prepareRun();
-        return workspace.scan(input.base());
+        return new LocalSide(workspace.scan(input.base()), workspace.caseInsensitive());
       } catch (IOException e) {
         throw new UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
       }
     }, blocking);
-    CompletionStage<RemoteDiscovery.Result> remote =
-        ports.remote(config).thenCompose(store -> RemoteDiscovery.run(store, input, discovery, clock));
-    return scan.thenCombine(remote, (local, listing) ->
-        new Discovery(local.entries(), listing.entries(), local.skipped(), listing.root(), listing.feed()));
+    CompletionStage<RemoteSide> remote = ports.remote(config).thenCompose(store ->
+        RemoteDiscovery.run(store, input, discovery, clock).thenApply(r -> new RemoteSide(r, store.forbiddenNames())));
+    return scan.thenCombine(remote, (local, listed) -> {
+      RemoteDiscovery.Result listing = listed.listing();
+      Map<String, String> excluded = NameExclusions.of(local.scan().entries(), listing.entries(), local.scan().skipped(),
+          listing.excluded(), listed.forbidden(), local.caseInsensitive());
+      return new Discovery(local.scan().entries(), listing.entries(), excluded, listing.root(), listing.feed());
+    });
   }
+
+  /** What the scan found, and whether the workspace tells names apart by case. */
+  private record LocalSide(Workspace.Scan scan, boolean caseInsensitive) {}
+
+  /** What the server lists, and what names it refuses. */
+  private record RemoteSide(RemoteDiscovery.Result listing, ForbiddenNames forbidden) {}
 
   @Override
   public CompletionStage<ActionResult> execute(

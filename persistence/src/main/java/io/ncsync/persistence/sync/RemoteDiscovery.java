@@ -65,8 +65,9 @@ public final class RemoteDiscovery {
    * @param root    the library's remote folder itself
    * @param entries everything below it, listed or (where the walk proved it unchanged) taken from the base
    * @param feed    where to follow the change feed from once the run is applied; null when there is none
+   * @param excluded entries of the listed folders left out for their names, key → reason
    */
-  record Result(DavEntry root, Map<String, DavEntry> entries, ChangeFeedPosition feed) {}
+  record Result(DavEntry root, Map<String, DavEntry> entries, ChangeFeedPosition feed, Map<String, String> excluded) {}
 
   private final RemoteStore store;
   private final DiscoveryInput input;
@@ -86,7 +87,7 @@ public final class RemoteDiscovery {
 
   private CompletionStage<Result> run() {
     if (!store.etagsPropagate()) {
-      return TreeWalker.walk(store).thenApply(tree -> new Result(tree.root(), tree.entries(), null));
+      return TreeWalker.walk(store).thenApply(tree -> new Result(tree.root(), tree.entries(), null, tree.excluded()));
     }
     Optional<ChangeFeed> feed = settings.useChangeFeed() ? store.changeFeed() : Optional.empty();
     ChangeFeedPosition position = input.feed();
@@ -201,12 +202,12 @@ public final class RemoteDiscovery {
     for (BaseEntry known : input.base().values()) {
       if (tree.takenFromBase(known.path())) entries.put(known.path(), BaseListing.asListed(known));
     }
-    return new Result(tree.root(), entries, feed);
+    return new Result(tree.root(), entries, feed, tree.excluded());
   }
 
   /** Nothing changed since the base: the whole tree is the base's (a view, not a copy). */
   private Result fromBase(DavEntry root, ChangeFeedPosition feed) {
-    return new Result(root, BaseListing.of(input.base()), feed);
+    return new Result(root, BaseListing.of(input.base()), feed, Map.of());
   }
 
   private boolean unchanged(DavEntry root) {

@@ -27,6 +27,14 @@ public interface Workspace {
   /** Entries by path, and paths left out with the reason. */
   record Scan(Map<String, LocalEntry> entries, Map<String, String> skipped) {}
 
+  /**
+   * True when the workspace's file system does not tell names apart by case (APFS and NTFS as usually set up): two
+   * remote names equal but for case cannot both be files here. Asked once per run, after the scan.
+   */
+  default boolean caseInsensitive() throws IOException {
+    return false;
+  }
+
   /** The file's current state (not hashed); null when nothing, or a folder, is there. */
   LocalEntry stat(String path) throws IOException;
 

@@ -40,6 +40,8 @@ public final class InMemoryWorkspace implements Workspace {
   /** Files the scan hashed (reset by each scan): what finding moves by content cost. */
   private final java.util.Set<String> hashedByScan = new java.util.TreeSet<>();
   private boolean created;
+  /** What {@link #caseInsensitive()} answers: tests decide what file system this workspace stands for. */
+  public volatile boolean caseInsensitive;
 
   // --- what tests do -------------------------------------------------------------------------------------------------
 
@@ -139,9 +141,12 @@ public final class InMemoryWorkspace implements Workspace {
     Map<String, String> skipped = new TreeMap<>();
     for (var e : nodes.entrySet()) {
       String path = e.getKey();
-      String unsafe = RemotePaths.unsafeReason(RemotePaths.name(path));
+      if (under(path, skipped)) continue;
+      String name = RemotePaths.name(path);
+      String unsafe = RemotePaths.unsafeReason(name);
       if (unsafe != null) {
-        skipped.put(path, "not synced: " + unsafe);
+        skipped.put(RemotePaths.excludedKey(RemotePaths.parent(path), name),
+            "the local name " + RemotePaths.printable(name) + " cannot be synced: " + unsafe);
         continue;
       }
       Node node = e.getValue();
@@ -159,6 +164,11 @@ public final class InMemoryWorkspace implements Workspace {
       hashedByScan.add(path);
     }
     return new Scan(entries, skipped);
+  }
+
+  @Override
+  public boolean caseInsensitive() {
+    return caseInsensitive;
   }
 
   @Override
@@ -251,6 +261,14 @@ public final class InMemoryWorkspace implements Workspace {
     trash.put(kept, node.content);
     nodes.remove(path);
     return kept;
+  }
+
+  /** Below a skipped folder: the disk scan does not descend into it either. */
+  private static boolean under(String path, Map<String, String> skipped) {
+    for (String p = RemotePaths.parent(path); !p.isEmpty(); p = RemotePaths.parent(p)) {
+      if (skipped.containsKey(RemotePaths.excludedKey(RemotePaths.parent(p), RemotePaths.name(p)))) return true;
+    }
+    return false;
   }
 
   private static String sha256(byte[] content) {

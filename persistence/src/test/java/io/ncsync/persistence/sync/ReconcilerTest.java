@@ -214,6 +214,28 @@ class ReconcilerTest {
     assertTrue(plan.isEmpty(), plan.toString());
   }
 
+  /** An exclusion is no deletion: whatever either side lacks at or below it, nothing is planned there. */
+  @Test
+  void nothingIsPlannedAtOrBelowAnExcludedPath() {
+    Map<String, BaseEntry> base = Map.of(
+        "Docs", new BaseEntry("Docs", true, "1", "f", -1, 0, null),
+        "Docs/a.txt", new BaseEntry("Docs/a.txt", false, "2", "a", 1, 1, "s"),
+        "Docs/sub/b.txt", new BaseEntry("Docs/sub/b.txt", false, "3", "b", 1, 1, "s"));
+    Map<String, LocalEntry> local = Map.of("Docs", LocalEntry.folder("Docs"),
+        "Docs/a.txt", new LocalEntry("Docs/a.txt", false, 1, 1, null),
+        "new.txt", new LocalEntry("new.txt", false, 1, 1, null));
+    Map<String, DavEntry> remote = Map.of("Docs", new DavEntry("Docs", true, "f2", -1, null, "1", null, null),
+        "Docs/sub", new DavEntry("Docs/sub", true, "g", -1, null, "4", null, null),
+        "Docs/sub/b.txt", file("Docs/sub/b.txt", "b"), "Docs/DOCS.txt", file("Docs/DOCS.txt", "n"));
+
+    SyncPlan plan = Reconciler.plan(base, new Discovery(local, remote, Map.of("Docs", "excluded: a case collision")),
+        SyncMode.BIDIRECTIONAL);
+
+    List<String> planned = java.util.Arrays.stream(SyncAction.Phase.values())
+        .flatMap(phase -> plan.actions(phase).stream()).map(SyncAction::path).toList();
+    assertEquals(List.of("new.txt"), planned, plan.toString());
+  }
+
   @Test
   void writesTheServerForbidsAreRefusedNotAttempted() {
     DavEntry readOnlyFolder = new DavEntry("ro", true, "f", -1, null, "9", "RGDNV", null);

@@ -1,6 +1,7 @@
 package io.ncsync.protocol.nextcloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ncsync.protocol.ForbiddenNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -129,20 +130,13 @@ public record Capabilities(
    * checked by {@link io.ncsync.protocol.RemotePaths}.
    */
   public String nameProblem(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    if (forbiddenNames.contains(lower)) return "the server forbids the name '" + name + "'";
-    int dot = lower.indexOf('.');
-    String basename = dot < 0 ? lower : lower.substring(0, dot);
-    if (!basename.isEmpty() && forbiddenBasenames.contains(basename)) {
-      return "the server forbids the base name '" + basename + "'";
-    }
-    for (String character : forbiddenCharacters) {
-      if (!character.isEmpty() && name.contains(character)) return "the server forbids the character '" + character + "'";
-    }
-    for (String extension : forbiddenExtensions) {
-      if (!extension.isEmpty() && lower.endsWith(extension)) return "the server forbids names ending with '" + extension + "'";
-    }
-    return null;
+    return new ForbiddenNames(false, forbiddenNames, forbiddenBasenames, forbiddenCharacters, forbiddenExtensions)
+        .problem(name);
+  }
+
+  /** Every name this server refuses: Nextcloud's own rules and its admin's lists. */
+  public ForbiddenNames refusedNames() {
+    return new ForbiddenNames(true, forbiddenNames, forbiddenBasenames, forbiddenCharacters, forbiddenExtensions);
   }
 
   private static String text(JsonNode node) {

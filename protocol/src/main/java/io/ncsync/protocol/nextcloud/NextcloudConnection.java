@@ -93,7 +93,8 @@ public final class NextcloudConnection implements AutoCloseable {
   /** The files store with what the server offers, reading changes from the activity stream when it has one. */
   private AkkaHttpRemoteStore filesStore(NextcloudFeatures features, Capabilities capabilities) {
     DavEndpoint endpoint = new DavEndpoint(features.filesRoot(), loginName, appPassword);
-    AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, endpoint, settings).withFeatures(features);
+    AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, endpoint, settings).withFeatures(features)
+        .withForbiddenNames(capabilities.refusedNames());
     return capabilities.activity() ? store.withChangeFeed(ActivityChangeFeed.of(activity)) : store;
   }
 

@@ -58,6 +58,8 @@ public final class InMemoryRemoteStore implements RemoteStore {
   public volatile boolean recordActivities = true;
   /** When set, the feed answers unusable with this reason. */
   public volatile String feedFault;
+  /** What {@link #forbiddenNames()} answers (Nextcloud's rules, or the plain WebDAV default). */
+  public volatile io.ncsync.protocol.ForbiddenNames forbidden = io.ncsync.protocol.ForbiddenNames.NONE;
   /** Runs before a download, with the absolute path: lets a test fail it or hold it. */
   public volatile Consumer<String> beforeDownload = p -> {};
   /** Runs once a download has written its target, with the absolute path: lets a test look where the bytes went. */
@@ -215,13 +217,18 @@ public final class InMemoryRemoteStore implements RemoteStore {
         Node self = root.nodes.get(absFolder);
         if (self == null || !self.folder) throw notFound("PROPFIND", folderPath);
         List<DavEntry> children = new ArrayList<>();
+        Map<String, String> excluded = new TreeMap<>();
         String start = absFolder.isEmpty() ? "" : absFolder + "/";
         for (Map.Entry<String, Node> e : root.nodes.tailMap(start, false).entrySet()) {
           if (!e.getKey().startsWith(start)) break;
           String rest = e.getKey().substring(start.length());
-          if (!rest.isEmpty() && !rest.contains("/")) children.add(entry(RemotePaths.join(folderPath, rest), e.getValue()));
+          if (rest.isEmpty() || rest.contains("/")) continue;
+          // As the parser does with a server's hrefs: a name no local file can have is left out and reported.
+          String unsafe = RemotePaths.unsafeReason(rest);
+          if (unsafe != null) excluded.put(RemotePaths.excludedKey(folderPath, rest), Listing.exclusionReason(rest, unsafe));
+          else children.add(entry(RemotePaths.join(folderPath, rest), e.getValue()));
         }
-        return new Listing(entry(folderPath, self), children);
+        return new Listing(entry(folderPath, self), children, excluded);
       }
     });
   }
@@ -363,6 +370,11 @@ public final class InMemoryRemoteStore implements RemoteStore {
   @Override
   public boolean etagsPropagate() {
     return root.propagate;
+  }
+
+  @Override
+  public io.ncsync.protocol.ForbiddenNames forbiddenNames() {
+    return root.forbidden;
   }
 
   @Override
