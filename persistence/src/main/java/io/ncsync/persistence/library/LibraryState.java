@@ -176,7 +176,7 @@ public record LibraryState(
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files, trashLog);
+        history, uploadSessions, changeFeed, files, trashLog, removal);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
