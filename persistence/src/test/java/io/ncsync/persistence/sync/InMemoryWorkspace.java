@@ -43,6 +43,12 @@ public final class InMemoryWorkspace implements Workspace {
     nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), clock.addAndGet(1000)));
   }
 
+  /** Writes a file with the given mtime (e.g. later than the server's clock, to be the newest side). */
+  public synchronized void writeAt(String path, String content, long mtimeMillis) {
+    makeParents(path);
+    nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), mtimeMillis));
+  }
+
   /** Changes the file's mtime only. */
   public synchronized void touch(String path) {
     Node node = nodes.get(path);
