@@ -160,6 +160,13 @@ class ConflictIT extends E2eTestBase {
     return all.get(0);
   }
 
+  /** Runs once; both sides must have converged on {@code report} as report.txt's content. */
+  private JsonNode syncExpectingReport(Library lib, String what, String report) {
+    JsonNode run = api.syncOk(lib.id());
+    Tree.assertFiles(what, assertConverged(what, lib), Map.of("report.txt", sha256(report), "other.txt", sha256("untouched")));
+    return run;
+  }
+
   private AdminApi.Response resolve(String conflictId, String strategy) {
     return api.call("POST", "/api/v1/conflicts/" + conflictId + "/resolve", "{\"strategy\": \"" + strategy + "\"}");
   }
@@ -169,11 +176,9 @@ class ConflictIT extends E2eTestBase {
     Library lib = newLibraryWithStrategy("keep-local", "keep_local");
     editedOnBothSides(lib);
 
-    JsonNode run = api.syncOk(lib.id());
+    JsonNode run = syncExpectingReport(lib, "after keep_local", "edited locally");
 
     assertEquals(1, run.path("conflicts").asInt(-1), "conflicts in " + run);
-    Tree.assertFiles("after keep_local", assertConverged("after keep_local", lib),
-        Map.of("report.txt", sha256("edited locally"), "other.txt", sha256("untouched")));
     JsonNode c = onlyConflict(lib);
     assertEquals(List.of("both_modified", "resolved", "keep_local", "strategy keep_local"), List.of(c.path("type").asText(),
         c.path("state").asText(), c.path("strategy").asText(), c.path("resolvedBy").asText()), c.toString());
@@ -184,10 +189,8 @@ class ConflictIT extends E2eTestBase {
     Library lib = newLibraryWithStrategy("keep-remote", "keep_remote");
     editedOnBothSides(lib);
 
-    api.syncOk(lib.id());
+    syncExpectingReport(lib, "after keep_remote", "edited on the server, differently");
 
-    Tree.assertFiles("after keep_remote", assertConverged("after keep_remote", lib),
-        Map.of("report.txt", sha256("edited on the server, differently"), "other.txt", sha256("untouched")));
     JsonNode c = onlyConflict(lib);
     assertEquals(List.of("resolved", "keep_remote"), List.of(c.path("state").asText(), c.path("strategy").asText()), c.toString());
     String replaced = sha256("edited locally");
@@ -218,14 +221,50 @@ class ConflictIT extends E2eTestBase {
     AdminApi.Response twice = resolve(id, "keep_local");
     assertEquals(409, twice.status(), twice.body());
 
-    api.syncOk(lib.id());
+    syncExpectingReport(lib, "after the resolution", "edited on the server, differently");
 
-    Tree.assertFiles("after the resolution", assertConverged("after the resolution", lib),
-        Map.of("report.txt", sha256("edited on the server, differently"), "other.txt", sha256("untouched")));
     JsonNode resolved = expectOne(api.get("/api/v1/libraries/" + lib.id() + "/conflicts?state=resolved"));
     assertEquals(List.of(id, "keep_remote", "operator"), List.of(resolved.path("id").asText(),
         resolved.path("strategy").asText(), resolved.path("resolvedBy").asText()), resolved.toString());
     assertEquals(409, resolve(id, "keep_remote").status(), "resolving twice");
+  }
+
+  @Test
+  void keepNewestTakesTheSideModifiedLast() {
+    Library lib = newLibraryWithStrategy("keep-newest", "keep_newest");
+    editedOnBothSides(lib);
+    setLocalMtime(lib, "report.txt", java.time.Instant.now().minusSeconds(3600)); // the server's edit is the later one
+
+    syncExpectingReport(lib, "after keep_newest", "edited on the server, differently");
+
+    JsonNode c = onlyConflict(lib);
+    assertEquals(List.of("resolved", "keep_newest"), List.of(c.path("state").asText(), c.path("strategy").asText()), c.toString());
+  }
+
+  @Test
+  void aDeletionAgainstAnEditWaitsUnderManualUntilTheOperatorKeepsTheEdit() {
+    Library lib = newLibraryWithStrategy("manual-deletion", "manual");
+    writeLocal(lib, "report.txt", "base version");
+    writeLocal(lib, "other.txt", "untouched");
+    api.syncOk(lib.id());
+    remote.delete(lib.remoteFolder() + "/report.txt");
+    writeLocal(lib, "report.txt", "edited locally");
+
+    api.syncOk(lib.id());
+    assertFalse(remote.exists(lib.remoteFolder() + "/report.txt"), "nothing uploaded while open");
+    JsonNode open = expectOne(api.get("/api/v1/libraries/" + lib.id() + "/conflicts?state=open"));
+    assertEquals("deleted_remotely", open.path("type").asText(), open.toString());
+    assertEquals(202, resolve(open.path("id").asText(), "keep_local").status());
+
+    syncExpectingReport(lib, "after keeping the edit", "edited locally");
+  }
+
+  private static void setLocalMtime(Library lib, String relPath, java.time.Instant at) {
+    try {
+      java.nio.file.Files.setLastModifiedTime(E2eFiles.resolve(lib.localRoot(), relPath), java.nio.file.attribute.FileTime.from(at));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static JsonNode expectOne(AdminApi.Response response) {

@@ -329,11 +329,16 @@ public final class Propagator {
     }
   }
 
-  /** keep_newest: the side modified last (local mtime against the server's last-modified); a tie keeps both. */
+  /**
+   * keep_newest: the side modified last (local mtime against the server's last-modified); a tie, or no time from the
+   * server, keeps both. WebDAV gives whole seconds, so the local time is compared at that resolution too: a local edit
+   * made earlier in the same second must not look newer.
+   */
   private static ConflictStrategy newer(LocalEntry local, DavEntry remoteEntry) {
     long remoteMtime = mtimeOf(remoteEntry);
-    if (remoteMtime == 0 || local.mtimeMillis() == remoteMtime) return ConflictStrategy.KEEP_BOTH;
-    return local.mtimeMillis() > remoteMtime ? ConflictStrategy.KEEP_LOCAL : ConflictStrategy.KEEP_REMOTE;
+    long localMtime = remoteMtime % 1000 == 0 ? local.mtimeMillis() / 1000 * 1000 : local.mtimeMillis();
+    if (remoteMtime == 0 || localMtime == remoteMtime) return ConflictStrategy.KEEP_BOTH;
+    return localMtime > remoteMtime ? ConflictStrategy.KEEP_LOCAL : ConflictStrategy.KEEP_REMOTE;
   }
 
   private static String byStrategy(ConflictStrategy how) {
