@@ -24,6 +24,12 @@ public final class FakeSyncEngine implements SyncEngine {
   private volatile String prepareFailure;
   private volatile boolean holdDiscovery;
   private final List<CompletableFuture<Discovery>> held = new ArrayList<>();
+  /** Per library id: what its discoveries find (else two empty trees). */
+  public final Map<String, Discovery> scriptedDiscoveries = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Per library id: how its actions end (else skipped). */
+  public final Map<String, java.util.function.Function<SyncAction, ActionResult>> actions = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Per library id and path: both sides as they are now (else unknown). */
+  public final Map<String, Sides> sides = new java.util.concurrent.ConcurrentHashMap<>();
 
   public SyncEngineFactory factory() {
     return (system, settings, cipher, blocking) -> this;
@@ -57,7 +63,7 @@ public final class FakeSyncEngine implements SyncEngine {
   @Override
   public synchronized CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
     discoveries.incrementAndGet();
-    if (!holdDiscovery) return CompletableFuture.completedFuture(empty());
+    if (!holdDiscovery) return CompletableFuture.completedFuture(scriptedDiscoveries.getOrDefault(config.libraryId(), empty()));
     CompletableFuture<Discovery> future = new CompletableFuture<>();
     held.add(future);
     return future;
@@ -66,7 +72,13 @@ public final class FakeSyncEngine implements SyncEngine {
   @Override
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
-    return CompletableFuture.completedFuture(ActionResult.skipped(action.path()));
+    var scripted = actions.get(config.libraryId());
+    return CompletableFuture.completedFuture(scripted == null ? ActionResult.skipped(action.path()) : scripted.apply(action));
+  }
+
+  @Override
+  public CompletionStage<Sides> sides(LibraryConfig config, String path) {
+    return CompletableFuture.completedFuture(sides.get(config.libraryId() + ":" + path));
   }
 
   private static Discovery empty() {

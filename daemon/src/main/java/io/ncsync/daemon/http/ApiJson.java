@@ -167,20 +167,28 @@ public final class ApiJson {
 
   public record Counts(int synced, int pending, int failed, int conflict, int excluded) {}
 
-  /** An open conflict with both sides' metadata. */
+  /**
+   * A conflict with both sides' metadata (a side is null when it was absent: deleted there), the strategy applied or
+   * pending, and who or what ended it, when.
+   *
+   * @param state open (waiting for the operator), resolving (the next run carries out {@code strategy}) or resolved
+   */
   public record Conflict(
-      String path, String type, String conflictCopyPath, LocalSide local, RemoteSide remote, Instant detectedAt,
-      String runId) {
+      String id, String path, String type, String state, String strategy, String conflictCopyPath, LocalSide local,
+      RemoteSide remote, Instant detectedAt, String runId, String resolvedBy, Instant resolvedAt) {
     public static Conflict of(ConflictRecord record) {
-      return new Conflict(record.path(), record.type() == null ? null : record.type().wireName(),
-          record.conflictCopyPath(), LocalSide.of(record.local()), RemoteSide.of(record.remote()),
-          record.detectedAt(), record.runId());
+      return new Conflict(record.id(), record.path(), record.type() == null ? null : record.type().wireName(),
+          record.state().wireName(), record.strategy().wireName(), record.conflictCopyPath(), LocalSide.of(record.local()),
+          RemoteSide.of(record.remote()), record.detectedAt(), record.runId(), record.resolvedBy(), record.resolvedAt());
     }
 
     public static List<Conflict> of(List<ConflictRecord> records) {
       return records.stream().map(Conflict::of).toList();
     }
   }
+
+  /** POST /api/v1/conflicts/{id}/resolve. */
+  public record ResolveConflict(String strategy) {}
 
   /** The local version of a conflicting file; null fields are unknown. */
   public record LocalSide(Long size, Instant mtime, String sha256) {
@@ -192,10 +200,11 @@ public final class ApiJson {
   }
 
   /** The remote version of a conflicting file; null fields are unknown. */
-  public record RemoteSide(Long size, String etag) {
+  public record RemoteSide(Long size, String etag, Instant lastModified) {
     static RemoteSide of(SideInfo side) {
       if (side == null) return null;
-      return new RemoteSide(side.size() < 0 ? null : side.size(), side.etag());
+      return new RemoteSide(side.size() < 0 ? null : side.size(), side.etag(),
+          side.mtimeMillis() <= 0 ? null : Instant.ofEpochMilli(side.mtimeMillis()));
     }
   }
 }

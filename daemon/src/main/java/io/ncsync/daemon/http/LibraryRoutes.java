@@ -4,6 +4,7 @@ import akka.Done;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
@@ -15,6 +16,7 @@ import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
 import io.ncsync.persistence.library.Removal;
 import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictStrategy;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.tenant.ConnectionRecord;
@@ -47,7 +49,8 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 
 /**
- * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status and conflicts. A library
+ * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status and
+ * conflicts; and {@code /api/v1/conflicts/{id}/resolve}. A library
  * id reaches a Library entity only after the tenant confirms it exists, so unknown ids never create entities.
  */
 public final class LibraryRoutes {
@@ -76,6 +79,12 @@ public final class LibraryRoutes {
   }
 
   public Route route(String tenantId) {
+    return concat(librariesRoute(tenantId), pathPrefix("conflicts", () -> path(
+        PathMatchers.segment().slash("resolve"), conflictId -> post(() -> json.body(ApiJson.ResolveConflict.class,
+            body -> respond(() -> resolve(tenantId, conflictId, body)))))));
+  }
+
+  private Route librariesRoute(String tenantId) {
     return pathPrefix("libraries", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             post(() -> json.body(ApiJson.CreateLibrary.class, body -> respond(() -> create(tenantId, body)))),
@@ -87,7 +96,8 @@ public final class LibraryRoutes {
                 delete(() -> parameterOptional("detach", detach -> respond(() -> remove(tenantId, id, detach)))))),
             path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
-            path("conflicts", () -> get(() -> respond(() -> conflicts(tenantId, id))))))));
+            path("conflicts", () -> get(() -> parameterOptional("state",
+                state -> respond(() -> conflicts(tenantId, id, state.orElse(null))))))))));
   }
 
   private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
@@ -266,10 +276,84 @@ public final class LibraryRoutes {
         .thenApply(status -> errors.json(StatusCodes.OK, ApiJson.Status.of(status)));
   }
 
-  private CompletionStage<HttpResponse> conflicts(String tenantId, String id) {
+  /** Every conflict (unresolved ones by path, then resolved ones newest first), or those in one state. */
+  private CompletionStage<HttpResponse> conflicts(String tenantId, String id, String state) {
+    java.util.function.Predicate<ConflictRecord> wanted = conflictFilter(state);
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, Library.GetConflicts::new))
-        .thenApply(open -> errors.json(StatusCodes.OK, ApiJson.Conflict.of(open.conflicts())));
+        .thenApply(all -> errors.json(StatusCodes.OK,
+            ApiJson.Conflict.of(all.conflicts().stream().filter(wanted).toList())));
+  }
+
+  /** {@code open}: not resolved yet (open or resolving); {@code resolved}; none: all. */
+  private static java.util.function.Predicate<ConflictRecord> conflictFilter(String state) {
+    if (state == null) return c -> true;
+    if (state.equals("open")) return c -> !c.isResolved();
+    if (state.equals("resolved")) return ConflictRecord::isResolved;
+    throw ApiException.badRequest("state must be 'open' or 'resolved', got '" + state + "'");
+  }
+
+  // --- resolve ------------------------------------------------------------------------------------------------
+
+  /**
+   * Hands the operator's choice to the library holding the conflict; the next run carries it out. Conflict ids are
+   * unique, so every library of the tenant is asked and all but the owner answer "unknown conflict" (a tenant has few
+   * libraries; an index in the Tenant entity would be one more thing to keep in step).
+   */
+  private CompletionStage<HttpResponse> resolve(String tenantId, String conflictId, ApiJson.ResolveConflict body) {
+    ConflictStrategy strategy = resolutionStrategy(body);
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
+      List<CompletableFuture<Optional<Library.ResolveOutcome>>> asks = new ArrayList<>();
+      for (LibraryRef ref : all.libraries()) {
+        asks.add(library(tenantId, ref.libraryId()).<Library.ResolveOutcome>askWithStatus(
+                replyTo -> new Library.ResolveConflict(conflictId, strategy, ConflictRecord.BY_OPERATOR, replyTo), askTimeout)
+            .handle((outcome, error) -> {
+              if (error == null) return Optional.of(outcome);
+              log.warn("library {} did not answer about conflict {}: {}", ref.libraryId(), conflictId, ApiErrors.unwrap(error).toString());
+              return Optional.<Library.ResolveOutcome>empty();
+            })
+            .toCompletableFuture());
+      }
+      return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        List<Optional<Library.ResolveOutcome>> outcomes = asks.stream().map(CompletableFuture::join).toList();
+        for (Optional<Library.ResolveOutcome> outcome : outcomes) {
+          if (outcome.isPresent() && !isUnknown(outcome.get())) return resolutionResponse(outcome.get());
+        }
+        if (outcomes.stream().anyMatch(Optional::isEmpty)) {
+          throw new ApiException(StatusCodes.SERVICE_UNAVAILABLE, "not every library answered; try again");
+        }
+        throw ApiException.notFound("unknown conflict: " + conflictId);
+      });
+    });
+  }
+
+  private static ConflictStrategy resolutionStrategy(ApiJson.ResolveConflict body) {
+    String wire = Validation.required(body.strategy(), "strategy");
+    ConflictStrategy strategy = io.ncsync.persistence.sync.WireNames.parse(ConflictStrategy.class, wire);
+    if (strategy == null || strategy == ConflictStrategy.MANUAL) {
+      throw ApiException.badRequest("strategy must be one of 'keep_local', 'keep_remote', 'keep_newest', 'keep_both', got '" + wire + "'");
+    }
+    return strategy;
+  }
+
+  private static boolean isUnknown(Library.ResolveOutcome outcome) {
+    return outcome instanceof Library.ResolutionRefused refused && refused.refusal() == Library.Refusal.UNKNOWN_CONFLICT;
+  }
+
+  private HttpResponse resolutionResponse(Library.ResolveOutcome outcome) {
+    if (outcome instanceof Library.ResolutionAccepted accepted) {
+      log.info("conflict {} on '{}' resolved by the operator: {} (carried out by the next run)", accepted.conflict().id(),
+          accepted.conflict().path(), accepted.conflict().strategy().wireName());
+      return errors.json(StatusCodes.ACCEPTED, ApiJson.Conflict.of(accepted.conflict()));
+    }
+    Library.ResolutionRefused refused = (Library.ResolutionRefused) outcome;
+    StatusCode status = switch (refused.refusal()) {
+      case ALREADY_RESOLVED, SIDES_CHANGED -> StatusCodes.CONFLICT;
+      case NOT_APPLICABLE -> StatusCodes.BAD_REQUEST;
+      case SIDES_UNKNOWN -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNKNOWN_CONFLICT -> StatusCodes.NOT_FOUND;
+    };
+    return errors.errorResponse(status, refused.reason(), Map.of("reason", io.ncsync.persistence.sync.WireNames.of(refused.refusal())));
   }
 
   /** The tenant's registered library, or a 404 naming the id. */

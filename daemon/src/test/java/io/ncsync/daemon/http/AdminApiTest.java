@@ -10,6 +10,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
+import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.BaseEntry;
+import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictType;
+import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DocumentChange;
+import io.ncsync.persistence.sync.LocalEntry;
+import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.SyncEngine;
+import io.ncsync.persistence.sync.Transfer;
+import io.ncsync.protocol.DavEntry;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +30,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -584,6 +596,118 @@ class AdminApiTest {
     assertEquals(200, conflicts.status());
     assertTrue(conflicts.json().isArray());
     assertEquals(0, conflicts.json().size());
+  }
+
+  /**
+   * A library whose discovery finds doc.txt edited on both sides and whose first run records an open conflict; once
+   * resolved, the next run ends it the way the operator chose. Returns the library id and the conflict.
+   */
+  private static Map.Entry<String, ConflictRecord> libraryWithAnOpenConflict() throws InterruptedException {
+    String id = createLibrary().get("id").asText();
+    LocalEntry local = new LocalEntry("doc.txt", false, 5, 1000, "sha-l");
+    DavEntry remote = new DavEntry("doc.txt", false, "e2", 6, null, "f1", null, null);
+    ConflictRecord open = ConflictRecord.open("doc.txt", ConflictType.BOTH_ADDED, ConflictRecord.sideOf(local, "sha-l"),
+        ConflictRecord.sideOf(remote, "sha-r"), java.time.Instant.now(), "r1");
+    io.scriptedDiscoveries.put(id, new Discovery(Map.of("doc.txt", local), Map.of("doc.txt", remote), Map.of()));
+    io.actions.put(id, action -> action instanceof SyncAction.SettleConflict settle && settle.record() != null
+        ? ActionResult.of("doc.txt", new DocumentChange.BaseRecorded(
+            new BaseEntry("doc.txt", false, "f1", "e3", 5, 1000, "sha-l"), Transfer.UPLOADED))
+            .withConflict(settle.record().resolved(settle.strategy(), ConflictRecord.BY_OPERATOR, java.time.Instant.now()))
+        : ActionResult.conflict("doc.txt", open));
+    io.sides.put(id + ":doc.txt", new SyncEngine.Sides(local, remote));
+    syncAndWait(id);
+    return Map.entry(id, open);
+  }
+
+  private static void syncAndWait(String id) throws InterruptedException {
+    String runId = api.postEmpty("/api/v1/libraries/" + id + "/sync").json().get("runId").asText();
+    eventually(() -> api.get("/api/v1/libraries/" + id + "/status").json(),
+        s -> s.get("activeRun").isNull() && runId.equals(s.path("lastRun").path("runId").asText()), "run " + runId);
+  }
+
+  private static ApiClient.Response resolve(String conflictId, String body) {
+    return api.post("/api/v1/conflicts/" + conflictId + "/resolve", body);
+  }
+
+  @Test
+  void conflictsAreListedByStateAndResolvedOnceThroughTheApi() throws Exception {
+    var library = libraryWithAnOpenConflict();
+    String id = library.getKey();
+    String conflictId = library.getValue().id();
+    String conflicts = "/api/v1/libraries/" + id + "/conflicts";
+
+    JsonNode open = api.get(conflicts + "?state=open").json();
+    assertEquals(1, open.size(), open.toString());
+    JsonNode c = open.get(0);
+    assertEquals(Set.of("id", "path", "type", "state", "strategy", "conflictCopyPath", "local", "remote", "detectedAt",
+        "runId", "resolvedBy", "resolvedAt"), fieldNames(c));
+    assertEquals(List.of(conflictId, "doc.txt", "both_added", "open", "manual"), List.of(c.get("id").asText(),
+        c.get("path").asText(), c.get("type").asText(), c.get("state").asText(), c.get("strategy").asText()));
+    assertEquals(5, c.get("local").get("size").asInt());
+    assertEquals("e2", c.get("remote").get("etag").asText());
+    assertEquals(0, api.get(conflicts + "?state=resolved").json().size());
+    assertEquals(1, api.get(conflicts).json().size(), "without a state: all");
+    ApiClient.Response badState = api.get(conflicts + "?state=closed");
+    assertEquals(400, badState.status(), badState.toString());
+    assertTrue(badState.error().contains("state must be 'open' or 'resolved'"), badState.error());
+    assertEquals(1, api.get("/api/v1/libraries/" + id + "/status").json().get("counts").get("conflict").asInt());
+
+    ApiClient.Response accepted = resolve(conflictId, "{\"strategy\": \"keep_local\"}");
+    assertEquals(202, accepted.status(), accepted.toString());
+    assertEquals("resolving", accepted.json().get("state").asText());
+    assertEquals("keep_local", accepted.json().get("strategy").asText());
+    assertEquals("operator", accepted.json().get("resolvedBy").asText());
+    assertEquals(0, api.get("/api/v1/libraries/" + id + "/status").json().get("counts").get("conflict").asInt(),
+        "the document leaves status conflict");
+    assertEquals("resolving", api.get(conflicts + "?state=open").json().get(0).get("state").asText());
+
+    ApiClient.Response twice = resolve(conflictId, "{\"strategy\": \"keep_remote\"}");
+    assertEquals(409, twice.status(), twice.toString());
+    assertEquals("already_resolved", twice.json().get("reason").asText());
+    assertTrue(twice.error().contains("already being resolved with keep_local"), twice.error());
+
+    syncAndWait(id); // carries it out
+    JsonNode resolved = api.get(conflicts + "?state=resolved").json();
+    assertEquals(1, resolved.size(), resolved.toString());
+    assertEquals(List.of(conflictId, "resolved", "keep_local", "operator"), List.of(resolved.get(0).get("id").asText(),
+        resolved.get(0).get("state").asText(), resolved.get(0).get("strategy").asText(), resolved.get(0).get("resolvedBy").asText()));
+    assertFalse(resolved.get(0).get("resolvedAt").isNull());
+    assertEquals(0, api.get(conflicts + "?state=open").json().size());
+
+    ApiClient.Response again = resolve(conflictId, "{\"strategy\": \"keep_local\"}");
+    assertEquals(409, again.status(), again.toString());
+    assertTrue(again.error().contains("already resolved"), again.error());
+  }
+
+  @Test
+  void aConflictWhoseSideChangedSinceItWasRecordedIs409() throws Exception {
+    var library = libraryWithAnOpenConflict();
+    LocalEntry editedAgain = new LocalEntry("doc.txt", false, 9, 2000, null);
+    io.sides.put(library.getKey() + ":doc.txt", new SyncEngine.Sides(editedAgain,
+        new DavEntry("doc.txt", false, "e2", 6, null, "f1", null, null)));
+
+    ApiClient.Response changed = resolve(library.getValue().id(), "{\"strategy\": \"keep_remote\"}");
+
+    assertEquals(409, changed.status(), changed.toString());
+    assertEquals("sides_changed", changed.json().get("reason").asText());
+    assertTrue(changed.error().contains("'doc.txt' changed since the conflict was recorded"), changed.error());
+    assertEquals("open", api.get("/api/v1/libraries/" + library.getKey() + "/conflicts").json().get(0).get("state").asText());
+  }
+
+  @Test
+  void resolvingNeedsAStrategyThatEndsTheConflictAndAConflictThatExists() throws Exception {
+    var library = libraryWithAnOpenConflict();
+    String conflictId = library.getValue().id();
+    for (String body : List.of("{\"strategy\": \"manual\"}", "{\"strategy\": \"coin_flip\"}")) {
+      ApiClient.Response refused = resolve(conflictId, body);
+      assertEquals(400, refused.status(), refused.toString());
+      assertTrue(refused.error().contains("strategy must be one of 'keep_local', 'keep_remote', 'keep_newest', 'keep_both'"), refused.error());
+    }
+    assertEquals(400, resolve(conflictId, "{}").status());
+    ApiClient.Response unknown = resolve("no-such-conflict", "{\"strategy\": \"keep_both\"}");
+    assertEquals(404, unknown.status(), unknown.toString());
+    assertEquals("unknown conflict: no-such-conflict", unknown.error());
+    assertEquals(405, api.get("/api/v1/conflicts/" + conflictId + "/resolve").status(), "POST only");
   }
 
   @Test

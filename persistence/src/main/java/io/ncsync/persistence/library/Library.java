@@ -22,7 +22,11 @@ import io.ncsync.persistence.CborSerializable;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
+import io.ncsync.persistence.sync.ConflictPolicy;
 import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictState;
+import io.ncsync.persistence.sync.ConflictStrategy;
+import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
@@ -137,10 +141,37 @@ public final class Library
   /** Replies with {@link LibraryStatus}. */
   public record GetStatus(ActorRef<StatusReply<LibraryStatus>> replyTo) implements Command {}
 
-  /** Replies with the open conflicts, sorted by path. */
+  /** Replies with the conflicts not yet resolved (sorted by path), then the resolved ones (newest first). */
   public record GetConflicts(ActorRef<StatusReply<Conflicts>> replyTo) implements Command {}
 
   public record Conflicts(List<ConflictRecord> conflicts) implements CborSerializable {}
+
+  /**
+   * The operator ends conflict {@code conflictId} with {@code strategy}; the next run carries it out. Replies
+   * {@link ResolutionAccepted} with the conflict, or {@link ResolutionRefused} saying why (an unknown id included: the
+   * API asks every library of the tenant).
+   */
+  public record ResolveConflict(String conflictId, ConflictStrategy strategy, String by,
+      ActorRef<StatusReply<ResolveOutcome>> replyTo) implements Command {}
+
+  public sealed interface ResolveOutcome extends CborSerializable {}
+
+  public record ResolutionAccepted(ConflictRecord conflict) implements ResolveOutcome {}
+
+  public record ResolutionRefused(Refusal refusal, String reason) implements ResolveOutcome {}
+
+  public enum Refusal {
+    /** No conflict with that id here. */
+    UNKNOWN_CONFLICT,
+    /** Resolved already, or a resolution is pending. */
+    ALREADY_RESOLVED,
+    /** A side changed since the conflict was recorded: the choice would be made on a stale record. */
+    SIDES_CHANGED,
+    /** The strategy cannot end this kind of conflict. */
+    NOT_APPLICABLE,
+    /** The sides could not be looked at now (a server or disk error): nothing was decided. */
+    SIDES_UNKNOWN
+  }
 
   /**
    * Sharding's hand-off message (shutdown, rebalance): starts nothing new, lets documents in flight finish, closes the
@@ -164,6 +195,9 @@ public final class Library
 
   private record StartQueuedRun(String runId) implements Command {}
 
+  /** Both sides of a conflict as they are now (null: unknown), or why they could not be looked at. */
+  private record ResolutionChecked(ResolveConflict request, SyncEngine.Sides sides, String failure) implements Command {}
+
   // --- events -------------------------------------------------------------------------------------------------
 
   public sealed interface Event extends CborSerializable {}
@@ -185,7 +219,15 @@ public final class Library
    */
   public record DocumentsMoved(String runId, String from, String to, List<BaseEntry> moved) implements Event {}
 
+  /** A conflict was found (open, or already ended by the strategy), or one on record was seen with new sides. */
   public record ConflictRaised(ConflictRecord conflict) implements Event {}
+
+  /** The operator chose how conflict {@code conflictId} ends; the next run carries it out. */
+  public record ConflictResolutionRequested(String conflictId, ConflictStrategy strategy, String by, Instant at)
+      implements Event {}
+
+  /** A conflict on record ended: carried out as requested, or both sides became identical. */
+  public record ConflictResolved(ConflictRecord conflict) implements Event {}
 
   public record DocumentFailed(FailureRecord failure) implements Event {}
 
@@ -304,6 +346,8 @@ public final class Library
         .onCommand(PeriodicSync.class, this::onPeriodicSync)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
+        .onCommand(ResolveConflict.class, this::onResolveConflict)
+        .onCommand(ResolutionChecked.class, this::onResolutionChecked)
         .onCommand(Stop.class, this::onStop)
         .onCommand(DiscoveryDone.class, this::onDiscoveryDone)
         .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
@@ -442,8 +486,9 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     int pending = execution == null ? 0 : execution.pending();
+    int open = (int) state.conflicts().values().stream().filter(ConflictRecord::isOpen).count();
     LibraryStatus.Counts counts =
-        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), state.conflicts().size(), excluded);
+        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), open, excluded);
     List<FailureRecord> failures = state.failures().values().stream()
         .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
         .limit(LibraryStatus.LISTED_FAILURES)
@@ -462,7 +507,60 @@ public final class Library
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     List<ConflictRecord> conflicts = new ArrayList<>(state.conflicts().values());
     conflicts.sort(java.util.Comparator.comparing(ConflictRecord::path));
+    List<ConflictRecord> resolved = new ArrayList<>(state.resolvedConflicts());
+    java.util.Collections.reverse(resolved);
+    conflicts.addAll(resolved);
     return Effect().reply(cmd.replyTo(), StatusReply.success(new Conflicts(conflicts)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onResolveConflict(LibraryState state, ResolveConflict cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    ResolveOutcome refusal = resolutionRefusal(state, cmd);
+    if (refusal != null) return Effect().reply(cmd.replyTo(), StatusReply.success(refusal));
+    // The record must still describe both sides: look at them now, then decide.
+    String path = state.unresolvedConflict(cmd.conflictId()).path();
+    context.pipeToSelf(safely(() -> io.sides(state.config(), path)),
+        (sides, error) -> new ResolutionChecked(cmd, sides, error == null ? null : reason(error)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onResolutionChecked(LibraryState state, ResolutionChecked msg) {
+    ResolveConflict cmd = msg.request();
+    ResolveOutcome refusal = resolutionRefusal(state, cmd); // the state may have moved on while we looked
+    ConflictRecord conflict = state.unresolvedConflict(cmd.conflictId());
+    if (refusal == null && msg.failure() != null) {
+      refusal = new ResolutionRefused(Refusal.SIDES_UNKNOWN,
+          "could not look at both sides of '" + conflict.path() + "' now (" + msg.failure() + "); nothing was decided, try again");
+    } else if (refusal == null && msg.sides() != null && !conflict.sidesMatch(msg.sides().local(), msg.sides().remote())) {
+      refusal = new ResolutionRefused(Refusal.SIDES_CHANGED, "'" + conflict.path() + "' changed since the conflict was "
+          + "recorded; the next run records its new sides (or closes it if they became identical): resolve it after that run");
+    }
+    if (refusal != null) return Effect().reply(cmd.replyTo(), StatusReply.success(refusal));
+    return Effect().persist(new ConflictResolutionRequested(cmd.conflictId(), cmd.strategy(), cmd.by(), Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new ResolutionAccepted(s.unresolvedConflict(cmd.conflictId()))));
+  }
+
+  private ResolutionRefused resolutionRefusal(LibraryState state, ResolveConflict cmd) {
+    ConflictRecord conflict = state.unresolvedConflict(cmd.conflictId());
+    if (conflict == null) {
+      ConflictRecord ended = state.resolvedConflict(cmd.conflictId());
+      return ended == null
+          ? new ResolutionRefused(Refusal.UNKNOWN_CONFLICT, "unknown conflict: " + cmd.conflictId())
+          : new ResolutionRefused(Refusal.ALREADY_RESOLVED, "conflict " + cmd.conflictId() + " on '" + ended.path()
+              + "' is already resolved (" + ended.resolvedBy() + ", " + ended.resolvedAt() + ")");
+    }
+    if (conflict.state() == ConflictState.RESOLVING) {
+      return new ResolutionRefused(Refusal.ALREADY_RESOLVED, "conflict " + cmd.conflictId() + " on '" + conflict.path()
+          + "' is already being resolved with " + conflict.strategy().wireName() + "; the next run carries it out");
+    }
+    if (cmd.strategy() == ConflictStrategy.MANUAL) {
+      return new ResolutionRefused(Refusal.NOT_APPLICABLE, "manual does not resolve a conflict; choose keep_local, keep_remote, keep_newest or keep_both");
+    }
+    if (conflict.type() == ConflictType.TYPE_MISMATCH && cmd.strategy() != ConflictStrategy.KEEP_BOTH) {
+      return new ResolutionRefused(Refusal.NOT_APPLICABLE, "'" + conflict.path() + "' is a file on one side and a folder on "
+          + "the other: neither can replace the other, only keep_both resolves it");
+    }
+    return null;
   }
 
   private ReplyEffect<Event, LibraryState> onStop(LibraryState state, Stop cmd) {
@@ -480,7 +578,8 @@ public final class Library
     if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters());
     excluded = discovery.excluded().size();
-    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode())
+    ConflictPolicy conflicts = new ConflictPolicy(execution.config.settings().conflictStrategy(), state.conflicts());
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts)
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
     execution.start(plan, discovery.feed());
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
@@ -651,12 +750,17 @@ public final class Library
    */
   private static boolean unsettled(ActionResult result) {
     if (result.failure() != null) return result.retryable();
-    return result.changes().isEmpty() && result.conflict() == null;
+    // An open conflict is looked at again on every run, so its folders must be listed (not pruned by their ETags).
+    if (result.conflict() != null && !result.conflict().isResolved()) return true;
+    return result.changes().isEmpty();
   }
 
-  /** Paths whose folders discovery must list whatever the change feed says: retryable failures and exclusions. */
+  /**
+   * Paths whose folders discovery must list whatever the change feed says: retryable failures, exclusions and
+   * unresolved conflicts.
+   */
   private static java.util.Set<String> toLookAtAgain(LibraryState state) {
-    java.util.Set<String> paths = new java.util.HashSet<>();
+    java.util.Set<String> paths = new java.util.HashSet<>(state.conflicts().keySet());
     for (FailureRecord failure : state.failures().values()) {
       if (failure.retryable() || failure.exclusion()) paths.add(failure.path());
     }
@@ -678,7 +782,11 @@ public final class Library
         events.add(new DocumentsMoved(runId, moved.from(), moved.to(), state.basesMoved(moved.from(), moved.to())));
       }
     }
-    if (result.conflict() != null) events.add(new ConflictRaised(result.conflict()));
+    ConflictRecord conflict = result.conflict();
+    if (conflict != null) {
+      boolean endsOneOnRecord = conflict.isResolved() && state.unresolvedConflict(conflict.id()) != null;
+      events.add(endsOneOnRecord ? new ConflictResolved(conflict) : new ConflictRaised(conflict));
+    }
     for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
     if (result.failure() != null) {
       events.add(new DocumentFailed(new FailureRecord(result.path(), result.failure(), result.retryable(), Instant.now(), runId)));
@@ -733,6 +841,8 @@ public final class Library
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))
         .onEvent(DocumentsMoved.class, (state, evt) -> state.documentsMoved(evt.from(), evt.to(), evt.moved()))
         .onEvent(ConflictRaised.class, (state, evt) -> state.conflictRaised(evt.conflict()))
+        .onEvent(ConflictResolutionRequested.class, (state, evt) -> state.conflictResolutionRequested(evt.conflictId(), evt.strategy(), evt.by()))
+        .onEvent(ConflictResolved.class, (state, evt) -> state.conflictResolved(evt.conflict()))
         .onEvent(DocumentFailed.class, (state, evt) -> state.documentFailed(evt.failure()))
         .onEvent(ExclusionLifted.class, (state, evt) -> state.exclusionLifted(evt.path()))
         .onEvent(RunFinished.class, Library::applyRunFinished)

@@ -20,7 +20,7 @@ import org.pcollections.PMap;
  *
  * @param config    null until the library is created
  * @param bases     last agreed state per path
- * @param conflicts open conflicts per path
+ * @param conflicts conflicts not yet resolved (open or resolving) per path
  * @param failures  last failure per path, cleared when the path syncs
  * @param activeRun the run in progress (also after a crash, until closed as interrupted), or null
  * @param history   finished runs, newest last, at most {@link #HISTORY}
@@ -30,6 +30,8 @@ import org.pcollections.PMap;
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
  * @param trashLog  what runs removed or replaced, by entry id
  * @param removal   null for a library in use; else its detach, requested or done
+ * @param resolvedConflicts ended conflicts, newest last, at most {@link #RESOLVED_CONFLICTS} ({@code conflicts} holds
+ *                  the open and resolving ones)
  */
 public record LibraryState(
     LibraryConfig config,
@@ -42,10 +44,13 @@ public record LibraryState(
     ChangeFeedPosition changeFeed,
     Long files,
     Map<String, TrashEntry> trashLog,
-    Removal removal)
+    Removal removal,
+    List<ConflictRecord> resolvedConflicts)
     implements CborSerializable {
 
   static final int HISTORY = 20;
+  /** Resolved conflicts kept for the API, newest last. */
+  static final int RESOLVED_CONFLICTS = 500;
 
   public LibraryState {
     bases = persistent(bases);
@@ -55,6 +60,12 @@ public record LibraryState(
     uploadSessions = persistent(uploadSessions);
     if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
     trashLog = persistent(trashLog);
+    if (resolvedConflicts == null) {
+      // A snapshot from before conflicts ended: those it kept as open but a conflict copy settled are resolved.
+      resolvedConflicts = conflicts.values().stream().filter(ConflictRecord::isResolved).toList();
+      for (ConflictRecord ended : resolvedConflicts) conflicts = ((PMap<String, ConflictRecord>) conflicts).minus(ended.path());
+    }
+    resolvedConflicts = List.copyOf(resolvedConflicts);
   }
 
   private static <V> PMap<String, V> persistent(Map<String, V> map) {
@@ -63,7 +74,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of());
   }
 
   public boolean created() {
@@ -92,11 +103,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -108,7 +119,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -120,7 +131,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
   }
 
   /** The base entries at {@code from} and below, at the paths a move to {@code to} gives them. */
@@ -158,35 +169,77 @@ public record LibraryState(
       nextBases = nextBases.plus(entry.path(), entry);
     }
     return new LibraryState(config, nextBases, conflicts, nextFailures, activeRun, history, nextSessions, changeFeed, nextFiles,
-        trashLog, removal);
+        trashLog, removal, resolvedConflicts);
   }
 
+  /**
+   * A conflict found (counted in the run), or one on record seen again with new sides (same id, not counted again). One
+   * found already resolved (a strategy ended it at once) goes straight to the resolved ones.
+   */
   LibraryState conflictRaised(ConflictRecord conflict) {
-    RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
+    ConflictRecord known = conflicts.get(conflict.path());
+    boolean seenBefore = known != null && known.id().equals(conflict.id());
+    RunSummary run = activeRun == null || seenBefore ? activeRun : activeRun.plus(0, 0, 0, 0, 1, 0);
+    if (conflict.isResolved()) return withConflictResolved(conflict, run);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+  }
+
+  /** The operator chose how the conflict ends; the next run carries it out. */
+  LibraryState conflictResolutionRequested(String conflictId, io.ncsync.persistence.sync.ConflictStrategy strategy, String by) {
+    ConflictRecord open = unresolvedConflict(conflictId);
+    if (open == null) return this;
+    return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(open.path(), open.requested(strategy, by)),
+        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+  }
+
+  /** A conflict on record ended (carried out, or both sides became identical). */
+  LibraryState conflictResolved(ConflictRecord resolved) {
+    return withConflictResolved(resolved, activeRun);
+  }
+
+  private LibraryState withConflictResolved(ConflictRecord resolved, RunSummary run) {
+    PMap<String, ConflictRecord> open = (PMap<String, ConflictRecord>) conflicts;
+    ConflictRecord known = open.get(resolved.path());
+    if (known != null && known.id().equals(resolved.id())) open = open.minus(resolved.path());
+    List<ConflictRecord> ended = new ArrayList<>(resolvedConflicts);
+    ended.add(resolved);
+    if (ended.size() > RESOLVED_CONFLICTS) ended = ended.subList(ended.size() - RESOLVED_CONFLICTS, ended.size());
+    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended);
+  }
+
+  /** The open or resolving conflict with this id, or null. */
+  public ConflictRecord unresolvedConflict(String conflictId) {
+    for (ConflictRecord c : conflicts.values()) if (c.id().equals(conflictId)) return c;
+    return null;
+  }
+
+  /** The resolved conflict with this id, or null. */
+  public ConflictRecord resolvedConflict(String conflictId) {
+    for (ConflictRecord c : resolvedConflicts) if (c.id().equals(conflictId)) return c;
+    return null;
   }
 
   /** An exclusion is recorded like a failure but does not fail the run: the rest of the library synced. */
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files, trashLog, removal);
+        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -200,23 +253,23 @@ public record LibraryState(
       if (folder.localKey() == null && replaced != null && replaced.folder()) folder = folder.withLocalKey(replaced.localKey());
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal);
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts);
   }
 
   LibraryState removalRequested(Removal requested) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, requested);
+        trashLog, requested, resolvedConflicts);
   }
 
   LibraryState removed(Instant at) {
     Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, done);
+        trashLog, done, resolvedConflicts);
   }
 
   public boolean isRemoved() {
@@ -228,14 +281,14 @@ public record LibraryState(
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

@@ -32,6 +32,11 @@ public record ActionResult(
     return new ActionResult(path, changes, conflict, failure, retryable, log);
   }
 
+  /** This result, recording {@code record} as its conflict (a new one, or how a recorded one ended). */
+  public ActionResult withConflict(ConflictRecord record) {
+    return new ActionResult(path, changes, record, failure, retryable, trashLog);
+  }
+
   public static ActionResult of(String path, DocumentChange... changes) {
     return new ActionResult(path, List.of(changes), null, null, false);
   }

@@ -9,6 +9,10 @@ public enum ConflictType {
   BOTH_MODIFIED,
   /** Both sides created the same path with different content, with no base to compare against. */
   BOTH_ADDED,
+  /** Deleted here, modified on the server. */
+  DELETED_LOCALLY,
+  /** Deleted on the server, modified here. */
+  DELETED_REMOTELY,
   /** A folder on one side, a file on the other. */
   TYPE_MISMATCH,
   /** Both sides moved the same file or folder to different places; one move was kept (the conflict names it). */

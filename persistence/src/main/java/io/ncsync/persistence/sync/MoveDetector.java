@@ -48,14 +48,22 @@ public final class MoveDetector {
   private enum Side { LOCAL, REMOTE, NONE }
 
   public static Moves detect(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
-    boolean keepBoth = mode == SyncMode.BIDIRECTIONAL;
+    return detect(base, discovery, mode, mode == SyncMode.BIDIRECTIONAL, java.util.Set.of());
+  }
+
+  /**
+   * @param keepBoth   a file and a folder of one name are set apart (the file to a conflict-copy name)
+   * @param conflicted paths with a conflict on record: never set apart here (the conflict decides)
+   */
+  public static Moves detect(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, boolean keepBoth,
+      java.util.Set<String> conflicted) {
     if (!anyVanished(base, discovery) && !(keepBoth && anyTypeMismatch(discovery))) {
       return new Moves(List.of(), base, discovery);
     }
     World world = new World(base, discovery);
     List<Pending> pending = new Finder(base, discovery, mode).find();
     List<MoveStep> steps = new ArrayList<>(new Scheduler(world, pending).schedule());
-    if (keepBoth) steps.addAll(world.separateTypes(discovery));
+    if (keepBoth) steps.addAll(world.separateTypes(discovery, conflicted));
     if (steps.isEmpty()) return new Moves(List.of(), base, discovery);
     Discovery after = new Discovery(world.local, world.remote, discovery.skipped(), discovery.remoteRoot(), discovery.feed(),
         discovery.excluded());
@@ -316,11 +324,12 @@ public final class MoveDetector {
      * only the folder at the path and no base below it (the file side has nothing there: nothing is deleted, the
      * folder's contents are copied over).
      */
-    List<MoveStep> separateTypes(Discovery discovery) {
+    List<MoveStep> separateTypes(Discovery discovery, java.util.Set<String> conflicted) {
       List<MoveStep> steps = new ArrayList<>();
       for (LocalEntry l : List.copyOf(local.values())) {
         DavEntry r = remote.get(l.path());
-        if (r == null || r.collection() == l.folder() || discovery.isLeftAlone(l.path())) continue;
+        if (r == null || r.collection() == l.folder() || discovery.isLeftAlone(l.path())
+            || conflicted.contains(l.path())) continue;
         steps.add(new SeparateTypes(l.path(), l, r, base.get(l.path())));
         if (l.folder()) remote.remove(l.path());
         else local.remove(l.path());

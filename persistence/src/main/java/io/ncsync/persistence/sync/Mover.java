@@ -59,7 +59,7 @@ final class Mover {
       throw e;
     }
     log.info("moved {} to {} on the server", m.from(), m.to());
-    return moved(m.path(), m.baseFrom(), m.to(), m.bothMoved(), "the workspace's");
+    return moved(m.path(), m.baseFrom(), m.to(), m.bothMoved(), false);
   }
 
   private ActionResult moveLocal(SyncAction.MoveLocal m) throws IOException {
@@ -72,16 +72,21 @@ final class Mover {
       return ActionResult.failed(m.path(), what + ": it is no longer there", true);
     }
     log.info("moved {} to {} in the workspace", m.from(), m.to());
-    return moved(m.path(), m.baseFrom(), m.to(), m.bothMoved(), "the server's");
+    return moved(m.path(), m.baseFrom(), m.to(), m.bothMoved(), true);
   }
 
   /** A move both sides made to different places is a conflict the user should hear of: which one was kept. */
-  private ActionResult moved(String path, String baseFrom, String to, boolean bothMoved, String kept) {
+  private ActionResult moved(String path, String baseFrom, String to, boolean bothMoved, boolean serversKept) {
     BaseMoved change = new BaseMoved(baseFrom, to);
     if (!bothMoved) return ActionResult.of(path, change);
+    String kept = serversKept ? "the server's" : "the workspace's";
     log.info("'{}' was moved differently on both sides; {} move to '{}' was kept", baseFrom, kept, to);
     SideInfo unknown = new SideInfo(-1, 0, null, null);
-    ConflictRecord conflict = new ConflictRecord(to, ConflictType.BOTH_MOVED, null, unknown, unknown, Instant.now(), runId);
+    Instant now = Instant.now();
+    // Already ended (one move was carried out): recorded resolved, so it tells the user without blocking the path.
+    ConflictStrategy how = serversKept ? ConflictStrategy.KEEP_REMOTE : ConflictStrategy.KEEP_LOCAL;
+    ConflictRecord conflict = ConflictRecord.open(to, ConflictType.BOTH_MOVED, unknown, unknown, now, runId)
+        .resolved(how, "kept " + kept + " move", now);
     return ActionResult.conflict(path, conflict, change);
   }
 

@@ -92,8 +92,29 @@ public final class PortSyncEngine implements SyncEngine {
       } catch (IOException e) {
         return ActionResult.failed(action.path(), e.getMessage(), true);
       }
-      return new Propagator(workspace, store, config.mode(), runId, sessions).execute(action);
+      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy()).execute(action);
     }, blocking);
+  }
+
+  @Override
+  public CompletionStage<Sides> sides(LibraryConfig config, String path) {
+    CompletableFuture<LocalEntry> local = CompletableFuture.supplyAsync(() -> {
+      try {
+        Workspace workspace = ports.workspace(config);
+        LocalEntry file = workspace.stat(path);
+        return file != null || !workspace.exists(path) ? file : LocalEntry.folder(path);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }, blocking);
+    CompletionStage<io.ncsync.protocol.DavEntry> remote = ports.remote(config)
+        .thenCompose(store -> store.stat(path))
+        .exceptionally(error -> {
+          Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (cause instanceof io.ncsync.protocol.DavException dav && dav.error() == io.ncsync.protocol.DavError.NOT_FOUND) return null;
+          throw error instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(error);
+        });
+    return local.thenCombine(remote, Sides::new);
   }
 
   @Override
@@ -106,7 +127,7 @@ public final class PortSyncEngine implements SyncEngine {
       } catch (IOException e) {
         return batch.uploads().stream().map(u -> ActionResult.failed(u.path(), e.getMessage(), true)).toList();
       }
-      return new Propagator(workspace, store, config.mode(), runId, sessions).executeBatch(batch);
+      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy()).executeBatch(batch);
     }, blocking);
   }
 }

@@ -43,14 +43,22 @@ public final class Propagator {
   private final SyncMode mode;
   private final String runId;
   private final SyncEngine.UploadSessionListener sessions;
+  /** The library's conflict strategy, for conflicts that show up only while executing (a 412, a change mid-download). */
+  private final ConflictStrategy strategy;
 
   public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
       SyncEngine.UploadSessionListener sessions) {
+    this(workspace, remote, mode, runId, sessions, ConflictStrategy.KEEP_BOTH);
+  }
+
+  public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
+      SyncEngine.UploadSessionListener sessions, ConflictStrategy strategy) {
     this.workspace = workspace;
     this.remote = remote;
     this.mode = mode;
     this.runId = runId;
     this.sessions = sessions;
+    this.strategy = strategy;
   }
 
   public ActionResult execute(SyncAction action) {
@@ -162,9 +170,9 @@ public final class Propagator {
     if (action instanceof SyncAction.RecordFolder a) return recorded(a.base(), Transfer.NONE);
     if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base(), a.resume());
     if (action instanceof SyncAction.Download a) return download(a.path(), a.remote(), a.local());
-    if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.keepBoth());
+    if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.strategy(), null);
+    if (action instanceof SyncAction.SettleConflict a) return settle(a);
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
-    if (action instanceof SyncAction.RecordTypeMismatch a) return typeMismatch(a);
     if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), a.reason(), false);
     if (action instanceof SyncAction.Forget a) return forgotten(a.path(), Transfer.NONE);
     if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base());
@@ -214,28 +222,36 @@ public final class Propagator {
     }
     boolean isNew = base == null;
     Optional<String> guard = isNew || base.etag() == null ? Optional.empty() : Optional.of(base.etag());
-    UploadResult result;
+    Put put = put(path, guard, isNew, resume);
+    if (put.result() == null) {
+      // The remote changed (or appeared) since the listing: never overwrite it; compare, and a conflict it is.
+      return reconcileBoth(path, planned, put.changed(), base, new ConflictPolicy(strategy, null).forBothModified(mode), null);
+    }
+    UploadResult result = put.result();
+    Identity identity = identityAfterWrite(path, result);
+    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
+        uploadedSha256(result, planned), result.checksum(), result.etag() != null, planned.fileKey()), Transfer.UPLOADED);
+  }
+
+  /** What a guarded PUT did: the server's answer, or (412) the server's version that differs from the guard. */
+  private record Put(UploadResult result, DavEntry changed) {}
+
+  private Put put(String path, Optional<String> guard, boolean isNew, UploadSession resume) throws IOException {
     try (Workspace.Staged source = workspace.stageForUpload(path)) {
       for (int attempt = 1; ; attempt++) {
         try {
           UploadOptions options = UploadOptions.of(guard, isNew)
               .resuming(resume)
               .withSessionListener(session -> sessions.saved(path, session));
-          result = await(remote.upload(path, source.path(), options));
-          break;
+          return new Put(await(remote.upload(path, source.path(), options)), null);
         } catch (DavException e) {
           if (e.error() != DavError.PRECONDITION_FAILED) throw e;
           DavEntry now = await(remote.stat(path));
-          if (isSpuriousPreconditionFailure(base, now, attempt)) continue;
-          // The remote changed (or appeared) since the listing: never overwrite it; compare and keep both.
-          source.close();
-          return reconcileBoth(path, planned, now, base, mode == SyncMode.BIDIRECTIONAL);
+          if (isSpuriousPreconditionFailure(guard.orElse(null), now, attempt)) continue;
+          return new Put(null, now);
         }
       }
     }
-    Identity identity = identityAfterWrite(path, result);
-    return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
-        uploadedSha256(result, planned), result.checksum(), result.etag() != null, planned.fileKey()), Transfer.UPLOADED);
   }
 
   /**
@@ -255,8 +271,11 @@ public final class Propagator {
       String sha = temp.sha256();
       LocalEntry current = workspace.stat(path);
       if (!sameStat(current, expectedLocal)) {
-        // The local file changed while we downloaded: keep both instead of overwriting it.
-        return keepBothWithDownloaded(path, temp, sha, result, listed, expectedLocal == null ? null : baseOf(path, listed));
+        // The local file changed while we downloaded: never overwrite it. Keep both, or (manual) leave it to the next
+        // run, which sees both sides changed.
+        if (strategy == ConflictStrategy.MANUAL) return ActionResult.skipped(path);
+        return keepBothWithDownloaded(path, temp, sha, result, listed, expectedLocal == null ? null : baseOf(path, listed),
+            null, byStrategy(ConflictStrategy.KEEP_BOTH));
       }
       long mtime = listed.lastModified() == null ? 0 : listed.lastModified().toEpochMilli();
       workspace.commit(temp, path, mtime);
@@ -267,36 +286,107 @@ public final class Propagator {
     }
   }
 
-  /** Both sides hold the file and at least one differs from the base: equal content is agreement, not a conflict. */
-  private ActionResult reconcileBoth(String path, LocalEntry local, DavEntry remoteEntry, BaseEntry base, boolean keepBoth)
-      throws IOException {
+  // --- conflicts ------------------------------------------------------------------------------------------------
+
+  /**
+   * Both sides hold the file and at least one differs from the base: equal content is agreement, not a conflict (and
+   * closes {@code record}, if one was open); different content is a conflict that {@code how} ends.
+   *
+   * @param record the conflict on record, or null for one found now
+   */
+  private ActionResult reconcileBoth(String path, LocalEntry local, DavEntry remoteEntry, BaseEntry base,
+      ConflictStrategy how, ConflictRecord record) throws IOException {
     try (Workspace.Staged temp = workspace.newDownload()) {
       DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(remoteEntry)));
       String remoteSha = temp.sha256();
       LocalEntry current = workspace.stat(path);
       if (current == null) {
-        // The local file went away meanwhile: the remote version simply lands.
-        return download(path, remoteEntry, null);
+        // The local file went away meanwhile: the remote version simply lands (a recorded conflict waits for the next
+        // run, which sees the new sides).
+        return record == null ? download(path, remoteEntry, null) : ActionResult.skipped(path);
       }
       String localSha = workspace.sha256(path);
       String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
       if (localSha.equals(remoteSha)) {
-        return recorded(new BaseEntry(path, false, remoteEntry.fileId(), etag, current.size(), current.mtimeMillis(), localSha), Transfer.NONE);
+        ActionResult agreed = recorded(
+            new BaseEntry(path, false, remoteEntry.fileId(), etag, current.size(), current.mtimeMillis(), localSha), Transfer.NONE);
+        return record == null ? agreed : agreed.withConflict(record.resolved(record.strategy(), ConflictRecord.BY_IDENTICAL_SIDES, Instant.now()));
       }
-      if (!keepBoth) {
-        ConflictRecord conflict = conflictRecord(path, base, null, current, localSha, remoteEntry, remoteSha);
-        return ActionResult.conflict(path, conflict);
-      }
-      return keepBothWithDownloaded(path, temp, remoteSha, result, remoteEntry, base);
+      SideInfo localSide = ConflictRecord.sideOf(current, localSha);
+      SideInfo remoteSide = ConflictRecord.sideOf(remoteEntry, remoteSha);
+      ConflictRecord conflict = record != null
+          ? record.reopened(localSide, remoteSide)
+          : ConflictRecord.open(path, base == null ? ConflictType.BOTH_ADDED : ConflictType.BOTH_MODIFIED, localSide,
+              remoteSide, Instant.now(), runId);
+      String by = record != null && record.state() == ConflictState.RESOLVING ? record.resolvedBy() : byStrategy(how);
+      ConflictStrategy keep = how == ConflictStrategy.KEEP_NEWEST ? newer(current, remoteEntry) : how;
+      return switch (keep) {
+        case MANUAL -> ActionResult.conflict(path, conflict);
+        case KEEP_BOTH -> keepBothWithDownloaded(path, temp, remoteSha, result, remoteEntry, base, conflict.resolved(how, by, null), by);
+        case KEEP_REMOTE -> replaceLocal(path, current, localSha, temp, remoteSha, etag, remoteEntry, conflict.resolved(how, by, Instant.now()));
+        case KEEP_LOCAL -> overwriteRemote(path, current, localSha, etag, remoteEntry, conflict.resolved(how, by, Instant.now()));
+        case KEEP_NEWEST -> throw new IllegalStateException("keep_newest picks a side");
+      };
     }
+  }
+
+  /**
+   * keep_newest: the side modified last (local mtime against the server's last-modified); a tie, or no time from the
+   * server, keeps both. WebDAV gives whole seconds, so the local time is compared at that resolution too: a local edit
+   * made earlier in the same second must not look newer.
+   */
+  private static ConflictStrategy newer(LocalEntry local, DavEntry remoteEntry) {
+    long remoteMtime = mtimeOf(remoteEntry);
+    long localMtime = remoteMtime % 1000 == 0 ? local.mtimeMillis() / 1000 * 1000 : local.mtimeMillis();
+    if (remoteMtime == 0 || localMtime == remoteMtime) return ConflictStrategy.KEEP_BOTH;
+    return localMtime > remoteMtime ? ConflictStrategy.KEEP_LOCAL : ConflictStrategy.KEEP_REMOTE;
+  }
+
+  private static String byStrategy(ConflictStrategy how) {
+    return "strategy " + how.wireName();
+  }
+
+  /**
+   * keep_remote: the server's version takes the path; the local one goes to the trash area as a {@code replaced}
+   * entry, restorable. A local file that changed again meanwhile is left for the next run.
+   */
+  private ActionResult replaceLocal(String path, LocalEntry expected, String localSha, Workspace.Staged downloaded,
+      String remoteSha, String etag, DavEntry remoteEntry, ConflictRecord resolved) throws IOException {
+    if (!sameStat(workspace.stat(path), expected)) return ActionResult.skipped(path);
+    String kept = workspace.moveToTrash(path, runId);
+    workspace.commit(downloaded, path, mtimeOf(remoteEntry));
+    LocalEntry landed = workspace.stat(path);
+    log.info("conflict on {}: the server's version kept ({}); the local one is in the trash at {}", path, resolved.strategy().wireName(), kept);
+    return ActionResult.conflict(path, resolved, new BaseRecorded(
+            new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED))
+        .logging(new TrashEntry(java.util.UUID.randomUUID().toString(), path, expected.size(), localSha, Instant.now(), runId,
+            "replaced by the server's version (conflict, " + resolved.strategy().wireName() + ")", TrashEntry.Action.REPLACED, kept));
+  }
+
+  /**
+   * keep_local: the local version overwrites the server's, guarded by the ETag just downloaded (the server keeps its
+   * own versions); a server version that changed again meanwhile is left for the next run.
+   */
+  private ActionResult overwriteRemote(String path, LocalEntry expected, String localSha, String remoteEtag,
+      DavEntry remoteEntry, ConflictRecord resolved) throws IOException {
+    if (!sameStat(workspace.stat(path), expected)) return ActionResult.skipped(path);
+    Put put = put(path, Optional.ofNullable(remoteEtag), false, null);
+    if (put.result() == null) return ActionResult.skipped(path);
+    UploadResult result = put.result();
+    Identity identity = identityAfterWrite(path, result);
+    String sent = result.sha256() != null ? result.sha256() : localSha;
+    return ActionResult.conflict(path, resolved, new BaseRecorded(new BaseEntry(path, false, identity.fileId, identity.etag,
+        expected.size(), expected.mtimeMillis(), sent, result.checksum(), result.etag() != null), Transfer.UPLOADED));
   }
 
   /**
    * Keep-both: the local file moves to a conflict-copy name, the downloaded remote version takes the original name, and
    * the copy is uploaded as a new file, so both versions end up on both sides.
+   *
+   * @param resolved the conflict as it ends (its copy path and time are filled in here), or null to record a new one
    */
   private ActionResult keepBothWithDownloaded(String path, Workspace.Staged downloaded, String remoteSha, DownloadResult result,
-      DavEntry remoteEntry, BaseEntry base) throws IOException {
+      DavEntry remoteEntry, BaseEntry base, ConflictRecord resolved, String by) throws IOException {
     LocalEntry local = workspace.stat(path);
     String localSha = local == null ? null : workspace.sha256(path);
     String etag = result.etag() != null ? result.etag() : remoteEntry.etag();
@@ -313,29 +403,132 @@ public final class Propagator {
     LocalEntry landed = workspace.stat(path);
     BaseRecorded remoteVersion = new BaseRecorded(
         new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
-    ConflictRecord conflict = conflictRecord(path, base, copy, local, localSha, remoteEntry, remoteSha);
-    LocalEntry copyEntry = workspace.stat(copy);
+    ConflictRecord opened = resolved != null ? resolved : ConflictRecord.open(path,
+        base == null ? ConflictType.BOTH_ADDED : ConflictType.BOTH_MODIFIED, ConflictRecord.sideOf(local, localSha),
+        ConflictRecord.sideOf(remoteEntry, remoteSha), now, runId);
+    ConflictStrategy applied = resolved != null ? resolved.strategy() : ConflictStrategy.KEEP_BOTH;
+    ConflictRecord conflict = opened.resolvedWithCopy(copy, applied, by, now);
+    BaseRecorded copyVersion = uploadCopy(copy, localSha);
+    return copyVersion == null
+        ? ActionResult.conflict(path, conflict, remoteVersion)
+        : ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
+  }
+
+  /** Uploads a conflict copy as a new file; null when that failed (the copy is safe on disk; the next run uploads it). */
+  private BaseRecorded uploadCopy(String copy, String localSha) {
     try (Workspace.Staged source = workspace.stageForUpload(copy)) {
+      LocalEntry copyEntry = workspace.stat(copy);
       UploadResult uploaded = await(remote.upload(copy, source.path(), Optional.empty(), true));
       Identity identity = identityAfterWrite(copy, uploaded);
       String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
-      BaseRecorded copyVersion = new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
+      return new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
           copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
-      return ActionResult.conflict(path, conflict, remoteVersion, copyVersion);
     } catch (DavException | IOException e) {
-      // The copy is safe on disk; the next run uploads it as a new file.
       log.warn("conflict copy {} not uploaded yet: {}", copy, e.getMessage());
-      return ActionResult.conflict(path, conflict, remoteVersion);
+      return null;
     }
   }
 
-  private ActionResult typeMismatch(SyncAction.RecordTypeMismatch a) {
+  /**
+   * A conflict that is not two edited files, or one on record: see {@link SyncAction.SettleConflict}. The sides are
+   * what the plan saw; every write re-checks the side it replaces.
+   */
+  private ActionResult settle(SyncAction.SettleConflict a) throws IOException {
+    String path = a.path();
     LocalEntry l = a.local();
     DavEntry r = a.remote();
-    ConflictRecord conflict = new ConflictRecord(a.path(), ConflictType.TYPE_MISMATCH, null,
-        new SideInfo(l.folder() ? -1 : l.size(), l.mtimeMillis(), null, l.sha256()),
-        new SideInfo(r.collection() ? -1 : r.size(), mtimeOf(r), r.etag(), null), Instant.now(), runId);
-    return ActionResult.conflict(a.path(), conflict);
+    ConflictRecord record = a.record();
+    ConflictStrategy how = a.strategy();
+    boolean byOperator = record != null && record.state() == ConflictState.RESOLVING && how != ConflictStrategy.MANUAL;
+    String by = byOperator ? record.resolvedBy() : byStrategy(how);
+    if (l == null && r == null) {
+      ActionResult gone = forgotten(path, Transfer.NONE);
+      return record == null ? gone : gone.withConflict(record.resolved(record.strategy(), ConflictRecord.BY_IDENTICAL_SIDES, Instant.now()));
+    }
+    if (l != null && r != null) {
+      if (l.folder() != r.collection()) {
+        return how == ConflictStrategy.MANUAL ? stillOpen(path, record, ConflictType.TYPE_MISMATCH, l, r) : keepBothKinds(path, l, r, record, by);
+      }
+      if (l.folder()) {
+        // Two folders now: nothing to settle. No base is written, so the next run lists the folder and syncs inside.
+        return record == null ? ActionResult.skipped(path)
+            : ActionResult.conflict(path, record.resolved(record.strategy(), ConflictRecord.BY_IDENTICAL_SIDES, Instant.now()));
+      }
+      return reconcileBoth(path, l, r, a.base(), how, record);
+    }
+    ConflictType type = l == null ? ConflictType.DELETED_LOCALLY : ConflictType.DELETED_REMOTELY;
+    boolean folderLeft = l != null ? l.folder() : r.collection();
+    if (how == ConflictStrategy.MANUAL || folderLeft) return stillOpen(path, record, type, l, r);
+    ConflictRecord conflict = record != null ? record : ConflictRecord.open(path, type, ConflictRecord.sideOf(l, l == null ? null : l.sha256()),
+        ConflictRecord.sideOf(r, null), Instant.now(), runId);
+    if (l == null) {
+      if (byOperator && how == ConflictStrategy.KEEP_LOCAL) {
+        return ended(deleteRemote(path, baseOf(path, r)), conflict.resolved(how, by, Instant.now()));
+      }
+      return ended(download(path, r, null), conflict.resolved(how, byOperator ? by : ConflictRecord.BY_KEEPING_THE_MODIFIED_SIDE, Instant.now()));
+    }
+    if (byOperator && how == ConflictStrategy.KEEP_REMOTE) {
+      return ended(trashLocal(path, l, "deleted on the server (conflict resolved keep_remote)"), conflict.resolved(how, by, Instant.now()));
+    }
+    return ended(upload(path, l, null, null), conflict.resolved(how, byOperator ? by : ConflictRecord.BY_KEEPING_THE_MODIFIED_SIDE, Instant.now()));
+  }
+
+  /** The conflict stays open, with the sides as they are now (a new record when there was none). */
+  private ActionResult stillOpen(String path, ConflictRecord record, ConflictType type, LocalEntry l, DavEntry r) {
+    SideInfo localSide = ConflictRecord.sideOf(l, l == null ? null : l.sha256());
+    SideInfo remoteSide = ConflictRecord.sideOf(r, null);
+    return ActionResult.conflict(path, record != null ? record.reopened(localSide, remoteSide)
+        : ConflictRecord.open(path, type, localSide, remoteSide, Instant.now(), runId));
+  }
+
+  /** {@code result} with the conflict it ended, when it did write; a skip or a failure leaves the conflict as it was. */
+  private static ActionResult ended(ActionResult result, ConflictRecord resolved) {
+    if (result.failure() != null || result.conflict() != null || result.changes().isEmpty()) return result;
+    return result.withConflict(resolved);
+  }
+
+  /** keep_remote on a deletion conflict: the server's deletion wins, the local file goes to the trash. */
+  private ActionResult trashLocal(String path, LocalEntry expected, String reason) throws IOException {
+    if (!sameStat(workspace.stat(path), expected)) return ActionResult.skipped(path);
+    String sha = workspace.sha256(path);
+    String kept = workspace.moveToTrash(path, runId);
+    return forgotten(path, Transfer.DELETED_LOCAL).logging(new TrashEntry(java.util.UUID.randomUUID().toString(), path,
+        expected.size(), sha, Instant.now(), runId, reason, TrashEntry.Action.TRASHED, kept));
+  }
+
+  /**
+   * A file against a folder, kept both: the local one moves to a conflict-copy name and goes to the server under it; the
+   * server's one takes the path locally. A folder's contents follow on the next run (its base has no ETag, so the
+   * walk looks inside).
+   */
+  private ActionResult keepBothKinds(String path, LocalEntry l, DavEntry r, ConflictRecord record, String by) throws IOException {
+    Instant now = Instant.now();
+    String copy = ConflictNames.conflictCopy(path, now, candidate -> existsLocally(candidate) || remoteExists(candidate));
+    workspace.renameNoReplace(path, copy);
+    List<DocumentChange> changes = new ArrayList<>();
+    if (r.collection()) {
+      workspace.createFolder(path);
+      changes.add(new BaseRecorded(BaseEntry.folder(path, r.fileId(), null), Transfer.NONE));
+    } else {
+      try (Workspace.Staged temp = workspace.newDownload()) {
+        DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(r)));
+        String sha = temp.sha256();
+        workspace.commit(temp, path, mtimeOf(r));
+        LocalEntry landed = workspace.stat(path);
+        String etag = result.etag() != null ? result.etag() : r.etag();
+        changes.add(new BaseRecorded(new BaseEntry(path, false, r.fileId(), etag, landed.size(), landed.mtimeMillis(), sha), Transfer.DOWNLOADED));
+      }
+    }
+    if (l.folder()) {
+      await(remote.mkdirs(copy));
+      changes.add(new BaseRecorded(BaseEntry.folder(copy, null, null), Transfer.NONE));
+    } else {
+      BaseRecorded uploaded = uploadCopy(copy, workspace.sha256(copy));
+      if (uploaded != null) changes.add(uploaded);
+    }
+    ConflictRecord conflict = record != null ? record : ConflictRecord.open(path, ConflictType.TYPE_MISMATCH,
+        ConflictRecord.sideOf(l, null), ConflictRecord.sideOf(r, null), now, runId);
+    return new ActionResult(path, changes, conflict.resolvedWithCopy(copy, ConflictStrategy.KEEP_BOTH, by, now), null, false);
   }
 
   private ActionResult deleteLocal(String path, BaseEntry base) throws IOException {
@@ -361,7 +554,7 @@ public final class Propagator {
       } catch (DavException e) {
         if (e.error() == DavError.NOT_FOUND) return forgotten(path, Transfer.NONE);
         if (e.error() != DavError.PRECONDITION_FAILED) throw e;
-        if (isSpuriousPreconditionFailure(base, await(remote.stat(path)), attempt)) continue;
+        if (isSpuriousPreconditionFailure(base.etag(), await(remote.stat(path)), attempt)) continue;
         return ActionResult.skipped(path); // changed remotely: the next run downloads it
       }
     }
@@ -371,8 +564,8 @@ public final class Propagator {
    * Apache mod_dav answers a weak ETag for about a second after a write, and a weak ETag never satisfies If-Match: a 412
    * while the resource still carries the base ETag is that, not a change. Wait it out, a few times at most.
    */
-  private static boolean isSpuriousPreconditionFailure(BaseEntry base, DavEntry now, int attempt) {
-    if (base == null || base.etag() == null || !base.etag().equals(now.etag()) || attempt > WEAK_ETAG_RETRIES) return false;
+  private static boolean isSpuriousPreconditionFailure(String guardEtag, DavEntry now, int attempt) {
+    if (guardEtag == null || !guardEtag.equals(now.etag()) || attempt > WEAK_ETAG_RETRIES) return false;
     try {
       Thread.sleep(WEAK_ETAG_WAIT_MILLIS);
     } catch (InterruptedException e) {
@@ -424,13 +617,6 @@ public final class Propagator {
       if (e.error() == DavError.NOT_FOUND) return false;
       throw e;
     }
-  }
-
-  private ConflictRecord conflictRecord(String path, BaseEntry base, String copy, LocalEntry local, String localSha,
-      DavEntry remoteEntry, String remoteSha) {
-    return new ConflictRecord(path, base == null ? ConflictType.BOTH_ADDED : ConflictType.BOTH_MODIFIED, copy,
-        new SideInfo(local.size(), local.mtimeMillis(), null, localSha),
-        new SideInfo(remoteEntry.size(), mtimeOf(remoteEntry), remoteEntry.etag(), remoteSha), Instant.now(), runId);
   }
 
   private static BaseEntry baseOf(String path, DavEntry listed) {

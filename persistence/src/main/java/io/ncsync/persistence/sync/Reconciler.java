@@ -9,10 +9,10 @@ import io.ncsync.persistence.sync.SyncAction.DeleteRemoteFolder;
 import io.ncsync.persistence.sync.SyncAction.Download;
 import io.ncsync.persistence.sync.SyncAction.Forget;
 import io.ncsync.persistence.sync.SyncAction.RecordFolder;
-import io.ncsync.persistence.sync.SyncAction.RecordTypeMismatch;
 import io.ncsync.persistence.sync.SyncAction.ReconcileBoth;
 import io.ncsync.persistence.sync.SyncAction.RefreshBase;
 import io.ncsync.persistence.sync.SyncAction.Refuse;
+import io.ncsync.persistence.sync.SyncAction.SettleConflict;
 import io.ncsync.persistence.sync.SyncAction.Upload;
 import io.ncsync.protocol.ContentIdentity;
 import io.ncsync.protocol.DavEntry;
@@ -32,8 +32,10 @@ import java.util.TreeSet;
  * <ul>
  *   <li>a change beats a deletion (a file changed on one side and deleted on the other is restored, never deleted);
  *   <li>without a base nothing is deleted: both sides are merged;
- *   <li>both sides changed → content is compared by the executor; different content is a conflict, never an
- *       overwrite;
+ *   <li>both sides changed → content is compared by the executor; different content is a conflict, ended by the
+ *       library's {@link ConflictStrategy}, never by a silent overwrite;
+ *   <li>a path with a conflict not yet resolved is left alone (both sides untouched) until the operator resolves it or
+ *       its sides change (then the executor closes it if they became identical);
  *   <li>a folder is deleted on one side only when everything below it there is being deleted too;
  *   <li>the mode only removes directions; it never turns a change into a deletion.
  * </ul>
@@ -42,34 +44,52 @@ public final class Reconciler {
   private Reconciler() {}
 
   public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
-    if (nothingChanged(base, discovery)) return rootOnly(base, discovery.remoteRoot());
-    // Moves first; every path is then planned in the world as it will be once they are done.
-    MoveDetector.Moves moves = MoveDetector.detect(base, discovery, mode);
-    return planPaths(moves.base(), moves.discovery(), mode, moves.steps());
+    return plan(base, discovery, mode, ConflictPolicy.DEFAULT);
   }
 
-  private static SyncPlan planPaths(
-      Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, List<? extends SyncAction> moves) {
+  public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, ConflictPolicy conflicts) {
+    if (conflicts.unresolved().isEmpty() && nothingChanged(base, discovery)) return rootOnly(base, discovery.remoteRoot());
+    // Moves first; every path is then planned in the world as it will be once they are done. A file and a folder of
+    // one name are set apart there only when the strategy keeps both; otherwise the conflict waits below.
+    boolean separateTypes = conflicts.forTypeMismatch(mode) == ConflictStrategy.KEEP_BOTH;
+    MoveDetector.Moves moves =
+        MoveDetector.detect(base, discovery, mode, separateTypes, conflicts.unresolved().keySet());
+    return planPaths(moves.base(), moves.discovery(), mode, moves.steps(), conflicts);
+  }
+
+  private static SyncPlan planPaths(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode,
+      List<? extends SyncAction> moves, ConflictPolicy conflicts) {
     Map<String, LocalEntry> local = discovery.local();
     Map<String, DavEntry> remote = discovery.remote();
     TreeSet<String> paths = new TreeSet<>();
     paths.addAll(base.keySet());
     paths.addAll(local.keySet());
     paths.addAll(remote.keySet());
+    paths.addAll(conflicts.unresolved().keySet());
     paths.removeIf(p -> p.isEmpty() || discovery.isLeftAlone(p));
 
     Map<String, SyncAction> decided = new HashMap<>();
     List<String> folders = new ArrayList<>();
+    // Conflict paths: nothing at or below them is planned but the conflict's own settling. A parent sorts before its
+    // children, so it is in the set before they are looked at.
+    java.util.Set<String> conflicted = new java.util.HashSet<>();
     for (String path : paths) {
+      if (below(path, conflicted)) continue;
       BaseEntry b = base.get(path);
       LocalEntry l = local.get(path);
       DavEntry r = remote.get(path);
-      if (l != null && r != null && l.folder() != r.collection()) {
-        decided.put(path, new RecordTypeMismatch(path, l, r));
+      ConflictRecord unresolved = conflicts.unresolved().get(path);
+      if (unresolved != null) {
+        conflicted.add(path);
+        SyncAction settle = settleRecorded(path, unresolved, b, l, r);
+        if (settle != null) decided.put(path, settle);
+      } else if (l != null && r != null && l.folder() != r.collection()) {
+        conflicted.add(path);
+        decided.put(path, new SettleConflict(path, ConflictType.TYPE_MISMATCH, l, r, b, conflicts.forTypeMismatch(mode), null));
       } else if (isFolder(b, l, r)) {
         folders.add(path);
       } else {
-        SyncAction action = refusedByPermissions(planFile(path, b, l, r, mode), remote, discovery.remoteRoot());
+        SyncAction action = refusedByPermissions(planFile(path, b, l, r, mode, conflicts), remote, discovery.remoteRoot());
         if (action != null) decided.put(path, action);
       }
     }
@@ -162,6 +182,26 @@ public final class Reconciler {
     return parent.isEmpty() ? root : remote.get(parent);
   }
 
+  /**
+   * A conflict on record: carried out when the operator resolved it and the sides are still those recorded; looked at
+   * again (closed if identical now, else recorded with the new sides) when a side changed; else left alone.
+   */
+  static SyncAction settleRecorded(String path, ConflictRecord record, BaseEntry b, LocalEntry l, DavEntry r) {
+    boolean unchanged = record.sidesMatch(l, r);
+    if (record.state() == ConflictState.RESOLVING && unchanged) {
+      return new SettleConflict(path, record.type(), l, r, b, record.strategy(), record);
+    }
+    return unchanged ? null : new SettleConflict(path, record.type(), l, r, b, ConflictStrategy.MANUAL, record);
+  }
+
+  private static boolean below(String path, java.util.Set<String> roots) {
+    if (roots.isEmpty()) return false;
+    for (String p = RemotePaths.parent(path); !p.isEmpty(); p = RemotePaths.parent(p)) {
+      if (roots.contains(p)) return true;
+    }
+    return false;
+  }
+
   private static boolean isFolder(BaseEntry b, LocalEntry l, DavEntry r) {
     if (l != null) return l.folder();
     if (r != null) return r.collection();
@@ -169,8 +209,12 @@ public final class Reconciler {
   }
 
   static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode) {
+    return planFile(path, b, l, r, mode, ConflictPolicy.DEFAULT);
+  }
+
+  static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode, ConflictPolicy conflicts) {
     if (b == null || b.folder()) {
-      if (l != null && r != null) return new ReconcileBoth(path, l, r, null, mode == SyncMode.BIDIRECTIONAL);
+      if (l != null && r != null) return new ReconcileBoth(path, l, r, null, conflicts.forBothModified(mode));
       if (l != null) return mode.uploads() ? new Upload(path, l, null) : null;
       if (r != null) return mode.downloads() ? new Download(path, r, null) : null;
       return b == null ? null : new Forget(path);
@@ -185,14 +229,18 @@ public final class Reconciler {
     boolean localChanged = l != null && localChanged(l, b);
     if (l == null && r == null) return new Forget(path);
     if (l == null) {
-      if (remoteChanged) return mode.downloads() ? new Download(path, r, null) : null;
+      if (remoteChanged) {
+        return mode.downloads() ? new SettleConflict(path, ConflictType.DELETED_LOCALLY, null, r, b, conflicts.strategy(), null) : null;
+      }
       return mode.uploads() ? new DeleteRemote(path, b) : new Download(path, r, null);
     }
     if (r == null) {
-      if (localChanged) return mode.uploads() ? new Upload(path, l, null) : null;
+      if (localChanged) {
+        return mode.uploads() ? new SettleConflict(path, ConflictType.DELETED_REMOTELY, l, null, b, conflicts.strategy(), null) : null;
+      }
       return mode.downloads() ? new DeleteLocal(path, b) : new Upload(path, l, null);
     }
-    if (localChanged && remoteChanged) return new ReconcileBoth(path, l, r, b, mode == SyncMode.BIDIRECTIONAL);
+    if (localChanged && remoteChanged) return new ReconcileBoth(path, l, r, b, conflicts.forBothModified(mode));
     if (localChanged) return mode.uploads() ? new Upload(path, l, b) : null;
     if (remoteChanged) return mode.downloads() ? new Download(path, r, l) : null;
     if (!l.matchesStat(b) || etagRefreshed) return new RefreshBase(path, touched(b, l));
@@ -268,7 +316,7 @@ public final class Reconciler {
     for (String child : children) {
       SyncAction action = decided.get(child);
       if (action instanceof Upload || action instanceof Download || action instanceof ReconcileBoth
-          || action instanceof CreateRemoteFolder || action instanceof CreateLocalFolder) {
+          || action instanceof SettleConflict || action instanceof CreateRemoteFolder || action instanceof CreateLocalFolder) {
         return true;
       }
     }

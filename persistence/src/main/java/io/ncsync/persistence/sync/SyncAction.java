@@ -192,10 +192,36 @@ public sealed interface SyncAction {
 
   /**
    * Both sides hold a file that differs from the base (or there is no base): compare content; identical means agreed,
-   * else keep both (bidirectional) or record the conflict only (one-way modes).
+   * else a conflict ended by {@code strategy} ({@code manual}: recorded, nothing written).
    */
-  record ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, boolean keepBoth)
+  record ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, ConflictStrategy strategy)
       implements SyncAction {
+    /** Keep both (bidirectional) or record only (one-way modes), as before strategies existed. */
+    public ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, boolean keepBoth) {
+      this(path, local, remote, base, keepBoth ? ConflictStrategy.KEEP_BOTH : ConflictStrategy.MANUAL);
+    }
+
+    public boolean keepBoth() {
+      return strategy == ConflictStrategy.KEEP_BOTH;
+    }
+
+    public Phase phase() {
+      return Phase.TRANSFER_FILES;
+    }
+  }
+
+  /**
+   * A conflict other than two edited files, or one already on record. Without {@code record}: a conflict found now
+   * (deleted on one side and modified on the other, or a file against a folder), ended by {@code strategy}; every
+   * strategy but {@code manual} keeps the modified side of a deletion conflict. With {@code record}: an open conflict
+   * whose sides changed ({@code strategy} manual: closed when both sides are identical now, else recorded again with
+   * the new sides), or one the operator resolved ({@code strategy} the operator's choice, sides unchanged).
+   *
+   * @param local  the local side now, or null
+   * @param remote the server's side now, or null
+   */
+  record SettleConflict(String path, ConflictType type, LocalEntry local, DavEntry remote, BaseEntry base,
+      ConflictStrategy strategy, ConflictRecord record) implements SyncAction {
     public Phase phase() {
       return Phase.TRANSFER_FILES;
     }
@@ -203,13 +229,6 @@ public sealed interface SyncAction {
 
   /** Local content equals the base (a touch): store the new mtime. */
   record RefreshBase(String path, BaseEntry updated) implements SyncAction {
-    public Phase phase() {
-      return Phase.TRANSFER_FILES;
-    }
-  }
-
-  /** A folder on one side, a file on the other: record the conflict, write nothing. */
-  record RecordTypeMismatch(String path, LocalEntry local, DavEntry remote) implements SyncAction {
     public Phase phase() {
       return Phase.TRANSFER_FILES;
     }

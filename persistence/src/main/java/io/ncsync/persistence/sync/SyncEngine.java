@@ -48,6 +48,17 @@ public interface SyncEngine {
     return chain;
   }
 
+  /**
+   * Both sides of {@code path} as they are now (a local stat, a Depth-0 listing), to check a conflict's record before
+   * the operator's choice is taken. The default knows nothing and answers null.
+   */
+  default CompletionStage<Sides> sides(LibraryConfig config, String path) {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
+  /** One path on both sides; null where absent. A local folder is {@link LocalEntry#folder}. */
+  record Sides(LocalEntry local, io.ncsync.protocol.DavEntry remote) {}
+
   /** Told when a chunked upload starts or completes a chunk. */
   @FunctionalInterface
   interface UploadSessionListener {

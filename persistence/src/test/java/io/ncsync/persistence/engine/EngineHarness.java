@@ -159,6 +159,12 @@ abstract class EngineHarness {
     return reply.getValue().conflicts();
   }
 
+  /** Asks the library to end conflict {@code id} with {@code strategy}, as the API does. */
+  protected Library.ResolveOutcome resolve(String id, io.ncsync.persistence.sync.ConflictStrategy strategy) {
+    StatusReply<Library.ResolveOutcome> reply = ask(replyTo -> new Library.ResolveConflict(id, strategy, "operator", replyTo));
+    return reply.getValue();
+  }
+
   protected <T> T ask(akka.japi.function.Function<ActorRef<T>, Library.Command> message) {
     return AskPattern.<Library.Command, T>ask(library, message::apply, Duration.ofSeconds(10), testKit.system().scheduler())
         .toCompletableFuture().join();

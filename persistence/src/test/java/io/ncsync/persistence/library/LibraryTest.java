@@ -17,6 +17,7 @@ import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.ConflictState;
 import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DocumentChange;
@@ -331,7 +332,7 @@ class LibraryTest {
   @Test
   void failuresAndConflictsAreRecordedAndCounted() {
     create();
-    ConflictRecord conflict = new ConflictRecord("c.txt", ConflictType.BOTH_ADDED, "c (conflicted copy).txt",
+    ConflictRecord conflict = ConflictRecord.open("c.txt", ConflictType.BOTH_ADDED,
         new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.now(), "r");
     io.actions = a -> CompletableFuture.completedFuture(a.path().equals("c.txt")
         ? ActionResult.conflict("c.txt", conflict)
@@ -350,6 +351,69 @@ class LibraryTest {
     assertTrue(status.lastRun().reason().contains("f.txt: 507 quota exceeded"), status.lastRun().reason());
     List<ConflictRecord> conflicts = kit.<StatusReply<Library.Conflicts>>runCommand(Library.GetConflicts::new).reply().getValue().conflicts();
     assertEquals(List.of(conflict), conflicts);
+  }
+
+  @Test
+  void aConflictResolvedOnRequestIsCarriedOutByTheNextRunAndEveryStepSurvivesSerialization() {
+    create();
+    LocalEntry edited = localFile("c.txt");
+    ConflictRecord open = ConflictRecord.open("c.txt", ConflictType.DELETED_REMOTELY, ConflictRecord.sideOf(edited, "sha"),
+        null, Instant.parse("2026-12-01T10:00:00Z"), "r1");
+    io.actions = a -> CompletableFuture.completedFuture(ActionResult.conflict("c.txt", open));
+    io.nextDiscovery.complete(discovery(Map.of("c.txt", edited), Map.of()));
+    sync();
+    assertEquals(1, awaitStatus(s -> s.activeRun() == null).counts().conflict());
+    assertEquals(open, kit.getState().conflicts().get("c.txt"));
+
+    var requested = kit.<StatusReply<Library.ResolveOutcome>>runCommand(
+        replyTo -> new Library.ResolveConflict(open.id(), ConflictStrategy.KEEP_LOCAL, "operator", replyTo));
+    var accepted = (Library.ResolutionAccepted) requested.reply().getValue();
+    assertEquals(ConflictState.RESOLVING, accepted.conflict().state());
+    var event = (Library.ConflictResolutionRequested) requested.event();
+    assertEquals(List.of(open.id(), ConflictStrategy.KEEP_LOCAL, "operator"), List.of(event.conflictId(), event.strategy(), event.by()));
+    assertEquals(0, status().counts().conflict(), "no longer open");
+    var twice = kit.<StatusReply<Library.ResolveOutcome>>runCommand(
+        replyTo -> new Library.ResolveConflict(open.id(), ConflictStrategy.KEEP_BOTH, "operator", replyTo));
+    assertEquals(Library.Refusal.ALREADY_RESOLVED, ((Library.ResolutionRefused) twice.reply().getValue()).refusal());
+    assertTrue(twice.events().isEmpty());
+
+    // The next run plans the operator's choice for the unchanged sides; its result ends the conflict.
+    io.nextDiscovery = new CompletableFuture<>();
+    io.actions = a -> CompletableFuture.completedFuture(ActionResult.of("c.txt", new DocumentChange.BaseRecorded(
+        new BaseEntry("c.txt", false, "id", "e9", 4, 1000, "sha"), Transfer.UPLOADED)).withConflict(
+            ((SyncAction.SettleConflict) a).record().resolved(ConflictStrategy.KEEP_LOCAL, "operator", Instant.now())));
+    io.nextDiscovery.complete(discovery(Map.of("c.txt", edited), Map.of()));
+    io.executed.clear();
+    sync();
+    awaitStatus(s -> s.activeRun() == null);
+    SyncAction.SettleConflict carried = (SyncAction.SettleConflict) io.executed.peek();
+    assertEquals(ConflictStrategy.KEEP_LOCAL, carried.strategy());
+    assertTrue(kit.getState().conflicts().isEmpty());
+    ConflictRecord resolved = kit.getState().resolvedConflicts().get(0);
+    assertEquals(List.of(open.id(), ConflictState.RESOLVED, "operator"), List.of(resolved.id(), resolved.state(), resolved.resolvedBy()));
+    assertEquals(0, status().lastRun().conflicts(), "ending a conflict on record is not a new one");
+
+    kit.restart();
+    assertEquals(List.of(resolved), kit.getState().resolvedConflicts(), "recovered from the journal");
+  }
+
+  @Test
+  void aConflictRecordFromAnOlderJournalGetsAStableIdAndKeepBothCountsAsResolved() {
+    ConflictRecord keptBoth = new ConflictRecord("c.txt", ConflictType.BOTH_MODIFIED, "c (conflicted copy).txt",
+        new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.parse("2026-01-01T00:00:00Z"), "r");
+    assertEquals(keptBoth.id(), new ConflictRecord("c.txt", ConflictType.BOTH_MODIFIED, "c (conflicted copy).txt",
+        new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.parse("2026-01-01T00:00:00Z"), "r").id());
+    assertEquals(ConflictState.RESOLVED, keptBoth.state());
+    assertEquals(ConflictStrategy.KEEP_BOTH, keptBoth.strategy());
+    ConflictRecord oneWay = new ConflictRecord("d.txt", ConflictType.BOTH_MODIFIED, null,
+        new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.parse("2026-01-01T00:00:00Z"), "r");
+    assertEquals(ConflictState.OPEN, oneWay.state());
+    assertEquals(ConflictStrategy.MANUAL, oneWay.strategy());
+
+    create();
+    LibraryState replayed = kit.getState().conflictRaised(keptBoth).conflictRaised(oneWay);
+    assertEquals(List.of(keptBoth), replayed.resolvedConflicts());
+    assertEquals(Map.of("d.txt", oneWay), replayed.conflicts());
   }
 
   @Test

@@ -53,6 +53,14 @@ public final class InMemoryWorkspace implements Workspace {
     nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), clock.addAndGet(1000), id));
   }
 
+  /** Writes a file with the given mtime (e.g. later than the server's clock, to be the newest side). */
+  public synchronized void writeAt(String path, String content, long mtimeMillis) {
+    makeParents(path);
+    Node existing = nodes.get(path);
+    long id = existing != null && !existing.folder ? existing.id : ids.incrementAndGet();
+    nodes.put(path, new Node(false, content.getBytes(StandardCharsets.UTF_8), mtimeMillis, id));
+  }
+
   /** Changes the file's mtime only. */
   public synchronized void touch(String path) {
     Node node = nodes.get(path);

@@ -61,9 +61,9 @@ class ReconcilerTest {
         Arguments.of(L.TOUCHED, R.CHANGED, SyncAction.Download.class, null, SyncAction.Download.class),
         Arguments.of(L.CHANGED, R.CHANGED, SyncAction.ReconcileBoth.class, SyncAction.ReconcileBoth.class, SyncAction.ReconcileBoth.class),
         Arguments.of(L.ABSENT, R.SAME, SyncAction.DeleteRemote.class, SyncAction.DeleteRemote.class, SyncAction.Download.class),
-        Arguments.of(L.ABSENT, R.CHANGED, SyncAction.Download.class, null, SyncAction.Download.class),
+        Arguments.of(L.ABSENT, R.CHANGED, SyncAction.SettleConflict.class, null, SyncAction.SettleConflict.class),
         Arguments.of(L.SAME, R.ABSENT, SyncAction.DeleteLocal.class, SyncAction.Upload.class, SyncAction.DeleteLocal.class),
-        Arguments.of(L.CHANGED, R.ABSENT, SyncAction.Upload.class, SyncAction.Upload.class, null),
+        Arguments.of(L.CHANGED, R.ABSENT, SyncAction.SettleConflict.class, SyncAction.SettleConflict.class, null),
         Arguments.of(L.ABSENT, R.ABSENT, SyncAction.Forget.class, SyncAction.Forget.class, SyncAction.Forget.class));
   }
 
@@ -169,7 +169,7 @@ class ReconcilerTest {
     remote.put("a/new.txt", file("a/new.txt", "n"));
     SyncPlan plan = Reconciler.plan(base, new Discovery(Map.of(), remote, Map.of()), SyncMode.BIDIRECTIONAL);
     assertInstanceOf(SyncAction.CreateLocalFolder.class, find(plan, "a"));
-    assertInstanceOf(SyncAction.Download.class, find(plan, "a/f.txt"));
+    assertEquals(ConflictType.DELETED_LOCALLY, ((SyncAction.SettleConflict) find(plan, "a/f.txt")).type());
     assertInstanceOf(SyncAction.Download.class, find(plan, "a/new.txt"));
     assertTrue(plan.actions(SyncAction.Phase.DELETE_FOLDERS).isEmpty());
   }
@@ -186,7 +186,7 @@ class ReconcilerTest {
     local.put("a/gone.txt", new LocalEntry("a/gone.txt", false, 1, 1, null));
     SyncPlan plan = Reconciler.plan(base, new Discovery(local, Map.of(), Map.of()), SyncMode.BIDIRECTIONAL);
     assertInstanceOf(SyncAction.CreateRemoteFolder.class, find(plan, "a"));
-    assertInstanceOf(SyncAction.Upload.class, find(plan, "a/keep.txt"));
+    assertEquals(ConflictType.DELETED_REMOTELY, ((SyncAction.SettleConflict) find(plan, "a/keep.txt")).type());
     assertInstanceOf(SyncAction.DeleteLocal.class, find(plan, "a/gone.txt"));
   }
 
@@ -200,10 +200,11 @@ class ReconcilerTest {
     SyncAction.SeparateTypes apart = assertInstanceOf(SyncAction.SeparateTypes.class, plan.actions(SyncAction.Phase.MOVES).get(0));
     assertFalse(apart.fileIsLocal());
     assertInstanceOf(SyncAction.CreateRemoteFolder.class, plan.actions(SyncAction.Phase.CREATE_FOLDERS).get(0));
-    // A one-way library only records it.
+    // A one-way library leaves it open for the operator.
     SyncPlan oneWay = Reconciler.plan(Map.of(), new Discovery(local, remote, Map.of()), SyncMode.LOCAL_TO_REMOTE);
     assertEquals(1, oneWay.size());
-    assertInstanceOf(SyncAction.RecordTypeMismatch.class, find(oneWay, "x"));
+    SyncAction.SettleConflict settle = (SyncAction.SettleConflict) find(oneWay, "x");
+    assertEquals(ConflictType.TYPE_MISMATCH, settle.type());
   }
 
   @Test
