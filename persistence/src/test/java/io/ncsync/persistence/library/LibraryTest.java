@@ -242,6 +242,7 @@ class LibraryTest {
         new SettingsPatch(null, null, null, null, null, null, null, Duration.ofMillis(1), null), replyTo));
     assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().stream()
         .anyMatch(e -> e instanceof Library.RunStarted), "the library's own interval wins over the daemon's");
+    awaitStatus(s -> s.activeRun() == null); // no run may outlive the test and write into the next one's journal
   }
 
   @Test
