@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.ConflictRecord;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.protocol.UploadSession;
@@ -20,10 +21,25 @@ public final class Document extends AbstractBehavior<Document.Command> {
 
   public sealed interface Command {}
 
-  /** Executes the action and replies {@link Finished}; reports chunked-upload progress to {@code progressTo}. */
+  /**
+   * Executes the action and replies {@link Finished}; reports chunked-upload progress to {@code progressTo} and, when
+   * {@code conflictsTo} is set, asks it to record a conflict before the action writes it ({@link ConflictToRecord}).
+   */
   public record Execute(
-      LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo, ActorRef<UploadProgress> progressTo)
-      implements Command {}
+      LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo, ActorRef<UploadProgress> progressTo,
+      ActorRef<ConflictToRecord> conflictsTo)
+      implements Command {
+    public Execute(LibraryConfig config, String runId, SyncAction action, ActorRef<Finished> replyTo,
+        ActorRef<UploadProgress> progressTo) {
+      this(config, runId, action, replyTo, progressTo, null);
+    }
+  }
+
+  /** A conflict to journal before it is carried out; {@code recorded} completes once it is (local only: not sent). */
+  public record ConflictToRecord(String runId, ConflictRecord conflict, java.util.concurrent.CompletableFuture<Void> recorded) {}
+
+  /** How long a worker waits for its conflict to be journaled before it gives up, having written nothing. */
+  static final java.time.Duration RECORD_TIMEOUT = java.time.Duration.ofSeconds(30);
 
   /** The action's results (one per document it touched), for the run it belongs to. */
   public record Finished(String runId, java.util.List<ActionResult> results) {}
@@ -54,8 +70,27 @@ public final class Document extends AbstractBehavior<Document.Command> {
 
   private Behavior<Command> onExecute(Execute request) {
     java.util.concurrent.CompletionStage<java.util.List<ActionResult>> outcome;
-    SyncEngine.UploadSessionListener sessions =
-        (path, session) -> request.progressTo().tell(new UploadProgress(request.runId(), path, session));
+    SyncEngine.UploadSessionListener sessions = new SyncEngine.UploadSessionListener() {
+      @Override
+      public void saved(String path, UploadSession session) {
+        request.progressTo().tell(new UploadProgress(request.runId(), path, session));
+      }
+
+      @Override
+      public void recordBeforeActing(ConflictRecord conflict) throws java.io.IOException {
+        if (request.conflictsTo() == null) return;
+        var recorded = new java.util.concurrent.CompletableFuture<Void>();
+        request.conflictsTo().tell(new ConflictToRecord(request.runId(), conflict, recorded));
+        try { // on the blocking executor, not the actor's thread
+          recorded.get(RECORD_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.IOException("interrupted while the conflict on " + conflict.path() + " was recorded; nothing was changed");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          throw new java.io.IOException("the conflict on " + conflict.path() + " could not be recorded first; nothing was changed", e);
+        }
+      }
+    };
     try {
       outcome = request.action() instanceof SyncAction.UploadBatch batch
           ? io.executeBatch(request.config(), request.runId(), batch, sessions)

@@ -187,6 +187,8 @@ public final class Library
 
   private record UploadProgressed(Document.UploadProgress progress) implements Command {}
 
+  private record ConflictToRecordReceived(Document.ConflictToRecord request) implements Command {}
+
   private record DocumentStopped(String runId, long worker, List<String> paths) implements Command {}
 
   private record FinishRun(String runId) implements Command {}
@@ -291,6 +293,7 @@ public final class Library
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
+  private final ActorRef<Document.ConflictToRecord> conflictAdapter;
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
   private boolean stopping;
@@ -310,6 +313,7 @@ public final class Library
     this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
+    this.conflictAdapter = context.messageAdapter(Document.ConflictToRecord.class, ConflictToRecordReceived::new);
   }
 
   @Override
@@ -353,6 +357,7 @@ public final class Library
         .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
         .onCommand(ActionDone.class, this::onActionDone)
         .onCommand(UploadProgressed.class, this::onUploadProgressed)
+        .onCommand(ConflictToRecordReceived.class, this::onConflictToRecord)
         .onCommand(DocumentStopped.class, this::onDocumentStopped)
         .onCommand(FinishRun.class, this::onFinishRun)
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
@@ -613,6 +618,18 @@ public final class Library
     return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
 
+  /** Journals a conflict before its worker carries it out; the worker waits for this. */
+  private ReplyEffect<Event, LibraryState> onConflictToRecord(LibraryState state, ConflictToRecordReceived msg) {
+    Document.ConflictToRecord request = msg.request();
+    if (!isCurrent(request.runId()) || stopping) {
+      request.recorded().completeExceptionally(new IllegalStateException("the run is over"));
+      return Effect().noReply();
+    }
+    return Effect().persist(new ConflictRaised(request.conflict()))
+        .thenRun(s -> request.recorded().complete(null))
+        .thenNoReply();
+  }
+
   private ReplyEffect<Event, LibraryState> onUploadProgressed(LibraryState state, UploadProgressed msg) {
     Document.UploadProgress progress = msg.progress();
     if (!isCurrent(progress.runId()) || progress.session().equals(state.uploadSessions().get(progress.path()))) {
@@ -702,7 +719,8 @@ public final class Library
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + number);
       context.watchWith(worker, new DocumentStopped(execution.runId, number, action.paths()));
       execution.started(action, number);
-      worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter));
+      worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter,
+          conflictAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
   }

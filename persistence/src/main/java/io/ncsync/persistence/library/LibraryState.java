@@ -178,7 +178,8 @@ public record LibraryState(
    */
   LibraryState conflictRaised(ConflictRecord conflict) {
     ConflictRecord known = conflicts.get(conflict.path());
-    boolean seenBefore = known != null && known.id().equals(conflict.id());
+    // Recorded before it was carried out, then again with the outcome: counted once, listed once.
+    boolean seenBefore = known != null && known.id().equals(conflict.id()) || resolvedConflict(conflict.id()) != null;
     RunSummary run = activeRun == null || seenBefore ? activeRun : activeRun.plus(0, 0, 0, 0, 1, 0);
     if (conflict.isResolved()) return withConflictResolved(conflict, run);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
@@ -203,6 +204,7 @@ public record LibraryState(
     ConflictRecord known = open.get(resolved.path());
     if (known != null && known.id().equals(resolved.id())) open = open.minus(resolved.path());
     List<ConflictRecord> ended = new ArrayList<>(resolvedConflicts);
+    ended.removeIf(c -> c.id().equals(resolved.id()));
     ended.add(resolved);
     if (ended.size() > RESOLVED_CONFLICTS) ended = ended.subList(ended.size() - RESOLVED_CONFLICTS, ended.size());
     return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended);

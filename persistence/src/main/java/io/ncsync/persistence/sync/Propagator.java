@@ -398,16 +398,17 @@ public final class Propagator {
     }
     Instant now = Instant.now();
     String copy = ConflictNames.conflictCopy(path, now, candidate -> existsLocally(candidate) || remoteExists(candidate));
-    workspace.renameNoReplace(path, copy);
-    workspace.commit(downloaded, path, mtimeOf(remoteEntry));
-    LocalEntry landed = workspace.stat(path);
-    BaseRecorded remoteVersion = new BaseRecorded(
-        new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
     ConflictRecord opened = resolved != null ? resolved : ConflictRecord.open(path,
         base == null ? ConflictType.BOTH_ADDED : ConflictType.BOTH_MODIFIED, ConflictRecord.sideOf(local, localSha),
         ConflictRecord.sideOf(remoteEntry, remoteSha), now, runId);
     ConflictStrategy applied = resolved != null ? resolved.strategy() : ConflictStrategy.KEEP_BOTH;
     ConflictRecord conflict = opened.resolvedWithCopy(copy, applied, by, now);
+    sessions.recordBeforeActing(conflict); // a crash after the rename below must not leave a copy nobody was told of
+    workspace.renameNoReplace(path, copy);
+    workspace.commit(downloaded, path, mtimeOf(remoteEntry));
+    LocalEntry landed = workspace.stat(path);
+    BaseRecorded remoteVersion = new BaseRecorded(
+        new BaseEntry(path, false, remoteEntry.fileId(), etag, landed.size(), landed.mtimeMillis(), remoteSha), Transfer.DOWNLOADED);
     BaseRecorded copyVersion = uploadCopy(copy, localSha);
     return copyVersion == null
         ? ActionResult.conflict(path, conflict, remoteVersion)

@@ -59,9 +59,16 @@ public interface SyncEngine {
   /** One path on both sides; null where absent. A local folder is {@link LocalEntry#folder}. */
   record Sides(LocalEntry local, io.ncsync.protocol.DavEntry remote) {}
 
-  /** Told when a chunked upload starts or completes a chunk. */
+  /** Told when a chunked upload starts or completes a chunk, and before a conflict is carried out on disk. */
   @FunctionalInterface
   interface UploadSessionListener {
     void saved(String path, UploadSession session);
+
+    /**
+     * Returns once {@code conflict} is on record (journaled): called before the first write that carries it out, so a
+     * crash in between never leaves a conflict copy nobody was told of. Fails, with nothing written, when it cannot be
+     * recorded. The default (no journal) returns at once.
+     */
+    default void recordBeforeActing(ConflictRecord conflict) throws java.io.IOException {}
   }
 }

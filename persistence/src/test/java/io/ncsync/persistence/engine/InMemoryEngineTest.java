@@ -94,6 +94,37 @@ class InMemoryEngineTest extends EngineHarness {
   }
 
   @Test
+  void aKeepBothConflictIsOnRecordEvenWhenTheRunDiesRightAfterTheCopyWasMade() throws Exception {
+    local.write("doc.txt", "base");
+    syncOk();
+    local.write("doc.txt", "local version");
+    remote.put("lib/doc.txt", "remote version!");
+    CountDownLatch renamed = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    local.afterRename = to -> {
+      renamed.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    ask(io.ncsync.persistence.library.Library.Sync::new);
+    assertTrue(renamed.await(10, TimeUnit.SECONDS), "the conflict copy was made");
+    restartLibrary(); // the worker's outcome goes nowhere, as after a kill
+    local.afterRename = to -> {};
+    release.countDown();
+
+    syncOk();
+
+    assertTreesEqual();
+    List<ConflictRecord> recorded = conflicts();
+    assertEquals(1, recorded.size(), "the conflict was journaled before its copy was made: " + recorded);
+    assertEquals("doc.txt", recorded.get(0).path());
+    assertEquals("local version", local.read(recorded.get(0).conflictCopyPath()));
+  }
+
+  @Test
   void anEditBeatsADeletionOnTheOtherSide() {
     local.write("kept-local.txt", "v1");
     local.write("kept-remote.txt", "v1");
