@@ -28,6 +28,7 @@ import org.pcollections.PMap;
  * @param files     how many files {@code bases} holds, kept as it changes (the status asks on every poll, and a large
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
  * @param trashLog  what runs removed or replaced, by entry id
+ * @param guard     deletions the deletion guard holds for the operator, or null
  */
 public record LibraryState(
     LibraryConfig config,
@@ -39,7 +40,8 @@ public record LibraryState(
     Map<String, UploadSession> uploadSessions,
     ChangeFeedPosition changeFeed,
     Long files,
-    Map<String, TrashEntry> trashLog)
+    Map<String, TrashEntry> trashLog,
+    GuardHold guard)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -60,7 +62,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null);
   }
 
   public boolean created() {
@@ -71,10 +73,14 @@ public record LibraryState(
     return history.isEmpty() ? null : history.get(history.size() - 1);
   }
 
-  /** "syncing" while a run is active, "disabled" when switched off, "failed" when the last run failed, else "idle". */
+  /**
+   * "syncing" while a run is active, "disabled" when switched off, "guarded" while the deletion guard holds deletions
+   * for the operator, "failed" when the last run failed, else "idle".
+   */
   public String stateName() {
     if (activeRun != null) return "syncing";
     if (config != null && !config.settings().isEnabled()) return "disabled";
+    if (guard != null) return "guarded";
     RunSummary last = lastRun();
     return last != null && RunSummary.FAILED.equals(last.outcome()) ? "failed" : "idle";
   }
@@ -87,11 +93,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, guard);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, guard);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -103,7 +109,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, guard);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -115,29 +121,29 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, guard);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, guard);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, guard);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, guard);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, guard);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -149,23 +155,83 @@ public record LibraryState(
       if (replaced != null && !replaced.folder()) nextFiles--;
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, guard);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry));
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), guard);
+  }
+
+  /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
+  LibraryState trashReleased(String entryId, TrashEntry line) {
+    PMap<String, TrashEntry> log = (PMap<String, TrashEntry>) trashLog;
+    TrashEntry released = log.get(entryId);
+    if (released != null) {
+      log = log.plus(entryId, new TrashEntry(released.id(), released.path(), released.size(), released.sha256(),
+          released.at(), released.runId(), released.reason(), released.action(), null));
+    }
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        log.plus(line.id(), line), guard);
+  }
+
+  LibraryState guarded(GuardHold hold) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, hold);
+  }
+
+  /**
+   * The operator cancelled held deletions: the missing side's base entries are forgotten, so the next run sees those
+   * files on one side only, with no base, and merges them back. The folder ETags above them go too (an unchanged ETag
+   * would let the next walk skip the folder and fill it in from the base), and so does the change-feed position.
+   */
+  LibraryState guardCancelled(List<String> forget) {
+    PMap<String, BaseEntry> next = (PMap<String, BaseEntry>) bases;
+    long nextFiles = files;
+    java.util.Set<String> above = new java.util.HashSet<>();
+    for (String path : forget) {
+      BaseEntry known = next.get(path);
+      if (known == null) continue;
+      if (!known.folder()) nextFiles--;
+      next = next.minus(path);
+      for (String p = path; !p.isEmpty(); ) {
+        p = io.ncsync.protocol.RemotePaths.parent(p);
+        if (!above.add(p)) break;
+      }
+    }
+    for (String folder : above) {
+      BaseEntry known = next.get(folder);
+      if (known != null && known.folder()) next = next.plus(folder, BaseEntry.folder(folder, known.fileId(), null));
+    }
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog, null);
+  }
+
+  /**
+   * Paths the library no longer tracks: the last trash-log line for them kept the file in place (policies ignore,
+   * orphan, conflict) and no base was recorded there since. {@code action} narrows to one kind, or null for all.
+   */
+  public java.util.Set<String> untracked(TrashEntry.Action action) {
+    Map<String, TrashEntry> latest = new java.util.HashMap<>();
+    for (TrashEntry entry : trashLog.values()) {
+      TrashEntry known = latest.get(entry.path());
+      if (known == null || entry.at().isAfter(known.at())) latest.put(entry.path(), entry);
+    }
+    java.util.Set<String> paths = new java.util.TreeSet<>();
+    for (TrashEntry entry : latest.values()) {
+      boolean keptInPlace = entry.action() == TrashEntry.Action.IGNORED || entry.action() == TrashEntry.Action.ORPHANED;
+      if (keptInPlace && (action == null || entry.action() == action) && !bases.containsKey(entry.path())) paths.add(entry.path());
+    }
+    return paths;
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, guard);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, guard);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */
