@@ -53,6 +53,8 @@ final class DeletionGuard {
       List<String> all = state.bases().keySet().stream().filter(p -> !p.isEmpty()).toList();
       return new GuardHold(runId, now, emptySide, local.size(), remote.size(), files, all, false);
     }
+    GuardHold restored = serverRestored(state, discovery, plan, runId, now, local.size(), remote.size());
+    if (restored != null) return restored;
     int percent = state.config().settings().deletionGuardPercent();
     boolean tooManyLocal = exceeds(local.size(), files, percent);
     boolean tooManyRemote = exceeds(remote.size(), files, percent);
@@ -70,6 +72,30 @@ final class DeletionGuard {
         + " on the server of the library's " + files + ", more than its deletion guard of " + percent
         + "%: nothing was deleted; confirm or cancel with POST /api/v1/libraries/" + state.config().libraryId() + "/guard";
     return new GuardHold(runId, now, reason, local.size(), remote.size(), files, forget, false);
+  }
+
+  /**
+   * The server's oc:data-fingerprint changed (its data was restored from a backup): what the server now shows may be
+   * older than the workspace, so its deletions and overwrites of local files are held. Cancel forgets those files'
+   * base: the next run compares both sides as if new, keeps both versions where they differ and uploads what the
+   * server lost.
+   */
+  private static GuardHold serverRestored(LibraryState state, Discovery discovery, SyncPlan plan, String runId,
+      Instant now, int localDeletions, int remoteDeletions) {
+    String seen = discovery.remoteRoot() == null ? null : discovery.remoteRoot().dataFingerprint();
+    if (state.dataFingerprint() == null || seen == null || seen.equals(state.dataFingerprint())) return null;
+    List<String> overwritten = new ArrayList<>();
+    for (SyncAction action : plan.actions(SyncAction.Phase.DELETE_FILES)) {
+      if (action instanceof SyncAction.DeleteLocal) overwritten.add(action.path());
+    }
+    for (SyncAction action : plan.actions(SyncAction.Phase.TRANSFER_FILES)) {
+      if (action instanceof SyncAction.Download download && download.local() != null) overwritten.add(action.path());
+    }
+    if (overwritten.isEmpty()) return null;
+    String reason = "the server's data fingerprint changed (its data was probably restored from a backup): "
+        + overwritten.size() + " local file(s) would be overwritten or deleted by the server's older state; nothing was"
+        + " changed; confirm or cancel with POST /api/v1/libraries/" + state.config().libraryId() + "/guard";
+    return new GuardHold(runId, now, reason, localDeletions, remoteDeletions, state.fileCount(), overwritten, false, seen);
   }
 
   /** More than {@code percent} of {@code files}; a single deletion is never a mass delete. */

@@ -15,17 +15,24 @@ import java.util.List;
  * @param files           files the library had
  * @param forgetOnCancel  base paths of the side that went missing (what {@code cancel} re-adopts as unknown)
  * @param confirmed       the operator confirmed: the next run passes the guard once
+ * @param dataFingerprint the server's new oc:data-fingerprint when its change tripped the guard (accepted on either
+ *                        answer), else null
  */
 public record GuardHold(
     String runId, Instant at, String reason, int localDeletions, int remoteDeletions, long files,
-    List<String> forgetOnCancel, boolean confirmed) implements CborSerializable {
+    List<String> forgetOnCancel, boolean confirmed, String dataFingerprint) implements CborSerializable {
 
   public GuardHold {
     forgetOnCancel = forgetOnCancel == null ? List.of() : List.copyOf(forgetOnCancel);
   }
 
+  public GuardHold(String runId, Instant at, String reason, int localDeletions, int remoteDeletions, long files,
+      List<String> forgetOnCancel, boolean confirmed) {
+    this(runId, at, reason, localDeletions, remoteDeletions, files, forgetOnCancel, confirmed, null);
+  }
+
   GuardHold confirm() {
-    return new GuardHold(runId, at, reason, localDeletions, remoteDeletions, files, forgetOnCancel, true);
+    return new GuardHold(runId, at, reason, localDeletions, remoteDeletions, files, forgetOnCancel, true, dataFingerprint);
   }
 
   /** The status API's view: the numbers without the list of paths. */

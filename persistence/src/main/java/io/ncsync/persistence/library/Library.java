@@ -224,6 +224,9 @@ public final class Library
   /** The operator cancelled the held deletions: the missing side's base is forgotten. */
   public record GuardCancelled(List<String> forgotten, Instant at) implements Event {}
 
+  /** The server's oc:data-fingerprint a run accepted (the first seen, or a change the operator answered). */
+  public record DataFingerprintRecorded(String fingerprint) implements Event {}
+
   /** A run passed the guard (confirmed, or the missing side came back): nothing is held any more. */
   public record GuardLifted(String runId) implements Event {}
 
@@ -523,6 +526,8 @@ public final class Library
       if (hold != null) return finishRun(state, RunSummary.FAILED, hold.reason(), List.of(new RunGuarded(hold)));
     }
     if (state.guard() != null) events.add(new GuardLifted(msg.runId()));
+    String fingerprint = msg.discovery().remoteRoot() == null ? null : msg.discovery().remoteRoot().dataFingerprint();
+    if (fingerprint != null && !fingerprint.equals(state.dataFingerprint())) events.add(new DataFingerprintRecorded(fingerprint));
     execution.start(plan, discovery.feed());
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     events.addAll(skippedFailures(state, discovery, msg.runId()));
@@ -750,6 +755,7 @@ public final class Library
         .onEvent(GuardConfirmed.class, (state, evt) -> state.guard() == null ? state : state.guarded(state.guard().confirm()))
         .onEvent(GuardCancelled.class, (state, evt) -> state.guardCancelled(evt.forgotten()))
         .onEvent(GuardLifted.class, (state, evt) -> state.guarded(null))
+        .onEvent(DataFingerprintRecorded.class, (state, evt) -> state.dataFingerprintRecorded(evt.fingerprint()))
         .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
         .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))
         .build();

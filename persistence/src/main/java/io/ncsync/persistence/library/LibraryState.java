@@ -29,6 +29,7 @@ import org.pcollections.PMap;
  *                  library would count 100,000 entries each time); null (snapshots from before it) counts once
  * @param trashLog  what runs removed or replaced, by entry id
  * @param guard     deletions the deletion guard holds for the operator, or null
+ * @param dataFingerprint the server's oc:data-fingerprint as last accepted, or null (none seen yet)
  */
 public record LibraryState(
     LibraryConfig config,
@@ -41,7 +42,8 @@ public record LibraryState(
     ChangeFeedPosition changeFeed,
     Long files,
     Map<String, TrashEntry> trashLog,
-    GuardHold guard)
+    GuardHold guard,
+    String dataFingerprint)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -62,7 +64,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, null);
   }
 
   public boolean created() {
@@ -93,11 +95,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, guard);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, guard);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -109,7 +111,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, guard);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, guard, dataFingerprint);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -121,29 +123,29 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, guard);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, guard, dataFingerprint);
   }
 
   LibraryState conflictRaised(ConflictRecord conflict) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 1, 0);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog, guard);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null ? null : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, guard);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, guard);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, guard);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -155,12 +157,12 @@ public record LibraryState(
       if (replaced != null && !replaced.folder()) nextFiles--;
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, guard);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, guard, dataFingerprint);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), guard);
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), guard, dataFingerprint);
   }
 
   /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
@@ -172,17 +174,23 @@ public record LibraryState(
           released.at(), released.runId(), released.reason(), released.action(), null));
     }
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        log.plus(line.id(), line), guard);
+        log.plus(line.id(), line), guard, dataFingerprint);
+  }
+
+  LibraryState dataFingerprintRecorded(String fingerprint) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog,
+        guard, fingerprint);
   }
 
   LibraryState guarded(GuardHold hold) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, hold);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, hold, dataFingerprint);
   }
 
   /**
    * The operator cancelled held deletions: the missing side's base entries are forgotten, so the next run sees those
    * files on one side only, with no base, and merges them back. The folder ETags above them go too (an unchanged ETag
-   * would let the next walk skip the folder and fill it in from the base), and so does the change-feed position.
+   * would let the next walk skip the folder and fill it in from the base), and so does the change-feed position. A
+   * changed data fingerprint the guard held for is accepted.
    */
   LibraryState guardCancelled(List<String> forget) {
     PMap<String, BaseEntry> next = (PMap<String, BaseEntry>) bases;
@@ -202,7 +210,9 @@ public record LibraryState(
       BaseEntry known = next.get(folder);
       if (known != null && known.folder()) next = next.plus(folder, BaseEntry.folder(folder, known.fileId(), null));
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog, null);
+    String adopted = guard != null && guard.dataFingerprint() != null ? guard.dataFingerprint() : dataFingerprint;
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog,
+        null, adopted);
   }
 
   /**
@@ -224,14 +234,14 @@ public record LibraryState(
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, guard);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, guard, dataFingerprint);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, guard);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, guard, dataFingerprint);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

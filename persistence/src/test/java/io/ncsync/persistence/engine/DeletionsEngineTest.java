@@ -314,6 +314,56 @@ class DeletionsEngineTest extends EngineHarness {
   }
 
   @Test
+  void aChangedDataFingerprintHoldsTheServersOverwritesAndDeletionsUntilConfirmed() {
+    remote.dataFingerprint = "fp-1";
+    fourSyncedFiles();
+    // The server's data is restored from an old backup: a.txt is back to an older version, c.txt is gone.
+    remote.dataFingerprint = "fp-2";
+    remote.put("lib/a.txt", "a0 from the backup");
+    remote.remove("lib/c.txt");
+    local.write("new-local.txt", "n");
+
+    RunSummary held = sync();
+
+    assertEquals(RunSummary.FAILED, held.outcome());
+    assertEquals(Map.of("a.txt", "a1", "docs/b.txt", "b1", "c.txt", "c1", "d.txt", "d1", "new-local.txt", "n"),
+        local.files(), "nothing overwritten or deleted locally");
+    assertEquals("guarded", status().state());
+    assertTrue(status().guard().reason().contains("data fingerprint"), status().guard().reason());
+
+    resolve(Library.GuardAction.CONFIRM).getValue();
+    RunSummary confirmed = syncOk();
+
+    assertEquals(1, confirmed.deletedLocal());
+    assertEquals("a0 from the backup", local.read("a.txt"));
+    assertTreesEqual();
+    assertEquals(List.of("a1", "c1"), new java.util.ArrayList<>(local.kept().values()).stream().sorted().toList(),
+        "what the restore replaced or deleted is in the trash");
+    syncOk(); // the new fingerprint is accepted: no new hold
+    assertEquals("idle", status().state());
+  }
+
+  @Test
+  void aChangedDataFingerprintCancelledKeepsBothVersionsAndUploadsWhatTheServerLost() {
+    remote.dataFingerprint = "fp-1";
+    fourSyncedFiles();
+    remote.dataFingerprint = "fp-2";
+    remote.put("lib/a.txt", "a0 from the backup");
+    remote.remove("lib/c.txt");
+
+    sync();
+    resolve(Library.GuardAction.CANCEL).getValue();
+    RunSummary merged = syncOk();
+
+    assertEquals(0, merged.deletedLocal());
+    assertEquals("c1", remote.read("lib/c.txt"), "uploaded back to the restored server");
+    assertEquals("a0 from the backup", local.read("a.txt"));
+    assertTrue(local.files().containsValue("a1"), "the newer local version is kept beside it: " + local.files());
+    assertTreesEqual();
+    assertEquals("idle", status().state());
+  }
+
+  @Test
   void theGuardAnswersOnlyWhenSomethingIsHeld() {
     fourSyncedFiles();
     assertTrue(resolve(Library.GuardAction.CANCEL).isError());

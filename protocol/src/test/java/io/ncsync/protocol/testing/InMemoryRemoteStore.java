@@ -69,6 +69,9 @@ public final class InMemoryRemoteStore implements RemoteStore {
   private final Map<String, Integer> listings = new TreeMap<>();
   private int feedReads;
 
+  /** The oc:data-fingerprint folders report (Nextcloud changes it after a restore from backup); null: none. */
+  public volatile String dataFingerprint;
+
   public InMemoryRemoteStore() {
     this.prefix = "";
     this.root = this;
@@ -398,8 +401,9 @@ public final class InMemoryRemoteStore implements RemoteStore {
     return prefix.isEmpty() ? path : path.isEmpty() ? prefix : prefix + "/" + path;
   }
 
-  private static DavEntry entry(String path, Node node) {
-    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, node.fileId, node.folder ? "RGDNVCK" : "RGDNVW", null);
+  private DavEntry entry(String path, Node node) {
+    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, node.fileId,
+        node.folder ? "RGDNVCK" : "RGDNVW", null, node.folder ? root.dataFingerprint : null);
   }
 
   private static DavException notFound(String method, String path) {
