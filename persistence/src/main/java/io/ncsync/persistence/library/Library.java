@@ -151,7 +151,7 @@ public final class Library
    */
   public record ResolveGuard(GuardAction action, ActorRef<StatusReply<GuardAction>> replyTo) implements Command {}
 
-  public enum GuardAction {
+  public enum GuardAction implements CborSerializable {
     CONFIRM,
     CANCEL
   }

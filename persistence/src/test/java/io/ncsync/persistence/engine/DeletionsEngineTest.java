@@ -315,12 +315,7 @@ class DeletionsEngineTest extends EngineHarness {
 
   @Test
   void aChangedDataFingerprintHoldsTheServersOverwritesAndDeletionsUntilConfirmed() {
-    remote.dataFingerprint = "fp-1";
-    fourSyncedFiles();
-    // The server's data is restored from an old backup: a.txt is back to an older version, c.txt is gone.
-    remote.dataFingerprint = "fp-2";
-    remote.put("lib/a.txt", "a0 from the backup");
-    remote.remove("lib/c.txt");
+    serverRestoredFromAnOldBackup();
     local.write("new-local.txt", "n");
 
     RunSummary held = sync();
@@ -345,11 +340,7 @@ class DeletionsEngineTest extends EngineHarness {
 
   @Test
   void aChangedDataFingerprintCancelledKeepsBothVersionsAndUploadsWhatTheServerLost() {
-    remote.dataFingerprint = "fp-1";
-    fourSyncedFiles();
-    remote.dataFingerprint = "fp-2";
-    remote.put("lib/a.txt", "a0 from the backup");
-    remote.remove("lib/c.txt");
+    serverRestoredFromAnOldBackup();
 
     sync();
     resolve(Library.GuardAction.CANCEL).getValue();
@@ -371,6 +362,15 @@ class DeletionsEngineTest extends EngineHarness {
   }
 
   // --- helpers ----------------------------------------------------------------------------------------------------
+
+  /** Four synced files, then the server's data is restored from an old backup: a.txt older, c.txt gone. */
+  private void serverRestoredFromAnOldBackup() {
+    remote.dataFingerprint = "fp-1";
+    fourSyncedFiles();
+    remote.dataFingerprint = "fp-2";
+    remote.put("lib/a.txt", "a0 from the backup");
+    remote.remove("lib/c.txt");
+  }
 
   private static SettingsPatch policy(RemoteDeletionPolicy policy) {
     String archive = policy == RemoteDeletionPolicy.ARCHIVE ? "old-files" : null;
