@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The scan reads a file's content only where the plan needs it. */
 class DiskWorkspaceTest {
   @TempDir Path workspaces;
+  /** The daemon's own folders (trash, archive), outside the workspaces root. */
+  @TempDir Path daemonFolders;
   private Path root;
 
   @org.junit.jupiter.api.BeforeEach
@@ -75,7 +77,7 @@ class DiskWorkspaceTest {
   @Test
   void aTrashedFileIsRestoredBesideATakenPathWithItsMtimeAndNeverOverwrites() throws Exception {
     write("a.txt", "first", 6_000_000);
-    Path trash = Files.createDirectories(workspaces.getParent().resolve("trash-" + root.getFileName()));
+    Path trash = Files.createDirectories(daemonFolders.resolve("trash"));
     DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l", trash);
     disk.prepareRun();
     String kept = disk.moveToTrash("a.txt", "run-1");
@@ -97,8 +99,8 @@ class DiskWorkspaceTest {
     write("a.txt", "archived", 1_000_000);
     write("b.txt", "trashed", 1_000_000);
     write("c.txt", "deleted", 1_000_000);
-    Path trash = Files.createDirectories(workspaces.getParent().resolve("trash2-" + root.getFileName()));
-    Path archive = Files.createDirectories(workspaces.getParent().resolve("archive-" + root.getFileName()));
+    Path trash = Files.createDirectories(daemonFolders.resolve("trash"));
+    Path archive = Files.createDirectories(daemonFolders.resolve("archive"));
     DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l", trash, archive);
 
     String archived = disk.moveToArchive("a.txt", "old");
