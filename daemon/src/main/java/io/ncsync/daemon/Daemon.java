@@ -192,6 +192,7 @@ public final class Daemon implements AutoCloseable {
       SecretFiles.ensureDirectory(settings.dataDir());
       Files.createDirectories(settings.workspacesRoot());
       SecretFiles.ensureDirectory(settings.trashDir());
+      SecretFiles.ensureDirectory(settings.archiveDir());
       if (settings.dbUrl().equals(Settings.defaultSqliteUrl(settings.dataDir()))
           || settings.dbUrl().equals(Settings.defaultH2Url(settings.dataDir()))) {
         // The driver would create it world-readable; the journal holds file names and encrypted credentials.
@@ -208,6 +209,11 @@ public final class Daemon implements AutoCloseable {
       if (trash.startsWith(workspaces)) {
         throw new StartupException("the trash dir " + trash + " lies inside the workspaces root " + workspaces
             + "; move it (NCSYNC_TRASH_DIR)", null);
+      }
+      Path archive = settings.archiveDir().toRealPath();
+      if (archive.startsWith(workspaces)) {
+        throw new StartupException("the archive dir " + archive + " lies inside the workspaces root " + workspaces
+            + "; move it (NCSYNC_ARCHIVE_DIR)", null);
       }
       return workspaces;
     } catch (IOException e) {

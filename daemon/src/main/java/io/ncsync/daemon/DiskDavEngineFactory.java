@@ -22,7 +22,8 @@ public final class DiskDavEngineFactory implements SyncEngineFactory {
         settings.remote().tenantBytesPerSecond(), probeDir(settings));
     var discovery = new RemoteDiscovery.Settings(settings.activityFeed(), settings.fullWalkInterval(),
         RemoteDiscovery.Settings.defaults().maxActivities());
-    return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir()), blocking, discovery,
+    return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir(),
+        settings.archiveDir()), blocking, discovery,
         Clock.systemUTC());
   }
 

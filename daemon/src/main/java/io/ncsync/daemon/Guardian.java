@@ -105,7 +105,7 @@ public final class Guardian {
 
       context.spawn(
           SyncScheduler.create(sharding, List.of(Settings.DEFAULT_TENANT), settings.syncInterval(), settings.askTimeout(),
-              system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate),
+              system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate, settings.trashRetention()),
           "sync-scheduler");
 
       return Behaviors.receive(Command.class)

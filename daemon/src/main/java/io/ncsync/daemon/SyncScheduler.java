@@ -25,6 +25,7 @@ import java.util.List;
  * whose libraries cannot be listed after {@link #LISTING_ATTEMPTS} tries, fails the gate, which ends the start. Then,
  * every {@link #tick}, it sends {@link Library.PeriodicSync} to each: a library runs when its own sync interval, or else
  * the daemon's {@code interval}, has passed since its last run started (zero: no periodic runs), and it is enabled.
+ * Once a day it sends {@link Library.PurgeTrash}: trashed and replaced files older than the retention are purged.
  *
  * <p>Listing a tenant's libraries can fail while the journal or sharding is still starting: the wake-up is retried
  * with back-off; a failed periodic round is only logged, the next round retries.
@@ -38,6 +39,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private record SyncAll() implements Command {}
 
+  private record CleanUpTrash() implements Command {}
+
   private record Listed(String tenantId, Purpose purpose, int attempt, List<LibraryRef> libraries) implements Command {}
 
   private record ListingFailed(String tenantId, Purpose purpose, int attempt, Throwable cause) implements Command {}
@@ -48,8 +51,14 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private enum Purpose {
     WAKE,
-    SYNC
+    SYNC,
+    CLEAN_UP
   }
+
+  /** How often trash past its retention is purged; the first cleanup runs {@link #FIRST_CLEANUP} after the start. */
+  static final Duration CLEANUP_EVERY = Duration.ofDays(1);
+
+  static final Duration FIRST_CLEANUP = Duration.ofMinutes(1);
 
   static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
   /** Asks a library gets to recover (each waiting {@code recoveryTimeout}) before the start is declared failed. */
@@ -65,6 +74,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   private final TimerScheduler<Command> timers;
   private final RecoveryGate gate;
   private final Duration recoveryTimeout;
+  private final Duration trashRetention;
   private final java.util.Set<String> tenantsToList;
   private final java.util.Set<LibraryKey> recovering = new java.util.HashSet<>();
   private int recovered;
@@ -75,10 +85,18 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
    */
   public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
       Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
+    return create(sharding, tenantIds, interval, askTimeout, recoveryTimeout, gate, Duration.ofDays(30));
+  }
+
+  /** @param trashRetention the daily cleanup purges trashed and replaced files older than this */
+  public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
+      Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate, Duration trashRetention) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       for (String tenantId : tenantIds) context.getSelf().tell(new WakeUp(tenantId, 0));
       timers.startTimerWithFixedDelay("sync-all", new SyncAll(), tick(interval));
-      return new SyncScheduler(context, sharding, tenantIds, interval, askTimeout, timers, recoveryTimeout, gate);
+      timers.startTimerWithFixedDelay("trash-cleanup", new CleanUpTrash(), FIRST_CLEANUP, CLEANUP_EVERY);
+      return new SyncScheduler(context, sharding, tenantIds, interval, askTimeout, timers, recoveryTimeout, gate,
+          trashRetention);
     }));
   }
 
@@ -90,8 +108,10 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       Duration askTimeout,
       TimerScheduler<Command> timers,
       Duration recoveryTimeout,
-      RecoveryGate gate) {
+      RecoveryGate gate,
+      Duration trashRetention) {
     super(context);
+    this.trashRetention = trashRetention;
     this.sharding = sharding;
     this.tenantIds = List.copyOf(tenantIds);
     this.interval = interval;
@@ -108,6 +128,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     return newReceiveBuilder()
         .onMessage(WakeUp.class, this::onWakeUp)
         .onMessage(SyncAll.class, this::onSyncAll)
+        .onMessage(CleanUpTrash.class, this::onCleanUpTrash)
         .onMessage(Listed.class, this::onListed)
         .onMessage(ListingFailed.class, this::onListingFailed)
         .onMessage(LibraryAnswered.class, this::onLibraryAnswered)
@@ -135,6 +156,11 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     return this;
   }
 
+  private Behavior<Command> onCleanUpTrash(CleanUpTrash command) {
+    for (String tenantId : tenantIds) list(tenantId, Purpose.CLEAN_UP, 0);
+    return this;
+  }
+
   private void list(String tenantId, Purpose purpose, int attempt) {
     getContext().pipeToSelf(
         sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId).ask(Tenant.ListLibraries::new, askTimeout),
@@ -152,6 +178,16 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       }
       getContext().getLog().info("waking {} libraries of tenant '{}'", listed.libraries().size(), listed.tenantId());
       reportRecovery();
+      return this;
+    }
+    if (listed.purpose() == Purpose.CLEAN_UP) {
+      java.time.Instant olderThan = java.time.Instant.now().minus(trashRetention);
+      for (LibraryRef ref : listed.libraries()) {
+        sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()))
+            .tell(new Library.PurgeTrash(olderThan, getContext().getSystem().ignoreRef()));
+      }
+      getContext().getLog().info("trash cleanup: purging files trashed before {} in {} libraries of tenant '{}'",
+          olderThan, listed.libraries().size(), listed.tenantId());
       return this;
     }
     for (LibraryRef ref : listed.libraries()) {
@@ -176,8 +212,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
           failed.tenantId(), failed.cause().toString(), delay.toSeconds());
       timers.startSingleTimer("wake-" + failed.tenantId(), new WakeUp(failed.tenantId(), failed.attempt() + 1), delay);
     } else {
-      getContext().getLog().warn("periodic sync skipped for tenant '{}': could not list its libraries ({})",
-          failed.tenantId(), failed.cause().toString());
+      getContext().getLog().warn("periodic {} skipped for tenant '{}': could not list its libraries ({})",
+          failed.purpose() == Purpose.CLEAN_UP ? "trash cleanup" : "sync", failed.tenantId(), failed.cause().toString());
     }
     return this;
   }

@@ -181,6 +181,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
           <oc:permissions/>
           <oc:size/>
           <oc:checksums/>
+          <oc:data-fingerprint/>
         </d:prop>
       </d:propfind>
       """;

@@ -13,6 +13,8 @@ import java.time.Instant;
  * @param fileId        oc:fileid, or null on servers without it
  * @param permissions   oc:permissions letters, or null on servers without it
  * @param checksum      the first oc:checksums entry as "TYPE:hex" (e.g. "SHA1:ab12…"), or null
+ * @param dataFingerprint oc:data-fingerprint, or null (not offered, or empty): it changes when the server's data was
+ *                      restored from a backup (PROTOCOL.md §8, lesson 4)
  */
 public record DavEntry(
     String path,
@@ -22,7 +24,13 @@ public record DavEntry(
     Instant lastModified,
     String fileId,
     String permissions,
-    String checksum) {
+    String checksum,
+    String dataFingerprint) {
+
+  public DavEntry(String path, boolean collection, String etag, long size, Instant lastModified, String fileId,
+      String permissions, String checksum) {
+    this(path, collection, etag, size, lastModified, fileId, permissions, checksum, null);
+  }
 
   /** The last path segment; "" for the root. */
   public String name() {

@@ -100,6 +100,7 @@ public final class MultistatusParser {
     String permissions;
     String ocSize;
     String checksum;
+    String dataFingerprint;
 
     void mergeFrom(RawResponse props) {
       if (props.etag != null) etag = props.etag;
@@ -110,6 +111,7 @@ public final class MultistatusParser {
       if (props.permissions != null) permissions = props.permissions;
       if (props.ocSize != null) ocSize = props.ocSize;
       if (props.checksum != null) checksum = props.checksum;
+      if (props.dataFingerprint != null) dataFingerprint = props.dataFingerprint;
     }
   }
 
@@ -266,6 +268,7 @@ public final class MultistatusParser {
       else if (is(reader, OC, "permissions")) props.permissions = readText(reader);
       else if (is(reader, OC, "size")) props.ocSize = readText(reader);
       else if (is(reader, OC, "checksums")) props.checksum = readChecksums(reader);
+      else if (is(reader, OC, "data-fingerprint")) props.dataFingerprint = readText(reader);
       else skipElement(reader);
     }
   }
@@ -328,7 +331,8 @@ public final class MultistatusParser {
         ? parseSize(response.ocSize, -1, response.href)
         : parseSize(response.contentLength, parseSize(response.ocSize, -1, response.href), response.href);
     return new DavEntry(path, response.collection, etag, size, parseHttpDate(response.lastModified),
-        emptyToNull(response.fileId), emptyToNull(response.permissions), emptyToNull(response.checksum));
+        emptyToNull(response.fileId), emptyToNull(response.permissions), emptyToNull(response.checksum),
+        emptyToNull(response.dataFingerprint));
   }
 
   /**

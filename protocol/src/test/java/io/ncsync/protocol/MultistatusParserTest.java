@@ -34,6 +34,7 @@ class MultistatusParserTest {
           <oc:fileid>123</oc:fileid>
           <oc:permissions>RGDNVCK</oc:permissions>
           <oc:size>1004</oc:size>
+          <oc:data-fingerprint>8a9f0c1d</oc:data-fingerprint>
          </d:prop>
          <d:status>HTTP/1.1 200 OK</d:status>
         </d:propstat>
@@ -134,6 +135,7 @@ class MultistatusParserTest {
     assertEquals(Instant.parse("2023-04-12T15:00:20Z"), self.lastModified());
     assertEquals("123", self.fileId());
     assertEquals("RGDNVCK", self.permissions());
+    assertEquals("8a9f0c1d", self.dataFingerprint(), "a change of it tells a restore from backup");
 
     assertEquals(2, listing.children().size());
     DavEntry file = listing.children().get(0);
@@ -148,6 +150,7 @@ class MultistatusParserTest {
     assertEquals("Docs/Sub Folder", folder.path());
     assertTrue(folder.collection());
     assertEquals(4, folder.size(), "oc:size gives a folder's recursive size");
+    assertNull(folder.dataFingerprint(), "not offered");
     assertNull(folder.lastModified());
   }
 

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param dbUrl       the effective JDBC URL (the H2 file under the data dir when none is configured)
  * @param syncInterval how often every library is synced; {@link Duration#ZERO} means never (only on request)
  * @param activityFeed follow Nextcloud's activity stream to find remote changes (where the server has it)
+ * @param archiveDir   below it, {@code <tenant>/<archiveFolder>/} keeps what remote-deletion policy archive moves out
+ * @param trashRetention trashed and replaced files older than this are purged by the daily cleanup
  * @param fullWalkInterval at the latest this long after a run took changes on the activity stream's word, the remote
  *                     tree is walked in full again
  */
@@ -24,6 +26,7 @@ public record Settings(
     Path dataDir,
     Path workspacesRoot,
     Path trashDir,
+    Path archiveDir,
     Optional<String> adminToken,
     Optional<String> secretKey,
     DbKind dbKind,
@@ -37,7 +40,8 @@ public record Settings(
     Duration syncInterval,
     boolean activityFeed,
     Duration fullWalkInterval,
-    Remote remote) {
+    Remote remote,
+    Duration trashRetention) {
 
   /**
    * Client tuning per connection.
@@ -102,6 +106,7 @@ public record Settings(
         dataDir,
         absolute(nonBlank(c, "workspaces-root")),
         absolute(nonBlank(c, "trash-dir")),
+        absolute(nonBlank(c, "archive-dir")),
         optional(c.getString("admin-token")),
         optional(c.getString("secret-key")),
         kind,
@@ -128,7 +133,8 @@ public record Settings(
             notNegative(c, "remote.chunk-target-duration"),
             range(c, "remote.max-connections", 1, 1_000),
             range(c, "remote.chunk-parallelism", 1, 64),
-            bytes(c, "remote.max-listing-size", 64L << 10)));
+            bytes(c, "remote.max-listing-size", 64L << 10)),
+        positive(c, "trash.retention"));
   }
 
   private static long bytes(Config c, String path, long min) {
@@ -188,6 +194,8 @@ public record Settings(
         + ", dataDir=" + dataDir
         + ", workspacesRoot=" + workspacesRoot
         + ", trashDir=" + trashDir
+        + ", archiveDir=" + archiveDir
+        + ", trashRetention=" + trashRetention
         + ", adminToken=" + (adminToken.isPresent() ? "(configured)" : "(file)")
         + ", secretKey=" + (secretKey.isPresent() ? "(configured)" : "(file)")
         + ", db=" + dbKind + " " + DbKind.redactUrl(dbUrl)

@@ -32,6 +32,7 @@ public final class AdminRoutes {
         health.route(),
         pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(tenantId -> concat(
             connections.route(tenantId),
-            libraries.route(tenantId))))))));
+            libraries.route(tenantId),
+            libraries.trashRoute(tenantId))))))));
   }
 }

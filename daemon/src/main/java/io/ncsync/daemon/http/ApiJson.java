@@ -127,16 +127,52 @@ public final class ApiJson {
   public record SyncStarted(String runId, Boolean queued, String activeRunId) {}
 
   /** GET /api/v1/libraries/{id}/status. */
-  public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures) {
+  public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures,
+      Guard guard) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
           : status.failures().stream().map(Failure::of).toList();
       return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
-          c == null ? new Counts(0, 0, 0, 0, 0) : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded()),
-          failures);
+          c == null ? new Counts(0, 0, 0, 0, 0, 0)
+              : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()),
+          failures, Guard.of(status.guard()));
     }
   }
+
+  /**
+   * Deletions the deletion guard holds (state "guarded"): what the run saw, how many files it would have deleted on
+   * each side of how many, and whether the operator confirmed them for the next run.
+   */
+  public record Guard(String runId, Instant at, String reason, int localDeletions, int remoteDeletions, long files,
+      boolean confirmed) {
+    static Guard of(io.ncsync.persistence.library.GuardHold.Summary hold) {
+      if (hold == null) return null;
+      return new Guard(hold.runId(), hold.at(), hold.reason(), hold.localDeletions(), hold.remoteDeletions(), hold.files(),
+          hold.confirmed());
+    }
+  }
+
+  /** Body of POST /api/v1/libraries/{id}/guard: "confirm" or "cancel". */
+  public record GuardRequest(String action) {}
+
+  /** 200 of POST /api/v1/libraries/{id}/guard. */
+  public record GuardResolved(String action) {}
+
+  /**
+   * A line of a library's trash log. {@code restorable}: its content is kept in the trash or the archive, so
+   * {@code POST /api/v1/trash/{id}/restore} can put it back.
+   */
+  public record TrashEntry(String id, String path, long size, String sha256, Instant at, String runId, String reason,
+      String action, boolean restorable) {
+    public static TrashEntry of(io.ncsync.persistence.sync.TrashEntry entry) {
+      return new TrashEntry(entry.id(), entry.path(), entry.size(), entry.sha256(), entry.at(), entry.runId(),
+          entry.reason(), entry.action().wireName(), entry.kept() != null);
+    }
+  }
+
+  /** GET /api/v1/libraries/{id}/trash: newest first, {@code limit} entries from {@code offset} of {@code total}. */
+  public record TrashPage(long total, int offset, int limit, List<TrashEntry> entries) {}
 
   /** A document whose last attempt failed: why, and whether a later run may cure it by itself. */
   public record Failure(String path, String reason, boolean retryable, Instant at, String runId) {
@@ -165,7 +201,7 @@ public final class ApiJson {
     }
   }
 
-  public record Counts(int synced, int pending, int failed, int conflict, int excluded) {}
+  public record Counts(int synced, int pending, int failed, int conflict, int excluded, int orphaned) {}
 
   /**
    * A conflict with both sides' metadata (a side is null when it was absent: deleted there), the strategy applied or

@@ -49,8 +49,9 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 
 /**
- * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status and
- * conflicts; and {@code /api/v1/conflicts/{id}/resolve}. A library
+ * {@code /api/v1/libraries}: create, list, show, change and remove libraries, start a sync run, read status, conflicts
+ * and the trash log, answer the deletion guard; {@code /api/v1/conflicts/{id}/resolve} and
+ * {@code /api/v1/trash/{entryId}/restore}. A library
  * id reaches a Library entity only after the tenant confirms it exists, so unknown ids never create entities.
  */
 public final class LibraryRoutes {
@@ -97,7 +98,17 @@ public final class LibraryRoutes {
             path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
             path("conflicts", () -> get(() -> parameterOptional("state",
-                state -> respond(() -> conflicts(tenantId, id, state.orElse(null))))))))));
+                state -> respond(() -> conflicts(tenantId, id, state.orElse(null)))))),
+            path("trash", () -> get(() -> parameterOptional("offset", offset -> parameterOptional("limit", limit ->
+                respond(() -> trash(tenantId, id, offset, limit)))))),
+            path("guard", () -> post(() -> json.body(ApiJson.GuardRequest.class,
+                body -> respond(() -> guard(tenantId, id, body)))))))));
+  }
+
+  /** {@code /api/v1/trash/{entryId}/restore}: entry ids are unique across the tenant's libraries. */
+  public Route trashRoute(String tenantId) {
+    return pathPrefix("trash", () -> pathPrefix(PathMatchers.segment(), entryId ->
+        path("restore", () -> post(() -> respond(() -> restore(tenantId, entryId))))));
   }
 
   private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
@@ -354,6 +365,70 @@ public final class LibraryRoutes {
       case UNKNOWN_CONFLICT -> StatusCodes.NOT_FOUND;
     };
     return errors.errorResponse(status, refused.reason(), Map.of("reason", io.ncsync.persistence.sync.WireNames.of(refused.refusal())));
+  }
+
+  // --- trash and guard ----------------------------------------------------------------------------------------
+
+  static final int DEFAULT_TRASH_PAGE = 50;
+  static final int MAX_TRASH_PAGE = 500;
+
+  private CompletionStage<HttpResponse> trash(String tenantId, String id, Optional<String> offsetParam,
+      Optional<String> limitParam) {
+    int offset = intParameter(offsetParam, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = intParameter(limitParam, "limit", DEFAULT_TRASH_PAGE, 1, MAX_TRASH_PAGE);
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id,
+            (akka.actor.typed.ActorRef<StatusReply<Library.TrashPage>> replyTo) -> new Library.GetTrash(offset, limit, replyTo)))
+        .thenApply(page -> errors.json(StatusCodes.OK, new ApiJson.TrashPage(page.total(), offset, limit,
+            page.entries().stream().map(ApiJson.TrashEntry::of).toList())));
+  }
+
+  private static int intParameter(Optional<String> value, String name, int fallback, int min, int max) {
+    if (value.isEmpty()) return fallback;
+    try {
+      int parsed = Integer.parseInt(value.get().trim());
+      if (parsed < min || parsed > max) throw ApiException.badRequest(name + " must be between " + min + " and " + max);
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest(name + " must be a whole number, got '" + value.get() + "'");
+    }
+  }
+
+  /** 409 when nothing is held (or a run is active). */
+  private CompletionStage<HttpResponse> guard(String tenantId, String id, ApiJson.GuardRequest body) {
+    String action = Validation.required(body.action(), "action");
+    Library.GuardAction guardAction = switch (action) {
+      case "confirm" -> Library.GuardAction.CONFIRM;
+      case "cancel" -> Library.GuardAction.CANCEL;
+      default -> throw ApiException.badRequest("action must be \"confirm\" or \"cancel\", got '" + action + "'");
+    };
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id,
+            (akka.actor.typed.ActorRef<StatusReply<Library.GuardAction>> replyTo) -> new Library.ResolveGuard(guardAction, replyTo)))
+        .thenApply(done -> {
+          log.info("library {}: held deletions {} through the API", id, action);
+          return errors.json(StatusCodes.OK, new ApiJson.GuardResolved(action));
+        });
+  }
+
+  /** Finds the library whose trash log has the entry (404 when none has), then restores it there (409 when it cannot). */
+  private CompletionStage<HttpResponse> restore(String tenantId, String entryId) {
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout)
+        .thenCompose(all -> {
+          List<CompletableFuture<Optional<String>>> lookups = all.libraries().stream()
+              .map(ref -> library(tenantId, ref.libraryId())
+                  .<Boolean>ask(replyTo -> new Library.HasTrashEntry(entryId, replyTo), askTimeout)
+                  .thenApply(has -> has ? Optional.of(ref.libraryId()) : Optional.<String>empty())
+                  .toCompletableFuture())
+              .toList();
+          return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+              .thenApply(done -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).findFirst()
+                  .orElseThrow(() -> ApiException.notFound("unknown trash entry: " + entryId)));
+        })
+        .thenCompose(libraryId -> ask(tenantId, libraryId,
+            (akka.actor.typed.ActorRef<StatusReply<io.ncsync.persistence.sync.TrashEntry>> replyTo)
+                -> new Library.RestoreTrash(entryId, replyTo)))
+        .thenApply(line -> errors.json(StatusCodes.OK, ApiJson.TrashEntry.of(line)));
   }
 
   /** The tenant's registered library, or a 404 naming the id. */

@@ -10,15 +10,22 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The engine's ports in the daemon: a library's workspace is its folder on disk ({@link DiskWorkspace}, trash under
- * {@code <trash>/<tenant>/<library>/}), its remote the connection's WebDAV store.
+ * {@code <trash>/<tenant>/<library>/}, archive under {@code <archive>/<tenant>/<archiveFolder>/}), its remote the connection's WebDAV store.
  */
 public final class DiskDavPorts implements LibraryPorts {
   private final RemoteStores stores;
   private final Path workspacesRoot;
   private final Path trashRoot;
+  private final Path archiveRoot;
 
   /** @param workspacesRoot every library folder lies below it; the daemon's staging folder is made in it */
   public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot) {
+    this(stores, workspacesRoot, trashRoot, null);
+  }
+
+  /** @param archiveRoot below it, {@code <tenant>/<archiveFolder>} holds what policy archive keeps; null: no archive */
+  public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot, Path archiveRoot) {
+    this.archiveRoot = archiveRoot == null ? null : archiveRoot.toAbsolutePath().normalize();
     this.stores = stores;
     this.workspacesRoot = workspacesRoot.toAbsolutePath().normalize();
     this.trashRoot = trashRoot.toAbsolutePath().normalize();
@@ -27,7 +34,8 @@ public final class DiskDavPorts implements LibraryPorts {
   @Override
   public Workspace workspace(LibraryConfig config) throws IOException {
     return new DiskWorkspace(workspacesRoot, Path.of(config.localRoot()), config.tenantId(), config.libraryId(),
-        trashRoot.resolve(config.tenantId()).resolve(config.libraryId()));
+        trashRoot.resolve(config.tenantId()).resolve(config.libraryId()),
+        archiveRoot == null ? null : archiveRoot.resolve(config.tenantId()));
   }
 
   @Override

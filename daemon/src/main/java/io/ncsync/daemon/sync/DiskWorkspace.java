@@ -42,6 +42,8 @@ public final class DiskWorkspace implements Workspace {
   private final List<String> rootSegments;
   private final StagingFolder staging;
   private final Path trashRoot;
+  /** The tenant's archive folder (policy archive keeps files in folders below it), or null. */
+  private final Path archiveRoot;
   /** Staged upload paths → the workspace files they stand for, to name the latter in the uploader's messages. */
   private final Map<String, String> stagedUploads = new java.util.concurrent.ConcurrentHashMap<>();
   /** False: uploads always read a copy, as where the file system refuses hard links (tests take that path so). */
@@ -60,6 +62,13 @@ public final class DiskWorkspace implements Workspace {
   /** @param trashRoot the library's trash folder, outside every workspace (a run's trash is a folder in it) */
   public DiskWorkspace(Path workspacesRoot, Path libraryRoot, String tenantId, String libraryId, Path trashRoot)
       throws IOException {
+    this(workspacesRoot, libraryRoot, tenantId, libraryId, trashRoot, null);
+  }
+
+  /** @param archiveRoot the tenant's archive folder, outside every workspace; the operator's archive folders lie below */
+  public DiskWorkspace(Path workspacesRoot, Path libraryRoot, String tenantId, String libraryId, Path trashRoot,
+      Path archiveRoot) throws IOException {
+    this.archiveRoot = archiveRoot == null ? null : archiveRoot.toAbsolutePath().normalize();
     this.trashRoot = trashRoot == null ? null : trashRoot.toAbsolutePath().normalize();
     this.workspacesRoot = workspacesRoot.toRealPath();
     this.root = libraryRoot.toAbsolutePath().normalize();
@@ -482,6 +491,70 @@ public final class DiskWorkspace implements Workspace {
   public String moveToTrash(String relative, String runId) throws IOException {
     if (trashRoot == null) throw new IOException("this workspace has no trash folder; nothing was moved");
     return moveToTrash(relative, trashRoot.resolve(runId)).toString();
+  }
+
+  @Override
+  public String moveToArchive(String relative, String archiveFolder) throws IOException {
+    if (archiveRoot == null) throw new IOException("this workspace has no archive root (ncsync.archive-dir); nothing was moved");
+    Path folder = archiveRoot.resolve(archiveFolder).normalize();
+    if (!folder.startsWith(archiveRoot) || folder.equals(archiveRoot)) {
+      throw new IOException("the archive folder '" + archiveFolder + "' does not lie below " + archiveRoot + "; nothing was moved");
+    }
+    return moveToTrash(relative, folder).toString();
+  }
+
+  /** Removes the file (policy delete); a link in its place is refused, not followed. */
+  @Override
+  public void deleteFile(String relative) throws IOException {
+    String name = nameOf(relative);
+    try (ConfinedDir parent = openParentOf(relative, false)) {
+      BasicFileAttributes attributes = parent.attributes(name);
+      if (attributes == null) return;
+      if (!attributes.isRegularFile()) throw new IOException(RemotePaths.printable(relative) + " is not a regular file; not deleted");
+      parent.deleteFile(name);
+    }
+  }
+
+  /**
+   * Copies the kept file into the staging folder and renames it into the workspace at a free name (the path itself, or
+   * beside it with a suffix), then removes the kept copy: a crash at any point leaves the kept copy, at worst twice.
+   */
+  @Override
+  public String restoreFromTrash(String kept, String relative) throws IOException {
+    Path source = keptFile(kept);
+    BasicFileAttributes attributes = Files.readAttributes(source, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!attributes.isRegularFile()) throw new IOException(source + " is not a regular file; not restored");
+    try (Staged staged = newDownload()) {
+      Files.copy(source, staged.path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      String target = io.ncsync.persistence.sync.RestoredNames.free(relative, this::existsQuietly);
+      commit(staged, target, attributes.lastModifiedTime().toMillis());
+      Files.delete(source);
+      return target;
+    }
+  }
+
+  @Override
+  public void purgeTrash(String kept) throws IOException {
+    Path file = keptFile(kept);
+    if (archiveRoot != null && file.startsWith(archiveRoot)) throw new IOException("archived files are kept indefinitely: " + file);
+    Files.deleteIfExists(file);
+  }
+
+  /** A kept file's path, refused unless it lies in this library's trash or the tenant's archive. */
+  private Path keptFile(String kept) throws IOException {
+    Path file = Path.of(kept).toAbsolutePath().normalize();
+    boolean inTrash = trashRoot != null && file.startsWith(trashRoot) && !file.equals(trashRoot);
+    boolean inArchive = archiveRoot != null && file.startsWith(archiveRoot) && !file.equals(archiveRoot);
+    if (!inTrash && !inArchive) throw new IOException(kept + " lies neither in the library's trash nor in the archive");
+    return file;
+  }
+
+  private boolean existsQuietly(String relative) {
+    try {
+      return exists(relative);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Moves a file into the trash folder under its relative path, never deleting anything. */

@@ -566,16 +566,137 @@ class AdminApiTest {
         r -> "idle".equals(r.json().get("state").asText()) && queued.equals(r.json().get("lastRun").get("runId").asText()),
         "the run and the queued one to finish");
     JsonNode status = idle.json();
-    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures"), fieldNames(status));
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard"), fieldNames(status));
+    assertTrue(status.get("guard").isNull(), "nothing held");
     assertTrue(status.get("activeRun").isNull());
     JsonNode lastRun = status.get("lastRun");
     assertEquals("succeeded", lastRun.get("outcome").asText());
     assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
         "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
-    assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded"), fieldNames(status.get("counts")));
+    assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded", "orphaned"), fieldNames(status.get("counts")));
 
     ApiClient.Response next = api.postEmpty("/api/v1/libraries/" + id + "/sync");
     assertEquals(202, next.status(), "a new run starts once the last one finished");
+  }
+
+  // --- trash log, restore, deletion guard --------------------------------------------------------------------
+
+  /** A library of four uploaded files of which the server lost three: its next run is held by the deletion guard. */
+  private static String guardedLibrary() throws InterruptedException {
+    String id = createLibrary().get("id").asText();
+    Set<String> files = Set.of("a.txt", "b.txt", "c.txt", "d.txt");
+    io.trees(id, files, Set.of());
+    assertEquals(4, syncAndWait(id).get("lastRun").get("uploaded").asInt());
+    io.trees(id, files, Set.of("a.txt"));
+    JsonNode held = syncAndWait(id);
+    assertEquals("failed", held.get("lastRun").get("outcome").asText(), held.toString());
+    return id;
+  }
+
+  private static JsonNode syncAndWait(String id) throws InterruptedException {
+    ApiClient.Response started = api.postEmpty("/api/v1/libraries/" + id + "/sync");
+    assertEquals(202, started.status(), started.toString());
+    String runId = started.json().get("runId").asText();
+    return eventually(() -> api.get("/api/v1/libraries/" + id + "/status").json(),
+        s -> s.get("activeRun").isNull() && runId.equals(s.path("lastRun").path("runId").asText()), "run " + runId).deepCopy();
+  }
+
+  @Test
+  void aGuardedLibraryShowsTheNumbersAndConfirmLetsTheNextRunDeleteOnce() throws Exception {
+    String id = guardedLibrary();
+    JsonNode status = api.get("/api/v1/libraries/" + id + "/status").json();
+    assertEquals("guarded", status.get("state").asText(), status.toString());
+    JsonNode guard = status.get("guard");
+    assertEquals(3, guard.get("localDeletions").asInt(), guard.toString());
+    assertEquals(0, guard.get("remoteDeletions").asInt());
+    assertEquals(4, guard.get("files").asInt());
+    assertFalse(guard.get("confirmed").asBoolean());
+    assertEquals(0, api.get("/api/v1/libraries/" + id + "/trash").json().get("total").asInt(), "nothing was deleted");
+
+    ApiClient.Response confirmed = api.post("/api/v1/libraries/" + id + "/guard", "{\"action\": \"confirm\"}");
+    assertEquals(200, confirmed.status(), confirmed.toString());
+    assertEquals("confirm", confirmed.json().get("action").asText());
+    assertTrue(api.get("/api/v1/libraries/" + id + "/status").json().get("guard").get("confirmed").asBoolean());
+
+    JsonNode after = syncAndWait(id);
+    assertEquals("succeeded", after.get("lastRun").get("outcome").asText(), after.toString());
+    assertEquals(3, after.get("lastRun").get("deletedLocal").asInt());
+    assertEquals("idle", after.get("state").asText());
+    assertTrue(after.get("guard").isNull());
+
+    ApiClient.Response notHeld = api.post("/api/v1/libraries/" + id + "/guard", "{\"action\": \"cancel\"}");
+    assertEquals(409, notHeld.status(), notHeld.toString());
+    assertTrue(notHeld.error().contains("not guarded"), notHeld.error());
+  }
+
+  @Test
+  void cancelDropsTheHeldDeletions() throws Exception {
+    String id = guardedLibrary();
+    ApiClient.Response cancelled = api.post("/api/v1/libraries/" + id + "/guard", "{\"action\": \"cancel\"}");
+    assertEquals(200, cancelled.status(), cancelled.toString());
+    JsonNode status = api.get("/api/v1/libraries/" + id + "/status").json();
+    assertTrue(status.get("guard").isNull(), status.toString());
+    assertEquals(1, status.get("counts").get("synced").asInt(), "the missing side's base was forgotten: " + status);
+
+    JsonNode merged = syncAndWait(id);
+    assertEquals("succeeded", merged.get("lastRun").get("outcome").asText(), merged.toString());
+    assertEquals(0, merged.get("lastRun").get("deletedLocal").asInt(), "nothing deleted: merged");
+    assertEquals(4, merged.get("counts").get("synced").asInt());
+  }
+
+  @Test
+  void theGuardEndpointRefusesBadActionsAndUnknownLibraries() {
+    String id = createLibrary().get("id").asText();
+    assertBadRequest("/api/v1/libraries/" + id + "/guard", Map.of("action", "delete-everything"), "confirm");
+    assertBadRequest("/api/v1/libraries/" + id + "/guard", Map.of(), "action");
+    assertEquals(404, api.post("/api/v1/libraries/nope/guard", "{\"action\": \"confirm\"}").status());
+    ApiClient.Response idle = api.post("/api/v1/libraries/" + id + "/guard", "{\"action\": \"confirm\"}");
+    assertEquals(409, idle.status(), idle.toString());
+  }
+
+  @Test
+  void theTrashLogIsPagedNewestFirstAndItsEntriesRestoreOnce() throws Exception {
+    String id = guardedLibrary();
+    api.post("/api/v1/libraries/" + id + "/guard", "{\"action\": \"confirm\"}");
+    syncAndWait(id);
+
+    JsonNode all = api.get("/api/v1/libraries/" + id + "/trash").json();
+    assertEquals(3, all.get("total").asInt(), all.toString());
+    assertEquals(0, all.get("offset").asInt());
+    assertEquals(50, all.get("limit").asInt());
+    JsonNode entries = all.get("entries");
+    assertEquals(3, entries.size());
+    for (int i = 1; i < entries.size(); i++) {
+      assertTrue(entries.get(i - 1).get("at").asText().compareTo(entries.get(i).get("at").asText()) >= 0,
+          "newest first: " + entries);
+    }
+    JsonNode first = entries.get(0);
+    assertEquals(Set.of("id", "path", "size", "sha256", "at", "runId", "reason", "action", "restorable"), fieldNames(first));
+    assertEquals("trashed", first.get("action").asText());
+    assertTrue(first.get("restorable").asBoolean());
+
+    JsonNode page = api.get("/api/v1/libraries/" + id + "/trash?offset=1&limit=1").json();
+    assertEquals(3, page.get("total").asInt());
+    assertEquals(1, page.get("entries").size());
+    assertEquals(entries.get(1).get("id"), page.get("entries").get(0).get("id"));
+    assertEquals(400, api.get("/api/v1/libraries/" + id + "/trash?limit=0").status());
+    assertEquals(400, api.get("/api/v1/libraries/" + id + "/trash?offset=x").status());
+    assertEquals(404, api.get("/api/v1/libraries/nope/trash").status());
+
+    String entryId = first.get("id").asText();
+    ApiClient.Response restored = api.postEmpty("/api/v1/trash/" + entryId + "/restore");
+    assertEquals(200, restored.status(), restored.toString());
+    assertEquals("restored", restored.json().get("action").asText());
+    assertEquals(first.get("path").asText(), restored.json().get("path").asText());
+    assertTrue(io.restored.contains("trash/" + first.get("runId").asText() + "/" + first.get("path").asText()), io.restored.toString());
+
+    JsonNode afterRestore = api.get("/api/v1/libraries/" + id + "/trash").json();
+    assertEquals(4, afterRestore.get("total").asInt());
+    assertEquals("restored", afterRestore.get("entries").get(0).get("action").asText(), "the newest line: " + afterRestore);
+    ApiClient.Response again = api.postEmpty("/api/v1/trash/" + entryId + "/restore");
+    assertEquals(409, again.status(), again.toString());
+    assertTrue(again.error().contains("nothing to restore"), again.error());
+    assertEquals(404, api.postEmpty("/api/v1/trash/no-such-entry/restore").status());
   }
 
   @Test
@@ -617,12 +738,6 @@ class AdminApiTest {
     io.sides.put(id + ":doc.txt", new SyncEngine.Sides(local, remote));
     syncAndWait(id);
     return Map.entry(id, open);
-  }
-
-  private static void syncAndWait(String id) throws InterruptedException {
-    String runId = api.postEmpty("/api/v1/libraries/" + id + "/sync").json().get("runId").asText();
-    eventually(() -> api.get("/api/v1/libraries/" + id + "/status").json(),
-        s -> s.get("activeRun").isNull() && runId.equals(s.path("lastRun").path("runId").asText()), "run " + runId);
   }
 
   private static ApiClient.Response resolve(String conflictId, String body) {

@@ -1,6 +1,8 @@
 package io.ncsync.daemon.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The scan reads a file's content only where the plan needs it. */
 class DiskWorkspaceTest {
   @TempDir Path workspaces;
+  /** The daemon's own folders (trash, archive), outside the workspaces root. */
+  @TempDir Path daemonFolders;
   private Path root;
 
   @org.junit.jupiter.api.BeforeEach
@@ -94,6 +98,49 @@ class DiskWorkspaceTest {
     try (var left = Files.list(workspaces.resolve(".ncsync-staging/t/l"))) {
       assertEquals(0, left.count(), "closing removes what was staged");
     }
+  }
+
+  @Test
+  void aTrashedFileIsRestoredBesideATakenPathWithItsMtimeAndNeverOverwrites() throws Exception {
+    write("a.txt", "first", 6_000_000);
+    Path trash = Files.createDirectories(daemonFolders.resolve("trash"));
+    DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l", trash);
+    disk.prepareRun();
+    String kept = disk.moveToTrash("a.txt", "run-1");
+    assertTrue(Path.of(kept).startsWith(trash), kept);
+    write("a.txt", "a new file of that name", 7_000_000);
+
+    assertEquals("a (restored).txt", disk.restoreFromTrash(kept, "a.txt"));
+
+    assertEquals("a new file of that name", Files.readString(root.resolve("a.txt")), "never overwritten");
+    assertEquals("first", Files.readString(root.resolve("a (restored).txt")));
+    assertEquals(6_000_000, Files.getLastModifiedTime(root.resolve("a (restored).txt")).toMillis());
+    assertFalse(Files.exists(Path.of(kept)), "it left the trash");
+    assertThrows(java.io.IOException.class, () -> disk.restoreFromTrash(root.resolve("a.txt").toString(), "b.txt"),
+        "only files in the trash or the archive are restored");
+  }
+
+  @Test
+  void archivePurgeAndDeleteStayWhereTheyBelong() throws Exception {
+    write("a.txt", "archived", 1_000_000);
+    write("b.txt", "trashed", 1_000_000);
+    write("c.txt", "deleted", 1_000_000);
+    Path trash = Files.createDirectories(daemonFolders.resolve("trash"));
+    Path archive = Files.createDirectories(daemonFolders.resolve("archive"));
+    DiskWorkspace disk = new DiskWorkspace(workspaces, root, "t", "l", trash, archive);
+
+    String archived = disk.moveToArchive("a.txt", "old");
+    String trashed = disk.moveToTrash("b.txt", "run-1");
+    disk.deleteFile("c.txt");
+
+    assertEquals(archive.resolve("old/a.txt").toString(), archived);
+    assertEquals("archived", Files.readString(Path.of(archived)));
+    assertThrows(java.io.IOException.class, () -> disk.moveToArchive("b.txt", "../escape"));
+    assertThrows(java.io.IOException.class, () -> disk.purgeTrash(archived), "archived files are kept indefinitely");
+    disk.purgeTrash(trashed);
+    assertFalse(Files.exists(Path.of(trashed)));
+    assertTrue(Files.exists(Path.of(archived)));
+    assertFalse(Files.exists(root.resolve("c.txt")));
   }
 
   private Path write(String name, String content, long mtimeMillis) throws Exception {

@@ -30,6 +30,7 @@ import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
+import io.ncsync.persistence.sync.DeletionRules;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncEngine;
@@ -146,6 +147,39 @@ public final class Library
 
   public record Conflicts(List<ConflictRecord> conflicts) implements CborSerializable {}
 
+  /** Replies with the trash log, newest first: {@code limit} entries from {@code offset}, and how many there are. */
+  public record GetTrash(int offset, int limit, ActorRef<StatusReply<TrashPage>> replyTo) implements Command {}
+
+  public record TrashPage(long total, List<TrashEntry> entries) implements CborSerializable {}
+
+  /** Replies whether the library's trash log has the entry (the API finds an entry's library so). */
+  public record HasTrashEntry(String entryId, ActorRef<Boolean> replyTo) implements Command {}
+
+  /**
+   * Puts a trashed, archived or replaced file back where it was (beside it with a suffix when the path is taken) and
+   * logs it; the next run syncs it. Replies with the {@code restored} log line, or an error: "unknown trash entry",
+   * nothing left to restore, or a run is active.
+   */
+  public record RestoreTrash(String entryId, ActorRef<StatusReply<TrashEntry>> replyTo) implements Command {}
+
+  /**
+   * The daily cleanup: removes trashed and replaced content logged before {@code olderThan} for good and logs each as
+   * {@code purged} (archived files are kept indefinitely). Replies with how many were purged.
+   */
+  public record PurgeTrash(Instant olderThan, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
+
+  /**
+   * The operator's answer to held deletions: {@code confirm} lets the next run carry them out once, {@code cancel}
+   * forgets the missing side's base so the next run merges. Replies with the action, or an error when the library is
+   * not guarded.
+   */
+  public record ResolveGuard(GuardAction action, ActorRef<StatusReply<GuardAction>> replyTo) implements Command {}
+
+  public enum GuardAction implements CborSerializable {
+    CONFIRM,
+    CANCEL
+  }
+
   /**
    * The operator ends conflict {@code conflictId} with {@code strategy}; the next run carries it out. Replies
    * {@link ResolutionAccepted} with the conflict, or {@link ResolutionRefused} saying why (an unknown id included: the
@@ -199,6 +233,11 @@ public final class Library
 
   /** Both sides of a conflict as they are now (null: unknown), or why they could not be looked at. */
   private record ResolutionChecked(ResolveConflict request, SyncEngine.Sides sides, String failure) implements Command {}
+  private record TrashRestoreDone(TrashEntry entry, String restoredTo, String error, ActorRef<StatusReply<TrashEntry>> replyTo)
+      implements Command {}
+
+  private record TrashPurgeDone(List<TrashEntry> entries, java.util.Set<String> purged, ActorRef<StatusReply<Integer>> replyTo)
+      implements Command {}
 
   // --- events -------------------------------------------------------------------------------------------------
 
@@ -253,6 +292,24 @@ public final class Library
   /** A document was removed or replaced, and where its content is kept: the library's trash log. */
   public record TrashLogged(TrashEntry entry) implements Event {}
 
+  /** A trashed entry's content left the trash (restored or purged); {@code line} is the log line that says so. */
+  public record TrashReleased(String entryId, TrashEntry line) implements Event {}
+
+  /** The deletion guard held a run's deletions for the operator. */
+  public record RunGuarded(GuardHold hold) implements Event {}
+
+  /** The operator confirmed the held deletions: the next run carries them out. */
+  public record GuardConfirmed(Instant at) implements Event {}
+
+  /** The operator cancelled the held deletions: the missing side's base is forgotten. */
+  public record GuardCancelled(List<String> forgotten, Instant at) implements Event {}
+
+  /** The server's oc:data-fingerprint a run accepted (the first seen, or a change the operator answered). */
+  public record DataFingerprintRecorded(String fingerprint) implements Event {}
+
+  /** A run passed the guard (confirmed, or the missing side came back): nothing is held any more. */
+  public record GuardLifted(String runId) implements Event {}
+
   /** The folder ETags a run agreed on, recorded once everything below them had synced. */
   public record FolderEtagsRecorded(String runId, List<BaseEntry> folders) implements Event {}
 
@@ -299,6 +356,8 @@ public final class Library
   private boolean stopping;
   /** A trigger arrived during the active run: this run starts when it ends. Not persisted. */
   private String queuedRunId;
+  /** Trash entries being restored or purged right now (not persisted: an interrupted one is simply tried again). */
+  private final java.util.Set<String> trashInFlight = new java.util.HashSet<>();
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
 
@@ -352,6 +411,13 @@ public final class Library
         .onCommand(GetConflicts.class, this::onGetConflicts)
         .onCommand(ResolveConflict.class, this::onResolveConflict)
         .onCommand(ResolutionChecked.class, this::onResolutionChecked)
+        .onCommand(GetTrash.class, this::onGetTrash)
+        .onCommand(HasTrashEntry.class, this::onHasTrashEntry)
+        .onCommand(RestoreTrash.class, this::onRestoreTrash)
+        .onCommand(TrashRestoreDone.class, this::onTrashRestoreDone)
+        .onCommand(PurgeTrash.class, this::onPurgeTrash)
+        .onCommand(TrashPurgeDone.class, this::onTrashPurgeDone)
+        .onCommand(ResolveGuard.class, this::onResolveGuard)
         .onCommand(Stop.class, this::onStop)
         .onCommand(DiscoveryDone.class, this::onDiscoveryDone)
         .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
@@ -492,14 +558,15 @@ public final class Library
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     int pending = execution == null ? 0 : execution.pending();
     int open = (int) state.conflicts().values().stream().filter(ConflictRecord::isOpen).count();
-    LibraryStatus.Counts counts =
-        new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(), open, excluded);
+    LibraryStatus.Counts counts = new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(),
+        open, excluded, state.untracked(TrashEntry.Action.ORPHANED).size());
     List<FailureRecord> failures = state.failures().values().stream()
         .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
         .limit(LibraryStatus.LISTED_FAILURES)
         .toList();
     return Effect().reply(cmd.replyTo(),
-        StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures)));
+        StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
+            state.guard() == null ? null : state.guard().summary())));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
@@ -568,6 +635,91 @@ public final class Library
     return null;
   }
 
+  // --- trash and guard ----------------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, LibraryState> onGetTrash(LibraryState state, GetTrash cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    List<TrashEntry> page = state.trashLog().values().stream()
+        .sorted(java.util.Comparator.comparing(TrashEntry::at).reversed().thenComparing(TrashEntry::id))
+        .skip(Math.max(0, cmd.offset()))
+        .limit(Math.max(0, cmd.limit()))
+        .toList();
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new TrashPage(state.trashLog().size(), page)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onHasTrashEntry(LibraryState state, HasTrashEntry cmd) {
+    return Effect().reply(cmd.replyTo(), state.created() && state.trashLog().containsKey(cmd.entryId()));
+  }
+
+  private ReplyEffect<Event, LibraryState> onRestoreTrash(LibraryState state, RestoreTrash cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    TrashEntry entry = state.trashLog().get(cmd.entryId());
+    if (entry == null) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown trash entry: " + cmd.entryId()));
+    if (entry.kept() == null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("nothing to restore: the content of " + entry.path() + " ("
+          + entry.action().wireName() + ") is not kept in the trash or the archive (restored, purged, or never kept)"));
+    }
+    if (state.activeRun() != null || !trashInFlight.add(entry.id())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run or another restore is active; try again when it is done"));
+    }
+    context.pipeToSelf(safely(() -> io.restoreFromTrash(state.config(), entry.kept(), entry.path())),
+        (restoredTo, error) -> new TrashRestoreDone(entry, restoredTo, error == null ? null : reason(error), cmd.replyTo()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onTrashRestoreDone(LibraryState state, TrashRestoreDone msg) {
+    trashInFlight.remove(msg.entry().id());
+    if (msg.error() != null) {
+      return Effect().reply(msg.replyTo(), StatusReply.error("could not restore " + msg.entry().path() + ": " + msg.error()));
+    }
+    TrashEntry entry = msg.entry();
+    String where = msg.restoredTo().equals(entry.path()) ? "" : " as " + msg.restoredTo() + " (its path was taken)";
+    TrashEntry line = new TrashEntry(UUID.randomUUID().toString(), msg.restoredTo(), entry.size(), entry.sha256(), Instant.now(),
+        null, "restored from " + entry.action().wireName() + " entry " + entry.id() + where, TrashEntry.Action.RESTORED, null);
+    context.getLog().info("library {}: {} restored{}", state.config().libraryId(), entry.path(), where);
+    return Effect().persist(new TrashReleased(entry.id(), line)).thenReply(msg.replyTo(), s -> StatusReply.success(line));
+  }
+
+  private ReplyEffect<Event, LibraryState> onPurgeTrash(LibraryState state, PurgeTrash cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    List<TrashEntry> due = state.trashLog().values().stream()
+        .filter(e -> e.kept() != null && e.at().isBefore(cmd.olderThan()) && !trashInFlight.contains(e.id()))
+        .filter(e -> e.action() == TrashEntry.Action.TRASHED || e.action() == TrashEntry.Action.REPLACED)
+        .toList();
+    if (due.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(0));
+    due.forEach(e -> trashInFlight.add(e.id()));
+    List<String> kept = due.stream().map(TrashEntry::kept).toList();
+    context.pipeToSelf(safely(() -> io.purgeTrash(state.config(), kept)),
+        (purged, error) -> new TrashPurgeDone(due, error == null ? purged : java.util.Set.of(), cmd.replyTo()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onTrashPurgeDone(LibraryState state, TrashPurgeDone msg) {
+    List<Event> events = new ArrayList<>();
+    Instant now = Instant.now();
+    for (TrashEntry entry : msg.entries()) {
+      trashInFlight.remove(entry.id());
+      if (!msg.purged().contains(entry.kept())) continue;
+      events.add(new TrashReleased(entry.id(), new TrashEntry(UUID.randomUUID().toString(), entry.path(), entry.size(),
+          entry.sha256(), now, null, "the retention passed since it was " + entry.action().wireName() + " (entry "
+          + entry.id() + ")", TrashEntry.Action.PURGED, null)));
+    }
+    if (!events.isEmpty()) context.getLog().info("library {}: {} trashed file(s) purged", state.config().libraryId(), events.size());
+    return Effect().persist(events).thenReply(msg.replyTo(), s -> StatusReply.success(events.size()));
+  }
+
+  private ReplyEffect<Event, LibraryState> onResolveGuard(LibraryState state, ResolveGuard cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (state.guard() == null) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is not guarded: no deletions are held"));
+    if (state.activeRun() != null) return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; try again when it is done"));
+    Event event = cmd.action() == GuardAction.CONFIRM
+        ? new GuardConfirmed(Instant.now())
+        : new GuardCancelled(state.guard().forgetOnCancel(), Instant.now());
+    context.getLog().info("library {}: held deletions {} by the operator ({})", state.config().libraryId(),
+        cmd.action() == GuardAction.CONFIRM ? "confirmed" : "cancelled", state.guard().reason());
+    return Effect().persist(event).thenReply(cmd.replyTo(), s -> StatusReply.success(cmd.action()));
+  }
+
   private ReplyEffect<Event, LibraryState> onStop(LibraryState state, Stop cmd) {
     stopping = true;
     if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
@@ -579,18 +731,29 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
-    String refusal = DeletionGuard.refusal(state, msg.discovery());
-    if (refusal != null) return finishRun(state, RunSummary.FAILED, refusal);
-    Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters());
+    Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
+        .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
     excluded = discovery.excluded().size();
-    ConflictPolicy conflicts = new ConflictPolicy(execution.config.settings().conflictStrategy(), state.conflicts());
-    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts)
+    LibrarySettings librarySettings = execution.config.settings();
+    ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts());
+    SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts,
+            new DeletionRules(librarySettings.remoteDeletionPolicy(), librarySettings.localDeletions()))
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());
+    List<Event> events = new ArrayList<>();
+    boolean confirmed = state.guard() != null && state.guard().confirmed();
+    if (!confirmed) {
+      GuardHold hold = DeletionGuard.hold(state, msg.discovery(), plan, msg.runId(), Instant.now());
+      if (hold != null) return finishRun(state, RunSummary.FAILED, hold.reason(), List.of(new RunGuarded(hold)));
+    }
+    if (state.guard() != null) events.add(new GuardLifted(msg.runId()));
+    String fingerprint = msg.discovery().remoteRoot() == null ? null : msg.discovery().remoteRoot().dataFingerprint();
+    if (fingerprint != null && !fingerprint.equals(state.dataFingerprint())) events.add(new DataFingerprintRecorded(fingerprint));
     execution.start(plan, discovery.feed());
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
-    return Effect().persist(skippedFailures(state, discovery, msg.runId())).thenRun(this::dispatch).thenNoReply();
+    events.addAll(skippedFailures(state, discovery, msg.runId()));
+    return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onDiscoveryFailed(LibraryState state, DiscoveryFailed msg) {
@@ -869,6 +1032,12 @@ public final class Library
         .onEvent(RemovalRequested.class, (state, evt) -> state.removalRequested(new Removal(evt.detach(), evt.at(), null)))
         .onEvent(LibraryRemoved.class, (state, evt) -> state.removed(evt.at()))
         .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
+        .onEvent(TrashReleased.class, (state, evt) -> state.trashReleased(evt.entryId(), evt.line()))
+        .onEvent(RunGuarded.class, (state, evt) -> state.guarded(evt.hold()))
+        .onEvent(GuardConfirmed.class, (state, evt) -> state.guard() == null ? state : state.guarded(state.guard().confirm()))
+        .onEvent(GuardCancelled.class, (state, evt) -> state.guardCancelled(evt.forgotten()))
+        .onEvent(GuardLifted.class, (state, evt) -> state.guarded(null))
+        .onEvent(DataFingerprintRecorded.class, (state, evt) -> state.dataFingerprintRecorded(evt.fingerprint()))
         .onEvent(FolderEtagsRecorded.class, (state, evt) -> state.foldersRecorded(evt.folders()))
         .onEvent(ChangeFeedAdvanced.class, (state, evt) -> state.changeFeedAdvanced(evt.position()))
         .build();

@@ -32,6 +32,8 @@ import org.pcollections.PMap;
  * @param removal   null for a library in use; else its detach, requested or done
  * @param resolvedConflicts ended conflicts, newest last, at most {@link #RESOLVED_CONFLICTS} ({@code conflicts} holds
  *                  the open and resolving ones)
+ * @param guard     deletions the deletion guard holds for the operator, or null
+ * @param dataFingerprint the server's oc:data-fingerprint as last accepted, or null (none seen yet)
  */
 public record LibraryState(
     LibraryConfig config,
@@ -45,7 +47,9 @@ public record LibraryState(
     Long files,
     Map<String, TrashEntry> trashLog,
     Removal removal,
-    List<ConflictRecord> resolvedConflicts)
+    List<ConflictRecord> resolvedConflicts,
+    GuardHold guard,
+    String dataFingerprint)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -74,7 +78,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of());
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of(), null, null);
   }
 
   public boolean created() {
@@ -85,12 +89,16 @@ public record LibraryState(
     return history.isEmpty() ? null : history.get(history.size() - 1);
   }
 
-  /** "syncing" while a run is active, "disabled" when switched off, "failed" when the last run failed, else "idle". */
+  /**
+   * "syncing" while a run is active, "disabled" when switched off, "guarded" while the deletion guard holds deletions
+   * for the operator, "failed" when the last run failed, else "idle".
+   */
   public String stateName() {
     if (isRemoved()) return "removed";
     if (isDetaching()) return "detaching";
     if (activeRun != null) return "syncing";
     if (config != null && !config.settings().isEnabled()) return "disabled";
+    if (guard != null) return "guarded";
     RunSummary last = lastRun();
     return last != null && RunSummary.FAILED.equals(last.outcome()) ? "failed" : "idle";
   }
@@ -103,11 +111,11 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -119,7 +127,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {
@@ -131,7 +139,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /** The base entries at {@code from} and below, at the paths a move to {@code to} gives them. */
@@ -169,7 +177,7 @@ public record LibraryState(
       nextBases = nextBases.plus(entry.path(), entry);
     }
     return new LibraryState(config, nextBases, conflicts, nextFailures, activeRun, history, nextSessions, changeFeed, nextFiles,
-        trashLog, removal, resolvedConflicts);
+        trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /**
@@ -183,7 +191,7 @@ public record LibraryState(
     RunSummary run = activeRun == null || seenBefore ? activeRun : activeRun.plus(0, 0, 0, 0, 1, 0);
     if (conflict.isResolved()) return withConflictResolved(conflict, run);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /** The operator chose how the conflict ends; the next run carries it out. */
@@ -191,7 +199,7 @@ public record LibraryState(
     ConflictRecord open = unresolvedConflict(conflictId);
     if (open == null) return this;
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(open.path(), open.requested(strategy, by)),
-        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /** A conflict on record ended (carried out, or both sides became identical). */
@@ -207,7 +215,7 @@ public record LibraryState(
     ended.removeIf(c -> c.id().equals(resolved.id()));
     ended.add(resolved);
     if (ended.size() > RESOLVED_CONFLICTS) ended = ended.subList(ended.size() - RESOLVED_CONFLICTS, ended.size());
-    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended);
+    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended, guard, dataFingerprint);
   }
 
   /** The open or resolving conflict with this id, or null. */
@@ -226,22 +234,22 @@ public record LibraryState(
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -255,23 +263,23 @@ public record LibraryState(
       if (folder.localKey() == null && replaced != null && replaced.folder()) folder = folder.withLocalKey(replaced.localKey());
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts);
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState removalRequested(Removal requested) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, requested, resolvedConflicts);
+        trashLog, requested, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState removed(Instant at) {
     Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, done, resolvedConflicts);
+        trashLog, done, resolvedConflicts, guard, dataFingerprint);
   }
 
   public boolean isRemoved() {
@@ -282,15 +290,83 @@ public record LibraryState(
     return removal != null && !removal.done();
   }
 
+  /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
+  LibraryState trashReleased(String entryId, TrashEntry line) {
+    PMap<String, TrashEntry> log = (PMap<String, TrashEntry>) trashLog;
+    TrashEntry released = log.get(entryId);
+    if (released != null) {
+      log = log.plus(entryId, new TrashEntry(released.id(), released.path(), released.size(), released.sha256(),
+          released.at(), released.runId(), released.reason(), released.action(), null));
+    }
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        log.plus(line.id(), line), removal, resolvedConflicts, guard, dataFingerprint);
+  }
+
+  LibraryState dataFingerprintRecorded(String fingerprint) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog,
+        removal, resolvedConflicts, guard, fingerprint);
+  }
+
+  LibraryState guarded(GuardHold hold) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, hold, dataFingerprint);
+  }
+
+  /**
+   * The operator cancelled held deletions: the missing side's base entries are forgotten, so the next run sees those
+   * files on one side only, with no base, and merges them back. The folder ETags above them go too (an unchanged ETag
+   * would let the next walk skip the folder and fill it in from the base), and so does the change-feed position. A
+   * changed data fingerprint the guard held for is accepted.
+   */
+  LibraryState guardCancelled(List<String> forget) {
+    PMap<String, BaseEntry> next = (PMap<String, BaseEntry>) bases;
+    long nextFiles = files;
+    java.util.Set<String> above = new java.util.HashSet<>();
+    for (String path : forget) {
+      BaseEntry known = next.get(path);
+      if (known == null) continue;
+      if (!known.folder()) nextFiles--;
+      next = next.minus(path);
+      for (String p = path; !p.isEmpty(); ) {
+        p = io.ncsync.protocol.RemotePaths.parent(p);
+        if (!above.add(p)) break;
+      }
+    }
+    for (String folder : above) {
+      BaseEntry known = next.get(folder);
+      if (known != null && known.folder()) next = next.plus(folder, BaseEntry.folder(folder, known.fileId(), null));
+    }
+    String adopted = guard != null && guard.dataFingerprint() != null ? guard.dataFingerprint() : dataFingerprint;
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog,
+        removal, resolvedConflicts, null, adopted);
+  }
+
+  /**
+   * Paths the library no longer tracks: the last trash-log line for them kept the file in place (policies ignore,
+   * orphan, conflict) and no base was recorded there since. {@code action} narrows to one kind, or null for all.
+   */
+  public java.util.Set<String> untracked(TrashEntry.Action action) {
+    Map<String, TrashEntry> latest = new java.util.HashMap<>();
+    for (TrashEntry entry : trashLog.values()) {
+      TrashEntry known = latest.get(entry.path());
+      if (known == null || entry.at().isAfter(known.at())) latest.put(entry.path(), entry);
+    }
+    java.util.Set<String> paths = new java.util.TreeSet<>();
+    for (TrashEntry entry : latest.values()) {
+      boolean keptInPlace = entry.action() == TrashEntry.Action.IGNORED || entry.action() == TrashEntry.Action.ORPHANED;
+      if (keptInPlace && (action == null || entry.action() == action) && !bases.containsKey(entry.path())) paths.add(entry.path());
+    }
+    return paths;
+  }
+
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

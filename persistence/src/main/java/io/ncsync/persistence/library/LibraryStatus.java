@@ -5,14 +5,22 @@ import io.ncsync.persistence.CborSerializable;
 /**
  * The status API's view of a library.
  *
- * @param state     "idle", "syncing", "failed" (the last run failed) or "disabled"
+ * @param state     "idle", "syncing", "guarded" (deletions held for the operator), "failed" (the last run failed) or
+ *                  "disabled"
  * @param activeRun the run in progress, or null
  * @param lastRun   the last finished run, or null
  * @param failures  documents whose last attempt failed, newest first, at most {@link #LISTED_FAILURES}
+ * @param guard     the deletions the deletion guard holds, with the numbers, or null
  */
 public record LibraryStatus(
-    String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures)
+    String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
+    GuardHold.Summary guard)
     implements CborSerializable {
+
+  public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
+      java.util.List<FailureRecord> failures) {
+    this(state, activeRun, lastRun, counts, failures, null);
+  }
 
   /** How many document failures the status lists at most (the newest). */
   public static final int LISTED_FAILURES = 50;
@@ -20,7 +28,13 @@ public record LibraryStatus(
 
   /**
    * Documents by state: synced (in the base), pending (planned in the active run), failed, in conflict, excluded (left
-   * out by the filters in the last run's discovery).
+   * out by the filters in the last run's discovery), orphaned (deleted on the server, kept in place untracked by policy
+   * orphan).
    */
-  public record Counts(int synced, int pending, int failed, int conflict, int excluded) implements CborSerializable {}
+  public record Counts(int synced, int pending, int failed, int conflict, int excluded, int orphaned)
+      implements CborSerializable {
+    public Counts(int synced, int pending, int failed, int conflict, int excluded) {
+      this(synced, pending, failed, conflict, excluded, 0);
+    }
+  }
 }

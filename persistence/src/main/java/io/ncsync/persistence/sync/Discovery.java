@@ -65,6 +65,37 @@ public record Discovery(
     return new Discovery(local, remote, skipped, remoteRoot, feed, out);
   }
 
+  /**
+   * This discovery with the local files the library no longer tracks ({@code untracked}) left alone while the server
+   * has nothing at their path, and the folders above them that hold nothing else and are gone from the server: a kept
+   * orphan must neither be uploaded again nor bring its folder back on the server.
+   */
+  public Discovery leavingAlone(java.util.Set<String> untracked, String reason) {
+    if (untracked.isEmpty()) return this;
+    Map<String, String> out = new java.util.HashMap<>(excluded);
+    java.util.Set<String> left = new java.util.HashSet<>();
+    for (String path : untracked) {
+      if (local.containsKey(path) && !remote.containsKey(path)) left.add(path);
+    }
+    for (String path : left) out.put(path, reason);
+    java.util.Set<String> folders = new java.util.TreeSet<>(java.util.Comparator.comparingInt(
+        io.ncsync.protocol.RemotePaths::depth).reversed().thenComparing(java.util.Comparator.naturalOrder()));
+    for (String path : left) {
+      for (String p = io.ncsync.protocol.RemotePaths.parent(path); !p.isEmpty(); p = io.ncsync.protocol.RemotePaths.parent(p)) {
+        if (remote.containsKey(p)) break;
+        folders.add(p);
+      }
+    }
+    for (String folder : folders) {
+      String prefix = folder + "/";
+      boolean onlyLeftAlone = local.values().stream()
+          .filter(l -> l.path().startsWith(prefix) && !l.folder())
+          .allMatch(l -> left.contains(l.path()));
+      if (onlyLeftAlone) out.put(folder, reason);
+    }
+    return new Discovery(local, remote, skipped, remoteRoot, feed, out);
+  }
+
   public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped,
       DavEntry remoteRoot) {
     this(local, remote, skipped, remoteRoot, null);

@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
  * executor (file I/O and the propagator's waits never occupy an actor's thread).
  */
 public final class PortSyncEngine implements SyncEngine {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PortSyncEngine.class);
   private final LibraryPorts ports;
   private final Executor blocking;
   private final RemoteDiscovery.Settings discovery;
@@ -83,6 +84,38 @@ public final class PortSyncEngine implements SyncEngine {
   private record RemoteSide(RemoteDiscovery.Result listing, ForbiddenNames forbidden) {}
 
   @Override
+  public CompletionStage<String> restoreFromTrash(LibraryConfig config, String kept, String path) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return ports.workspace(config).restoreFromTrash(kept, path);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not restore " + path + ": " + e.getMessage(), e);
+      }
+    }, blocking);
+  }
+
+  @Override
+  public CompletionStage<java.util.Set<String>> purgeTrash(LibraryConfig config, java.util.Collection<String> kept) {
+    return CompletableFuture.supplyAsync(() -> {
+      java.util.Set<String> purged = new java.util.HashSet<>();
+      try {
+        Workspace workspace = ports.workspace(config);
+        for (String file : kept) {
+          try {
+            workspace.purgeTrash(file);
+            purged.add(file);
+          } catch (IOException e) {
+            log.warn("library {}: trash file {} not purged, the next cleanup tries again: {}", config.libraryId(), file, e.getMessage());
+          }
+        }
+      } catch (IOException e) {
+        log.warn("library {}: trash not purged: {}", config.libraryId(), e.getMessage());
+      }
+      return purged;
+    }, blocking);
+  }
+
+  @Override
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
     return ports.remote(config).thenApplyAsync(store -> {
@@ -92,7 +125,8 @@ public final class PortSyncEngine implements SyncEngine {
       } catch (IOException e) {
         return ActionResult.failed(action.path(), e.getMessage(), true);
       }
-      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy()).execute(action);
+      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy(),
+          config.settings().archiveFolder()).execute(action);
     }, blocking);
   }
 
@@ -127,7 +161,8 @@ public final class PortSyncEngine implements SyncEngine {
       } catch (IOException e) {
         return batch.uploads().stream().map(u -> ActionResult.failed(u.path(), e.getMessage(), true)).toList();
       }
-      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy()).executeBatch(batch);
+      return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy(),
+          config.settings().archiveFolder()).executeBatch(batch);
     }, blocking);
   }
 }

@@ -45,14 +45,22 @@ public final class Propagator {
   private final SyncEngine.UploadSessionListener sessions;
   /** The library's conflict strategy, for conflicts that show up only while executing (a 412, a change mid-download). */
   private final ConflictStrategy strategy;
+  /** Where policy {@code archive} keeps files (relative to the archive root), or null. */
+  private final String archiveFolder;
 
   public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
       SyncEngine.UploadSessionListener sessions) {
-    this(workspace, remote, mode, runId, sessions, ConflictStrategy.KEEP_BOTH);
+    this(workspace, remote, mode, runId, sessions, ConflictStrategy.KEEP_BOTH, null);
   }
 
   public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
       SyncEngine.UploadSessionListener sessions, ConflictStrategy strategy) {
+    this(workspace, remote, mode, runId, sessions, strategy, null);
+  }
+
+  public Propagator(Workspace workspace, RemoteStore remote, SyncMode mode, String runId,
+      SyncEngine.UploadSessionListener sessions, ConflictStrategy strategy, String archiveFolder) {
+    this.archiveFolder = archiveFolder;
     this.workspace = workspace;
     this.remote = remote;
     this.mode = mode;
@@ -175,7 +183,9 @@ public final class Propagator {
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
     if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), a.reason(), false);
     if (action instanceof SyncAction.Forget a) return forgotten(a.path(), Transfer.NONE);
-    if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base());
+    if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base(), a.policy());
+    if (action instanceof SyncAction.KeepLocal a) return keepLocal(a.path(), a.base(), a.policy());
+    if (action instanceof SyncAction.RecordDeletedRemotely a) return recordDeletedRemotely(a.path(), a.base());
     if (action instanceof SyncAction.DeleteRemote a) return deleteRemote(a.path(), a.base());
     if (action instanceof SyncAction.DeleteLocalFolder a) return deleteLocalFolder(a.path());
     if (action instanceof SyncAction.DeleteRemoteFolder a) return deleteRemoteFolder(a.path());
@@ -278,11 +288,18 @@ public final class Propagator {
             null, byStrategy(ConflictStrategy.KEEP_BOTH));
       }
       long mtime = listed.lastModified() == null ? 0 : listed.lastModified().toEpochMilli();
+      String etag = result.etag() != null ? result.etag() : listed.etag();
+      TrashEntry replaced = current == null ? null : keepReplaced(path, current, sha);
+      if (replaced == null && current != null) {
+        // The local file already holds the server's content: nothing to replace, only the base to record.
+        return recorded(new BaseEntry(path, false, listed.fileId(), etag, current.size(), current.mtimeMillis(), sha,
+            listed.checksum(), false), Transfer.NONE);
+      }
       workspace.commit(temp, path, mtime);
       LocalEntry landed = workspace.stat(path);
-      String etag = result.etag() != null ? result.etag() : listed.etag();
-      return recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
+      ActionResult done = recorded(new BaseEntry(path, false, listed.fileId(), etag, landed.size(), landed.mtimeMillis(), sha,
           listed.checksum(), false, landed.fileKey()), Transfer.DOWNLOADED);
+      return replaced == null ? done : done.logging(replaced);
     }
   }
 
@@ -532,26 +549,100 @@ public final class Propagator {
     return new ActionResult(path, changes, conflict.resolvedWithCopy(copy, ConflictStrategy.KEEP_BOTH, by, now), null, false);
   }
 
-  private ActionResult deleteLocal(String path, BaseEntry base) throws IOException {
-    LocalEntry current = workspace.stat(path);
-    if (current == null) return forgotten(path, Transfer.NONE);
-    if (current.size() != base.size() || current.mtimeMillis() != base.mtimeMillis()) {
-      String sha = workspace.sha256(path);
-      if (!sha.equals(base.sha256())) return ActionResult.skipped(path); // edited meanwhile: the next run uploads it
-    }
+  /**
+   * The local content a download is about to overwrite goes to the trash first, restorable like a deleted file (a
+   * server folder restored from an old backup must not wipe the newer local version). Null when the local file already
+   * holds the downloaded content: nothing is replaced.
+   */
+  private TrashEntry keepReplaced(String path, LocalEntry current, String downloadedSha) throws IOException {
+    String sha = workspace.sha256(path);
+    if (sha.equals(downloadedSha)) return null;
+    String kept = workspace.moveToTrash(path, runId);
+    log.info("{} replaced by the server's version; the previous content is kept in the trash at {}", path, kept);
+    return trashEntry(path, current.size(), sha, "replaced by the server's version", TrashEntry.Action.REPLACED, kept);
+  }
+
+  /** The unchanged local copy of a file deleted on the server leaves the workspace as the library's policy says. */
+  private ActionResult deleteLocal(String path, BaseEntry base, RemoteDeletionPolicy policy) throws IOException {
+    LocalEntry current = unchangedLocal(path, base);
+    if (current == null) return workspace.stat(path) == null ? forgotten(path, Transfer.NONE) : ActionResult.skipped(path);
     long size = current.size();
     String sha = base.sha256();
-    String kept = workspace.moveToTrash(path, runId);
-    log.info("moved {} to the trash at {}", path, kept);
-    return forgotten(path, Transfer.DELETED_LOCAL).logging(new TrashEntry(java.util.UUID.randomUUID().toString(), path,
-        size, sha, Instant.now(), runId, "deleted on the server", TrashEntry.Action.TRASHED, kept));
+    ActionResult deleted = forgotten(path, Transfer.DELETED_LOCAL);
+    return switch (policy) {
+      case ARCHIVE -> {
+        if (archiveFolder == null) yield ActionResult.failed(path, "policy archive needs an archiveFolder; nothing was moved", false);
+        String kept = workspace.moveToArchive(path, archiveFolder);
+        log.info("moved {} to the archive at {}", path, kept);
+        yield deleted.logging(trashEntry(path, size, sha, "deleted on the server", TrashEntry.Action.ARCHIVED, kept));
+      }
+      case DELETE -> {
+        workspace.deleteFile(path);
+        log.info("deleted {} (deleted on the server; policy delete)", path);
+        yield deleted.logging(trashEntry(path, size, sha, "deleted on the server", TrashEntry.Action.DELETED, null));
+      }
+      default -> {
+        String kept = workspace.moveToTrash(path, runId);
+        log.info("moved {} to the trash at {}", path, kept);
+        yield deleted.logging(trashEntry(path, size, sha, "deleted on the server", TrashEntry.Action.TRASHED, kept));
+      }
+    };
+  }
+
+  /** Policies ignore and orphan: the file stays where it is and the library stops tracking it. */
+  private ActionResult keepLocal(String path, BaseEntry base, RemoteDeletionPolicy policy) throws IOException {
+    LocalEntry current = unchangedLocal(path, base);
+    if (current == null) return workspace.stat(path) == null ? forgotten(path, Transfer.NONE) : ActionResult.skipped(path);
+    TrashEntry.Action action = policy == RemoteDeletionPolicy.ORPHAN ? TrashEntry.Action.ORPHANED : TrashEntry.Action.IGNORED;
+    return forgotten(path, Transfer.NONE).logging(
+        trashEntry(path, current.size(), base.sha256(), "deleted on the server; kept in place, no longer synced", action, null));
+  }
+
+  /**
+   * Policy conflict: the file stays, untracked like an orphan, and waits for review as a {@code deleted_remotely}
+   * conflict ({@link #deletedRemotelyConflict}).
+   */
+  private ActionResult recordDeletedRemotely(String path, BaseEntry base) throws IOException {
+    LocalEntry current = unchangedLocal(path, base);
+    if (current == null) return workspace.stat(path) == null ? forgotten(path, Transfer.NONE) : ActionResult.skipped(path);
+    TrashEntry entry = trashEntry(path, current.size(), base.sha256(),
+        "deleted on the server; kept in place for review (conflict deleted_remotely)", TrashEntry.Action.ORPHANED, null);
+    ConflictRecord conflict = deletedRemotelyConflict(path, base, current);
+    ActionResult result = conflict == null
+        ? forgotten(path, Transfer.NONE)
+        : ActionResult.conflict(path, conflict, new BaseForgotten(path, Transfer.NONE));
+    return result.logging(entry);
+  }
+
+  /**
+   * The hook where the conflict strategies record a {@code deleted_remotely} conflict for review; null records none
+   * (the file is then kept and logged like an orphan).
+   */
+  private ConflictRecord deletedRemotelyConflict(String path, BaseEntry base, LocalEntry current) {
+    return null;
+  }
+
+  /** The local file as it is now when it still holds the base's content; null when it is gone or was edited. */
+  private LocalEntry unchangedLocal(String path, BaseEntry base) throws IOException {
+    LocalEntry current = workspace.stat(path);
+    if (current == null) return null;
+    if (current.size() != base.size() || current.mtimeMillis() != base.mtimeMillis()) {
+      String sha = workspace.sha256(path);
+      if (!sha.equals(base.sha256())) return null; // edited meanwhile: the next run uploads it
+    }
+    return current;
+  }
+
+  private TrashEntry trashEntry(String path, long size, String sha, String reason, TrashEntry.Action action, String kept) {
+    return new TrashEntry(java.util.UUID.randomUUID().toString(), path, size, sha, Instant.now(), runId, reason, action, kept);
   }
 
   private ActionResult deleteRemote(String path, BaseEntry base) {
     for (int attempt = 1; ; attempt++) {
       try {
         await(remote.delete(path, Optional.ofNullable(base.etag())));
-        return forgotten(path, Transfer.DELETED_REMOTE);
+        return forgotten(path, Transfer.DELETED_REMOTE).logging(trashEntry(path, base.size(), base.sha256(),
+            "deleted in the workspace; the server keeps it in its trashbin where it has one", TrashEntry.Action.DELETED, null));
       } catch (DavException e) {
         if (e.error() == DavError.NOT_FOUND) return forgotten(path, Transfer.NONE);
         if (e.error() != DavError.PRECONDITION_FAILED) throw e;

@@ -8,6 +8,8 @@ import io.ncsync.persistence.sync.SyncAction.DeleteRemote;
 import io.ncsync.persistence.sync.SyncAction.DeleteRemoteFolder;
 import io.ncsync.persistence.sync.SyncAction.Download;
 import io.ncsync.persistence.sync.SyncAction.Forget;
+import io.ncsync.persistence.sync.SyncAction.KeepLocal;
+import io.ncsync.persistence.sync.SyncAction.RecordDeletedRemotely;
 import io.ncsync.persistence.sync.SyncAction.RecordFolder;
 import io.ncsync.persistence.sync.SyncAction.ReconcileBoth;
 import io.ncsync.persistence.sync.SyncAction.RefreshBase;
@@ -44,21 +46,31 @@ public final class Reconciler {
   private Reconciler() {}
 
   public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode) {
-    return plan(base, discovery, mode, ConflictPolicy.DEFAULT);
+    return plan(base, discovery, mode, ConflictPolicy.DEFAULT, DeletionRules.DEFAULTS);
   }
 
   public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, ConflictPolicy conflicts) {
+    return plan(base, discovery, mode, conflicts, DeletionRules.DEFAULTS);
+  }
+
+  public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, DeletionRules rules) {
+    return plan(base, discovery, mode, ConflictPolicy.DEFAULT, rules);
+  }
+
+  /** The plan, with conflicts ended as {@code conflicts} and deletions on either side treated as {@code rules} say. */
+  public static SyncPlan plan(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode, ConflictPolicy conflicts,
+      DeletionRules rules) {
     if (conflicts.unresolved().isEmpty() && nothingChanged(base, discovery)) return rootOnly(base, discovery.remoteRoot());
     // Moves first; every path is then planned in the world as it will be once they are done. A file and a folder of
     // one name are set apart there only when the strategy keeps both; otherwise the conflict waits below.
     boolean separateTypes = conflicts.forTypeMismatch(mode) == ConflictStrategy.KEEP_BOTH;
     MoveDetector.Moves moves =
         MoveDetector.detect(base, discovery, mode, separateTypes, conflicts.unresolved().keySet());
-    return planPaths(moves.base(), moves.discovery(), mode, moves.steps(), conflicts);
+    return planPaths(moves.base(), moves.discovery(), mode, moves.steps(), conflicts, rules);
   }
 
   private static SyncPlan planPaths(Map<String, BaseEntry> base, Discovery discovery, SyncMode mode,
-      List<? extends SyncAction> moves, ConflictPolicy conflicts) {
+      List<? extends SyncAction> moves, ConflictPolicy conflicts, DeletionRules rules) {
     Map<String, LocalEntry> local = discovery.local();
     Map<String, DavEntry> remote = discovery.remote();
     TreeSet<String> paths = new TreeSet<>();
@@ -89,7 +101,7 @@ public final class Reconciler {
       } else if (isFolder(b, l, r)) {
         folders.add(path);
       } else {
-        SyncAction action = refusedByPermissions(planFile(path, b, l, r, mode, conflicts), remote, discovery.remoteRoot());
+        SyncAction action = refusedByPermissions(planFile(path, b, l, r, mode, conflicts, rules), remote, discovery.remoteRoot());
         if (action != null) decided.put(path, action);
       }
     }
@@ -99,7 +111,8 @@ public final class Reconciler {
     Map<String, List<String>> remoteChildren = childrenOf(remote.keySet());
     for (String path : folders) {
       SyncAction action =
-          planFolder(path, base.get(path), local.get(path), remote.get(path), mode, decided, localChildren, remoteChildren);
+          planFolder(path, base.get(path), local.get(path), remote.get(path), mode, rules, decided, localChildren,
+              remoteChildren);
       action = refusedByPermissions(action, remote, discovery.remoteRoot());
       if (action != null) decided.put(path, action);
     }
@@ -209,10 +222,19 @@ public final class Reconciler {
   }
 
   static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode) {
-    return planFile(path, b, l, r, mode, ConflictPolicy.DEFAULT);
+    return planFile(path, b, l, r, mode, ConflictPolicy.DEFAULT, DeletionRules.DEFAULTS);
   }
 
   static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode, ConflictPolicy conflicts) {
+    return planFile(path, b, l, r, mode, conflicts, DeletionRules.DEFAULTS);
+  }
+
+  static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode, DeletionRules rules) {
+    return planFile(path, b, l, r, mode, ConflictPolicy.DEFAULT, rules);
+  }
+
+  static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode, ConflictPolicy conflicts,
+      DeletionRules rules) {
     if (b == null || b.folder()) {
       if (l != null && r != null) return new ReconcileBoth(path, l, r, null, conflicts.forBothModified(mode));
       if (l != null) return mode.uploads() ? new Upload(path, l, null) : null;
@@ -232,19 +254,30 @@ public final class Reconciler {
       if (remoteChanged) {
         return mode.downloads() ? new SettleConflict(path, ConflictType.DELETED_LOCALLY, null, r, b, conflicts.strategy(), null) : null;
       }
-      return mode.uploads() ? new DeleteRemote(path, b) : new Download(path, r, null);
+      if (!mode.uploads()) return new Download(path, r, null);
+      // Not propagated: the base stays, so the server's copy is neither deleted nor downloaded again until it changes.
+      return rules.propagatesLocalDeletions() ? new DeleteRemote(path, b) : null;
     }
     if (r == null) {
       if (localChanged) {
         return mode.uploads() ? new SettleConflict(path, ConflictType.DELETED_REMOTELY, l, null, b, conflicts.strategy(), null) : null;
       }
-      return mode.downloads() ? new DeleteLocal(path, b) : new Upload(path, l, null);
+      return mode.downloads() ? deletedRemotely(path, b, rules.remoteDeletions()) : new Upload(path, l, null);
     }
     if (localChanged && remoteChanged) return new ReconcileBoth(path, l, r, b, conflicts.forBothModified(mode));
     if (localChanged) return mode.uploads() ? new Upload(path, l, b) : null;
     if (remoteChanged) return mode.downloads() ? new Download(path, r, l) : null;
     if (!l.matchesStat(b) || etagRefreshed) return new RefreshBase(path, touched(b, l));
     return null;
+  }
+
+  /** What the library's remote-deletion policy makes of an unchanged local file the server no longer has. */
+  private static SyncAction deletedRemotely(String path, BaseEntry b, RemoteDeletionPolicy policy) {
+    return switch (policy) {
+      case TRASH, ARCHIVE, DELETE -> new DeleteLocal(path, b, policy);
+      case IGNORE, ORPHAN -> new KeepLocal(path, b, policy);
+      case CONFLICT -> new RecordDeletedRemotely(path, b);
+    };
   }
 
   /**
@@ -275,6 +308,7 @@ public final class Reconciler {
       LocalEntry l,
       DavEntry r,
       SyncMode mode,
+      DeletionRules rules,
       Map<String, SyncAction> decided,
       Map<String, List<String>> localChildren,
       Map<String, List<String>> remoteChildren) {
@@ -287,12 +321,16 @@ public final class Reconciler {
     if (l != null) {
       // Only local: new (create remotely) or deleted remotely (delete locally if nothing below survives).
       if (b == null) return mode.uploads() ? new CreateRemoteFolder(path) : null;
-      if (mode.downloads() && allRemoved(localChildren.get(path), decided, DeleteLocal.class, DeleteLocalFolder.class)) {
-        return new DeleteLocalFolder(path);
+      if (mode.downloads() && allRemoved(localChildren.get(path), decided, DeleteLocal.class, DeleteLocalFolder.class,
+          KeepLocal.class, RecordDeletedRemotely.class)) {
+        return new DeleteLocalFolder(path); // only if empty by then: a kept file keeps its folder
       }
       return mode.uploads() || needsFolder(localChildren.get(path), decided) ? new CreateRemoteFolder(path) : null;
     }
     if (b == null) return mode.downloads() ? new CreateLocalFolder(path, r) : null;
+    if (mode.uploads() && !rules.propagatesLocalDeletions()) {
+      return needsFolder(remoteChildren.get(path), decided) ? new CreateLocalFolder(path, r) : null;
+    }
     if (mode.uploads() && allRemoved(remoteChildren.get(path), decided, DeleteRemote.class, DeleteRemoteFolder.class)) {
       return new DeleteRemoteFolder(path);
     }
@@ -300,12 +338,11 @@ public final class Reconciler {
   }
 
   /** Every child present on that side is planned for deletion on that side. */
-  private static boolean allRemoved(
-      List<String> children, Map<String, SyncAction> decided, Class<?> fileDeletion, Class<?> folderDeletion) {
+  private static boolean allRemoved(List<String> children, Map<String, SyncAction> decided, Class<?>... removals) {
     if (children == null) return true;
     for (String child : children) {
       SyncAction action = decided.get(child);
-      if (action == null || !(fileDeletion.isInstance(action) || folderDeletion.isInstance(action))) return false;
+      if (action == null || java.util.Arrays.stream(removals).noneMatch(c -> c.isInstance(action))) return false;
     }
     return true;
   }

@@ -248,8 +248,45 @@ public sealed interface SyncAction {
     }
   }
 
-  /** Deleted remotely, unchanged locally: move the local file to the library's trash. */
-  record DeleteLocal(String path, BaseEntry base) implements SyncAction {
+  /**
+   * Deleted remotely, unchanged locally: the local file leaves the workspace as {@code policy} says (trash, archive or
+   * delete; {@link DeletionRules#removesLocalFile}).
+   */
+  record DeleteLocal(String path, BaseEntry base, RemoteDeletionPolicy policy) implements SyncAction {
+    public DeleteLocal {
+      if (!DeletionRules.removesLocalFile(policy)) throw new IllegalArgumentException("policy " + policy + " keeps the file");
+    }
+
+    public DeleteLocal(String path, BaseEntry base) {
+      this(path, base, RemoteDeletionPolicy.TRASH);
+    }
+
+    public Phase phase() {
+      return Phase.DELETE_FILES;
+    }
+  }
+
+  /**
+   * Deleted remotely, unchanged locally, and the policy keeps it ({@code ignore} or {@code orphan}): the file stays,
+   * its base goes, and the library stops tracking it (it is left alone while the server has no file there).
+   */
+  record KeepLocal(String path, BaseEntry base, RemoteDeletionPolicy policy) implements SyncAction {
+    public KeepLocal {
+      if (policy != RemoteDeletionPolicy.IGNORE && policy != RemoteDeletionPolicy.ORPHAN) {
+        throw new IllegalArgumentException("policy " + policy + " does not keep the file untracked");
+      }
+    }
+
+    public Phase phase() {
+      return Phase.DELETE_FILES;
+    }
+  }
+
+  /**
+   * Deleted remotely, unchanged locally, policy {@code conflict}: the file stays, untracked like an orphan, and a
+   * {@code deleted_remotely} conflict is recorded for review.
+   */
+  record RecordDeletedRemotely(String path, BaseEntry base) implements SyncAction {
     public Phase phase() {
       return Phase.DELETE_FILES;
     }

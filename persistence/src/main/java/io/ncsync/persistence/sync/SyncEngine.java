@@ -49,6 +49,23 @@ public interface SyncEngine {
   }
 
   /**
+   * Puts a file the library kept ({@link TrashEntry#kept()}) back in its workspace at {@code path}, or beside it with a
+   * suffix when the path is taken; completes with the path it was restored to.
+   */
+  default CompletionStage<String> restoreFromTrash(LibraryConfig config, String kept, String path) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("restore is not supported"));
+  }
+
+  /**
+   * Removes files kept in the library's trash area for good; completes with those removed (a failure leaves the others
+   * for the next cleanup).
+   */
+  default CompletionStage<java.util.Set<String>> purgeTrash(LibraryConfig config, java.util.Collection<String> kept) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("purge is not supported"));
+  }
+
+
+  /**
    * Both sides of {@code path} as they are now (a local stat, a Depth-0 listing), to check a conflict's record before
    * the operator's choice is taken. The default knows nothing and answers null.
    */

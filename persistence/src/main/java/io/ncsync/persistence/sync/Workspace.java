@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The engine's port to a library's local side: one library folder, every path library-relative. The daemon's
  * implementation is the disk (confined, no links followed); engine tests use an in-memory one. Nothing here deletes a
- * user's file outright: what leaves the workspace goes to the library's trash.
+ * user's file outright, except {@link #deleteFile} for the operator's policy {@code delete}: what leaves the workspace
+ * goes to the library's trash or archive.
  */
 public interface Workspace {
 
@@ -71,6 +72,24 @@ public interface Workspace {
 
   /** Moves the file into the library's trash area for run {@code runId}; returns where it is kept. */
   String moveToTrash(String path, String runId) throws IOException;
+
+  /**
+   * Moves the file into the operator's archive folder {@code archiveFolder} (a relative name below the daemon's archive
+   * root), under its library path, never replacing a file kept there before; returns where it is kept.
+   */
+  String moveToArchive(String path, String archiveFolder) throws IOException;
+
+  /** Removes the file for good (remote-deletion policy {@code delete}, the operator's choice). */
+  void deleteFile(String path) throws IOException;
+
+  /**
+   * Puts a file kept by {@link #moveToTrash} or {@link #moveToArchive} back at {@code path}, never overwriting: when
+   * something is there, beside it with a suffix. Returns the path it was restored to.
+   */
+  String restoreFromTrash(String kept, String path) throws IOException;
+
+  /** Removes a file kept in the trash area for good (the retention passed); a file already gone is no error. */
+  void purgeTrash(String kept) throws IOException;
 
   /** A message of the protocol's, which names a staged path, retold with the workspace path it stands for. */
   default String explain(String message) {

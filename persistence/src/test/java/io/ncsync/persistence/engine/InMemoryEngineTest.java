@@ -61,7 +61,8 @@ class InMemoryEngineTest extends EngineHarness {
     assertEquals(1, run.deletedLocal());
     assertTreesEqual();
     assertEquals(Map.of("a.txt", "a2 local edit", "b.txt", "b2 remote edit"), local.files());
-    assertEquals(List.of("d1"), local.trashed(), "a file deleted on the server is kept in the library's trash");
+    assertEquals(List.of("b1", "d1"), local.trashed(),
+        "the content a remote edit replaced, and a file deleted on the server, are kept in the library's trash");
   }
 
   @Test
@@ -145,13 +146,14 @@ class InMemoryEngineTest extends EngineHarness {
     local.write("old/a.txt", "a");
     local.write("old/sub/b.txt", "b");
     local.write("stay.txt", "s");
+    local.write("stay-too.txt", "s2"); // 2 of 4 files: within the deletion guard's 50%
     syncOk();
     remote.remove("lib/old");
 
     syncOk();
 
     assertTreesEqual();
-    assertEquals(Map.of("stay.txt", "s"), local.files());
+    assertEquals(Map.of("stay.txt", "s", "stay-too.txt", "s2"), local.files());
     assertTrue(!local.folders().contains("old"), "the folder went too");
   }
 

@@ -316,7 +316,8 @@ class LibraryTest {
     LibraryStatus status = awaitStatus(s -> s.activeRun() == null && s.lastRun().outcome().equals(RunSummary.FAILED));
     assertTrue(status.lastRun().reason().contains("listed empty"), status.lastRun().reason());
     assertTrue(io.executed.isEmpty(), "nothing may be executed: " + io.executedPaths());
-    assertEquals("failed", status.state());
+    assertEquals("guarded", status.state(), "the deletions wait for the operator");
+    assertEquals(1, status.guard().files());
     assertEquals(1, status.counts().synced());
   }
 

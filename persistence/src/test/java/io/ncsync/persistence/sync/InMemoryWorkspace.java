@@ -285,6 +285,46 @@ public final class InMemoryWorkspace implements Workspace {
     return false;
   }
 
+  @Override
+  public synchronized String moveToArchive(String path, String archiveFolder) throws IOException {
+    Node node = nodes.get(path);
+    if (node == null || node.folder) throw new NoSuchFileException(path);
+    String kept = RestoredNames.free("archive/" + archiveFolder + "/" + path, trash::containsKey);
+    trash.put(kept, node.content);
+    nodes.remove(path);
+    return kept;
+  }
+
+  @Override
+  public synchronized void deleteFile(String path) throws IOException {
+    Node node = nodes.get(path);
+    if (node == null || node.folder) throw new NoSuchFileException(path);
+    nodes.remove(path);
+  }
+
+  @Override
+  public synchronized String restoreFromTrash(String kept, String path) throws IOException {
+    byte[] content = trash.get(kept);
+    if (content == null) throw new NoSuchFileException(kept);
+    String target = RestoredNames.free(path, nodes::containsKey);
+    makeParents(target);
+    nodes.put(target, new Node(false, content, clock.addAndGet(1000), ids.incrementAndGet()));
+    trash.remove(kept);
+    return target;
+  }
+
+  @Override
+  public synchronized void purgeTrash(String kept) {
+    trash.remove(kept);
+  }
+
+  /** What the trash and the archive keep, by where: archived files under {@code archive/<folder>/}. */
+  public synchronized Map<String, String> kept() {
+    Map<String, String> kept = new TreeMap<>();
+    trash.forEach((where, content) -> kept.put(where, new String(content, StandardCharsets.UTF_8)));
+    return kept;
+  }
+
   private static String sha256(byte[] content) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));

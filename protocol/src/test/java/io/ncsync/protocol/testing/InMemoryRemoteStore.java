@@ -79,6 +79,9 @@ public final class InMemoryRemoteStore implements RemoteStore {
   private int downloads;
   private final List<String> moves = new ArrayList<>();
 
+  /** The oc:data-fingerprint folders report (Nextcloud changes it after a restore from backup); null: none. */
+  public volatile String dataFingerprint;
+
   public InMemoryRemoteStore() {
     this.prefix = "";
     this.root = this;
@@ -472,7 +475,8 @@ public final class InMemoryRemoteStore implements RemoteStore {
 
   private DavEntry entry(String path, Node node) {
     String fileId = root.fileIds ? node.fileId : null;
-    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, fileId, node.folder ? "RGDNVCK" : "RGDNVW", null);
+    return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, fileId,
+        node.folder ? "RGDNVCK" : "RGDNVW", null, node.folder ? root.dataFingerprint : null);
   }
 
   private static DavException notFound(String method, String path) {
