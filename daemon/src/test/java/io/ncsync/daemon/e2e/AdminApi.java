@@ -144,7 +144,7 @@ final class AdminApi {
 
   // ---- sync ----
 
-  /** POST /api/v1/libraries/{id}/sync; the raw answer (202 {runId} or 409 {runId of the active run}). */
+  /** POST /api/v1/libraries/{id}/sync; the raw answer (202 {runId}, with {queued, activeRunId} while a run is active). */
   Response postSync(String libraryId) {
     return call("POST", "/api/v1/libraries/" + libraryId + "/sync", (String) null);
   }
@@ -204,7 +204,7 @@ final class AdminApi {
 
   /**
    * Syncs until a run this test started ends "succeeded" (after a crash the daemon may still be finishing, or resume,
-   * an earlier run: a 409 means wait for that one, then ask again). Returns the successful run's {@code lastRun}.
+   * an earlier run: a request during a run is queued behind it; a 409 (detaching) means wait, then ask again).
    */
   JsonNode syncUntilSucceeded(String libraryId, int maxRuns) {
     JsonNode lastRun = null;

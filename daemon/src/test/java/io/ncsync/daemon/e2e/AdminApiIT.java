@@ -2,6 +2,7 @@ package io.ncsync.daemon.e2e;
 
 import static io.ncsync.daemon.e2e.AdminApi.expectStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -205,16 +206,19 @@ class AdminApiIT extends E2eTestBase {
 
   @Test
   @Order(9)
-  void aSecondSyncWhileOneRunsIs409WithTheActiveRunId() {
+  void aSecondSyncWhileOneRunsIsQueuedAsOneFollowUpRun() {
     Library lib = newLibrary("busy");
     for (int i = 0; i < 200; i++) {
       E2eFiles.write(lib.localRoot(), "f/" + i + ".bin", E2eFiles.randomBytes(i, 16 * 1024));
     }
     String runId = api.startSync(lib.id());
     AdminApi.Response second = record(api.postSync(lib.id()));
-    assertEquals(409, second.status(), "second sync while run " + runId + " is active -> " + second);
-    assertEquals(runId, second.text("runId"), "409 names the active run: " + second);
-    assertEquals("succeeded", api.awaitRun(lib.id(), runId).path("outcome").asText(), "the first run completes");
+    assertEquals(202, second.status(), "second sync while run " + runId + " is active -> " + second);
+    assertEquals(runId, second.text("activeRunId"), "it names the active run: " + second);
+    String queued = second.text("runId");
+    assertNotEquals(runId, queued, "a run of its own follows: " + second);
+    assertEquals(queued, record(api.postSync(lib.id())).text("runId"), "a third request shares the queued run");
+    assertEquals("succeeded", api.awaitRun(lib.id(), queued).path("outcome").asText(), "the queued run follows and completes");
   }
 
   @Test
