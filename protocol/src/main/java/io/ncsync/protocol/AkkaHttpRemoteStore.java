@@ -192,7 +192,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   /** What every scoped store of one connection shares. */
   record Shared(HttpTransport transport, Settings settings, NextcloudFeatures features, BandwidthLimiter extraLimiter,
-      ForbiddenNames forbidden) {}
+      ForbiddenNames forbidden, LockedUpload.Traits locks) {}
 
   private final Shared shared;
   private final DavEndpoint endpoint;
@@ -225,13 +225,14 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       throw new IllegalArgumentException("the endpoint's login name differs from the transport's");
     }
     return new AkkaHttpRemoteStore(
-        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited(), null), endpoint, null);
+        new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited(), null,
+            new LockedUpload.Traits()), endpoint, null);
   }
 
   /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
   public AkkaHttpRemoteStore withFeatures(NextcloudFeatures features) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, features, shared.extraLimiter, shared.forbidden), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, features, shared.extraLimiter, shared.forbidden, shared.locks), endpoint, changeFeed);
   }
 
   /**
@@ -240,13 +241,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    */
   public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden, shared.locks), endpoint, changeFeed);
   }
 
   /** The same store, refusing what this server's capabilities forbid (see {@link #forbiddenNames()}). */
   public AkkaHttpRemoteStore withForbiddenNames(ForbiddenNames forbidden) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter, forbidden), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter, forbidden, shared.locks), endpoint, changeFeed);
   }
 
   /**
@@ -388,7 +389,14 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       return LocalFile.describe(source).thenCompose(local -> {
         boolean chunk = shared.features.chunkingV2() && local.size() > shared.settings.transfers().chunkThreshold();
         if (chunk) return new ChunkedUpload(this, path, source, local, options).run();
-        return new PlainUpload(this, path, source, local, options).run();
+        // A new file is not locked: mod_dav keeps lock-null resources in one list per folder, which parallel LOCKs of
+        // new names in one folder corrupt (412 on their PUTs); the window it leaves is a same-size overwrite by
+        // another writer of a file that did not exist a moment before.
+        if (shared.features.nextcloud() || options.mustNotExist() || !shared.locks.lockBeforePut()) {
+          return new PlainUpload(this, path, source, local, options, null).run();
+        }
+        return new LockedUpload(this, path, local, options)
+            .run(locked -> new PlainUpload(this, path, source, local, locked.options(), locked.token()).run());
       });
     });
   }

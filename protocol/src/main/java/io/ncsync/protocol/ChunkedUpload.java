@@ -251,7 +251,7 @@ final class ChunkedUpload {
   }
 
   private CompletionStage<UploadResult> plainPut() {
-    return new PlainUpload(store, path, source, local, options).run();
+    return new PlainUpload(store, path, source, local, options, null).run();
   }
 
   // ---- Upload folder -----------------------------------------------------------------------------------------------

@@ -44,8 +44,12 @@ final class PlainUpload {
   private final UploadOptions options;
   private final NextcloudFeatures features;
   private final String what;
+  /** The write lock this PUT goes under ({@link LockedUpload}), or null. */
+  private final String lockToken;
 
-  PlainUpload(AkkaHttpRemoteStore store, String path, Path source, LocalFile local, UploadOptions options) {
+  PlainUpload(AkkaHttpRemoteStore store, String path, Path source, LocalFile local, UploadOptions options,
+      String lockToken) {
+    this.lockToken = lockToken;
     this.store = store;
     this.path = path;
     this.source = source;
@@ -122,6 +126,7 @@ final class PlainUpload {
           List<HttpHeader> headers = new ArrayList<>();
           if (options.ifMatchEtag() != null) headers.add(RawHeader.create("If-Match", ETags.quote(options.ifMatchEtag())));
           if (options.mustNotExist()) headers.add(RawHeader.create("If-None-Match", "*"));
+          if (lockToken != null) headers.add(RawHeader.create("If", "(<" + lockToken + ">)"));
           if (local.mtimeSendable()) headers.add(RawHeader.create("X-OC-MTime", Long.toString(local.mtimeSeconds())));
           if (checksum != null) headers.add(RawHeader.create("OC-Checksum", checksum));
           if (verify) headers.add(RawHeader.create("X-Hash", "sha256"));
@@ -137,6 +142,7 @@ final class PlainUpload {
           SentContent last = attempts.get(attempts.size() - 1);
           if (status >= 200 && status <= 299) {
             verifyHash(response, last);
+            if (!features.nextcloud()) store.shared().locks().putAnswered(AkkaHttpRemoteStore.etagOf(response) != null);
             return CompletableFuture.completedFuture(resultOf(response, status, checksum, last));
           }
           DavException failure = HttpTransport.failure(what, response);

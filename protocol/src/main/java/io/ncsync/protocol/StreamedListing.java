@@ -49,15 +49,60 @@ final class StreamedListing {
     InputStream body = bytes.runWith(StreamConverters.asInputStream(idle.plusSeconds(5)), transport.materializer());
     Executor blocking = transport.system().dispatchers().lookup(BLOCKING_DISPATCHER);
     return CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = body) {
+      BodyStart start = new BodyStart(body);
+      try (InputStream in = start) {
         return MultistatusParser.parse(in, rootRawPath, requestedPath);
       } catch (IOException | RuntimeException e) {
         Throwable broke = failure.get();
         if (broke != null) throw HttpTransport.asDav(what, broke);
-        if (e instanceof DavException dav) throw new DavException(dav.error(), dav.status(), what + ": " + dav.getMessage(), dav);
+        if (e instanceof DavException dav) {
+          // What a proxy or a broken server sent instead of XML is the first thing an operator needs to see.
+          String shown = dav.error() == DavError.MALFORMED_RESPONSE ? "; the body began with " + start.printable() : "";
+          throw new DavException(dav.error(), dav.status(), what + ": " + dav.getMessage() + shown, dav);
+        }
         throw HttpTransport.asDav(what, e);
       }
     }, blocking);
+  }
+
+  /** Keeps the first bytes read through it, to show in an error. */
+  private static final class BodyStart extends java.io.FilterInputStream {
+    private static final int KEPT = 96;
+    private final byte[] kept = new byte[KEPT];
+    private int keptCount;
+
+    BodyStart(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && keptCount < KEPT) kept[keptCount++] = (byte) b;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0 && keptCount < KEPT) {
+        int copied = Math.min(n, KEPT - keptCount);
+        System.arraycopy(buffer, offset, kept, keptCount, copied);
+        keptCount += copied;
+      }
+      return n;
+    }
+
+    /** The kept bytes as text with control characters escaped, e.g. {@code "<html>\n<he"}, or "nothing". */
+    String printable() {
+      if (keptCount == 0) return "nothing";
+      StringBuilder out = new StringBuilder("\"");
+      for (char c : new String(kept, 0, keptCount, java.nio.charset.StandardCharsets.ISO_8859_1).toCharArray()) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out.append(c);
+        else out.append(String.format("\\x%02x", (int) c));
+      }
+      return out.append(keptCount == KEPT ? "...\"" : "\"").toString();
+    }
   }
 
   private static DavException tooLarge(String what, long limit) {

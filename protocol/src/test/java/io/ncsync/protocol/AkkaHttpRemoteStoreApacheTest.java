@@ -87,6 +87,59 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
         "the scratch folder is gone");
   }
 
+  /**
+   * mod_dav answers a PUT without an ETag, so the ETag of what we wrote is read back afterwards. Another writer who puts
+   * a file of the same size in between would hand us their ETag: their version would look synced for ever. Here one
+   * writes as fast as it can during every upload; whenever the server still lists the ETag an upload gave us, the file
+   * must hold our bytes. (Without the lock ncsync takes, this fails within a few rounds.)
+   */
+  @Test
+  void theEtagAnUploadGivesIsOursEvenWhileAnotherWriterRaces() throws Exception {
+    java.net.http.HttpClient other = java.net.http.HttpClient.newHttpClient();
+    java.net.URI target = server.rootUrl().resolve(folder + "/race.txt");
+    String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (server.username() + ":" + server.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    int checked = 0;
+    int lockedOut = 0;
+    for (int round = 0; round < 40; round++) {
+      java.util.concurrent.atomic.AtomicBoolean racing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+      String theirs = "theirs-%04d".formatted(round);
+      Thread writer = new Thread(() -> {
+        while (racing.get()) {
+          try {
+            int status = other.send(java.net.http.HttpRequest.newBuilder(target).header("Authorization", auth)
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(theirs)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status == 423) refused.incrementAndGet();
+          } catch (Exception e) {
+            return;
+          }
+        }
+      });
+      writer.start();
+      String ours = "ours---%04d".formatted(round);
+      String etag;
+      try {
+        UploadResult result = await(store.upload("race.txt", write("ours", ours), UploadOptions.unguarded()));
+        etag = result.etag() != null ? result.etag() : await(store.stat("race.txt")).etag();
+      } catch (DavException e) {
+        if (e.error() != DavError.LOCKED) throw e;
+        continue; // the other writer held the file for a moment; not this test's question
+      } finally {
+        racing.set(false);
+        writer.join();
+      }
+      lockedOut += refused.get();
+      if (etag.equals(await(store.stat("race.txt")).etag())) {
+        checked++;
+        assertEquals(ours, Files.readString(onDisk("race.txt")), "round " + round + ": the ETag we were given is theirs");
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(checked > 0, "no round left our version in place to check");
+    org.junit.jupiter.api.Assertions.assertTrue(lockedOut > 0, "the other writer was never held off by our lock");
+  }
+
   @Test
   void treeWalkerFailsWhollyWhenAFolderFails() throws Exception {
     await(store.mkdirs("a/b"));

@@ -182,6 +182,15 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
     assertTrue(e.getMessage().startsWith("PROPFIND ''"), e.getMessage());
   }
 
+  /** A login page of a proxy answered as a 207: the error shows what came instead of XML. */
+  @Test
+  void aListingThatIsNotXmlNamesWhatTheBodyBeganWith() throws Exception {
+    String body = "Please log in\n<html>" + "x".repeat(200) + "</html>";
+    RemoteStore store = storeFor(request -> response("207 Multi-Status", "Content-Type: text/html\r\n", body));
+    DavException e = assertError(DavError.MALFORMED_RESPONSE, store.list(""));
+    assertTrue(e.getMessage().contains("the body began with \"Please log in\\x0a<html>"), e.getMessage());
+  }
+
   @Test
   void encodedSlashesMakeOneHostileNameThatIsExcludedNotAPath() throws Exception {
     String body = multistatus("/remote.php/dav/files/u/", "/remote.php/dav/files/u/..%2F..%2Fetc%2Fpasswd");

@@ -1,0 +1,189 @@
+package io.ncsync.protocol;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpMethod;
+import akka.http.javadsl.model.HttpMethods;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.RequestEntityAcceptances;
+import akka.http.javadsl.model.headers.RawHeader;
+import akka.event.Logging;
+import akka.event.LoggingAdapter;
+import io.ncsync.protocol.http.HttpTransport;
+import io.ncsync.protocol.http.HttpTransport.Call;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * A PUT on a server that answers it without an ETag (mod_dav and other plain WebDAV servers), made under a WebDAV write
+ * lock (RFC 4918 §9.10) that is held until the ETag of what was written has been read back. Without the lock another
+ * writer could replace the file between our PUT and that PROPFIND with content of the same size, and we would record
+ * their ETag as ours: their version would then look synced for ever and a later edit of ours would overwrite it.
+ *
+ * <p>LOCK, PUT with {@code If: (<token>)}, PROPFIND, UNLOCK: two requests more than a bare PUT and its PROPFIND. A LOCK
+ * of a path that does not exist makes either an empty file (RFC 4918, answered 201) or a lock-null resource that ends
+ * with the lock (RFC 2518, mod_dav); should the PUT fail after a 201, the empty file is deleted under the same lock. A
+ * lock left by a crash expires after the transfer's deadline and a minute. A server that refuses LOCK (405, 501, 403)
+ * is remembered and written to without one, as before; one that answers PUT with an ETag needs none.
+ */
+final class LockedUpload {
+  static final HttpMethod LOCK = HttpMethods.custom("LOCK", false, false, RequestEntityAcceptances.Tolerated);
+  static final HttpMethod UNLOCK = HttpMethods.custom("UNLOCK", false, true, RequestEntityAcceptances.Tolerated);
+
+  private static final byte[] LOCKINFO = """
+      <?xml version="1.0" encoding="utf-8"?>
+      <d:lockinfo xmlns:d="DAV:">
+        <d:lockscope><d:exclusive/></d:lockscope>
+        <d:locktype><d:write/></d:locktype>
+        <d:owner>ncsync</d:owner>
+      </d:lockinfo>
+      """.getBytes(StandardCharsets.UTF_8);
+
+  /** Held for the transfer's own deadline and a minute more; a lock left by a crash expires on its own then. */
+  private static final Duration LOCK_MARGIN = Duration.ofSeconds(60);
+
+  /** What a connection learned about writing to its server; shared by every store of the connection. */
+  static final class Traits {
+    private volatile boolean putAnswersWithEtag;
+    private volatile boolean refusesLocks;
+
+    /** True until the server showed it needs no lock (ETags on PUT) or cannot take one. */
+    boolean lockBeforePut() {
+      return !putAnswersWithEtag && !refusesLocks;
+    }
+
+    void putAnswered(boolean withEtag) {
+      if (withEtag) putAnswersWithEtag = true;
+    }
+  }
+
+  private record Grant(String token, boolean created) {}
+
+  private final AkkaHttpRemoteStore store;
+  private final String path;
+  private final LocalFile local;
+  private final UploadOptions options;
+  private final String url;
+
+  LockedUpload(AkkaHttpRemoteStore store, String path, LocalFile local, UploadOptions options) {
+    this.store = store;
+    this.path = path;
+    this.local = local;
+    this.options = options;
+    this.url = store.url(path);
+  }
+
+  /**
+   * Runs {@code put} (given the lock token and the options left to send with it) under a lock, or without one when the
+   * server refuses locks; the result carries the ETag read back while the lock was held.
+   */
+  CompletionStage<UploadResult> run(Function<Locked, CompletionStage<UploadResult>> put) {
+    return lock().thenCompose(grant -> {
+      if (grant == null) return put.apply(new Locked(null, options));
+      // 201: our LOCK made an empty file (RFC 4918), so "must not exist" held and If-None-Match would now refuse. A 200
+      // may also mean a lock-null resource (RFC 2518, mod_dav), which a conditional PUT still sees as absent.
+      UploadOptions underLock = grant.created && options.mustNotExist()
+          ? new UploadOptions(null, false, options.resume(), options.sessionListener()) : options;
+      return put.apply(new Locked(grant.token, underLock))
+          .thenCompose(result -> readBack(result).handle((withEtag, error) -> unlock(grant).thenApply(unlocked -> {
+            if (error != null) throw error instanceof CompletionException c ? c : new CompletionException(error);
+            return withEtag;
+          })).thenCompose(Function.identity()))
+          .handle((result, error) -> {
+            if (error == null) return CompletableFuture.completedFuture(result);
+            CompletionStage<Void> released = grant.created ? deleteEmpty(grant) : unlock(grant);
+            return released.<UploadResult>thenApply(done -> {
+              throw error instanceof CompletionException c ? c : new CompletionException(error);
+            });
+          })
+          .thenCompose(Function.identity());
+    });
+  }
+
+  /** The token to send as {@code If: (<token>)} (null: no lock) and the conditions that still apply. */
+  record Locked(String token, UploadOptions options) {
+    String ifHeader() {
+      return "(<" + token + ">)";
+    }
+  }
+
+  private CompletionStage<UploadResult> readBack(UploadResult result) {
+    if (result.etag() != null) return CompletableFuture.completedFuture(result);
+    return store.stat(path).thenApply(entry -> {
+      if (entry.size() != result.size()) {
+        // Nobody else can write while we hold the lock: a different size means the server broke it.
+        throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
+            + " bytes sent, " + entry.size() + " listed under our lock");
+      }
+      return new UploadResult(result.created(), entry.etag(), result.fileId() != null ? result.fileId() : entry.fileId(),
+          result.checksum(), result.size(), result.mtimeAccepted(), result.sha256());
+    });
+  }
+
+  /** The grant, or null when this server does not take locks (remembered for the connection). */
+  private CompletionStage<Grant> lock() {
+    String what = "LOCK " + store.describe(path);
+    long seconds = store.settings().transferTimeout(local.size()).plus(LOCK_MARGIN).toSeconds();
+    HttpTransport transport = store.shared().transport();
+    // Not repeated after a lost answer: a repeat would meet our own lock (423) until it expires.
+    return transport.send(() -> HttpRequest.create(url).withMethod(LOCK)
+                .addHeader(RawHeader.create("Depth", "0"))
+                .addHeader(RawHeader.create("Timeout", "Second-" + seconds))
+                .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8, LOCKINFO)),
+            Call.unsafe(what, store.requestTimeout()))
+        .thenApply(response -> {
+          int status = store.discard(response).status().intValue();
+          String token = lockToken(AkkaHttpRemoteStore.header(response, "Lock-Token"));
+          if ((status == 200 || status == 201) && token != null) return new Grant(token, status == 201);
+          if (status == 405 || status == 501 || status == 403 || ((status == 200 || status == 201) && token == null)) {
+            refused(status);
+            return null;
+          }
+          throw HttpTransport.failure(what, response);
+        });
+  }
+
+  private void refused(int status) {
+    store.shared().locks().refusesLocks = true;
+    LoggingAdapter log = Logging.getLogger(store.shared().transport().system().classicSystem(), LockedUpload.class);
+    log.warning("{} does not take WebDAV locks ({}): uploads go without one, and a same-size change by another writer"
+        + " right after one of ours may be taken for ours", store.endpoint().root(), status);
+  }
+
+  /** {@code <opaquelocktoken:…>} → {@code opaquelocktoken:…}; null when absent or not a coded URL. */
+  static String lockToken(String header) {
+    if (header == null) return null;
+    String h = header.strip();
+    if (h.length() < 3 || h.charAt(0) != '<' || h.charAt(h.length() - 1) != '>') return null;
+    String token = h.substring(1, h.length() - 1);
+    return token.isEmpty() || token.indexOf('>') >= 0 || token.indexOf('<') >= 0 ? null : token;
+  }
+
+  /** Best effort: a lock that stays expires after its timeout. */
+  private CompletionStage<Void> unlock(Grant grant) {
+    return store.shared().transport().send(() -> HttpRequest.create(url).withMethod(UNLOCK)
+                .addHeader(RawHeader.create("Lock-Token", "<" + grant.token + ">")),
+            Call.idempotent("UNLOCK " + store.describe(path), store.requestTimeout()))
+        .handle((response, error) -> {
+          if (response != null) store.discard(response);
+          return null;
+        });
+  }
+
+  /** The PUT failed after our LOCK created the file: remove the empty file (which also ends the lock). */
+  private CompletionStage<Void> deleteEmpty(Grant grant) {
+    return store.shared().transport().send(() -> HttpRequest.create(url).withMethod(HttpMethods.DELETE)
+                .addHeader(RawHeader.create("If", "(<" + grant.token + ">)")),
+            Call.idempotent("DELETE " + store.describe(path), store.requestTimeout()))
+        .handle((response, error) -> {
+          if (response != null) store.discard(response);
+          boolean deleted = response != null && response.status().isSuccess();
+          return deleted ? CompletableFuture.<Void>completedFuture(null) : unlock(grant);
+        })
+        .thenCompose(Function.identity());
+  }
+}
