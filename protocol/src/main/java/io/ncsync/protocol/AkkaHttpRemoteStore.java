@@ -226,7 +226,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     }
     return new AkkaHttpRemoteStore(
         new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited(), null,
-            new LockedUpload.Traits()), endpoint, null);
+            new LockedUpload.Traits("ncsync " + java.util.UUID.randomUUID())), endpoint, null);
   }
 
   /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
@@ -242,6 +242,15 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
   public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
     return new AkkaHttpRemoteStore(
         new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden, shared.locks), endpoint, changeFeed);
+  }
+
+  /**
+   * The same store, taking its WebDAV locks (see {@link LockedUpload}) as {@code owner}: a name that stays the same
+   * across restarts and is nobody else's, so that a lock a crash left behind is known as ours and lifted.
+   */
+  public AkkaHttpRemoteStore withLockOwner(String owner) {
+    return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter,
+        shared.forbidden, new LockedUpload.Traits(owner)), endpoint, changeFeed);
   }
 
   /** The same store, refusing what this server's capabilities forbid (see {@link #forbiddenNames()}). */

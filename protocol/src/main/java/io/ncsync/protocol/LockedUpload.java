@@ -34,13 +34,18 @@ final class LockedUpload {
   static final HttpMethod LOCK = HttpMethods.custom("LOCK", false, false, RequestEntityAcceptances.Tolerated);
   static final HttpMethod UNLOCK = HttpMethods.custom("UNLOCK", false, true, RequestEntityAcceptances.Tolerated);
 
-  private static final byte[] LOCKINFO = """
+  private static final String LOCKINFO = """
       <?xml version="1.0" encoding="utf-8"?>
       <d:lockinfo xmlns:d="DAV:">
         <d:lockscope><d:exclusive/></d:lockscope>
         <d:locktype><d:write/></d:locktype>
-        <d:owner>ncsync</d:owner>
+        <d:owner>%s</d:owner>
       </d:lockinfo>
+      """;
+
+  private static final byte[] LOCKDISCOVERY = """
+      <?xml version="1.0" encoding="utf-8"?>
+      <d:propfind xmlns:d="DAV:"><d:prop><d:lockdiscovery/></d:prop></d:propfind>
       """.getBytes(StandardCharsets.UTF_8);
 
   /** Held for the transfer's own deadline and a minute more; a lock left by a crash expires on its own then. */
@@ -48,8 +53,17 @@ final class LockedUpload {
 
   /** What a connection learned about writing to its server; shared by every store of the connection. */
   static final class Traits {
+    private final String owner;
     private volatile boolean putAnswersWithEtag;
     private volatile boolean refusesLocks;
+
+    /** @param owner the name our locks carry (plain text: no markup) */
+    Traits(String owner) {
+      if (!owner.matches("[A-Za-z0-9 ._:/-]{1,200}")) {
+        throw new IllegalArgumentException("a lock owner is letters, digits, spaces and ._:/- only, at most 200");
+      }
+      this.owner = owner;
+    }
 
     /** True until the server showed it needs no lock (ETags on PUT) or cannot take one. */
     boolean lockBeforePut() {
@@ -124,8 +138,38 @@ final class LockedUpload {
     });
   }
 
-  /** The grant, or null when this server does not take locks (remembered for the connection). */
+  /**
+   * The grant, or null when this server does not take locks (remembered for the connection). A lock of ours that is
+   * in the way can only be one a killed daemon left (one upload per path at a time): it is lifted and asked once more.
+   */
   private CompletionStage<Grant> lock() {
+    return lockOnce().exceptionallyCompose(error -> {
+      Throwable cause = AkkaHttpRemoteStore.unwrap(error);
+      if (!(cause instanceof DavException dav) || dav.error() != DavError.LOCKED) return CompletableFuture.failedFuture(cause);
+      return staleTokensOfOurs().thenCompose(stale -> {
+        if (stale.isEmpty()) return CompletableFuture.failedFuture(cause);
+        CompletionStage<Void> lifted = CompletableFuture.completedFuture(null);
+        for (String token : stale) lifted = lifted.thenCompose(done -> unlock(new Grant(token, false)));
+        return lifted.thenCompose(done -> lockOnce());
+      });
+    });
+  }
+
+  /** The tokens of the locks on the path that carry our owner name (RFC 4918 §15.8 lockdiscovery). */
+  private CompletionStage<java.util.List<String>> staleTokensOfOurs() {
+    String what = "PROPFIND lockdiscovery " + store.describe(path);
+    return store.shared().transport().sendStrict(() -> HttpRequest.create(url).withMethod(AkkaHttpRemoteStore.PROPFIND)
+                .addHeader(RawHeader.create("Depth", "0"))
+                .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8, LOCKDISCOVERY)),
+            Call.idempotent(what, store.requestTimeout()), 1 << 20)
+        .thenApply(answer -> answer.status() != 207 ? java.util.List.<String>of()
+            : ActiveLocks.parse(answer.body()).stream()
+                .filter(lock -> store.shared().locks().owner.equals(lock.owner()))
+                .map(ActiveLocks.ActiveLock::token)
+                .toList());
+  }
+
+  private CompletionStage<Grant> lockOnce() {
     String what = "LOCK " + store.describe(path);
     long seconds = store.settings().transferTimeout(local.size()).plus(LOCK_MARGIN).toSeconds();
     HttpTransport transport = store.shared().transport();
@@ -133,7 +177,8 @@ final class LockedUpload {
     return transport.send(() -> HttpRequest.create(url).withMethod(LOCK)
                 .addHeader(RawHeader.create("Depth", "0"))
                 .addHeader(RawHeader.create("Timeout", "Second-" + seconds))
-                .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8, LOCKINFO)),
+                .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8,
+                    LOCKINFO.formatted(store.shared().locks().owner).getBytes(StandardCharsets.UTF_8))),
             Call.unsafe(what, store.requestTimeout()))
         .thenApply(response -> {
           int status = store.discard(response).status().intValue();

@@ -140,6 +140,44 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     org.junit.jupiter.api.Assertions.assertTrue(lockedOut > 0, "the other writer was never held off by our lock");
   }
 
+  /**
+   * A daemon killed during a locked upload leaves its lock until it expires; the same connection after a restart knows
+   * the lock by its owner name and lifts it. A lock of anyone else's is left alone: the upload fails as LOCKED.
+   */
+  @Test
+  void aLockOurCrashLeftIsLiftedButAnotherWritersIsNot() throws Exception {
+    await(store.upload("held.txt", write("v1", "version 1"), UploadOptions.createOnly()));
+    Files.setLastModifiedTime(onDisk("held.txt"), java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
+    fixOwnership();
+    RemoteStore restarted = rootStore.withLockOwner("ncsync connection crashed-one").scoped(folder);
+
+    lockAs("ncsync connection crashed-one", "held.txt");
+    String etag = await(restarted.stat("held.txt")).etag();
+    UploadResult replaced = await(restarted.upload("held.txt", write("v2", "version 2"), UploadOptions.replacing(etag)));
+    assertEquals("version 2", Files.readString(onDisk("held.txt")));
+    assertEquals(await(restarted.stat("held.txt")).etag(), replaced.etag());
+
+    lockAs("someone else", "held.txt");
+    DavException refused = assertThrows(DavException.class, () -> await(restarted.upload("held.txt",
+        write("v3", "version 3"), UploadOptions.replacing(replaced.etag()))));
+    assertEquals(DavError.LOCKED, refused.error());
+    assertEquals("version 2", Files.readString(onDisk("held.txt")));
+  }
+
+  private void lockAs(String owner, String path) throws Exception {
+    String body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><d:lockinfo xmlns:d=\"DAV:\"><d:lockscope><d:exclusive/>"
+        + "</d:lockscope><d:locktype><d:write/></d:locktype><d:owner>" + owner + "</d:owner></d:lockinfo>";
+    String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (server.username() + ":" + server.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    int status = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                server.rootUrl().resolve(folder + "/" + path))
+            .header("Authorization", auth).header("Depth", "0").header("Timeout", "Second-600")
+            .header("Content-Type", "text/xml").method("LOCK", java.net.http.HttpRequest.BodyPublishers.ofString(body))
+            .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    assertEquals(200, status, "LOCK as " + owner);
+  }
+
   @Test
   void treeWalkerFailsWhollyWhenAFolderFails() throws Exception {
     await(store.mkdirs("a/b"));

@@ -38,7 +38,15 @@ public final class ConnectionRemoteStores implements RemoteStores {
    * {@code tenantLimiter} is the bandwidth shared by all connections of the tenant.
    */
   public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint, BandwidthLimiter tenantLimiter,
-      Integer requestsPerSecond) {
+      Integer requestsPerSecond, String connectionId) {
+
+    /**
+     * Who the WebDAV locks this connection takes belong to: the connection's id is a random UUID, so a lock a killed
+     * daemon left behind is recognised as its own after the restart, and nobody else's ever is.
+     */
+    String lockOwner() {
+      return "ncsync connection " + connectionId;
+    }
 
     /** The client settings with this connection's own pacing, when it has one. */
     AkkaHttpRemoteStore.Settings tuned(AkkaHttpRemoteStore.Settings settings) {
@@ -122,7 +130,9 @@ public final class ConnectionRemoteStores implements RemoteStores {
         return connection.files().thenApply(store -> (RemoteStore) store.withBandwidthLimiter(request.tenantLimiter()));
       }
       return CompletableFuture.completedFuture(
-          AkkaHttpRemoteStore.create(system, request.endpoint(), request.tuned(settings)).withBandwidthLimiter(request.tenantLimiter()));
+          AkkaHttpRemoteStore.create(system, request.endpoint(), request.tuned(settings))
+              .withLockOwner(request.lockOwner())
+              .withBandwidthLimiter(request.tenantLimiter()));
     }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond),
         (tenantId, connectionId, root) -> book.keepPromises(tenantId, connectionId, root, probeDir));
   }
@@ -168,7 +178,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         password);
     BandwidthLimiter tenantLimiter = tenantLimiters.computeIfAbsent(tenantId, tenantLimiterFactory);
     return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter,
-            connection.requestsPerSecond()))
+            connection.requestsPerSecond(), connection.id()))
         .thenCompose(root -> promiseKeeper.keep(tenantId, connection.id(), root));
   }
 }
