@@ -78,7 +78,7 @@ public final class Guardian {
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
       SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
-          deps.workspacesRoot()));
+          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()));
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

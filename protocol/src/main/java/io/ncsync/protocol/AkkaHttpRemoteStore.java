@@ -326,8 +326,23 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
         throw new DavException(DavError.CONFLICT, 0,
             "PROPFIND " + describe(folderPath) + ": a file, not a folder, cannot be listed");
       }
-      return listing;
+      return withoutStagedCreates(listing);
     });
+  }
+
+  /** Leaves out the staging files of {@link StagedCreate}s; deletes those a crash left more than a day ago. */
+  private Listing withoutStagedCreates(Listing listing) {
+    List<DavEntry> children = new java.util.ArrayList<>(listing.children().size());
+    java.time.Instant dayAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+    for (DavEntry child : listing.children()) {
+      if (child.collection() || !StagedCreate.isStagingName(RemotePaths.name(child.path()))) {
+        children.add(child);
+      } else if (child.lastModified() != null && child.lastModified().isBefore(dayAgo)) {
+        delete(child.path(), java.util.Optional.ofNullable(child.etag()));
+      }
+    }
+    return children.size() == listing.children().size() ? listing
+        : new Listing(listing.self(), children, listing.excluded());
   }
 
   private CompletionStage<Listing> propfind(String path, String depth) {
@@ -398,12 +413,12 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       return LocalFile.describe(source).thenCompose(local -> {
         boolean chunk = shared.features.chunkingV2() && local.size() > shared.settings.transfers().chunkThreshold();
         if (chunk) return new ChunkedUpload(this, path, source, local, options).run();
-        // A new file is not locked: mod_dav keeps lock-null resources in one list per folder, which parallel LOCKs of
-        // new names in one folder corrupt (412 on their PUTs); the window it leaves is a same-size overwrite by
-        // another writer of a file that did not exist a moment before.
-        if (shared.features.nextcloud() || options.mustNotExist() || !shared.locks.lockBeforePut()) {
+        // Without an ETag in the PUT's answer, the one read back afterwards must surely be of our bytes.
+        if (shared.features.nextcloud() || !shared.locks.readsBackEtags()) {
           return new PlainUpload(this, path, source, local, options, null).run();
         }
+        if (options.mustNotExist()) return new StagedCreate(this, path, source, local, options).run();
+        if (!shared.locks.takesLocks()) return new PlainUpload(this, path, source, local, options, null).run();
         return new LockedUpload(this, path, local, options)
             .run(locked -> new PlainUpload(this, path, source, local, locked.options(), locked.token()).run());
       });

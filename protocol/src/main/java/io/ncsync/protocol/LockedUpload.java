@@ -27,7 +27,7 @@ import java.util.function.Function;
  * <p>LOCK, PUT with {@code If: (<token>)}, PROPFIND, UNLOCK: two requests more than a bare PUT and its PROPFIND. A LOCK
  * of a path that does not exist makes either an empty file (RFC 4918, answered 201) or a lock-null resource that ends
  * with the lock (RFC 2518, mod_dav); should the PUT fail after a 201, the empty file is deleted under the same lock. A
- * lock left by a crash expires after the transfer's deadline and a minute. A server that refuses LOCK (405, 501, 403)
+ * lock left by a crash expires after the transfer's deadline and a minute. A server that does not know LOCK (405, 501)
  * is remembered and written to without one, as before; one that answers PUT with an ETag needs none.
  */
 final class LockedUpload {
@@ -65,9 +65,14 @@ final class LockedUpload {
       this.owner = owner;
     }
 
-    /** True until the server showed it needs no lock (ETags on PUT) or cannot take one. */
-    boolean lockBeforePut() {
-      return !putAnswersWithEtag && !refusesLocks;
+    /** True until the server showed that its PUT answers carry the ETag (then nothing needs reading back). */
+    boolean readsBackEtags() {
+      return !putAnswersWithEtag;
+    }
+
+    /** False once the server refused a LOCK. */
+    boolean takesLocks() {
+      return !refusesLocks;
     }
 
     void putAnswered(boolean withEtag) {
@@ -126,15 +131,14 @@ final class LockedUpload {
   }
 
   private CompletionStage<UploadResult> readBack(UploadResult result) {
-    if (result.etag() != null) return CompletableFuture.completedFuture(result);
+    if (result.etag() != null) return CompletableFuture.completedFuture(result); // the server told, no need to ask
     return store.stat(path).thenApply(entry -> {
       if (entry.size() != result.size()) {
         // Nobody else can write while we hold the lock: a different size means the server broke it.
         throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
             + " bytes sent, " + entry.size() + " listed under our lock");
       }
-      return new UploadResult(result.created(), entry.etag(), result.fileId() != null ? result.fileId() : entry.fileId(),
-          result.checksum(), result.size(), result.mtimeAccepted(), result.sha256());
+      return result.withListedIdentity(entry.etag(), entry.fileId());
     });
   }
 
@@ -184,9 +188,13 @@ final class LockedUpload {
           int status = store.discard(response).status().intValue();
           String token = lockToken(AkkaHttpRemoteStore.header(response, "Lock-Token"));
           if ((status == 200 || status == 201) && token != null) return new Grant(token, status == 201);
-          if (status == 405 || status == 501 || status == 403 || ((status == 200 || status == 201) && token == null)) {
+          // Only "no such method" means no locks: anything else may be this path's or this moment's trouble.
+          if (status == 405 || status == 501 || ((status == 200 || status == 201) && token == null)) {
             refused(status);
             return null;
+          }
+          if (status == 207) {
+            throw new DavException(DavError.LOCKED, status, what + ": refused for a resource below or above it (207)");
           }
           throw HttpTransport.failure(what, response);
         });

@@ -51,7 +51,11 @@ final class StreamedListing {
     return CompletableFuture.supplyAsync(() -> {
       BodyStart start = new BodyStart(body);
       try (InputStream in = start) {
-        return MultistatusParser.parse(in, rootRawPath, requestedPath);
+        try {
+          return MultistatusParser.parse(in, rootRawPath, requestedPath);
+        } finally {
+          drain(in);
+        }
       } catch (IOException | RuntimeException e) {
         Throwable broke = failure.get();
         if (broke != null) throw HttpTransport.asDav(what, broke);
@@ -63,6 +67,20 @@ final class StreamedListing {
         throw HttpTransport.asDav(what, e);
       }
     }, blocking);
+  }
+
+  /**
+   * Reads what the parser left (the newline after the root element, or the rest of a body it gave up on) so the entity
+   * ends on its own. Closing it early would cancel it, and akka-http's pool may then hand the next request to the
+   * connection that cancellation is closing: that request fails with this one's error, or reads its leftover bytes. The
+   * body is bounded by the listing limit and the idle timeout, so this ends.
+   */
+  private static void drain(InputStream in) {
+    try {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (IOException | RuntimeException broken) {
+      // the stream failed (limit, timeout, reset): it is closed anyway, and the caller reports why
+    }
   }
 
   /** Keeps the first bytes read through it, to show in an error. */

@@ -15,9 +15,31 @@ package io.ncsync.protocol;
  * @param sha256        hex SHA-256 of exactly the bytes that were sent, computed while they streamed out (so a file that
  *                      changed during the upload is described as uploaded, not as it is now), or null when the store
  *                      does not tell
+ * @param etagListed    the ETag was read from a listing while nobody else could write the file (a server that answers
+ *                      PUT without one, see {@code LockedUpload}): it is what listings show, not a PUT answer's
  */
 public record UploadResult(
-    boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256) {
+    boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256,
+    boolean etagListed) {
+
+  public UploadResult(
+      boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256) {
+    this(created, etag, fileId, checksum, size, mtimeAccepted, sha256, false);
+  }
+
+  /**
+   * True when the ETag came with the PUT's answer: some servers list another one later for the same content (see
+   * {@link ContentIdentity}), which a listed ETag never differs from.
+   */
+  public boolean etagFromWrite() {
+    return etag != null && !etagListed;
+  }
+
+  /** This result with {@code etag} (and {@code fileId} where it had none) read from a listing, see {@link #etagListed}. */
+  public UploadResult withListedIdentity(String listedEtag, String listedFileId) {
+    return new UploadResult(created, listedEtag, fileId != null ? fileId : listedFileId, checksum, size, mtimeAccepted,
+        sha256, true);
+  }
 
   /** A result without the SHA-256 of what was sent. */
   public UploadResult(boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted) {

@@ -11,6 +11,7 @@ import io.ncsync.protocol.testing.ApacheDavServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -95,23 +96,40 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
    */
   @Test
   void theEtagAnUploadGivesIsOursEvenWhileAnotherWriterRaces() throws Exception {
+    racesAnotherWriter(round -> "race.txt", UploadOptions.unguarded(), false);
+  }
+
+  /** The same for new files: the other writer overwrites each as soon as it exists (If-Match: *). */
+  @Test
+  void theEtagACreateGivesIsOursEvenWhileAnotherWriterRaces() throws Exception {
+    racesAnotherWriter(round -> "new-" + round + ".txt", UploadOptions.createOnly(), true);
+  }
+
+  /**
+   * Rounds of: another writer PUTs the file as fast as it can while we upload it; whenever the server still lists the
+   * ETag our upload gave us, the file must hold our bytes.
+   */
+  private void racesAnotherWriter(java.util.function.IntFunction<String> name, UploadOptions options, boolean onlyOverwrite)
+      throws Exception {
     java.net.http.HttpClient other = java.net.http.HttpClient.newHttpClient();
-    java.net.URI target = server.rootUrl().resolve(folder + "/race.txt");
     String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(
         (server.username() + ":" + server.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     int checked = 0;
-    int lockedOut = 0;
+    int heldOff = 0;
     for (int round = 0; round < 40; round++) {
+      String path = name.apply(round);
+      java.net.URI target = server.rootUrl().resolve(folder + "/" + path);
       java.util.concurrent.atomic.AtomicBoolean racing = new java.util.concurrent.atomic.AtomicBoolean(true);
       java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
       String theirs = "theirs-%04d".formatted(round);
       Thread writer = new Thread(() -> {
         while (racing.get()) {
           try {
-            int status = other.send(java.net.http.HttpRequest.newBuilder(target).header("Authorization", auth)
-                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(theirs)).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status == 423) refused.incrementAndGet();
+            java.net.http.HttpRequest.Builder put = java.net.http.HttpRequest.newBuilder(target).header("Authorization", auth)
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(theirs));
+            if (onlyOverwrite) put.header("If-Match", "*");
+            int status = other.send(put.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status == 423 || status == 412) refused.incrementAndGet();
           } catch (Exception e) {
             return;
           }
@@ -121,8 +139,8 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
       String ours = "ours---%04d".formatted(round);
       String etag;
       try {
-        UploadResult result = await(store.upload("race.txt", write("ours", ours), UploadOptions.unguarded()));
-        etag = result.etag() != null ? result.etag() : await(store.stat("race.txt")).etag();
+        UploadResult result = await(store.upload(path, write("ours", ours), options));
+        etag = result.etag() != null ? result.etag() : await(store.stat(path)).etag();
       } catch (DavException e) {
         if (e.error() != DavError.LOCKED) throw e;
         continue; // the other writer held the file for a moment; not this test's question
@@ -130,14 +148,35 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
         racing.set(false);
         writer.join();
       }
-      lockedOut += refused.get();
-      if (etag.equals(await(store.stat("race.txt")).etag())) {
+      heldOff += refused.get();
+      if (etag.equals(await(store.stat(path)).etag())) {
         checked++;
-        assertEquals(ours, Files.readString(onDisk("race.txt")), "round " + round + ": the ETag we were given is theirs");
+        assertEquals(ours, Files.readString(onDisk(path)), "round " + round + ": the ETag we were given is theirs");
       }
     }
     org.junit.jupiter.api.Assertions.assertTrue(checked > 0, "no round left our version in place to check");
-    org.junit.jupiter.api.Assertions.assertTrue(lockedOut > 0, "the other writer was never held off by our lock");
+    org.junit.jupiter.api.Assertions.assertTrue(heldOff > 0, "the other writer was never held off");
+  }
+
+  /** A staged create's temporary name is never listed; one a crash left is deleted a day later. */
+  @Test
+  void stagingFilesOfCreatesAreNotListedAndOldOnesAreDeleted() throws Exception {
+    await(store.upload("kept.txt", write("k", "kept"), UploadOptions.createOnly()));
+    Path fresh = onDisk(".ncsync-upload-" + "0".repeat(32));
+    Path old = onDisk(".ncsync-upload-" + "a".repeat(32));
+    Path lookalike = onDisk(".ncsync-upload-notours.txt");
+    for (Path p : List.of(fresh, old, lookalike)) Files.writeString(p, "left by a crash");
+    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+    fixOwnership();
+
+    Listing listing = await(store.list(""));
+
+    assertEquals(java.util.Set.of("kept.txt", ".ncsync-upload-notours.txt"),
+        listing.children().stream().map(DavEntry::name).collect(java.util.stream.Collectors.toSet()));
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (Files.exists(old) && System.nanoTime() < deadline) Thread.sleep(20);
+    org.junit.jupiter.api.Assertions.assertFalse(Files.exists(old), "a day-old staging file is deleted");
+    org.junit.jupiter.api.Assertions.assertTrue(Files.exists(fresh), "a fresh one may be an upload in progress");
   }
 
   /**

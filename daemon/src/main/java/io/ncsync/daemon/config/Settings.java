@@ -41,7 +41,8 @@ public record Settings(
     boolean activityFeed,
     Duration fullWalkInterval,
     Remote remote,
-    Duration trashRetention) {
+    Duration trashRetention,
+    io.ncsync.persistence.library.DocumentRetry documentRetry) {
 
   /**
    * Client tuning per connection.
@@ -134,7 +135,17 @@ public record Settings(
             range(c, "remote.max-connections", 1, 1_000),
             range(c, "remote.chunk-parallelism", 1, 64),
             bytes(c, "remote.max-listing-size", 64L << 10)),
-        positive(c, "trash.retention"));
+        positive(c, "trash.retention"),
+        documentRetry(c));
+  }
+
+  private static io.ncsync.persistence.library.DocumentRetry documentRetry(Config c) {
+    Duration first = positive(c, "sync.document-retry.first");
+    Duration max = positive(c, "sync.document-retry.max");
+    if (max.compareTo(first) < 0) {
+      throw new IllegalArgumentException("ncsync.sync.document-retry.max must be at least ncsync.sync.document-retry.first");
+    }
+    return new io.ncsync.persistence.library.DocumentRetry(first, max, range(c, "sync.document-retry.attempts", 1, 1000));
   }
 
   private static long bytes(Config c, String path, long min) {

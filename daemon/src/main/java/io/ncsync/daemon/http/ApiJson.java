@@ -153,6 +153,12 @@ public final class ApiJson {
     }
   }
 
+  /** Body of POST /api/v1/libraries/{id}/failures/retry: the paths to release, or none (null, empty) for all. */
+  public record RetryFailures(List<String> paths) {}
+
+  /** 200 of POST /api/v1/libraries/{id}/failures/retry. */
+  public record FailuresReleased(int released) {}
+
   /** Body of POST /api/v1/libraries/{id}/guard: "confirm" or "cancel". */
   public record GuardRequest(String action) {}
 
@@ -174,10 +180,22 @@ public final class ApiJson {
   /** GET /api/v1/libraries/{id}/trash: newest first, {@code limit} entries from {@code offset} of {@code total}. */
   public record TrashPage(long total, int offset, int limit, List<TrashEntry> entries) {}
 
-  /** A document whose last attempt failed: why, and whether a later run may cure it by itself. */
-  public record Failure(String path, String reason, boolean retryable, Instant at, String runId) {
+  /**
+   * A document whose last attempt failed, or whose name is excluded. {@code class} is {@code fatal}, {@code document}
+   * or {@code soft} ({@code excluded} for a name that cannot be synced), {@code code} what went wrong (stable names,
+   * e.g. {@code forbidden}, {@code changed-meanwhile}); {@code attempts} failures in a row; {@code retryAt} when a
+   * {@code document} failure is tried again; {@code parked} when it is not tried again until it changes or an
+   * operator retries it; {@code retryable} whether some later run tries again by itself.
+   */
+  public record Failure(String path, String reason, @com.fasterxml.jackson.annotation.JsonProperty("class") String failureClass,
+      String code, int attempts, Instant retryAt, boolean parked, boolean retryable, Instant at, String runId) {
     static Failure of(io.ncsync.persistence.library.FailureRecord record) {
-      return new Failure(record.path(), record.reason(), record.retryable(), record.at(), record.runId());
+      boolean exclusion = record.exclusion();
+      String code = record.code() != null ? record.code().wireName()
+          : exclusion ? io.ncsync.persistence.sync.FailureCode.EXCLUDED_NAME.wireName() : null;
+      return new Failure(record.path(), record.reason(), exclusion ? "excluded" : record.failureClass().wireName(), code,
+          record.attempts(), record.retryAt(), record.parked(), !exclusion && !record.parked(), record.at(),
+          record.runId());
     }
   }
 
@@ -193,11 +211,13 @@ public final class ApiJson {
       int deletedRemote,
       int conflicts,
       int failed,
-      String reason) {
+      String reason,
+      String code) {
     static Run of(RunSummary run) {
       if (run == null) return null;
       return new Run(run.runId(), run.startedAt(), run.finishedAt(), run.outcome(), run.uploaded(), run.downloaded(),
-          run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed(), run.reason());
+          run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed(), run.reason(),
+          run.code() == null ? null : run.code().wireName());
     }
   }
 

@@ -76,6 +76,13 @@ public final class JsonSupport {
     });
   }
 
+  /** Like {@link #body}, with {@code whenEmpty} for a request that has no body at all. */
+  public <T> Route optionalBody(Class<T> type, T whenEmpty, Function<T, Route> inner) {
+    return extractRequestEntity(requestEntity -> requestEntity.isKnownEmpty()
+        ? inner.apply(whenEmpty)
+        : body(type, inner));
+  }
+
   /** Parses a JSON object; every failure is a 400 whose message says what is wrong. */
   public <T> T parse(String text, Class<T> type) {
     if (text == null || text.isBlank()) throw ApiException.badRequest("malformed JSON: the request body is empty");

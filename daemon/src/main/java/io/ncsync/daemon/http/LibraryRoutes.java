@@ -102,7 +102,10 @@ public final class LibraryRoutes {
             path("trash", () -> get(() -> parameterOptional("offset", offset -> parameterOptional("limit", limit ->
                 respond(() -> trash(tenantId, id, offset, limit)))))),
             path("guard", () -> post(() -> json.body(ApiJson.GuardRequest.class,
-                body -> respond(() -> guard(tenantId, id, body)))))))));
+                body -> respond(() -> guard(tenantId, id, body))))),
+            path(PathMatchers.segment("failures").slash("retry"), () -> post(() -> json.optionalBody(
+                ApiJson.RetryFailures.class, new ApiJson.RetryFailures(null),
+                body -> respond(() -> retryFailures(tenantId, id, body)))))))));
   }
 
   /** {@code /api/v1/trash/{entryId}/restore}: entry ids are unique across the tenant's libraries. */
@@ -392,6 +395,18 @@ public final class LibraryRoutes {
     } catch (NumberFormatException e) {
       throw ApiException.badRequest(name + " must be a whole number, got '" + value.get() + "'");
     }
+  }
+
+  /**
+   * Lifts the back-off and the parking of failed documents: those named in {@code {"paths": [...]}}, or every one when
+   * the body is empty or names none. Answers how many were released; the next run tries them.
+   */
+  private CompletionStage<HttpResponse> retryFailures(String tenantId, String id, ApiJson.RetryFailures body) {
+    java.util.Set<String> paths = body.paths() == null ? java.util.Set.of() : java.util.Set.copyOf(body.paths());
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id,
+            (akka.actor.typed.ActorRef<StatusReply<Integer>> replyTo) -> new Library.RetryFailures(paths, replyTo)))
+        .thenApply(released -> errors.json(StatusCodes.OK, new ApiJson.FailuresReleased(released)));
   }
 
   /** 409 when nothing is held (or a run is active). */

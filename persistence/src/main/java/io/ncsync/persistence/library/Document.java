@@ -8,6 +8,8 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.ncsync.persistence.sync.ActionResult;
 import io.ncsync.persistence.sync.ConflictRecord;
+import io.ncsync.persistence.sync.Failure;
+import io.ncsync.persistence.sync.Failures;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.protocol.UploadSession;
@@ -110,6 +112,7 @@ public final class Document extends AbstractBehavior<Document.Command> {
   private static java.util.List<ActionResult> failures(SyncAction action, Throwable error) {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return action.paths().stream().map(path -> ActionResult.failed(path, message, true)).toList();
+    Failure failure = Failures.of(cause, message);
+    return action.paths().stream().map(path -> ActionResult.failed(path, failure)).toList();
   }
 }

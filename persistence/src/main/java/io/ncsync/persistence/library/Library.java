@@ -31,6 +31,9 @@ import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.DeletionRules;
+import io.ncsync.persistence.sync.Failure;
+import io.ncsync.persistence.sync.FailureClass;
+import io.ncsync.persistence.sync.FailureCode;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncEngine;
@@ -71,10 +74,16 @@ public final class Library
    * @param batchFileBytes    largest file that goes into a batch
    * @param workspacesRoot    the folder every library's local root must lie in (the daemon's workspaces root)
    */
+  /** @param documentRetry when a document that failed for its own sake is tried again, and when it is parked */
   public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
-      Path workspacesRoot) {
+      Path workspacesRoot, DocumentRetry documentRetry) {
     public Settings {
       java.util.Objects.requireNonNull(workspacesRoot, "workspacesRoot");
+      java.util.Objects.requireNonNull(documentRetry, "documentRetry");
+    }
+
+    public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes, Path workspacesRoot) {
+      this(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, DocumentRetry.DEFAULT);
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, Path workspacesRoot) {
@@ -174,6 +183,12 @@ public final class Library
    * not guarded.
    */
   public record ResolveGuard(GuardAction action, ActorRef<StatusReply<GuardAction>> replyTo) implements Command {}
+
+  /**
+   * Lifts the back-off and the parking of the failed documents at {@code paths} (every one when empty), so the next run
+   * tries them; replies with how many were released.
+   */
+  public record RetryFailures(java.util.Set<String> paths, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
 
   public enum GuardAction implements CborSerializable {
     CONFIRM,
@@ -275,7 +290,13 @@ public final class Library
   /** A path excluded by an earlier run (see {@link FailureRecord#exclusion()}) is no longer: its record goes. */
   public record ExclusionLifted(String runId, String path) implements Event {}
 
-  public record RunFinished(String runId, Instant finishedAt, String outcome, String reason) implements Event {}
+  /** @param code what stopped the run when a FATAL failure did; null otherwise (and in journals from before it) */
+  public record RunFinished(String runId, Instant finishedAt, String outcome, String reason, FailureCode code)
+      implements Event {
+    public RunFinished(String runId, Instant finishedAt, String outcome, String reason) {
+      this(runId, finishedAt, outcome, reason, null);
+    }
+  }
 
   /** A chunked upload of {@code path} progressed; kept until the document syncs so a restart resumes it. */
   public record UploadSessionSaved(String path, UploadSession session) implements Event {}
@@ -300,6 +321,9 @@ public final class Library
 
   /** The operator confirmed the held deletions: the next run carries them out. */
   public record GuardConfirmed(Instant at) implements Event {}
+
+  /** An operator asked for these failed documents to be tried again at the next run. */
+  public record FailuresReleased(List<String> paths, Instant at) implements Event {}
 
   /** The operator cancelled the held deletions: the missing side's base is forgotten. */
   public record GuardCancelled(List<String> forgotten, Instant at) implements Event {}
@@ -418,6 +442,7 @@ public final class Library
         .onCommand(PurgeTrash.class, this::onPurgeTrash)
         .onCommand(TrashPurgeDone.class, this::onTrashPurgeDone)
         .onCommand(ResolveGuard.class, this::onResolveGuard)
+        .onCommand(RetryFailures.class, this::onRetryFailures)
         .onCommand(Stop.class, this::onStop)
         .onCommand(DiscoveryDone.class, this::onDiscoveryDone)
         .onCommand(DiscoveryFailed.class, this::onDiscoveryFailed)
@@ -558,8 +583,10 @@ public final class Library
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     int pending = execution == null ? 0 : execution.pending();
     int open = (int) state.conflicts().values().stream().filter(ConflictRecord::isOpen).count();
-    LibraryStatus.Counts counts = new LibraryStatus.Counts((int) state.fileCount(), pending, state.failures().size(),
-        open, excluded, state.untracked(TrashEntry.Action.ORPHANED).size());
+    long exclusions = state.failures().values().stream().filter(FailureRecord::exclusion).count();
+    LibraryStatus.Counts counts = new LibraryStatus.Counts((int) state.fileCount(), pending,
+        (int) (state.failures().size() - exclusions), open, excluded + (int) exclusions,
+        state.untracked(TrashEntry.Action.ORPHANED).size());
     List<FailureRecord> failures = state.failures().values().stream()
         .sorted(java.util.Comparator.comparing(FailureRecord::at).reversed())
         .limit(LibraryStatus.LISTED_FAILURES)
@@ -708,6 +735,19 @@ public final class Library
     return Effect().persist(events).thenReply(msg.replyTo(), s -> StatusReply.success(events.size()));
   }
 
+  private ReplyEffect<Event, LibraryState> onRetryFailures(LibraryState state, RetryFailures cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    List<String> paths = state.failures().values().stream()
+        .filter(f -> !f.exclusion() && (cmd.paths().isEmpty() || cmd.paths().contains(f.path())))
+        .filter(f -> f.parked() || f.retryAt() != null)
+        .map(FailureRecord::path).sorted().toList();
+    if (paths.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(0));
+    context.getLog().info("library {}: {} failed document(s) released for the next run by the operator",
+        state.config().libraryId(), paths.size());
+    return Effect().persist(new FailuresReleased(paths, Instant.now()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(paths.size()));
+  }
+
   private ReplyEffect<Event, LibraryState> onResolveGuard(LibraryState state, ResolveGuard cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     if (state.guard() == null) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is not guarded: no deletions are held"));
@@ -734,6 +774,9 @@ public final class Library
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
         .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
     excluded = discovery.excluded().size();
+    execution.remember(msg.discovery());
+    Map<String, String> held = held(state, msg.discovery(), Instant.now());
+    discovery = discovery.excluding(held);
     LibrarySettings librarySettings = execution.config.settings();
     ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts());
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts,
@@ -751,6 +794,7 @@ public final class Library
     execution.start(plan, discovery.feed());
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
+    held.keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     events.addAll(skippedFailures(state, discovery, msg.runId()));
     return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
@@ -769,14 +813,18 @@ public final class Library
     for (ActionResult result : finished.results()) {
       execution.done(result.path());
       if (unsettled(result)) execution.unsettled(result.path());
-      if (result.failure() != null) {
-        context.getLog().warn("library {} run {}: {} failed: {}", state.config().libraryId(), finished.runId(),
-            result.path(), result.failure());
+      Failure failure = result.failure();
+      if (failure != null) {
+        context.getLog().warn("library {} run {}: {} failed ({}): {}", state.config().libraryId(), finished.runId(),
+            result.path(), failure.code().wireName(), failure.message());
+        // Nothing else can succeed now (credentials, quota, server, workspace): let the in-flight ones end, start no more.
+        if (failure.fatal()) execution.stopFor(failure);
       }
-      if (result.failure() != null || unsettled(result)) execution.stepNotDone(result.path());
-      events.addAll(eventsFor(state, finished.runId(), result));
-      boolean failedForGood = result.failure() != null && !result.retryable();
-      if (failedForGood && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
+      if (failure != null || unsettled(result)) execution.stepNotDone(result.path());
+      events.addAll(eventsFor(state, finished.runId(), result, execution.seen(result.path()), settings.documentRetry()));
+      // A chunked upload that failed for its own sake (not the network's) starts over next time.
+      boolean failedForItself = failure != null && failure.failureClass() == FailureClass.DOCUMENT;
+      if (failedForItself && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
     }
     return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
@@ -811,8 +859,9 @@ public final class Library
       if (!execution.isInFlightWith(path, msg.worker())) continue;
       execution.done(path);
       execution.unsettled(path);
-      events.add(new DocumentFailed(
-          new FailureRecord(path, "the document worker stopped unexpectedly", true, Instant.now(), msg.runId())));
+      events.add(new DocumentFailed(settings.documentRetry().after(state.failures().get(path), FailureRecord.first(path,
+          FailureCode.WORKER_STOPPED, "the document worker stopped unexpectedly", Instant.now(), msg.runId(),
+          execution.seen(path)))));
     }
     return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenRun(this::dispatch).thenNoReply();
   }
@@ -820,6 +869,11 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
     if (stopping) return finishRun(state, RunSummary.INTERRUPTED, "the daemon shut down during the run");
+    Failure fatal = execution.stoppedFor();
+    if (fatal != null) {
+      // The folders' ETags are not agreed: the run did not get through its plan.
+      return finishRun(state, RunSummary.FAILED, "stopped: " + fatal.message(), List.of(), fatal.code());
+    }
     List<Event> agreed = agreedAtTheEnd(state, msg.runId());
     int failed = state.activeRun().failed();
     if (failed == 0) return finishRun(state, RunSummary.SUCCEEDED, null, agreed);
@@ -903,10 +957,15 @@ public final class Library
 
   /** Persists {@code before}, then the run's end. */
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before) {
+    return finishRun(state, outcome, reason, before, null);
+  }
+
+  private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before,
+      FailureCode code) {
     String runId = state.activeRun().runId();
     List<Event> events = new ArrayList<>(before);
     Instant now = Instant.now();
-    events.add(new RunFinished(runId, now, outcome, reason));
+    events.add(new RunFinished(runId, now, outcome, reason, code));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
     execution = null;
     boolean detached = state.isDetaching() && RunSummary.SUCCEEDED.equals(outcome);
@@ -925,34 +984,49 @@ public final class Library
   }
 
   /**
-   * A result that leaves its path for a later run (a failure that may cure itself, or a skip because something changed
-   * meanwhile): the folders above it keep their old ETags, so the next run looks there again. A failure for good
-   * (e.g. no permission) is parked instead: listing its folder on every run would not change the answer.
+   * A result that leaves its path for a later run (a failure, or a skip because something changed meanwhile): the
+   * folders above it keep their old ETags, so the next run looks there again (a document waiting for its back-off, or
+   * parked, is then held back by {@link #held}; seeing it again tells whether it changed).
    */
   private static boolean unsettled(ActionResult result) {
-    if (result.failure() != null) return result.retryable();
+    if (result.failure() != null) return true;
     // An open conflict is looked at again on every run, so its folders must be listed (not pruned by their ETags).
     if (result.conflict() != null && !result.conflict().isResolved()) return true;
     return result.changes().isEmpty();
   }
 
   /**
-   * Paths whose folders discovery must list whatever the change feed says: retryable failures, exclusions and
-   * unresolved conflicts.
+   * Paths whose folders discovery must list whatever the change feed says: failures (those waiting or parked too: a
+   * change to them lifts the wait), exclusions and unresolved conflicts.
    */
   private static java.util.Set<String> toLookAtAgain(LibraryState state) {
     java.util.Set<String> paths = new java.util.HashSet<>(state.conflicts().keySet());
-    for (FailureRecord failure : state.failures().values()) {
-      if (failure.retryable() || failure.exclusion()) paths.add(failure.path());
-    }
+    paths.addAll(state.failures().keySet());
     return paths;
+  }
+
+  /**
+   * The documents a {@code DOCUMENT} failure holds back from this run (waiting for their back-off, or parked) and
+   * have not changed since, with why: the plan leaves them alone on both sides.
+   */
+  static Map<String, String> held(LibraryState state, Discovery discovery, Instant now) {
+    Map<String, String> held = new java.util.HashMap<>();
+    for (FailureRecord failure : state.failures().values()) {
+      String seenNow = FailureRecord.stamp(discovery.local().get(failure.path()), discovery.remote().get(failure.path()));
+      if (!failure.holds(now, seenNow)) continue;
+      held.put(failure.path(), failure.parked()
+          ? "parked after " + failure.attempts() + " failures (" + failure.code().wireName() + "); retried when it changes"
+          : "waiting until " + failure.retryAt() + " to retry (" + failure.code().wireName() + ")");
+    }
+    return held;
   }
 
   private static RunFinished interrupted(String runId, Instant at) {
     return new RunFinished(runId, at, RunSummary.INTERRUPTED, "the daemon stopped during the run; the next run resumes");
   }
 
-  private static List<Event> eventsFor(LibraryState state, String runId, ActionResult result) {
+  private static List<Event> eventsFor(LibraryState state, String runId, ActionResult result, String seen,
+      DocumentRetry retry) {
     List<Event> events = new ArrayList<>();
     for (DocumentChange change : result.changes()) {
       if (change instanceof DocumentChange.BaseRecorded recorded) {
@@ -969,8 +1043,10 @@ public final class Library
       events.add(endsOneOnRecord ? new ConflictResolved(conflict) : new ConflictRaised(conflict));
     }
     for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
-    if (result.failure() != null) {
-      events.add(new DocumentFailed(new FailureRecord(result.path(), result.failure(), result.retryable(), Instant.now(), runId)));
+    Failure failure = result.failure();
+    if (failure != null) {
+      FailureRecord first = FailureRecord.first(result.path(), failure.code(), failure.message(), Instant.now(), runId, seen);
+      events.add(new DocumentFailed(retry.after(state.failures().get(result.path()), first)));
     }
     return events;
   }
@@ -983,8 +1059,9 @@ public final class Library
     List<Event> events = new ArrayList<>();
     for (Map.Entry<String, String> skipped : discovery.skipped().entrySet()) {
       FailureRecord known = state.failures().get(skipped.getKey());
-      if (known == null || !known.reason().equals(skipped.getValue())) {
-        events.add(new DocumentFailed(new FailureRecord(skipped.getKey(), skipped.getValue(), false, Instant.now(), runId)));
+      if (known == null || !known.exclusion() || !known.reason().equals(skipped.getValue())) {
+        events.add(new DocumentFailed(FailureRecord.first(skipped.getKey(), FailureCode.EXCLUDED_NAME, skipped.getValue(),
+            Instant.now(), runId, null)));
       }
     }
     for (FailureRecord failure : state.failures().values()) {
@@ -1034,6 +1111,7 @@ public final class Library
         .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
         .onEvent(TrashReleased.class, (state, evt) -> state.trashReleased(evt.entryId(), evt.line()))
         .onEvent(RunGuarded.class, (state, evt) -> state.guarded(evt.hold()))
+        .onEvent(FailuresReleased.class, (state, evt) -> state.failuresReleased(evt.paths()))
         .onEvent(GuardConfirmed.class, (state, evt) -> state.guard() == null ? state : state.guarded(state.guard().confirm()))
         .onEvent(GuardCancelled.class, (state, evt) -> state.guardCancelled(evt.forgotten()))
         .onEvent(GuardLifted.class, (state, evt) -> state.guarded(null))
@@ -1046,6 +1124,6 @@ public final class Library
   private static LibraryState applyRunFinished(LibraryState state, RunFinished evt) {
     RunSummary active = state.activeRun();
     if (active == null || !active.runId().equals(evt.runId())) return state;
-    return state.runFinished(active.finished(evt.finishedAt(), evt.outcome(), evt.reason()));
+    return state.runFinished(active.finished(evt.finishedAt(), evt.outcome(), evt.reason(), evt.code()));
   }
 }

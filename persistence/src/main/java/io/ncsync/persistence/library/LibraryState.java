@@ -237,6 +237,15 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
   }
 
+  LibraryState failuresReleased(List<String> paths) {
+    PMap<String, FailureRecord> next = (PMap<String, FailureRecord>) failures;
+    for (String path : paths) {
+      FailureRecord failure = next.get(path);
+      if (failure != null) next = next.plus(path, failure.released());
+    }
+    return new LibraryState(config, bases, conflicts, next, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+  }
+
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
         history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);

@@ -44,6 +44,10 @@ final class RunExecution {
   /** Subtrees behind a move step that did not complete: planned as if it had, so not attempted in this run. */
   private final Set<String> behindFailedMoves = new HashSet<>();
   private ChangeFeedPosition feedAfter;
+  /** What discovery saw, to stamp a failure with how its document looked ({@link FailureRecord#seen}). */
+  private io.ncsync.persistence.sync.Discovery seen;
+  /** The FATAL failure that stopped this run: no action starts after it. */
+  private io.ncsync.persistence.sync.Failure stoppedFor;
 
   RunExecution(String runId, LibraryConfig config) {
     this.runId = runId;
@@ -110,6 +114,31 @@ final class RunExecution {
 
   boolean planned() {
     return plan != null;
+  }
+
+  void remember(io.ncsync.persistence.sync.Discovery discovery) {
+    this.seen = discovery;
+  }
+
+  /** How discovery saw {@code path} ({@link FailureRecord#stamp}), or null before discovery. */
+  String seen(String path) {
+    return seen == null ? null : FailureRecord.stamp(seen.local().get(path), seen.remote().get(path));
+  }
+
+  /** No action starts any more: what is queued is left for the next run. */
+  void stopFor(io.ncsync.persistence.sync.Failure fatal) {
+    if (stoppedFor == null) stoppedFor = fatal;
+    for (SyncAction action : queue) unsettled.addAll(action.paths());
+    queue.clear();
+    while (phases != null && phases.hasNext()) {
+      for (SyncAction action : plan.actions(phases.next())) unsettled.addAll(action.paths());
+    }
+    remainingInLaterPhases = 0;
+  }
+
+  /** The FATAL failure that stopped the run, or null. */
+  io.ncsync.persistence.sync.Failure stoppedFor() {
+    return stoppedFor;
   }
 
   /**

@@ -7,6 +7,7 @@ import java.time.Instant;
  * A run as the status API shows it: the active one (finishedAt and outcome null) or a finished one.
  *
  * @param outcome "succeeded", "failed" (reason says why), "interrupted" (crash or shutdown), or null while active
+ * @param code    for a run a FATAL failure stopped, what it was; else null
  */
 public record RunSummary(
     String runId,
@@ -19,7 +20,8 @@ public record RunSummary(
     int deletedRemote,
     int conflicts,
     int failed,
-    String reason)
+    String reason,
+    io.ncsync.persistence.sync.FailureCode code)
     implements CborSerializable {
 
   public static final String SUCCEEDED = "succeeded";
@@ -27,12 +29,16 @@ public record RunSummary(
   public static final String INTERRUPTED = "interrupted";
 
   public static RunSummary started(String runId, Instant startedAt) {
-    return new RunSummary(runId, startedAt, null, null, 0, 0, 0, 0, 0, 0, null);
+    return new RunSummary(runId, startedAt, null, null, 0, 0, 0, 0, 0, 0, null, null);
   }
 
   public RunSummary finished(Instant at, String outcome, String reason) {
+    return finished(at, outcome, reason, null);
+  }
+
+  public RunSummary finished(Instant at, String outcome, String reason, io.ncsync.persistence.sync.FailureCode code) {
     return new RunSummary(
-        runId, startedAt, at, outcome, uploaded, downloaded, deletedLocal, deletedRemote, conflicts, failed, reason);
+        runId, startedAt, at, outcome, uploaded, downloaded, deletedLocal, deletedRemote, conflicts, failed, reason, code);
   }
 
   RunSummary plus(int up, int down, int delLocal, int delRemote, int conflict, int fail) {
@@ -47,6 +53,7 @@ public record RunSummary(
         deletedRemote + delRemote,
         conflicts + conflict,
         failed + fail,
-        reason);
+        reason,
+        code);
   }
 }

@@ -8,49 +8,52 @@ import java.util.List;
  * @param path     the action's path
  * @param changes  base changes to persist, in order (a keep-both conflict records two paths)
  * @param conflict a conflict to record, or null
- * @param failure  why the action failed, or null; a failed action changed nothing that needs persisting
- * @param retryable whether the failure may cure itself on a later run
+ * @param failure  why the action failed (its code decides how it is retried), or null; a failed action changed nothing
+ *                 that needs persisting
  * @param trashLog  what the action removed or replaced, for the library's trash log
  */
 public record ActionResult(
-    String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable,
-    List<TrashEntry> trashLog) {
+    String path, List<DocumentChange> changes, ConflictRecord conflict, Failure failure, List<TrashEntry> trashLog) {
 
   public ActionResult {
     changes = List.copyOf(changes);
     trashLog = trashLog == null ? List.of() : List.copyOf(trashLog);
   }
 
-  public ActionResult(String path, List<DocumentChange> changes, ConflictRecord conflict, String failure, boolean retryable) {
-    this(path, changes, conflict, failure, retryable, List.of());
+  public ActionResult(String path, List<DocumentChange> changes, ConflictRecord conflict, Failure failure) {
+    this(path, changes, conflict, failure, List.of());
   }
 
   /** This result, with {@code entry} added to what it tells the trash log. */
   public ActionResult logging(TrashEntry entry) {
     List<TrashEntry> log = new java.util.ArrayList<>(trashLog);
     log.add(entry);
-    return new ActionResult(path, changes, conflict, failure, retryable, log);
+    return new ActionResult(path, changes, conflict, failure, log);
   }
 
   /** This result, recording {@code record} as its conflict (a new one, or how a recorded one ended). */
   public ActionResult withConflict(ConflictRecord record) {
-    return new ActionResult(path, changes, record, failure, retryable, trashLog);
+    return new ActionResult(path, changes, record, failure, trashLog);
   }
 
   public static ActionResult of(String path, DocumentChange... changes) {
-    return new ActionResult(path, List.of(changes), null, null, false);
+    return new ActionResult(path, List.of(changes), null, null);
   }
 
   public static ActionResult conflict(String path, ConflictRecord conflict, DocumentChange... changes) {
-    return new ActionResult(path, List.of(changes), conflict, null, false);
+    return new ActionResult(path, List.of(changes), conflict, null);
   }
 
-  public static ActionResult failed(String path, String reason, boolean retryable) {
-    return new ActionResult(path, List.of(), null, reason, retryable);
+  public static ActionResult failed(String path, Failure failure) {
+    return new ActionResult(path, List.of(), null, failure);
+  }
+
+  public static ActionResult failed(String path, FailureCode code, String message) {
+    return failed(path, new Failure(code, message));
   }
 
   /** Nothing to do after all (e.g. the other side changed again meanwhile; the next run sees it). */
   public static ActionResult skipped(String path) {
-    return new ActionResult(path, List.of(), null, null, false);
+    return new ActionResult(path, List.of(), null, null);
   }
 }

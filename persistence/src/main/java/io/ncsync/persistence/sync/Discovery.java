@@ -96,6 +96,14 @@ public record Discovery(
     return new Discovery(local, remote, skipped, remoteRoot, feed, out);
   }
 
+  /** This discovery with {@code paths} (path → why) left alone on both sides, like paths outside the filters. */
+  public Discovery excluding(Map<String, String> paths) {
+    if (paths.isEmpty()) return this;
+    Map<String, String> out = new java.util.HashMap<>(excluded);
+    out.putAll(paths);
+    return new Discovery(local, remote, skipped, remoteRoot, feed, out);
+  }
+
   public Discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote, Map<String, String> skipped,
       DavEntry remoteRoot) {
     this(local, remote, skipped, remoteRoot, null);

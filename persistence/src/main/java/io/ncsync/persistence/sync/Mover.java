@@ -48,14 +48,14 @@ final class Mover {
 
   private ActionResult moveRemote(SyncAction.MoveRemote m) {
     String what = "moving '" + RemotePaths.printable(m.from()) + "' to '" + RemotePaths.printable(m.to()) + "' on the server";
-    if (transfers.remoteExists(m.to())) return ActionResult.failed(m.path(), what + ": the destination exists there already", true);
+    if (transfers.remoteExists(m.to())) return ActionResult.failed(m.path(), FailureCode.CHANGED_MEANWHILE, what + ": the destination exists there already");
     try {
       String parent = RemotePaths.parent(m.to());
       if (!parent.isEmpty()) await(remote.mkdirs(parent));
       await(remote.move(m.from(), m.to(), false));
     } catch (DavException e) {
-      if (e.error() == DavError.PRECONDITION_FAILED) return ActionResult.failed(m.path(), what + ": the destination appeared meanwhile", true);
-      if (e.error() == DavError.NOT_FOUND) return ActionResult.failed(m.path(), what + ": it is no longer there", true);
+      if (e.error() == DavError.PRECONDITION_FAILED) return ActionResult.failed(m.path(), FailureCode.CHANGED_MEANWHILE, what + ": the destination appeared meanwhile");
+      if (e.error() == DavError.NOT_FOUND) return ActionResult.failed(m.path(), FailureCode.CHANGED_MEANWHILE, what + ": it is no longer there");
       throw e;
     }
     log.info("moved {} to {} on the server", m.from(), m.to());
@@ -67,9 +67,9 @@ final class Mover {
     try {
       workspace.renameNoReplace(m.from(), m.to());
     } catch (FileAlreadyExistsException e) {
-      return ActionResult.failed(m.path(), what + ": the destination exists there already", true);
+      return ActionResult.failed(m.path(), FailureCode.CHANGED_MEANWHILE, what + ": the destination exists there already");
     } catch (NoSuchFileException e) {
-      return ActionResult.failed(m.path(), what + ": it is no longer there", true);
+      return ActionResult.failed(m.path(), FailureCode.CHANGED_MEANWHILE, what + ": it is no longer there");
     }
     log.info("moved {} to {} in the workspace", m.from(), m.to());
     return moved(m.path(), m.baseFrom(), m.to(), m.bothMoved(), true);

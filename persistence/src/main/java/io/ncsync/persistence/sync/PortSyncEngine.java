@@ -123,7 +123,8 @@ public final class PortSyncEngine implements SyncEngine {
       try {
         workspace = ports.workspace(config);
       } catch (IOException e) {
-        return ActionResult.failed(action.path(), e.getMessage(), true);
+        return ActionResult.failed(action.path(), FailureCode.WORKSPACE_UNAVAILABLE,
+            "the workspace cannot be opened: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       }
       return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy(),
           config.settings().archiveFolder()).execute(action);
@@ -159,7 +160,9 @@ public final class PortSyncEngine implements SyncEngine {
       try {
         workspace = ports.workspace(config);
       } catch (IOException e) {
-        return batch.uploads().stream().map(u -> ActionResult.failed(u.path(), e.getMessage(), true)).toList();
+        return batch.uploads().stream()
+            .map(u -> ActionResult.failed(u.path(), FailureCode.WORKSPACE_UNAVAILABLE,
+                "the workspace cannot be opened: " + (e.getMessage() == null ? e.toString() : e.getMessage()))).toList();
       }
       return new Propagator(workspace, store, config.mode(), runId, sessions, config.settings().conflictStrategy(),
           config.settings().archiveFolder()).executeBatch(batch);

@@ -73,10 +73,10 @@ public final class Propagator {
     try {
       return dispatch(action);
     } catch (DavException e) {
-      return ActionResult.failed(action.path(), e.getMessage(), e.error().retryable());
+      return ActionResult.failed(action.path(), Failures.of(e));
     } catch (IOException | RuntimeException e) {
       log.debug("action on {} failed", action.path(), e);
-      return ActionResult.failed(action.path(), describe(e), true);
+      return ActionResult.failed(action.path(), Failures.of(e, describe(e)));
     }
   }
 
@@ -110,7 +110,7 @@ public final class Propagator {
         files.add(new BatchUpload(upload.path(), source.path()));
         ready.add(upload);
       } catch (IOException | RuntimeException e) {
-        results.add(ActionResult.failed(upload.path(), describe(e), true));
+        results.add(ActionResult.failed(upload.path(), Failures.of(e, describe(e))));
       }
     }
     List<BatchUploadResult> uploaded;
@@ -158,18 +158,18 @@ public final class Propagator {
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
-          uploadedSha256(result, local), result.checksum(), result.etag() != null, local.fileKey()), Transfer.UPLOADED);
+          uploadedSha256(result, local), result.checksum(), result.etagFromWrite(), local.fileKey()), Transfer.UPLOADED);
     } catch (DavException e) {
-      return ActionResult.failed(upload.path(), e.getMessage(), e.error().retryable());
+      return ActionResult.failed(upload.path(), Failures.of(e));
     } catch (RuntimeException e) {
-      return ActionResult.failed(upload.path(), describe(e), true);
+      return ActionResult.failed(upload.path(), Failures.of(e, describe(e)));
     }
   }
 
   private ActionResult batchFailed(SyncAction.Upload upload, Exception error) {
     if (error instanceof DavException dav && dav.error() == DavError.PRECONDITION_FAILED) return execute(upload);
-    if (error instanceof DavException dav) return ActionResult.failed(upload.path(), dav.getMessage(), dav.error().retryable());
-    return ActionResult.failed(upload.path(), describe(error), true);
+    if (error instanceof DavException dav) return ActionResult.failed(upload.path(), Failures.of(dav));
+    return ActionResult.failed(upload.path(), Failures.of(error, describe(error)));
   }
 
   private ActionResult dispatch(SyncAction action) throws IOException {
@@ -181,7 +181,7 @@ public final class Propagator {
     if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.strategy(), null);
     if (action instanceof SyncAction.SettleConflict a) return settle(a);
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
-    if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), a.reason(), false);
+    if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), FailureCode.REFUSED, a.reason());
     if (action instanceof SyncAction.Forget a) return forgotten(a.path(), Transfer.NONE);
     if (action instanceof SyncAction.DeleteLocal a) return deleteLocal(a.path(), a.base(), a.policy());
     if (action instanceof SyncAction.KeepLocal a) return keepLocal(a.path(), a.base(), a.policy());
@@ -240,7 +240,7 @@ public final class Propagator {
     UploadResult result = put.result();
     Identity identity = identityAfterWrite(path, result);
     return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
-        uploadedSha256(result, planned), result.checksum(), result.etag() != null, planned.fileKey()), Transfer.UPLOADED);
+        uploadedSha256(result, planned), result.checksum(), result.etagFromWrite(), planned.fileKey()), Transfer.UPLOADED);
   }
 
   /** What a guarded PUT did: the server's answer, or (412) the server's version that differs from the guard. */
@@ -393,7 +393,7 @@ public final class Propagator {
     Identity identity = identityAfterWrite(path, result);
     String sent = result.sha256() != null ? result.sha256() : localSha;
     return ActionResult.conflict(path, resolved, new BaseRecorded(new BaseEntry(path, false, identity.fileId, identity.etag,
-        expected.size(), expected.mtimeMillis(), sent, result.checksum(), result.etag() != null), Transfer.UPLOADED));
+        expected.size(), expected.mtimeMillis(), sent, result.checksum(), result.etagFromWrite()), Transfer.UPLOADED));
   }
 
   /**
@@ -440,7 +440,7 @@ public final class Propagator {
       Identity identity = identityAfterWrite(copy, uploaded);
       String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
       return new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
-          copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etag() != null), Transfer.UPLOADED);
+          copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etagFromWrite()), Transfer.UPLOADED);
     } catch (DavException | IOException e) {
       log.warn("conflict copy {} not uploaded yet: {}", copy, e.getMessage());
       return null;
@@ -546,7 +546,7 @@ public final class Propagator {
     }
     ConflictRecord conflict = record != null ? record : ConflictRecord.open(path, ConflictType.TYPE_MISMATCH,
         ConflictRecord.sideOf(l, null), ConflictRecord.sideOf(r, null), now, runId);
-    return new ActionResult(path, changes, conflict.resolvedWithCopy(copy, ConflictStrategy.KEEP_BOTH, by, now), null, false);
+    return new ActionResult(path, changes, conflict.resolvedWithCopy(copy, ConflictStrategy.KEEP_BOTH, by, now), null);
   }
 
   /**
@@ -571,7 +571,7 @@ public final class Propagator {
     ActionResult deleted = forgotten(path, Transfer.DELETED_LOCAL);
     return switch (policy) {
       case ARCHIVE -> {
-        if (archiveFolder == null) yield ActionResult.failed(path, "policy archive needs an archiveFolder; nothing was moved", false);
+        if (archiveFolder == null) yield ActionResult.failed(path, FailureCode.REFUSED, "policy archive needs an archiveFolder; nothing was moved");
         String kept = workspace.moveToArchive(path, archiveFolder);
         log.info("moved {} to the archive at {}", path, kept);
         yield deleted.logging(trashEntry(path, size, sha, "deleted on the server", TrashEntry.Action.ARCHIVED, kept));
@@ -673,7 +673,8 @@ public final class Propagator {
 
   /** The ETag and file id of what we just wrote; asked with Depth 0 when the server's answer lacked them (mod_dav). */
   private Identity identityAfterWrite(String path, UploadResult result) {
-    if (result.etag() != null && result.fileId() != null) return new Identity(result.etag(), result.fileId());
+    // An ETag read back under a lock comes with whatever file id the server has (mod_dav: none): no need to ask again.
+    if (result.etag() != null && (result.fileId() != null || result.etagListed())) return new Identity(result.etag(), result.fileId());
     return identityListed(path, result, await(remote.stat(path)));
   }
 

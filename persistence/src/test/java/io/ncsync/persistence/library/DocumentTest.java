@@ -8,6 +8,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.FailureCode;
 import io.ncsync.persistence.sync.LocalEntry;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncMode;
@@ -71,13 +72,13 @@ class DocumentTest {
 
     document.tell(new Document.Execute(CONFIG, "run-2", UPLOAD, finished.getRef(), testKit.<Document.UploadProgress>createTestProbe().getRef()));
     ActionResult single = finished.receiveMessage().results().get(0);
-    assertTrue(single.failure().contains("disk gone"), single.failure());
-    assertTrue(single.retryable());
+    assertTrue(single.failure().message().contains("disk gone"), single.failure().message());
+    assertEquals(FailureCode.INTERNAL, single.failure().code(), "a fault of ours, not the network's");
 
     ActorRef<Document.Command> batchWorker = testKit.spawn(Document.create(throwingBatches));
     batchWorker.tell(new Document.Execute(CONFIG, "run-2", batch, finished.getRef(), testKit.<Document.UploadProgress>createTestProbe().getRef()));
     List<ActionResult> results = finished.receiveMessage().results();
     assertEquals(List.of("a.txt", "b.txt"), results.stream().map(ActionResult::path).toList());
-    results.forEach(r -> assertTrue(r.failure().contains("disk gone")));
+    results.forEach(r -> assertTrue(r.failure().message().contains("disk gone")));
   }
 }

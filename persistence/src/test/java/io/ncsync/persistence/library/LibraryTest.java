@@ -14,6 +14,8 @@ import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.ncsync.persistence.sync.ActionResult;
+import io.ncsync.persistence.sync.FailureClass;
+import io.ncsync.persistence.sync.FailureCode;
 import io.ncsync.persistence.sync.BaseEntry;
 import io.ncsync.persistence.sync.ChangeFeedPosition;
 import io.ncsync.persistence.sync.ConflictRecord;
@@ -266,7 +268,7 @@ class LibraryTest {
     create();
     io.nextDiscovery.complete(discovery(Map.of(), Map.of("b.txt", remoteFile("b.txt", "eb"))));
     io.actions = action -> java.util.concurrent.CompletableFuture.completedFuture(
-        ActionResult.failed(action.path(), "the server is down", true));
+        ActionResult.failed(action.path(), FailureCode.SERVER_ERROR, "the server is down"));
     var accepted = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
     assertFalse(accepted.reply().getValue().removed());
     LibraryStatus failed = awaitStatus(s -> s.activeRun() == null);
@@ -338,7 +340,7 @@ class LibraryTest {
         new SideInfo(1, 1, null, "x"), new SideInfo(2, 2, "e", "y"), Instant.now(), "r");
     io.actions = a -> CompletableFuture.completedFuture(a.path().equals("c.txt")
         ? ActionResult.conflict("c.txt", conflict)
-        : ActionResult.failed(a.path(), "507 quota exceeded", false));
+        : ActionResult.failed(a.path(), FailureCode.FORBIDDEN, "403 no permission"));
     io.nextDiscovery.complete(discovery(Map.of("c.txt", localFile("c.txt"), "f.txt", localFile("f.txt")),
         Map.of("c.txt", remoteFile("c.txt", "e"))));
     sync();
@@ -349,8 +351,9 @@ class LibraryTest {
     assertEquals(1, status.counts().conflict());
     assertEquals(1, status.counts().failed());
     assertEquals(List.of("f.txt"), status.failures().stream().map(FailureRecord::path).toList());
-    assertEquals("507 quota exceeded", status.failures().get(0).reason());
-    assertTrue(status.lastRun().reason().contains("f.txt: 507 quota exceeded"), status.lastRun().reason());
+    assertEquals("403 no permission", status.failures().get(0).reason());
+    assertEquals(FailureCode.FORBIDDEN, status.failures().get(0).code());
+    assertTrue(status.lastRun().reason().contains("f.txt: 403 no permission"), status.lastRun().reason());
     List<ConflictRecord> conflicts = kit.<StatusReply<Library.Conflicts>>runCommand(Library.GetConflicts::new).reply().getValue().conflicts();
     assertEquals(List.of(conflict), conflicts);
   }
@@ -551,7 +554,7 @@ class LibraryTest {
           LibraryConfig config, String runId, SyncAction.UploadBatch batch, UploadSessionListener sessions) {
         batches.incrementAndGet();
         return CompletableFuture.completedFuture(batch.uploads().stream()
-            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", "quota", false) : ScriptedSyncEngine.succeed(u)).toList());
+            .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", FailureCode.FORBIDDEN, "no permission") : ScriptedSyncEngine.succeed(u)).toList());
       }
     };
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
@@ -575,7 +578,7 @@ class LibraryTest {
     create();
     ChangeFeedPosition feed = new ChangeFeedPosition("42", Instant.parse("2026-12-01T10:00:00Z"), false);
     io.actions = a -> CompletableFuture.completedFuture(a.path().equals("bad/b.txt")
-        ? ActionResult.failed(a.path(), "connection reset", true)
+        ? ActionResult.failed(a.path(), FailureCode.NETWORK, "connection reset")
         : ScriptedSyncEngine.succeed(a));
     io.nextDiscovery.complete(new Discovery(Map.of(),
         Map.of("ok", remoteFolder("ok", "e-ok"), "ok/a.txt", remoteFile("ok/a.txt", "ea"),
@@ -602,8 +605,8 @@ class LibraryTest {
     create();
     ChangeFeedPosition feed = new ChangeFeedPosition("7", Instant.parse("2026-12-01T10:00:00Z"), true);
     io.actions = a -> CompletableFuture.completedFuture(switch (a.path()) {
-      case "flaky.txt" -> ActionResult.failed(a.path(), "connection reset", true);
-      case "forbidden.txt" -> ActionResult.failed(a.path(), "no W permission", false);
+      case "flaky.txt" -> ActionResult.failed(a.path(), FailureCode.NETWORK, "connection reset");
+      case "forbidden.txt" -> ActionResult.failed(a.path(), FailureCode.FORBIDDEN, "no W permission");
       default -> ScriptedSyncEngine.succeed(a);
     });
     io.nextDiscovery.complete(new Discovery(Map.of(),
@@ -615,7 +618,91 @@ class LibraryTest {
     sync();
     DiscoveryInput input = io.lastInput;
     assertEquals(feed, input.feed());
-    assertEquals(java.util.Set.of("flaky.txt"), input.failedPaths(), "a failure for good is not listed again and again");
+    assertEquals(java.util.Set.of("flaky.txt", "forbidden.txt"), input.failedPaths(),
+        "every failed path is listed again: a change to one that waits for its back-off lets it through");
+  }
+
+  @Test
+  void aDocumentFailureWaitsForItsBackOffUnlessTheDocumentChanges() {
+    useSettings(3, new DocumentRetry(Duration.ofHours(1), Duration.ofHours(6), 8));
+    create();
+    io.actions = a -> CompletableFuture.completedFuture(a.path().equals("no.txt")
+        ? ActionResult.failed(a.path(), FailureCode.FORBIDDEN, "403 no permission") : ScriptedSyncEngine.succeed(a));
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of("no.txt", remoteFile("no.txt", "e1"))));
+    runToTheEnd();
+    FailureRecord first = status().failures().get(0);
+    assertEquals(FailureCode.FORBIDDEN, first.code());
+    assertEquals(FailureClass.DOCUMENT, first.failureClass());
+    assertEquals(1, first.attempts());
+    assertTrue(first.retryAt().isAfter(Instant.now().plus(Duration.ofMinutes(59))), "an hour's back-off: " + first);
+    assertFalse(first.parked());
+
+    io.executed.clear();
+    runToTheEnd();
+    assertTrue(io.executed.isEmpty(), "unchanged and waiting: not tried again yet, " + io.executedPaths());
+    assertEquals(1, status().failures().get(0).attempts());
+
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of("no.txt", remoteFile("no.txt", "e2"))));
+    runToTheEnd();
+    assertEquals(List.of("no.txt"), io.executedPaths(), "a new version on the server is tried at once");
+    assertEquals(2, status().failures().get(0).attempts());
+    assertEquals(2, kit.getState().failures().get("no.txt").attempts());
+    kit.restart();
+    assertEquals(status().failures().get(0), kit.getState().failures().get("no.txt"));
+  }
+
+  @Test
+  void aDocumentThatKeepsFailingIsParkedUntilAnOperatorRetriesIt() {
+    useSettings(3, new DocumentRetry(Duration.ofMillis(1), Duration.ofMillis(1), 2));
+    create();
+    io.actions = a -> CompletableFuture.completedFuture(
+        ActionResult.failed(a.path(), FailureCode.INTEGRITY, "GET no.txt: 3 bytes arrived of 4 listed"));
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of("no.txt", remoteFile("no.txt", "e1"))));
+    runToTheEnd();
+    runToTheEnd();
+    FailureRecord parked = status().failures().get(0);
+    assertEquals(2, parked.attempts());
+    assertTrue(parked.parked(), parked.toString());
+    assertEquals(2, io.executed.size());
+
+    io.executed.clear();
+    runToTheEnd();
+    assertTrue(io.executed.isEmpty(), "parked: left alone while it does not change");
+
+    assertEquals(0, kit.<StatusReply<Integer>>runCommand(
+        replyTo -> new Library.RetryFailures(java.util.Set.of("other.txt"), replyTo)).reply().getValue());
+    assertEquals(1, kit.<StatusReply<Integer>>runCommand(
+        replyTo -> new Library.RetryFailures(java.util.Set.of(), replyTo)).reply().getValue());
+    assertFalse(status().failures().get(0).parked());
+    runToTheEnd();
+    assertEquals(List.of("no.txt"), io.executedPaths(), "released by the operator: tried by the next run");
+  }
+
+  @Test
+  void aFatalFailureStopsTheRunAndTheStatusNamesItsCode() {
+    useSettings(1, DocumentRetry.DEFAULT);
+    create();
+    io.actions = a -> CompletableFuture.completedFuture(
+        ActionResult.failed(a.path(), FailureCode.UNAUTHORIZED, "GET " + a.path() + ": 401 Unauthorized"));
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(),
+        Map.of("a.txt", remoteFile("a.txt", "ea"), "b.txt", remoteFile("b.txt", "eb"), "c.txt", remoteFile("c.txt", "ec"))));
+    LibraryStatus status = runToTheEnd();
+    assertEquals(1, io.executed.size(), "nothing starts after a fatal failure: " + io.executedPaths());
+    assertEquals(RunSummary.FAILED, status.lastRun().outcome());
+    assertEquals(FailureCode.UNAUTHORIZED, status.lastRun().code());
+    assertTrue(status.lastRun().reason().startsWith("stopped: GET "), status.lastRun().reason());
+    assertEquals("failed", status.state());
+  }
+
+  private void useSettings(int parallelTransfers, DocumentRetry retry) {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io,
+        new Library.Settings(parallelTransfers, 5, 1, 1 << 20, WORKSPACES, retry), (tenant, library) -> removed.add(tenant + ":" + library)));
+    kit.clear();
+  }
+
+  private LibraryStatus runToTheEnd() {
+    String runId = sync().runId();
+    return awaitStatus(s -> s.activeRun() == null && s.lastRun() != null && s.lastRun().runId().equals(runId));
   }
 
   @Test

@@ -441,7 +441,7 @@ public final class HttpTransport implements AutoCloseable {
         system.dispatcher());
     http.singleRequest(request, https, pool, log).whenComplete((response, error) -> {
       deadline.cancel();
-      if (error != null) result.completeExceptionally(error);
+      if (error != null) result.completeExceptionally(foreignAbort(call, error));
       else if (!result.complete(response)) discard(response);
     });
     return result;
@@ -517,6 +517,21 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /** Classifies a failure without an HTTP status: oversized bodies are the server's fault, the rest is transport. */
+  /**
+   * A request can fail with the error another transfer aborted its response with: akka-http's pool may give a request
+   * the connection that the other's cancellation is closing. Our own exceptions come only from our own streams, so one
+   * here is a closed connection to this request (TRANSPORT, repeated like one), not its own failure.
+   */
+  private static Throwable foreignAbort(Call call, Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof DavException other) {
+        return new DavException(DavError.TRANSPORT, 0, call.what()
+            + ": the connection closed under it (an earlier transfer on it was cut off: " + other.getMessage() + ")", error);
+      }
+    }
+    return error;
+  }
+
   public static DavException asDav(String what, Throwable error) {
     Throwable cause = unwrap(error);
     if (cause instanceof DavException dav) return dav;

@@ -1,0 +1,80 @@
+package io.ncsync.protocol;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * A new file on a server that answers PUT without an ETag (mod_dav and other plain WebDAV servers): PUT under a random
+ * name nobody else writes, read its ETag there, then MOVE it onto its name with {@code Overwrite: F}. The ETag read is
+ * then surely of our bytes: another writer who replaces the file right after it appears makes a new one (a rename keeps
+ * a file's ETag where it is made of size and mtime, as mod_dav's is; a server whose ETag changes on MOVE costs one
+ * needless download on the next run, never a lost version). A lock would do too, but a LOCK of a name that does not
+ * exist makes a lock-null resource, which mod_dav lists as an empty file and corrupts under parallel LOCKs in one
+ * folder. {@code Overwrite: F} refuses, as {@code If-None-Match: *} would, when something exists at the name.
+ *
+ * <p>The staging name is {@value #PREFIX} and 32 hex digits; listings leave such names out, and one a crash left behind
+ * is deleted by the first listing of its folder a day later.
+ */
+final class StagedCreate {
+  static final String PREFIX = ".ncsync-upload-";
+  private static final int HEX_DIGITS = 32;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final AkkaHttpRemoteStore store;
+  private final String path;
+  private final Path source;
+  private final LocalFile local;
+  private final UploadOptions options;
+
+  StagedCreate(AkkaHttpRemoteStore store, String path, Path source, LocalFile local, UploadOptions options) {
+    this.store = store;
+    this.path = path;
+    this.source = source;
+    this.local = local;
+    this.options = options;
+  }
+
+  /** True for names only a staged create makes. */
+  static boolean isStagingName(String name) {
+    if (name.length() != PREFIX.length() + HEX_DIGITS || !name.startsWith(PREFIX)) return false;
+    for (int i = PREFIX.length(); i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) return false;
+    }
+    return true;
+  }
+
+  CompletionStage<UploadResult> run() {
+    byte[] random = new byte[HEX_DIGITS / 2];
+    RANDOM.nextBytes(random);
+    String parent = RemotePaths.parent(path);
+    String staging = (parent.isEmpty() ? "" : parent + "/") + PREFIX + HexFormat.of().formatHex(random);
+    UploadOptions fresh = new UploadOptions(null, true, null, options.sessionListener());
+    return new PlainUpload(store, staging, source, local, fresh, null).run()
+        .thenCompose(result -> store.stat(staging).thenCompose(entry -> {
+          if (entry.size() != result.size()) {
+            throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
+                + " bytes sent, " + entry.size() + " listed under the staging name " + RemotePaths.name(staging));
+          }
+          return store.move(staging, path, false).thenApply(moved -> result.withListedIdentity(entry.etag(), entry.fileId()));
+        }))
+        .handle((result, error) -> {
+          if (error == null) return CompletableFuture.completedFuture(result);
+          Throwable cause = AkkaHttpRemoteStore.unwrap(error);
+          Throwable shown = cause instanceof DavException dav && dav.error() == DavError.PRECONDITION_FAILED
+              ? new DavException(DavError.PRECONDITION_FAILED, dav.status(),
+                  "PUT " + store.describe(path) + ": something already exists there", dav)
+              : cause;
+          return store.delete(staging, Optional.empty()).handle((deleted, ignored) -> {
+            throw shown instanceof CompletionException c ? c : new CompletionException(shown);
+          }).thenApply(never -> (UploadResult) null);
+        })
+        .thenCompose(Function.identity());
+  }
+}
