@@ -2,6 +2,7 @@
 that can be killed with SIGKILL, a sync run through the admin API. Python 3 standard library only."""
 
 import hashlib
+import re
 import json
 import os
 import random
@@ -49,12 +50,20 @@ def sha256(path: Path):
     return h.hexdigest()
 
 
-def tree(root: Path):
-    """{relative path: sha256} of every file under root (the daemon keeps its own files outside the libraries)."""
+# A new file on a server without ETags in PUT answers is uploaded under this name, then moved into place; one a kill
+# left behind is never listed by the daemon (and deleted by it an hour later), so it is not part of the synced tree.
+STAGING = re.compile(r"(^|/)\.ncsync-upload-[0-9a-f]{32}$")
+
+
+def tree(root: Path, skip_staging=False):
+    """{relative path: sha256} of every file under root (the daemon keeps its own files outside the libraries);
+    skip_staging leaves out the staging files of uploads a kill interrupted (see STAGING)."""
     out = {}
     if root.is_dir():
         for p in root.rglob("*"):
             rel = p.relative_to(root).as_posix()
+            if skip_staging and STAGING.search(rel):
+                continue
             if p.is_file() and not p.is_symlink():
                 out[rel] = sha256(p)
     return out

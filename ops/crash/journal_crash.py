@@ -618,7 +618,7 @@ class CrashRun:
             mismatch = {}
             for lib in libs:
                 diff = tree_diff(tree(self.data_dir / "workspaces" / lib["localPath"]),
-                                 tree(self.apache.files / lib["remotePath"]))
+                                 tree(self.apache.files / lib["remotePath"], skip_staging=True))
                 if diff:
                     mismatch[lib["name"]] = diff
             if not mismatch:

@@ -330,14 +330,17 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     });
   }
 
-  /** Leaves out the staging files of {@link StagedCreate}s; deletes those a crash left more than a day ago. */
+  /**
+   * Leaves out the staging files of {@link StagedCreate}s; deletes those not modified for an hour: a staging file
+   * exists only between its PUT's end and its MOVE, seconds apart, so such a one was left by a crash.
+   */
   private Listing withoutStagedCreates(Listing listing) {
     List<DavEntry> children = new java.util.ArrayList<>(listing.children().size());
-    java.time.Instant dayAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+    java.time.Instant abandoned = java.time.Instant.now().minus(StagedCreate.ABANDONED_AFTER);
     for (DavEntry child : listing.children()) {
       if (child.collection() || !StagedCreate.isStagingName(RemotePaths.name(child.path()))) {
         children.add(child);
-      } else if (child.lastModified() != null && child.lastModified().isBefore(dayAgo)) {
+      } else if (child.lastModified() != null && child.lastModified().isBefore(abandoned)) {
         delete(child.path(), java.util.Optional.ofNullable(child.etag()));
       }
     }

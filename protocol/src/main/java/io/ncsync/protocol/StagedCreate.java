@@ -19,11 +19,13 @@ import java.util.function.Function;
  * folder. {@code Overwrite: F} refuses, as {@code If-None-Match: *} would, when something exists at the name.
  *
  * <p>The staging name is {@value #PREFIX} and 32 hex digits; listings leave such names out, and one a crash left behind
- * is deleted by the first listing of its folder a day later.
+ * is deleted by the first listing of its folder once it was not modified for {@link #ABANDONED_AFTER}.
  */
 final class StagedCreate {
   static final String PREFIX = ".ncsync-upload-";
   private static final int HEX_DIGITS = 32;
+  /** A staging file lives from its PUT's end to its MOVE, seconds; one this old was left by a crash. */
+  static final java.time.Duration ABANDONED_AFTER = java.time.Duration.ofHours(1);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AkkaHttpRemoteStore store;

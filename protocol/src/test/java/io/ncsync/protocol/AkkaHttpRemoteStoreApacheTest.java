@@ -158,7 +158,7 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     org.junit.jupiter.api.Assertions.assertTrue(heldOff > 0, "the other writer was never held off");
   }
 
-  /** A staged create's temporary name is never listed; one a crash left is deleted a day later. */
+  /** A staged create's temporary name is never listed; one a crash left is deleted an hour later. */
   @Test
   void stagingFilesOfCreatesAreNotListedAndOldOnesAreDeleted() throws Exception {
     await(store.upload("kept.txt", write("k", "kept"), UploadOptions.createOnly()));
@@ -166,7 +166,7 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     Path old = onDisk(".ncsync-upload-" + "a".repeat(32));
     Path lookalike = onDisk(".ncsync-upload-notours.txt");
     for (Path p : List.of(fresh, old, lookalike)) Files.writeString(p, "left by a crash");
-    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofMinutes(61))));
     fixOwnership();
 
     Listing listing = await(store.list(""));
@@ -175,7 +175,7 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
         listing.children().stream().map(DavEntry::name).collect(java.util.stream.Collectors.toSet()));
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
     while (Files.exists(old) && System.nanoTime() < deadline) Thread.sleep(20);
-    org.junit.jupiter.api.Assertions.assertFalse(Files.exists(old), "a day-old staging file is deleted");
+    org.junit.jupiter.api.Assertions.assertFalse(Files.exists(old), "an hour-old staging file is deleted");
     org.junit.jupiter.api.Assertions.assertTrue(Files.exists(fresh), "a fresh one may be an upload in progress");
   }
 

@@ -157,6 +157,13 @@ final class AdminApi {
     return runId;
   }
 
+  /** POST /api/v1/libraries/{id}/failures/retry without a body: releases every waiting or parked document. */
+  int retryFailures(String libraryId) {
+    Response r = call("POST", "/api/v1/libraries/" + libraryId + "/failures/retry", (String) null);
+    if (r.status() != 200) throw new AssertionError("retrying failures of " + libraryId + ": " + r.status() + " " + r.body());
+    return r.json().path("released").asInt(-1);
+  }
+
   JsonNode status(String libraryId) {
     return expectStatus(200, get("/api/v1/libraries/" + libraryId + "/status"), "GET status").json();
   }

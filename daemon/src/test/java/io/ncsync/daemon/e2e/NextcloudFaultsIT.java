@@ -2,6 +2,7 @@ package io.ncsync.daemon.e2e;
 
 import static io.ncsync.daemon.e2e.E2eFiles.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -170,6 +171,7 @@ class NextcloudFaultsIT extends NextcloudE2eBase {
     assertTrue(log.stream().anyMatch(e -> e.status() == 507), "the server refused the upload with 507:" + describe(log));
     assertEquals("failed", run.path("outcome").asText(), "a refused upload fails the run: " + run);
     assertTrue(run.path("failed").asInt() >= 1, "the upload counts as failed: " + run);
+    assertEquals("quota-full", run.path("code").asText(), "a full quota stops the run (class fatal): " + run);
     Tree.assertFiles("local side after the refused upload", localTree(lib), localBefore.files());
     Tree.assertFiles("server side after the refused upload", serverTree(lib), serverBefore.files());
     assertEquals(localBefore.dirs(), localTree(lib).dirs(), "local folders unchanged");
@@ -211,8 +213,16 @@ class NextcloudFaultsIT extends NextcloudE2eBase {
     String text = status.toString();
     assertTrue(text.contains("liar.bin") && text.contains("more than the 10 bytes listed"),
         "the status names the file and the sizes: " + status);
+    JsonNode failure = status.path("failures").get(0);
+    assertEquals("document", failure.path("class").asText(), "a failure of this document alone: " + failure);
+    assertEquals("integrity", failure.path("code").asText(), failure.toString());
+    assertEquals(1, failure.path("attempts").asInt(), failure.toString());
+    assertFalse(failure.path("retryAt").isNull(), "it waits for its own back-off: " + failure);
 
     server.faults().clear();
+    JsonNode held = api.syncOk(lib.id());
+    assertEquals(0, held.path("downloaded").asInt(-1), "unchanged and waiting: not tried before its back-off: " + held);
+    assertEquals(1, api.retryFailures(lib.id()), "the operator releases it");
     JsonNode honest = api.syncUntilSucceeded(lib.id(), 3);
     System.out.println("served honestly again: run " + honest);
     Tree.assertFiles("after the server behaves", assertConverged("after the server behaves", lib), Map.of(

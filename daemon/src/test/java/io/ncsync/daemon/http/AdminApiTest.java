@@ -571,7 +571,7 @@ class AdminApiTest {
     assertTrue(status.get("activeRun").isNull());
     JsonNode lastRun = status.get("lastRun");
     assertEquals("succeeded", lastRun.get("outcome").asText());
-    assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal",
+    assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal", "code",
         "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
     assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded", "orphaned"), fieldNames(status.get("counts")));
 
