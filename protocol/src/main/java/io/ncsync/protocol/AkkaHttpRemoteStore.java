@@ -501,7 +501,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       if (path.isEmpty()) throw new DavException(DavError.FORBIDDEN, 0, what + ": refusing to delete the store's root");
       String url = url(path);
       AtomicInteger attempts = new AtomicInteger();
-      return shared.transport.send(() -> {
+      return StaleLocks.retryingAfterLifting(this, List.of(path), () -> shared.transport.send(() -> {
             attempts.incrementAndGet();
             HttpRequest request = HttpRequest.create(url).withMethod(HttpMethods.DELETE);
             return ifMatchEtag.map(etag -> request.addHeader(RawHeader.create("If-Match", ETags.quote(etag)))).orElse(request);
@@ -511,7 +511,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
             // A repeat of a DELETE whose answer was lost finds nothing left.
             if (status == 200 || status == 204 || (status == 404 && attempts.get() > 1)) return null;
             throw HttpTransport.failure(what, response);
-          });
+          }));
     });
   }
 
@@ -525,10 +525,11 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
       }
       String from = url(fromPath);
       String to = url(toPath);
-      return sendExpecting(() -> HttpRequest.create(from).withMethod(MOVE).addHeaders(List.of(
+      return StaleLocks.retryingAfterLifting(this, List.of(fromPath, toPath), () -> sendExpecting(
+          () -> HttpRequest.create(from).withMethod(MOVE).addHeaders(List.of(
               RawHeader.create("Destination", to),
               RawHeader.create("Overwrite", overwrite ? "T" : "F"))),
-          Call.unsafe(what, requestTimeout()), 201, 204);
+          Call.unsafe(what, requestTimeout()), 201, 204));
     });
   }
 

@@ -43,10 +43,6 @@ final class LockedUpload {
       </d:lockinfo>
       """;
 
-  private static final byte[] LOCKDISCOVERY = """
-      <?xml version="1.0" encoding="utf-8"?>
-      <d:propfind xmlns:d="DAV:"><d:prop><d:lockdiscovery/></d:prop></d:propfind>
-      """.getBytes(StandardCharsets.UTF_8);
 
   /** Held for the transfer's own deadline and a minute more; a lock left by a crash expires on its own then. */
   private static final Duration LOCK_MARGIN = Duration.ofSeconds(60);
@@ -63,6 +59,10 @@ final class LockedUpload {
         throw new IllegalArgumentException("a lock owner is letters, digits, spaces and ._:/- only, at most 200");
       }
       this.owner = owner;
+    }
+
+    String owner() {
+      return owner;
     }
 
     /** True until the server showed that its PUT answers carry the ETag (then nothing needs reading back). */
@@ -143,34 +143,11 @@ final class LockedUpload {
   }
 
   /**
-   * The grant, or null when this server does not take locks (remembered for the connection). A lock of ours that is
-   * in the way can only be one a killed daemon left (one upload per path at a time): it is lifted and asked once more.
+   * The grant, or null when this server does not take locks (remembered for the connection). A lock of ours in the way
+   * is one a killed daemon left ({@link StaleLocks}): it is lifted and the LOCK sent once more.
    */
   private CompletionStage<Grant> lock() {
-    return lockOnce().exceptionallyCompose(error -> {
-      Throwable cause = AkkaHttpRemoteStore.unwrap(error);
-      if (!(cause instanceof DavException dav) || dav.error() != DavError.LOCKED) return CompletableFuture.failedFuture(cause);
-      return staleTokensOfOurs().thenCompose(stale -> {
-        if (stale.isEmpty()) return CompletableFuture.failedFuture(cause);
-        CompletionStage<Void> lifted = CompletableFuture.completedFuture(null);
-        for (String token : stale) lifted = lifted.thenCompose(done -> unlock(new Grant(token, false)));
-        return lifted.thenCompose(done -> lockOnce());
-      });
-    });
-  }
-
-  /** The tokens of the locks on the path that carry our owner name (RFC 4918 §15.8 lockdiscovery). */
-  private CompletionStage<java.util.List<String>> staleTokensOfOurs() {
-    String what = "PROPFIND lockdiscovery " + store.describe(path);
-    return store.shared().transport().sendStrict(() -> HttpRequest.create(url).withMethod(AkkaHttpRemoteStore.PROPFIND)
-                .addHeader(RawHeader.create("Depth", "0"))
-                .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8, LOCKDISCOVERY)),
-            Call.idempotent(what, store.requestTimeout()), 1 << 20)
-        .thenApply(answer -> answer.status() != 207 ? java.util.List.<String>of()
-            : ActiveLocks.parse(answer.body()).stream()
-                .filter(lock -> store.shared().locks().owner.equals(lock.owner()))
-                .map(ActiveLocks.ActiveLock::token)
-                .toList());
+    return StaleLocks.retryingAfterLifting(store, java.util.List.of(path), this::lockOnce);
   }
 
   private CompletionStage<Grant> lockOnce() {
@@ -216,15 +193,8 @@ final class LockedUpload {
     return token.isEmpty() || token.indexOf('>') >= 0 || token.indexOf('<') >= 0 ? null : token;
   }
 
-  /** Best effort: a lock that stays expires after its timeout. */
   private CompletionStage<Void> unlock(Grant grant) {
-    return store.shared().transport().send(() -> HttpRequest.create(url).withMethod(UNLOCK)
-                .addHeader(RawHeader.create("Lock-Token", "<" + grant.token + ">")),
-            Call.idempotent("UNLOCK " + store.describe(path), store.requestTimeout()))
-        .handle((response, error) -> {
-          if (response != null) store.discard(response);
-          return null;
-        });
+    return StaleLocks.unlock(store, path, grant.token);
   }
 
   /** The PUT failed after our LOCK created the file: remove the empty file (which also ends the lock). */

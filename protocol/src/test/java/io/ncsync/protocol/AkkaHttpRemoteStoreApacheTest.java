@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -197,10 +198,21 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
     assertEquals("version 2", Files.readString(onDisk("held.txt")));
     assertEquals(await(restarted.stat("held.txt")).etag(), replaced.etag());
 
+    // A DELETE and a MOVE meet such a lock too (the daemon was killed during an upload, the file went meanwhile).
+    lockAs("ncsync connection crashed-one", "held.txt");
+    await(restarted.move("held.txt", "moved.txt", false));
+    lockAs("ncsync connection crashed-one", "moved.txt");
+    await(restarted.delete("moved.txt", Optional.empty()));
+    org.junit.jupiter.api.Assertions.assertFalse(Files.exists(onDisk("moved.txt")));
+
+    await(restarted.upload("held.txt", write("v2", "version 2"), UploadOptions.createOnly()));
+    String current = await(restarted.stat("held.txt")).etag();
     lockAs("someone else", "held.txt");
     DavException refused = assertThrows(DavException.class, () -> await(restarted.upload("held.txt",
-        write("v3", "version 3"), UploadOptions.replacing(replaced.etag()))));
+        write("v3", "version 3"), UploadOptions.replacing(current))));
     assertEquals(DavError.LOCKED, refused.error());
+    DavException notDeleted = assertThrows(DavException.class, () -> await(restarted.delete("held.txt", Optional.empty())));
+    assertEquals(DavError.LOCKED, notDeleted.error());
     assertEquals("version 2", Files.readString(onDisk("held.txt")));
   }
 
