@@ -321,7 +321,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   @Override
   public CompletionStage<Listing> list(String folderPath) {
-    return propfind(folderPath, "1").thenApply(listing -> {
+    return propfind(folderPath, "1").thenCompose(listing -> {
       if (!listing.self().collection()) {
         throw new DavException(DavError.CONFLICT, 0,
             "PROPFIND " + describe(folderPath) + ": a file, not a folder, cannot be listed");
@@ -331,21 +331,33 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
   }
 
   /**
-   * Leaves out the staging files of {@link StagedCreate}s; deletes those not modified for an hour: a staging file
-   * exists only between its PUT's end and its MOVE, seconds apart, so such a one was left by a crash.
+   * Leaves out the staging files of {@link StagedCreate}s, and deletes the abandoned ones before answering: ours that no
+   * upload of this process is writing (a crash left them), and anyone's not modified for an hour (a staging file lives
+   * seconds, from its PUT's end to its MOVE).
    */
-  private Listing withoutStagedCreates(Listing listing) {
+  private CompletionStage<Listing> withoutStagedCreates(Listing listing) {
     List<DavEntry> children = new java.util.ArrayList<>(listing.children().size());
-    java.time.Instant abandoned = java.time.Instant.now().minus(StagedCreate.ABANDONED_AFTER);
+    List<CompletableFuture<Void>> deletions = new java.util.ArrayList<>();
+    java.time.Instant stale = java.time.Instant.now().minus(StagedCreate.ABANDONED_AFTER);
     for (DavEntry child : listing.children()) {
-      if (child.collection() || !StagedCreate.isStagingName(RemotePaths.name(child.path()))) {
+      String name = RemotePaths.name(child.path());
+      if (child.collection() || !StagedCreate.isStagingName(name)) {
         children.add(child);
-      } else if (child.lastModified() != null && child.lastModified().isBefore(abandoned)) {
-        delete(child.path(), java.util.Optional.ofNullable(child.etag()));
+        continue;
+      }
+      boolean oursAbandoned = shared.locks.madeHere(name) && !shared.locks.staging(url(child.path()));
+      boolean old = child.lastModified() != null && child.lastModified().isBefore(stale);
+      if (oursAbandoned || old) {
+        // Ours unguarded (mod_dav's ETag of a file written in the last second is weak and fails If-Match); another's
+        // only as it was listed.
+        java.util.Optional<String> guard = oursAbandoned ? java.util.Optional.empty() : java.util.Optional.ofNullable(child.etag());
+        deletions.add(delete(child.path(), guard)
+            .handle((done, error) -> (Void) null).toCompletableFuture());
       }
     }
-    return children.size() == listing.children().size() ? listing
-        : new Listing(listing.self(), children, listing.excluded());
+    if (children.size() == listing.children().size()) return CompletableFuture.completedFuture(listing);
+    Listing without = new Listing(listing.self(), children, listing.excluded());
+    return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new)).thenApply(done -> without);
   }
 
   private CompletionStage<Listing> propfind(String path, String depth) {

@@ -61,8 +61,32 @@ final class LockedUpload {
       this.owner = owner;
     }
 
+    /** Staged creates of this connection in flight, by URL (see {@link StagedCreate}). */
+    private final java.util.Set<String> staging = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     String owner() {
       return owner;
+    }
+
+    /** The first hex digits of every staging name this owner makes: the owner's, so a restart knows its leftovers. */
+    String stagingTag() {
+      return StagedCreate.tagOf(owner);
+    }
+
+    boolean madeHere(String stagingName) {
+      return stagingName.startsWith(StagedCreate.PREFIX + stagingTag());
+    }
+
+    boolean staging(String url) {
+      return staging.contains(url);
+    }
+
+    void stagingStarted(String url) {
+      staging.add(url);
+    }
+
+    void stagingEnded(String url) {
+      staging.remove(url);
     }
 
     /** True until the server showed that its PUT answers carry the ETag (then nothing needs reading back). */

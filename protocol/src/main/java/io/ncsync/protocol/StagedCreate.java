@@ -18,8 +18,10 @@ import java.util.function.Function;
  * exist makes a lock-null resource, which mod_dav lists as an empty file and corrupts under parallel LOCKs in one
  * folder. {@code Overwrite: F} refuses, as {@code If-None-Match: *} would, when something exists at the name.
  *
- * <p>The staging name is {@value #PREFIX} and 32 hex digits; listings leave such names out, and one a crash left behind
- * is deleted by the first listing of its folder once it was not modified for {@link #ABANDONED_AFTER}.
+ * <p>The staging name is {@value #PREFIX} and 32 hex digits, the first 12 of them the connection's own (from its lock
+ * owner name, which survives restarts). Listings leave such names out; one of ours that no upload of this process is
+ * writing was left by a crash and is deleted by the first listing of its folder, anyone's once it was not modified for
+ * {@link #ABANDONED_AFTER}.
  */
 final class StagedCreate {
   static final String PREFIX = ".ncsync-upload-";
@@ -52,11 +54,31 @@ final class StagedCreate {
     return true;
   }
 
+  private static final int TAG_DIGITS = 12;
+
+  /** The hex digits that start every staging name of {@code owner}. */
+  static String tagOf(String owner) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest).substring(0, TAG_DIGITS);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
   CompletionStage<UploadResult> run() {
-    byte[] random = new byte[HEX_DIGITS / 2];
+    byte[] random = new byte[(HEX_DIGITS - TAG_DIGITS) / 2];
     RANDOM.nextBytes(random);
     String parent = RemotePaths.parent(path);
-    String staging = (parent.isEmpty() ? "" : parent + "/") + PREFIX + HexFormat.of().formatHex(random);
+    LockedUpload.Traits traits = store.shared().locks();
+    String staging = (parent.isEmpty() ? "" : parent + "/") + PREFIX + traits.stagingTag() + HexFormat.of().formatHex(random);
+    String stagingUrl = store.url(staging);
+    // Known as in flight before it exists, so a listing of its folder meanwhile leaves it alone.
+    traits.stagingStarted(stagingUrl);
+    return run(staging).whenComplete((result, error) -> traits.stagingEnded(stagingUrl));
+  }
+
+  private CompletionStage<UploadResult> run(String staging) {
     UploadOptions fresh = new UploadOptions(null, true, null, options.sessionListener());
     return new PlainUpload(store, staging, source, local, fresh, null).run()
         .thenCompose(result -> store.stat(staging).thenCompose(entry -> {
