@@ -192,7 +192,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   /** What every scoped store of one connection shares. */
   record Shared(HttpTransport transport, Settings settings, NextcloudFeatures features, BandwidthLimiter extraLimiter,
-      ForbiddenNames forbidden, LockedUpload.Traits locks) {}
+      ForbiddenNames forbidden, ConnectionWrites writes) {}
 
   private final Shared shared;
   private final DavEndpoint endpoint;
@@ -226,13 +226,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
     }
     return new AkkaHttpRemoteStore(
         new Shared(transport, settings, NextcloudFeatures.PLAIN_WEBDAV, BandwidthLimiter.unlimited(), null,
-            new LockedUpload.Traits("ncsync " + java.util.UUID.randomUUID())), endpoint, null);
+            new ConnectionWrites("ncsync " + java.util.UUID.randomUUID())), endpoint, null);
   }
 
   /** The same store (same transport) using what the server offers; see {@link NextcloudFeatures#from}. */
   public AkkaHttpRemoteStore withFeatures(NextcloudFeatures features) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, features, shared.extraLimiter, shared.forbidden, shared.locks), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, features, shared.extraLimiter, shared.forbidden, shared.writes), endpoint, changeFeed);
   }
 
   /**
@@ -241,7 +241,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    */
   public AkkaHttpRemoteStore withBandwidthLimiter(BandwidthLimiter limiter) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden, shared.locks), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, shared.features, limiter, shared.forbidden, shared.writes), endpoint, changeFeed);
   }
 
   /**
@@ -250,13 +250,13 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
    */
   public AkkaHttpRemoteStore withLockOwner(String owner) {
     return new AkkaHttpRemoteStore(new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter,
-        shared.forbidden, new LockedUpload.Traits(owner)), endpoint, changeFeed);
+        shared.forbidden, new ConnectionWrites(owner)), endpoint, changeFeed);
   }
 
   /** The same store, refusing what this server's capabilities forbid (see {@link #forbiddenNames()}). */
   public AkkaHttpRemoteStore withForbiddenNames(ForbiddenNames forbidden) {
     return new AkkaHttpRemoteStore(
-        new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter, forbidden, shared.locks), endpoint, changeFeed);
+        new Shared(shared.transport, shared.settings, shared.features, shared.extraLimiter, forbidden, shared.writes), endpoint, changeFeed);
   }
 
   /**
@@ -345,7 +345,7 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
         children.add(child);
         continue;
       }
-      boolean oursAbandoned = shared.locks.madeHere(name) && !shared.locks.staging(url(child.path()));
+      boolean oursAbandoned = shared.writes.madeHere(name) && !shared.writes.staging(url(child.path()));
       boolean old = child.lastModified() != null && child.lastModified().isBefore(stale);
       if (oursAbandoned || old) {
         // Ours unguarded (mod_dav's ETag of a file written in the last second is weak and fails If-Match); another's
@@ -429,11 +429,11 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
         boolean chunk = shared.features.chunkingV2() && local.size() > shared.settings.transfers().chunkThreshold();
         if (chunk) return new ChunkedUpload(this, path, source, local, options).run();
         // Without an ETag in the PUT's answer, the one read back afterwards must surely be of our bytes.
-        if (shared.features.nextcloud() || !shared.locks.readsBackEtags()) {
+        if (shared.features.nextcloud() || !shared.writes.readsBackEtags()) {
           return new PlainUpload(this, path, source, local, options, null).run();
         }
         if (options.mustNotExist()) return new StagedCreate(this, path, source, local, options).run();
-        if (!shared.locks.takesLocks()) return new PlainUpload(this, path, source, local, options, null).run();
+        if (!shared.writes.takesLocks()) return new PlainUpload(this, path, source, local, options, null).run();
         return new LockedUpload(this, path, local, options)
             .run(locked -> new PlainUpload(this, path, source, local, locked.options(), locked.token()).run());
       });

@@ -43,66 +43,8 @@ final class LockedUpload {
       </d:lockinfo>
       """;
 
-
   /** Held for the transfer's own deadline and a minute more; a lock left by a crash expires on its own then. */
   private static final Duration LOCK_MARGIN = Duration.ofSeconds(60);
-
-  /** What a connection learned about writing to its server; shared by every store of the connection. */
-  static final class Traits {
-    private final String owner;
-    private volatile boolean putAnswersWithEtag;
-    private volatile boolean refusesLocks;
-
-    /** @param owner the name our locks carry (plain text: no markup) */
-    Traits(String owner) {
-      if (!owner.matches("[A-Za-z0-9 ._:/-]{1,200}")) {
-        throw new IllegalArgumentException("a lock owner is letters, digits, spaces and ._:/- only, at most 200");
-      }
-      this.owner = owner;
-    }
-
-    /** Staged creates of this connection in flight, by URL (see {@link StagedCreate}). */
-    private final java.util.Set<String> staging = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    String owner() {
-      return owner;
-    }
-
-    /** The first hex digits of every staging name this owner makes: the owner's, so a restart knows its leftovers. */
-    String stagingTag() {
-      return StagedCreate.tagOf(owner);
-    }
-
-    boolean madeHere(String stagingName) {
-      return stagingName.startsWith(StagedCreate.PREFIX + stagingTag());
-    }
-
-    boolean staging(String url) {
-      return staging.contains(url);
-    }
-
-    void stagingStarted(String url) {
-      staging.add(url);
-    }
-
-    void stagingEnded(String url) {
-      staging.remove(url);
-    }
-
-    /** True until the server showed that its PUT answers carry the ETag (then nothing needs reading back). */
-    boolean readsBackEtags() {
-      return !putAnswersWithEtag;
-    }
-
-    /** False once the server refused a LOCK. */
-    boolean takesLocks() {
-      return !refusesLocks;
-    }
-
-    void putAnswered(boolean withEtag) {
-      if (withEtag) putAnswersWithEtag = true;
-    }
-  }
 
   private record Grant(String token, boolean created) {}
 
@@ -183,7 +125,7 @@ final class LockedUpload {
                 .addHeader(RawHeader.create("Depth", "0"))
                 .addHeader(RawHeader.create("Timeout", "Second-" + seconds))
                 .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8,
-                    LOCKINFO.formatted(store.shared().locks().owner).getBytes(StandardCharsets.UTF_8))),
+                    LOCKINFO.formatted(store.shared().writes().owner()).getBytes(StandardCharsets.UTF_8))),
             Call.unsafe(what, store.requestTimeout()))
         .thenApply(response -> {
           int status = store.discard(response).status().intValue();
@@ -202,7 +144,7 @@ final class LockedUpload {
   }
 
   private void refused(int status) {
-    store.shared().locks().refusesLocks = true;
+    store.shared().writes().refusedLocks();
     LoggingAdapter log = Logging.getLogger(store.shared().transport().system().classicSystem(), LockedUpload.class);
     log.warning("{} does not take WebDAV locks ({}): uploads go without one, and a same-size change by another writer"
         + " right after one of ours may be taken for ours", store.endpoint().root(), status);

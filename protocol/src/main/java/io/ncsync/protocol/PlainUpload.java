@@ -142,7 +142,7 @@ final class PlainUpload {
           SentContent last = attempts.get(attempts.size() - 1);
           if (status >= 200 && status <= 299) {
             verifyHash(response, last);
-            if (!features.nextcloud()) store.shared().locks().putAnswered(AkkaHttpRemoteStore.etagOf(response) != null);
+            if (!features.nextcloud()) store.shared().writes().putAnswered(AkkaHttpRemoteStore.etagOf(response) != null);
             return CompletableFuture.completedFuture(resultOf(response, status, checksum, last));
           }
           DavException failure = HttpTransport.failure(what, response);

@@ -70,7 +70,7 @@ final class StagedCreate {
     byte[] random = new byte[(HEX_DIGITS - TAG_DIGITS) / 2];
     RANDOM.nextBytes(random);
     String parent = RemotePaths.parent(path);
-    LockedUpload.Traits traits = store.shared().locks();
+    ConnectionWrites traits = store.shared().writes();
     String staging = (parent.isEmpty() ? "" : parent + "/") + PREFIX + traits.stagingTag() + HexFormat.of().formatHex(random);
     String stagingUrl = store.url(staging);
     // Known as in flight before it exists, so a listing of its folder meanwhile leaves it alone.

@@ -41,7 +41,7 @@ final class StaleLocks {
   /** Lifts the locks on {@code path} that carry our owner name; completes with how many. */
   static CompletionStage<Integer> liftOurs(AkkaHttpRemoteStore store, String path) {
     String url = store.url(path);
-    String owner = store.shared().locks().owner();
+    String owner = store.shared().writes().owner();
     return store.shared().transport().sendStrict(() -> HttpRequest.create(url).withMethod(AkkaHttpRemoteStore.PROPFIND)
                 .addHeader(RawHeader.create("Depth", "0"))
                 .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8, LOCKDISCOVERY)),

@@ -166,7 +166,7 @@ class AkkaHttpRemoteStoreApacheTest extends RemoteStoreContract {
   @Test
   void stagingFilesOfCreatesAreNotListedAndAbandonedOnesAreDeleted() throws Exception {
     await(store.upload("kept.txt", write("k", "kept"), UploadOptions.createOnly()));
-    String ourTag = rootStore.shared().locks().stagingTag();
+    String ourTag = rootStore.shared().writes().stagingTag();
     Path ours = onDisk(".ncsync-upload-" + ourTag + "1".repeat(20));
     Path othersFresh = onDisk(".ncsync-upload-" + "0".repeat(32));
     Path othersOld = onDisk(".ncsync-upload-" + "a".repeat(32));
