@@ -73,8 +73,8 @@ public final class Library
    * @param batchFiles        new small files uploaded together at most (1 = no batching)
    * @param batchFileBytes    largest file that goes into a batch
    * @param workspacesRoot    the folder every library's local root must lie in (the daemon's workspaces root)
+   * @param documentRetry     when a document that failed for its own sake is tried again, and when it is parked
    */
-  /** @param documentRetry when a document that failed for its own sake is tried again, and when it is parked */
   public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
       Path workspacesRoot, DocumentRetry documentRetry) {
     public Settings {
