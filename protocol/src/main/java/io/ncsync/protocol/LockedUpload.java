@@ -90,11 +90,7 @@ final class LockedUpload {
   }
 
   /** The token to send as {@code If: (<token>)} (null: no lock) and the conditions that still apply. */
-  record Locked(String token, UploadOptions options) {
-    String ifHeader() {
-      return "(<" + token + ">)";
-    }
-  }
+  record Locked(String token, UploadOptions options) {}
 
   private CompletionStage<UploadResult> readBack(UploadResult result) {
     if (result.etag() != null) return CompletableFuture.completedFuture(result); // the server told, no need to ask
