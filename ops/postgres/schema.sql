@@ -77,3 +77,7 @@ CREATE INDEX IF NOT EXISTS state_global_offset_idx ON public.durable_state (glob
 -- at start, and the nodes holding the journal (io.ncsync.daemon.db.ClusterRegistry), so one cluster writes it.
 CREATE TABLE IF NOT EXISTS ncsync_credential_key (id INTEGER NOT NULL PRIMARY KEY, fingerprint VARCHAR(64) NOT NULL, recorded_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ncsync_cluster (cluster_id VARCHAR(100) NOT NULL, node VARCHAR(500) NOT NULL, started_at TIMESTAMP WITH TIME ZONE NOT NULL, PRIMARY KEY (cluster_id, node));
+
+-- ncsync's document histories (io.ncsync.daemon.db.JdbcDocumentHistory): each document's newest 50 transitions.
+CREATE TABLE IF NOT EXISTS ncsync_document_history (id BIGSERIAL PRIMARY KEY, tenant_id VARCHAR(255) NOT NULL, library_id VARCHAR(255) NOT NULL, document_id VARCHAR(80) NOT NULL, path TEXT NOT NULL, from_status VARCHAR(16), to_status VARCHAR(16) NOT NULL, run_id VARCHAR(64), at_millis BIGINT NOT NULL, reason TEXT);
+CREATE INDEX IF NOT EXISTS ncsync_document_history_doc_idx ON ncsync_document_history (tenant_id, library_id, document_id, id);

@@ -61,3 +61,7 @@ CREATE TABLE IF NOT EXISTS "durable_state" (
     );
 CREATE INDEX IF NOT EXISTS "state_tag_idx" ON "durable_state" ("tag");
 CREATE INDEX IF NOT EXISTS "state_global_offset_idx" ON "durable_state" ("global_offset");
+
+-- ncsync's document histories (io.ncsync.daemon.db.JdbcDocumentHistory): each document's newest 50 transitions.
+CREATE TABLE IF NOT EXISTS ncsync_document_history (id BIGINT AUTO_INCREMENT PRIMARY KEY, tenant_id VARCHAR(255) NOT NULL, library_id VARCHAR(255) NOT NULL, document_id VARCHAR(80) NOT NULL, path VARCHAR NOT NULL, from_status VARCHAR(16), to_status VARCHAR(16) NOT NULL, run_id VARCHAR(64), at_millis BIGINT NOT NULL, reason VARCHAR);
+CREATE INDEX IF NOT EXISTS ncsync_document_history_doc_idx ON ncsync_document_history (tenant_id, library_id, document_id, id);

@@ -14,6 +14,7 @@ import akka.http.javadsl.ServerBinding;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.connections.ServerPromisesBook;
+import io.ncsync.daemon.db.JdbcDocumentHistory;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.daemon.http.AdminHttpServer;
 import io.ncsync.daemon.http.AdminRoutes;
@@ -31,6 +32,7 @@ import io.ncsync.persistence.tenant.Tenant;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -77,8 +79,16 @@ public final class Guardian {
       Tenant.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
       SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
+      JdbcDocumentHistory documentHistory = new JdbcDocumentHistory(settings.dbUrl(), settings.dbUser(),
+          settings.dbPassword(), java.time.Duration.ofMillis(500));
+      // Written after the libraries stopped (their last steps are in), before the process ends.
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "document-history",
+          () -> CompletableFuture.supplyAsync(() -> {
+            documentHistory.close();
+            return akka.Done.getInstance();
+          }));
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
-          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()));
+          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), documentHistory);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -95,7 +105,7 @@ public final class Guardian {
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
               new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
-          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot()),
+          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory),
           new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
           errors);
 

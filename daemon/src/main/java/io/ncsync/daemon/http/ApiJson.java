@@ -177,6 +177,40 @@ public final class ApiJson {
     }
   }
 
+  /**
+   * A document: {@code status} one of pending, syncing, synced, failed, conflict, orphaned, locked, excluded, removed;
+   * {@code size} -1 when it never synced; {@code history} (only for one document) its transitions, newest first.
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record Document(String documentId, String path, String kind, long size, String status, String reason,
+      String fileId, String etag, String conflictId, List<Transition> history) {
+    static Document of(io.ncsync.persistence.library.DocumentView view) {
+      return new Document(view.documentId(), view.path(), view.folder() ? "folder" : "file", view.size(),
+          view.status().wireName(), view.reason(), view.fileId(), view.etag(), view.conflictId(), null);
+    }
+
+    /** A document the library no longer holds, as its last transition left it. */
+    static Document of(io.ncsync.persistence.library.DocumentTransition last) {
+      return new Document(last.documentId(), last.path(), null, -1, last.to().wireName(), last.reason(), null, null, null,
+          null);
+    }
+
+    Document withHistory(List<Transition> steps) {
+      return new Document(documentId, path, kind, size, status, reason, fileId, etag, conflictId, steps);
+    }
+  }
+
+  /** One step of a document's history. {@code from} is null for a document first seen. */
+  public record Transition(Instant at, String runId, String from, String to, String path, String reason) {
+    static Transition of(io.ncsync.persistence.library.DocumentTransition step) {
+      return new Transition(step.at(), step.runId(), step.from() == null ? null : step.from().wireName(),
+          step.to().wireName(), step.path(), step.reason());
+    }
+  }
+
+  /** GET /api/v1/libraries/{id}/documents: sorted by path, {@code limit} documents from {@code offset} of {@code total}. */
+  public record DocumentPage(long total, int offset, int limit, List<Document> documents) {}
+
   /** GET /api/v1/libraries/{id}/trash: newest first, {@code limit} entries from {@code offset} of {@code total}. */
   public record TrashPage(long total, int offset, int limit, List<TrashEntry> entries) {}
 

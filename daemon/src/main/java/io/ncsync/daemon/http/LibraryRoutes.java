@@ -11,6 +11,8 @@ import akka.http.javadsl.server.Route;
 import akka.pattern.StatusReply;
 import io.ncsync.daemon.libraries.RemoteFolderPaths;
 import io.ncsync.daemon.libraries.WorkspacePaths;
+import io.ncsync.persistence.library.DocumentHistory;
+import io.ncsync.persistence.library.DocumentStatus;
 import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.library.LibraryStatus;
@@ -56,6 +58,8 @@ import static akka.http.javadsl.server.Directives.post;
  */
 public final class LibraryRoutes {
   private static final Logger log = LoggerFactory.getLogger(LibraryRoutes.class);
+  private static final int DEFAULT_DOCUMENT_PAGE = 100;
+  private static final int MAX_DOCUMENT_PAGE = 1000;
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -63,20 +67,23 @@ public final class LibraryRoutes {
   private final ApiErrors errors;
   private final SyncEngine syncIo;
   private final Path workspacesRoot;
+  private final DocumentHistory documentHistory;
 
   /**
    * @param workspacesRoot the workspaces root as a real path (it exists; symlinks resolved)
    * @param syncIo         prepares a new library's local and remote folders
+   * @param documentHistory where the libraries keep their documents' transitions
    */
   public LibraryRoutes(
       ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncEngine syncIo,
-      Path workspacesRoot) {
+      Path workspacesRoot, DocumentHistory documentHistory) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
     this.errors = errors;
     this.syncIo = syncIo;
     this.workspacesRoot = workspacesRoot;
+    this.documentHistory = documentHistory;
   }
 
   public Route route(String tenantId) {
@@ -99,6 +106,11 @@ public final class LibraryRoutes {
             path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
             path("conflicts", () -> get(() -> parameterOptional("state",
                 state -> respond(() -> conflicts(tenantId, id, state.orElse(null)))))),
+            path("documents", () -> get(() -> parameterOptional("path", prefix -> parameterOptional("status", status ->
+                parameterOptional("offset", offset -> parameterOptional("limit", limit ->
+                    respond(() -> documents(tenantId, id, prefix, status, offset, limit)))))))),
+            path(PathMatchers.segment("documents").slash(PathMatchers.segment()), documentId -> get(() ->
+                respond(() -> document(tenantId, id, documentId)))),
             path("trash", () -> get(() -> parameterOptional("offset", offset -> parameterOptional("limit", limit ->
                 respond(() -> trash(tenantId, id, offset, limit)))))),
             path("guard", () -> post(() -> json.body(ApiJson.GuardRequest.class,
@@ -384,6 +396,53 @@ public final class LibraryRoutes {
             (akka.actor.typed.ActorRef<StatusReply<Library.TrashPage>> replyTo) -> new Library.GetTrash(offset, limit, replyTo)))
         .thenApply(page -> errors.json(StatusCodes.OK, new ApiJson.TrashPage(page.total(), offset, limit,
             page.entries().stream().map(ApiJson.TrashEntry::of).toList())));
+  }
+
+  /** The library's documents at or below {@code path}, in one {@code status}: a page sorted by path. */
+  private CompletionStage<HttpResponse> documents(String tenantId, String id, Optional<String> prefixParam,
+      Optional<String> statusParam, Optional<String> offsetParam, Optional<String> limitParam) {
+    String prefix = prefixParam.map(p -> p.trim().replaceAll("^/+|/+$", "")).orElse("");
+    DocumentStatus status = statusParam.map(LibraryRoutes::documentStatus).orElse(null);
+    int offset = intParameter(offsetParam, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = intParameter(limitParam, "limit", DEFAULT_DOCUMENT_PAGE, 1, MAX_DOCUMENT_PAGE);
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DocumentPage>> replyTo) ->
+            new Library.GetDocuments(prefix, status, offset, limit, replyTo)))
+        .thenApply(page -> errors.json(StatusCodes.OK, new ApiJson.DocumentPage(page.total(), offset, limit,
+            page.documents().stream().map(ApiJson.Document::of).toList())));
+  }
+
+  private static DocumentStatus documentStatus(String wire) {
+    DocumentStatus status;
+    try {
+      status = DocumentStatus.fromWire(wire.trim());
+    } catch (IllegalArgumentException e) {
+      status = null;
+    }
+    if (status == null) {
+      throw ApiException.badRequest("status must be one of " + io.ncsync.persistence.sync.WireNames.choices(DocumentStatus.class)
+          + ", got '" + wire + "'");
+    }
+    return status;
+  }
+
+  /**
+   * One document and its history, newest first. A document gone from both sides is answered from its history (status
+   * {@code removed} or {@code orphaned}); an id the library never had is 404, like an unknown library.
+   */
+  private CompletionStage<HttpResponse> document(String tenantId, String id, String documentId) {
+    if (!io.ncsync.persistence.sync.DocumentIds.isWellFormed(documentId)) {
+      return CompletableFuture.failedFuture(ApiException.notFound("unknown document: " + documentId));
+    }
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DocumentPage>> replyTo) ->
+            new Library.GetDocument(documentId, replyTo)))
+        .thenCompose(page -> documentHistory.of(tenantId, id, documentId, DocumentHistory.KEPT).thenApply(history -> {
+          if (page.documents().isEmpty() && history.isEmpty()) throw ApiException.notFound("unknown document: " + documentId);
+          ApiJson.Document now = page.documents().isEmpty() ? ApiJson.Document.of(history.get(0))
+              : ApiJson.Document.of(page.documents().get(0));
+          return errors.json(StatusCodes.OK, now.withHistory(history.stream().map(ApiJson.Transition::of).toList()));
+        }));
   }
 
   private static int intParameter(Optional<String> value, String name, int fallback, int min, int max) {

@@ -1,5 +1,6 @@
 package io.ncsync.daemon.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import static io.ncsync.daemon.e2e.E2eFiles.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,42 @@ class MovesIT extends E2eTestBase {
     int settled = apache.accessLog().size();
     AdminApi.assertCounters(api.syncOk(lib.id()), 0, 0, 0, 0, 0);
     assertEquals(0, count(requestsSince(settled), "MOVE"), "nothing moves again");
+  }
+
+  @Test
+  void aRenamedDocumentKeepsItsIdAndItsHistorySaysWhatHappened() throws IOException {
+    Library lib = newLibrary("mv-history");
+    writeLocal(lib, "draft.txt", "first words");
+    api.syncOk(lib.id());
+    JsonNode listed = api.get("/api/v1/libraries/" + lib.id() + "/documents?path=draft.txt").json();
+    assertEquals(1, listed.get("total").asInt(), listed.toString());
+    String id = listed.get("documents").get(0).get("documentId").asText();
+    assertEquals("synced", listed.get("documents").get(0).get("status").asText());
+
+    Files.move(lib.localRoot().resolve("draft.txt"), lib.localRoot().resolve("final.txt"));
+    api.syncOk(lib.id());
+
+    AdminApi.Response doc = api.get("/api/v1/libraries/" + lib.id() + "/documents/" + id);
+    assertEquals(200, doc.status(), doc.toString());
+    assertEquals("final.txt", doc.text("path"), "the same document, at its new name");
+    assertEquals("synced", doc.text("status"));
+    assertEquals("file", doc.text("kind"));
+    JsonNode history = doc.field("history");
+    assertEquals(6, history.size(), "two runs of pending, syncing, synced: " + history);
+    assertEquals("moved from draft.txt", history.get(0).get("reason").asText());
+    assertEquals("syncing", history.get(0).get("from").asText());
+    assertEquals("uploaded", history.get(3).get("reason").asText());
+    assertTrue(history.get(5).get("from").isNull(), "first seen: " + history.get(5));
+    assertEquals(404, api.get("/api/v1/libraries/" + lib.id() + "/documents/nope0").status());
+    assertEquals(404, api.get("/api/v1/libraries/" + lib.id() + "/documents/..%2Fx").status());
+    assertEquals(400, api.get("/api/v1/libraries/" + lib.id() + "/documents?status=lost").status());
+
+    // The daemon restarts: the history was written to the journal's database, not kept in memory.
+    daemon.stop();
+    daemon.restart();
+    AdminApi.Response again = api.get("/api/v1/libraries/" + lib.id() + "/documents/" + id);
+    assertEquals(200, again.status(), again.toString());
+    assertEquals(history, again.field("history"));
   }
 
   @Test

@@ -23,12 +23,12 @@ public record DocumentRetry(Duration first, Duration max, int attempts) {
     int attempts = previous == null || previous.exclusion() ? 1 : previous.attempts() + 1;
     if (failed.failureClass() != FailureClass.DOCUMENT) {
       return new FailureRecord(failed.path(), failed.reason(), failed.retryable(), failed.at(), failed.runId(),
-          failed.code(), attempts, null, false, failed.seen());
+          failed.code(), attempts, null, false, failed.seen(), failed.documentId());
     }
     boolean parked = attempts >= this.attempts;
     Instant retryAt = parked ? null : failed.at().plus(wait(attempts));
     return new FailureRecord(failed.path(), failed.reason(), failed.retryable(), failed.at(), failed.runId(),
-        failed.code(), attempts, retryAt, parked, failed.seen());
+        failed.code(), attempts, retryAt, parked, failed.seen(), failed.documentId());
   }
 
   /** {@code first} × 2^(attempts − 1), at most {@code max}. */

@@ -18,9 +18,16 @@ import java.time.Instant;
  * @param parked    a {@code DOCUMENT} failure that failed too often: not tried again until the document changes (see
  *                  {@code seen}) or an operator retries it
  * @param seen      how the document looked when it failed ({@link #stamp}); null when unknown
+ * @param documentId the failed document's id (a new file has no base to hold it); null in records from before ids
  */
 public record FailureRecord(String path, String reason, boolean retryable, Instant at, String runId,
-    FailureCode code, int attempts, Instant retryAt, boolean parked, String seen) implements CborSerializable {
+    FailureCode code, int attempts, Instant retryAt, boolean parked, String seen, String documentId)
+    implements CborSerializable {
+
+  public FailureRecord(String path, String reason, boolean retryable, Instant at, String runId, FailureCode code,
+      int attempts, Instant retryAt, boolean parked, String seen) {
+    this(path, reason, retryable, at, runId, code, attempts, retryAt, parked, seen, null);
+  }
 
   /** How an exclusion's reason started in journals from before {@code code}. */
   private static final String EXCLUDED_BEFORE = "not synced: ";
@@ -57,7 +64,12 @@ public record FailureRecord(String path, String reason, boolean retryable, Insta
 
   /** This record with its back-off and parking lifted (an operator asked for a retry). */
   public FailureRecord released() {
-    return new FailureRecord(path, reason, retryable, at, runId, code, 0, null, false, seen);
+    return new FailureRecord(path, reason, retryable, at, runId, code, 0, null, false, seen, documentId);
+  }
+
+  /** This record, of the document {@code id}. */
+  public FailureRecord of(String id) {
+    return new FailureRecord(path, reason, retryable, at, runId, code, attempts, retryAt, parked, seen, id);
   }
 
   /** What {@link #seen} holds: the local file's size and mtime and the remote ETag, as discovery saw them. */

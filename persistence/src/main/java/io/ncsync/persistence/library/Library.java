@@ -28,6 +28,7 @@ import io.ncsync.persistence.sync.ConflictState;
 import io.ncsync.persistence.sync.ConflictStrategy;
 import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
+import io.ncsync.persistence.sync.DocumentIds;
 import io.ncsync.persistence.sync.DiscoveryInput;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.DeletionRules;
@@ -155,6 +156,18 @@ public final class Library
   public record GetConflicts(ActorRef<StatusReply<Conflicts>> replyTo) implements Command {}
 
   public record Conflicts(List<ConflictRecord> conflicts) implements CborSerializable {}
+
+  /**
+   * Replies with the documents at or below {@code pathPrefix} ("" for all) that stand at {@code status} (null for any),
+   * sorted by path: {@code limit} from {@code offset}, and how many match.
+   */
+  public record GetDocuments(String pathPrefix, DocumentStatus status, int offset, int limit,
+      ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {}
+
+  /** Replies with the document of that id (a page of one), or an empty page when the library holds none now. */
+  public record GetDocument(String documentId, ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {}
+
+  public record DocumentPage(long total, List<DocumentView> documents) implements CborSerializable {}
 
   /** Replies with the trash log, newest first: {@code limit} entries from {@code offset}, and how many there are. */
   public record GetTrash(int offset, int limit, ActorRef<StatusReply<TrashPage>> replyTo) implements Command {}
@@ -342,11 +355,12 @@ public final class Library
 
   // --- wiring -------------------------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, SyncEngine io, Settings settings) {
+  public static void init(ActorSystem<?> system, SyncEngine io, Settings settings, DocumentHistory history) {
     ClusterSharding sharding = ClusterSharding.get(system);
     Removals removals = (tenantId, libraryId) -> sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
         .tell(new Tenant.UnregisterLibrary(libraryId, system.ignoreRef()));
-    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals)).withStopMessage(new Stop()));
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals, history))
+        .withStopMessage(new Stop()));
   }
 
   /** Told when a library is removed, so that its tenant stops listing it; must be idempotent (told again on recovery). */
@@ -364,13 +378,19 @@ public final class Library
   }
 
   public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals) {
-    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals));
+    return create(entityId, io, settings, removals, DocumentHistory.NONE);
+  }
+
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals,
+      DocumentHistory history) {
+    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals, history));
   }
 
   private final ActorContext<Command> context;
   private final SyncEngine io;
   private final Settings settings;
   private final Removals removals;
+  private final DocumentHistory history;
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
@@ -385,7 +405,8 @@ public final class Library
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
 
-  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals) {
+  private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals,
+      DocumentHistory history) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
@@ -393,6 +414,7 @@ public final class Library
     this.io = io;
     this.settings = settings;
     this.removals = removals;
+    this.history = history;
     this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
@@ -433,6 +455,8 @@ public final class Library
         .onCommand(PeriodicSync.class, this::onPeriodicSync)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
+        .onCommand(GetDocuments.class, this::onGetDocuments)
+        .onCommand(GetDocument.class, this::onGetDocument)
         .onCommand(ResolveConflict.class, this::onResolveConflict)
         .onCommand(ResolutionChecked.class, this::onResolutionChecked)
         .onCommand(GetTrash.class, this::onGetTrash)
@@ -610,6 +634,60 @@ public final class Library
     java.util.Collections.reverse(resolved);
     conflicts.addAll(resolved);
     return Effect().reply(cmd.replyTo(), StatusReply.success(new Conflicts(conflicts)));
+  }
+
+  private ReplyEffect<Event, LibraryState> onGetDocuments(LibraryState state, GetDocuments cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    String prefix = cmd.pathPrefix() == null ? "" : cmd.pathPrefix();
+    List<DocumentView> matching = documents(state).stream()
+        .filter(d -> prefix.isEmpty() || d.path().equals(prefix) || d.path().startsWith(prefix + "/"))
+        .filter(d -> cmd.status() == null || d.status() == cmd.status())
+        .sorted(java.util.Comparator.comparing(DocumentView::path))
+        .toList();
+    int from = Math.min(matching.size(), Math.max(0, cmd.offset()));
+    int to = Math.min(matching.size(), from + Math.max(0, cmd.limit()));
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new DocumentPage(matching.size(),
+        List.copyOf(matching.subList(from, to)))));
+  }
+
+  private ReplyEffect<Event, LibraryState> onGetDocument(LibraryState state, GetDocument cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    List<DocumentView> found = documents(state).stream().filter(d -> d.documentId().equals(cmd.documentId())).limit(1).toList();
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new DocumentPage(found.size(), found)));
+  }
+
+  /** Every document the library knows now: synced ones, failed or excluded ones, and those in an open conflict. */
+  private List<DocumentView> documents(LibraryState state) {
+    Map<String, DocumentView> byPath = new java.util.HashMap<>();
+    for (BaseEntry base : state.bases().values()) {
+      if (base.path().isEmpty()) continue; // the library's own folder
+      byPath.put(base.path(), new DocumentView(base.documentIdOrDerived(), base.path(), base.folder(),
+          base.folder() ? 0 : base.size(), DocumentStatus.SYNCED, null, base.fileId(), base.etag(), null));
+    }
+    for (FailureRecord failure : state.failures().values()) {
+      DocumentView known = byPath.get(failure.path());
+      String id = known != null ? known.documentId() : failedId(state, failure.path(), Map.of());
+      String reason = (failure.code() == null ? "" : failure.code().wireName() + ": ") + failure.reason();
+      byPath.put(failure.path(), new DocumentView(id, failure.path(), known != null && known.folder(),
+          known == null ? -1 : known.size(), failure.exclusion() ? DocumentStatus.EXCLUDED : DocumentStatus.FAILED, reason,
+          known == null ? null : known.fileId(), known == null ? null : known.etag(), null));
+    }
+    for (ConflictRecord conflict : state.conflicts().values()) {
+      if (conflict.isResolved()) continue;
+      DocumentView known = byPath.get(conflict.path());
+      String id = known != null ? known.documentId() : failedId(state, conflict.path(), Map.of());
+      byPath.put(conflict.path(), new DocumentView(id, conflict.path(), known != null && known.folder(),
+          known == null ? -1 : known.size(), DocumentStatus.CONFLICT, "conflict " + conflict.type().wireName() + " ("
+              + conflict.strategy().wireName() + ")", known == null ? null : known.fileId(),
+          known == null ? null : known.etag(), conflict.id()));
+    }
+    if (execution != null) {
+      byPath.replaceAll((path, d) -> execution.isInFlight(path) && d.status() == DocumentStatus.SYNCED
+          ? new DocumentView(d.documentId(), d.path(), d.folder(), d.size(), DocumentStatus.SYNCING, null, d.fileId(),
+              d.etag(), null)
+          : d);
+    }
+    return new ArrayList<>(byPath.values());
   }
 
   private ReplyEffect<Event, LibraryState> onResolveConflict(LibraryState state, ResolveConflict cmd) {
@@ -792,12 +870,18 @@ public final class Library
     String fingerprint = msg.discovery().remoteRoot() == null ? null : msg.discovery().remoteRoot().dataFingerprint();
     if (fingerprint != null && !fingerprint.equals(state.dataFingerprint())) events.add(new DataFingerprintRecorded(fingerprint));
     execution.start(plan, discovery.feed());
+    List<DocumentTransition> pending = pendingSteps(state, plan, msg.discovery(), msg.runId());
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     held.keySet().forEach(execution::unsettled);
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
-    events.addAll(skippedFailures(state, discovery, msg.runId()));
-    return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
+    List<Event> skipped = skippedFailures(state, discovery, msg.runId());
+    events.addAll(skipped);
+    pending.addAll(DocumentTransitions.finished(state, "", skipped, Map.of(), msg.runId(), Instant.now()));
+    return Effect().persist(events).thenRun(s -> {
+      record(s, pending);
+      dispatch(s);
+    }).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onDiscoveryFailed(LibraryState state, DiscoveryFailed msg) {
@@ -810,6 +894,7 @@ public final class Library
     if (!isCurrent(finished.runId())) return Effect().noReply();
     execution.workerDone();
     List<Event> events = new ArrayList<>();
+    List<DocumentTransition> steps = new ArrayList<>();
     for (ActionResult result : finished.results()) {
       execution.done(result.path());
       if (unsettled(result)) execution.unsettled(result.path());
@@ -821,12 +906,19 @@ public final class Library
         if (failure.fatal()) execution.stopFor(failure);
       }
       if (failure != null || unsettled(result)) execution.stepNotDone(result.path());
-      events.addAll(eventsFor(state, finished.runId(), result, execution.seen(result.path()), settings.documentRetry()));
+      List<Event> resultEvents = eventsFor(state, finished.runId(), result, execution.seen(result.path()),
+          settings.documentRetry(), execution.documentIds());
+      events.addAll(resultEvents);
+      steps.addAll(DocumentTransitions.finished(state, result.path(), resultEvents, execution.documentIds(),
+          finished.runId(), Instant.now()));
       // A chunked upload that failed for its own sake (not the network's) starts over next time.
       boolean failedForItself = failure != null && failure.failureClass() == FailureClass.DOCUMENT;
       if (failedForItself && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
     }
-    return Effect().persist(events).thenRun(this::dispatch).thenNoReply();
+    return Effect().persist(events).thenRun(s -> {
+      record(s, steps);
+      dispatch(s);
+    }).thenNoReply();
   }
 
   /** Journals a conflict before its worker carries it out; the worker waits for this. */
@@ -861,9 +953,14 @@ public final class Library
       execution.unsettled(path);
       events.add(new DocumentFailed(settings.documentRetry().after(state.failures().get(path), FailureRecord.first(path,
           FailureCode.WORKER_STOPPED, "the document worker stopped unexpectedly", Instant.now(), msg.runId(),
-          execution.seen(path)))));
+          execution.seen(path)).of(failedId(state, path, execution.documentIds())))));
     }
-    return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenRun(this::dispatch).thenNoReply();
+    List<DocumentTransition> steps = DocumentTransitions.finished(state, "", events, execution.documentIds(), msg.runId(),
+        Instant.now());
+    return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenRun(s -> {
+      record(s, steps);
+      dispatch(s);
+    }).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
@@ -936,6 +1033,8 @@ public final class Library
       ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + number);
       context.watchWith(worker, new DocumentStopped(execution.runId, number, action.paths()));
       execution.started(action, number);
+      record(state, DocumentTransitions.all(action, execution.documentIds(), DocumentStatus.PENDING, DocumentStatus.SYNCING,
+          execution.runId, Instant.now(), "started"));
       worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter,
           conflictAdapter));
     }
@@ -1026,15 +1125,20 @@ public final class Library
   }
 
   private static List<Event> eventsFor(LibraryState state, String runId, ActionResult result, String seen,
-      DocumentRetry retry) {
+      DocumentRetry retry, Map<String, String> documentIds) {
     List<Event> events = new ArrayList<>();
+    Map<String, String> ids = documentIds;
     for (DocumentChange change : result.changes()) {
       if (change instanceof DocumentChange.BaseRecorded recorded) {
-        events.add(new DocumentSynced(runId, recorded.entry(), recorded.transfer()));
+        events.add(new DocumentSynced(runId, withDocumentId(state, recorded.entry(), ids), recorded.transfer()));
       } else if (change instanceof DocumentChange.BaseForgotten forgotten) {
         events.add(new DocumentForgotten(runId, forgotten.path(), forgotten.transfer()));
       } else if (change instanceof DocumentChange.BaseMoved moved) {
-        events.add(new DocumentsMoved(runId, moved.from(), moved.to(), state.basesMoved(moved.from(), moved.to())));
+        List<BaseEntry> entries = state.basesMoved(moved.from(), moved.to());
+        events.add(new DocumentsMoved(runId, moved.from(), moved.to(), entries));
+        // What the same action records at the new paths next is the moved documents.
+        ids = new java.util.HashMap<>(ids);
+        for (BaseEntry entry : entries) ids.put(entry.path(), entry.documentId());
       }
     }
     ConflictRecord conflict = result.conflict();
@@ -1045,10 +1149,64 @@ public final class Library
     for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
     Failure failure = result.failure();
     if (failure != null) {
-      FailureRecord first = FailureRecord.first(result.path(), failure.code(), failure.message(), Instant.now(), runId, seen);
+      FailureRecord first = FailureRecord.first(result.path(), failure.code(), failure.message(), Instant.now(), runId, seen)
+          .of(failedId(state, result.path(), documentIds));
       events.add(new DocumentFailed(retry.after(state.failures().get(result.path()), first)));
     }
     return events;
+  }
+
+  /**
+   * The entry as its document: the id its base already has (kept whatever the engine recorded), else the one the run
+   * planned it with, else a new one (a conflict copy).
+   */
+  private static BaseEntry withDocumentId(LibraryState state, BaseEntry entry, Map<String, String> documentIds) {
+    if (entry.documentId() != null) return entry;
+    BaseEntry known = state.bases().get(entry.path());
+    String id = documentIds.get(entry.path());
+    if (id == null && known != null) id = known.documentIdOrDerived();
+    if (id == null) {
+      id = DocumentIds.forNew(entry.path(), entry.fileId(), "recorded:" + entry.sha256());
+    }
+    return entry.withDocumentId(id);
+  }
+
+  /** The id of a document that failed: the run's, its base's, its last failure's, else one from its path. */
+  static String failedId(LibraryState state, String path, Map<String, String> documentIds) {
+    String id = documentIds.get(path);
+    if (id != null) return id;
+    BaseEntry base = state.bases().get(path);
+    if (base != null) return base.documentIdOrDerived();
+    FailureRecord known = state.failures().get(path);
+    return known != null && known.documentId() != null ? known.documentId() : DocumentIds.derived(path, null);
+  }
+
+  /** Gives every planned path its document id and returns their {@code pending} steps. */
+  private List<DocumentTransition> pendingSteps(LibraryState state, SyncPlan plan, Discovery seen, String runId) {
+    List<DocumentTransition> steps = new ArrayList<>();
+    Instant now = Instant.now();
+    java.util.Set<String> movedAway = DocumentTransitions.movedAway(plan);
+    for (SyncAction.Phase phase : SyncAction.Phase.values()) {
+      if (phase == SyncAction.Phase.RECORD_FOLDERS) continue;
+      for (SyncAction action : plan.actions(phase)) {
+        List<SyncAction> parts = action instanceof SyncAction.UploadBatch batch ? List.copyOf(batch.uploads()) : List.of(action);
+        for (SyncAction part : parts) {
+          String reason = DocumentTransitions.planned(part);
+          for (String path : part.paths()) {
+            String id = DocumentTransitions.idFor(state, part, path, seen, movedAway);
+            execution.documentIds().put(path, id);
+            steps.add(new DocumentTransition(id, path, DocumentTransitions.current(state, path), DocumentStatus.PENDING,
+                runId, now, reason));
+          }
+        }
+      }
+    }
+    return steps;
+  }
+
+  /** Hands {@code steps} to the document history (after the events that caused them are journaled). */
+  private void record(LibraryState state, List<DocumentTransition> steps) {
+    if (!steps.isEmpty()) history.record(state.config().tenantId(), state.config().libraryId(), steps);
   }
 
   /**
@@ -1061,7 +1219,7 @@ public final class Library
       FailureRecord known = state.failures().get(skipped.getKey());
       if (known == null || !known.exclusion() || !known.reason().equals(skipped.getValue())) {
         events.add(new DocumentFailed(FailureRecord.first(skipped.getKey(), FailureCode.EXCLUDED_NAME, skipped.getValue(),
-            Instant.now(), runId, null)));
+            Instant.now(), runId, null).of(failedId(state, skipped.getKey(), Map.of()))));
       }
     }
     for (FailureRecord failure : state.failures().values()) {

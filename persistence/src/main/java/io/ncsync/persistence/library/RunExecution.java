@@ -49,6 +49,9 @@ final class RunExecution {
   /** The FATAL failure that stopped this run: no action starts after it. */
   private io.ncsync.persistence.sync.Failure stoppedFor;
 
+  /** The document id of each planned path (for its transitions and its base). */
+  private final java.util.Map<String, String> documentIds = new java.util.HashMap<>();
+
   RunExecution(String runId, LibraryConfig config) {
     this.runId = runId;
     this.config = config;
@@ -64,6 +67,10 @@ final class RunExecution {
 
   private static int documents(List<SyncAction> actions) {
     return actions.stream().mapToInt(a -> a.paths().size()).sum();
+  }
+
+  java.util.Map<String, String> documentIds() {
+    return documentIds;
   }
 
   ChangeFeedPosition feedAfter() {

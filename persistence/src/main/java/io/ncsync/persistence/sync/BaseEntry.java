@@ -17,6 +17,8 @@ import io.ncsync.persistence.CborSerializable;
  *                       ETag for the same version later, so a difference alone does not prove a change
  * @param localKey       the local file's identity ({@link LocalEntry#fileKey()}) when it was synced, or null when unknown:
  *                       finding it at another path later is a local move
+ * @param documentId     the document's id, stable across moves and renames ({@link DocumentIds}); null in entries the
+ *                       engine produces (the library stamps it) and in those journaled before ids existed
  */
 public record BaseEntry(
     String path,
@@ -28,8 +30,14 @@ public record BaseEntry(
     String sha256,
     String remoteChecksum,
     boolean etagFromWrite,
-    String localKey)
+    String localKey,
+    String documentId)
     implements CborSerializable {
+
+  public BaseEntry(String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256,
+      String remoteChecksum, boolean etagFromWrite, String localKey) {
+    this(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey, null);
+  }
 
   public BaseEntry(String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256,
       String remoteChecksum, boolean etagFromWrite) {
@@ -50,16 +58,29 @@ public record BaseEntry(
 
   /** The same version, as the server now lists it. */
   public BaseEntry withListedEtag(String listedEtag) {
-    return new BaseEntry(path, folder, fileId, listedEtag, size, mtimeMillis, sha256, remoteChecksum, false, localKey);
+    return new BaseEntry(path, folder, fileId, listedEtag, size, mtimeMillis, sha256, remoteChecksum, false, localKey,
+        documentId);
   }
 
   /** The same entry under another path (a move carried it there). */
   public BaseEntry at(String newPath) {
-    return new BaseEntry(newPath, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey);
+    return new BaseEntry(newPath, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey,
+        documentIdOrDerived());
   }
 
   /** The same entry, synced with the local file of identity {@code key}. */
   public BaseEntry withLocalKey(String key) {
-    return new BaseEntry(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, key);
+    return new BaseEntry(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, key,
+        documentId);
+  }
+
+  /** The same entry, as the document {@code id}. */
+  public BaseEntry withDocumentId(String id) {
+    return new BaseEntry(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey, id);
+  }
+
+  /** The recorded id, or for an entry journaled before ids existed the one {@link DocumentIds#derived} gives it. */
+  public String documentIdOrDerived() {
+    return documentId != null ? documentId : DocumentIds.derived(path, fileId);
   }
 }

@@ -90,8 +90,13 @@ public final class MoveDetector {
   }
 
   private static boolean anyVanished(Map<String, BaseEntry> base, Discovery discovery) {
-    for (String path : base.keySet()) {
-      if (!path.isEmpty() && (!discovery.local().containsKey(path) || !discovery.remote().containsKey(path))) return true;
+    for (BaseEntry b : base.values()) {
+      String path = b.path();
+      if (path.isEmpty()) continue;
+      DavEntry remote = discovery.remote().get(path);
+      if (!discovery.local().containsKey(path) || remote == null) return true;
+      // Another file (another fileid) at the name: the base's own may have moved away.
+      if (b.fileId() != null && remote.fileId() != null && !b.fileId().equals(remote.fileId())) return true;
     }
     return false;
   }
@@ -250,7 +255,14 @@ public final class MoveDetector {
     /** Where the base entry is on the server now, or null when it is gone there. */
     private String whereRemote(BaseEntry b) {
       DavEntry here = discovery.remote().get(b.path());
-      if (here != null) return here.collection() == b.folder() ? b.path() : null;
+      boolean replaced = here != null && b.fileId() != null && here.fileId() != null && !b.fileId().equals(here.fileId());
+      if (here != null && !replaced) return here.collection() == b.folder() ? b.path() : null;
+      if (replaced) {
+        // Another file took the name: the base's own file moved away (renamed, then a new one made at its old name).
+        DavEntry moved = newRemoteById.get(b.fileId());
+        if (moved != null && moved.collection() == b.folder() && claimedRemote.add(moved.path())) return moved.path();
+        return here.collection() == b.folder() ? b.path() : null;
+      }
       if (b.fileId() == null) return null;
       DavEntry moved = newRemoteById.get(b.fileId());
       return moved != null && moved.collection() == b.folder() && claimedRemote.add(moved.path()) ? moved.path() : null;

@@ -53,6 +53,8 @@ abstract class EngineHarness {
   protected InMemoryRemoteStore remote;
   protected InMemoryWorkspace local;
   protected ActorRef<Library.Command> library;
+  protected final io.ncsync.persistence.library.InMemoryDocumentHistory history =
+      new io.ncsync.persistence.library.InMemoryDocumentHistory();
   private String libraryId;
 
   @BeforeAll
@@ -103,7 +105,7 @@ abstract class EngineHarness {
       }
     };
     library = testKit.spawn(Library.create(Library.entityId("t", libraryId), new PortSyncEngine(ports, blocking),
-        new Library.Settings(4, 50, Path.of("/workspaces"))));
+        new Library.Settings(4, 50, Path.of("/workspaces")), (tenantId, id) -> {}, history));
   }
 
   protected void assertTreesEqual() {
@@ -163,6 +165,23 @@ abstract class EngineHarness {
   protected Library.ResolveOutcome resolve(String id, io.ncsync.persistence.sync.ConflictStrategy strategy) {
     StatusReply<Library.ResolveOutcome> reply = ask(replyTo -> new Library.ResolveConflict(id, strategy, "operator", replyTo));
     return reply.getValue();
+  }
+
+  /** The library's document at {@code path} now, or null. */
+  protected io.ncsync.persistence.library.DocumentView document(String path) {
+    StatusReply<Library.DocumentPage> page = ask(replyTo -> new Library.GetDocuments(path, null, 0, 1000, replyTo));
+    return page.getValue().documents().stream().filter(d -> d.path().equals(path)).findFirst().orElse(null);
+  }
+
+  /** The library's document of that id now, or null. */
+  protected io.ncsync.persistence.library.DocumentView documentById(String id) {
+    StatusReply<Library.DocumentPage> page = ask(replyTo -> new Library.GetDocument(id, replyTo));
+    return page.getValue().documents().isEmpty() ? null : page.getValue().documents().get(0);
+  }
+
+  /** A document's transitions, newest first. */
+  protected List<io.ncsync.persistence.library.DocumentTransition> historyOf(String documentId) {
+    return history.of("t", libraryId, documentId, 50).toCompletableFuture().join();
   }
 
   protected <T> T ask(akka.japi.function.Function<ActorRef<T>, Library.Command> message) {

@@ -75,6 +75,25 @@ class MovesEngineTest extends EngineHarness {
   }
 
   @Test
+  void aRemoteRenameWithANewFileAtTheOldNameIsOneLocalRenamePlusOneDownload() {
+    remote.put("lib/notes.txt", "old");
+    syncOk();
+    String identity = local.fileKey("notes.txt");
+    remote.rename("lib/notes.txt", "lib/notes-2024.txt");
+    remote.put("lib/notes.txt", "new"); // another fileid at the old name
+    remote.resetCounts();
+
+    syncOk();
+
+    assertEquals(identity, local.fileKey("notes-2024.txt"), "the same local file, renamed");
+    assertEquals("old", local.read("notes-2024.txt"));
+    assertEquals("new", local.read("notes.txt"));
+    assertEquals(1, remote.downloads(), "only the new file comes down");
+    assertBothTreesEqual();
+    assertSettled();
+  }
+
+  @Test
   void aRemoteFolderOfAHundredFilesIsOneLocalRename() {
     for (int i = 0; i < 100; i++) remote.put("lib/projects/alpha/f" + i + ".txt", "v" + i);
     syncOk();
