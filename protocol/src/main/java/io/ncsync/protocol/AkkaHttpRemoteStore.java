@@ -434,8 +434,8 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
         }
         if (options.mustNotExist()) return new StagedCreate(this, path, source, local, options).run();
         if (!shared.writes.takesLocks()) return new PlainUpload(this, path, source, local, options, null).run();
-        return new LockedUpload(this, path, local, options)
-            .run(locked -> new PlainUpload(this, path, source, local, locked.options(), locked.token()).run());
+        return new LockedUpload(this, path, local, options).replace(source,
+            locked -> new PlainUpload(this, path, source, local, locked.options(), locked.token()).run());
       });
     });
   }

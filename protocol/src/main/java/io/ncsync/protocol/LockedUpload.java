@@ -19,12 +19,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
- * A PUT on a server that answers it without an ETag (mod_dav and other plain WebDAV servers), made under a WebDAV write
- * lock (RFC 4918 §9.10) that is held until the ETag of what was written has been read back. Without the lock another
- * writer could replace the file between our PUT and that PROPFIND with content of the same size, and we would record
- * their ETag as ours: their version would then look synced for ever and a later edit of ours would overwrite it.
+ * A replacement on a server that answers PUT without an ETag (mod_dav and other plain WebDAV servers), made under a
+ * WebDAV write lock (RFC 4918 §9.10) so that the ETag recorded is surely of our bytes. Without it another writer could
+ * replace the file between our PUT and the PROPFIND that reads its ETag with content of the same size, and we would
+ * record their ETag as ours: their version would then look synced for ever and a later edit of ours would overwrite it.
  *
- * <p>LOCK, PUT with {@code If: (<token>)}, PROPFIND, UNLOCK: two requests more than a bare PUT and its PROPFIND. A LOCK
+ * <p>{@link #replace}: LOCK, PUT under a staging name, PROPFIND it, MOVE it over the locked file ({@code If:} carrying
+ * the token and the base ETag), UNLOCK: three requests more than a bare PUT and its PROPFIND. The lock alone is not
+ * enough: mod_dav checks locks when a request starts, so a PUT of another writer's that started before our LOCK can
+ * land after our PUT; the staging name makes the ETag we read ours whatever lands later. {@link #run} (LOCK, PUT with
+ * {@code If: (<token>)}, PROPFIND, UNLOCK) is left for a file our LOCK had to create. A LOCK
  * of a path that does not exist makes either an empty file (RFC 4918, answered 201) or a lock-null resource that ends
  * with the lock (RFC 2518, mod_dav); should the PUT fail after a 201, the empty file is deleted under the same lock. A
  * lock left by a crash expires after the transfer's deadline and a minute. A server that does not know LOCK (405, 501)
@@ -67,26 +71,79 @@ final class LockedUpload {
    * server refuses locks; the result carries the ETag read back while the lock was held.
    */
   CompletionStage<UploadResult> run(Function<Locked, CompletionStage<UploadResult>> put) {
+    return lock().thenCompose(grant -> grant == null ? put.apply(new Locked(null, options)) : underLock(grant, put));
+  }
+
+  private CompletionStage<UploadResult> underLock(Grant grant, Function<Locked, CompletionStage<UploadResult>> put) {
+    // 201: our LOCK made an empty file (RFC 4918), so "must not exist" held and If-None-Match would now refuse. A 200
+    // may also mean a lock-null resource (RFC 2518, mod_dav), which a conditional PUT still sees as absent.
+    UploadOptions underLock = grant.created && options.mustNotExist()
+        ? new UploadOptions(null, false, options.resume(), options.sessionListener()) : options;
+    return put.apply(new Locked(grant.token, underLock))
+        .thenCompose(result -> readBack(result).handle((withEtag, error) -> unlock(grant).thenApply(unlocked -> {
+          if (error != null) throw error instanceof CompletionException c ? c : new CompletionException(error);
+          return withEtag;
+        })).thenCompose(Function.identity()))
+        .handle((result, error) -> {
+          if (error == null) return CompletableFuture.completedFuture(result);
+          CompletionStage<Void> released = grant.created ? deleteEmpty(grant) : unlock(grant);
+          return released.<UploadResult>thenApply(done -> {
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
+          });
+        })
+        .thenCompose(Function.identity());
+  }
+
+  /**
+   * A replacement of an existing file: under the lock, PUT under a staging name nobody else writes ({@link StagedCreate}),
+   * read the ETag there, then MOVE it over the locked file, the base ETag checked by the MOVE itself ({@code If:} with
+   * the lock token and the ETag). The ETag recorded is then surely of our bytes, even when another writer's PUT that
+   * passed the lock check before our LOCK lands after ours: theirs gets another ETag, which the next run sees as a
+   * change. A server that refuses locks, or a file our LOCK had to create, goes the way of {@link #run}.
+   */
+  CompletionStage<UploadResult> replace(java.nio.file.Path source, Function<Locked, CompletionStage<UploadResult>> unstaged) {
     return lock().thenCompose(grant -> {
-      if (grant == null) return put.apply(new Locked(null, options));
-      // 201: our LOCK made an empty file (RFC 4918), so "must not exist" held and If-None-Match would now refuse. A 200
-      // may also mean a lock-null resource (RFC 2518, mod_dav), which a conditional PUT still sees as absent.
-      UploadOptions underLock = grant.created && options.mustNotExist()
-          ? new UploadOptions(null, false, options.resume(), options.sessionListener()) : options;
-      return put.apply(new Locked(grant.token, underLock))
-          .thenCompose(result -> readBack(result).handle((withEtag, error) -> unlock(grant).thenApply(unlocked -> {
-            if (error != null) throw error instanceof CompletionException c ? c : new CompletionException(error);
-            return withEtag;
-          })).thenCompose(Function.identity()))
-          .handle((result, error) -> {
-            if (error == null) return CompletableFuture.completedFuture(result);
-            CompletionStage<Void> released = grant.created ? deleteEmpty(grant) : unlock(grant);
-            return released.<UploadResult>thenApply(done -> {
-              throw error instanceof CompletionException c ? c : new CompletionException(error);
-            });
-          })
-          .thenCompose(Function.identity());
+      if (grant == null) return unstaged.apply(new Locked(null, options));
+      if (grant.created) return underLock(grant, unstaged);
+      CompletionStage<UploadResult> moved = StagedCreate.staged(store, path, staging -> putAndMove(source, staging, grant));
+      return moved.handle((result, error) -> unlock(grant).thenApply(unlocked -> {
+        if (error != null) throw error instanceof CompletionException c ? c : new CompletionException(error);
+        return result;
+      })).thenCompose(Function.identity());
     });
+  }
+
+  private CompletionStage<UploadResult> putAndMove(java.nio.file.Path source, String staging, Grant grant) {
+    UploadOptions fresh = new UploadOptions(null, true, null, options.sessionListener());
+    return new PlainUpload(store, staging, source, local, fresh, null).run()
+        .thenCompose(result -> store.stat(staging).thenCompose(entry -> {
+          if (entry.size() != result.size()) {
+            throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
+                + " bytes sent, " + entry.size() + " listed under the staging name " + RemotePaths.name(staging));
+          }
+          // A replacement, not a creation, whatever the staging PUT answered; the identity is our staged bytes'.
+          return moveOver(staging, grant).thenApply(done -> new UploadResult(false, entry.etag(), entry.fileId(),
+              result.checksum(), result.size(), result.mtimeAccepted(), result.sha256(), true));
+        }))
+        .handle((result, error) -> {
+          if (error == null) return CompletableFuture.completedFuture(result);
+          return store.delete(staging, java.util.Optional.empty()).handle((deleted, ignored) -> {
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
+          }).thenApply(never -> (UploadResult) null);
+        })
+        .thenCompose(Function.identity());
+  }
+
+  /** MOVE the staged file over ours, locked; refused (412) when the file is no longer the version the caller based on. */
+  private CompletionStage<Void> moveOver(String staging, Grant grant) {
+    String what = "PUT " + store.describe(path) + " (MOVE from its staging name)";
+    String condition = "<" + grant.token + ">"
+        + (options.ifMatchEtag() == null ? "" : " [" + ETags.quote(options.ifMatchEtag()) + "]");
+    return store.sendExpecting(() -> HttpRequest.create(store.url(staging)).withMethod(AkkaHttpRemoteStore.MOVE)
+            .addHeader(RawHeader.create("Destination", url))
+            .addHeader(RawHeader.create("Overwrite", "T"))
+            .addHeader(RawHeader.create("If", "<" + url + "> (" + condition + ")")),
+        Call.unsafe(what, store.requestTimeout()), 201, 204);
   }
 
   /** The token to send as {@code If: (<token>)} (null: no lock) and the conditions that still apply. */

@@ -67,15 +67,28 @@ final class StagedCreate {
   }
 
   CompletionStage<UploadResult> run() {
+    return staged(store, path, this::run);
+  }
+
+  /**
+   * Runs {@code body} with a fresh staging name beside {@code path}, known as in flight from before it exists until
+   * {@code body} ends, so a listing of its folder meanwhile leaves it alone.
+   */
+  static <T> CompletionStage<T> staged(AkkaHttpRemoteStore store, String path, Function<String, CompletionStage<T>> body) {
     byte[] random = new byte[(HEX_DIGITS - TAG_DIGITS) / 2];
     RANDOM.nextBytes(random);
     String parent = RemotePaths.parent(path);
     ConnectionWrites traits = store.shared().writes();
     String staging = (parent.isEmpty() ? "" : parent + "/") + PREFIX + traits.stagingTag() + HexFormat.of().formatHex(random);
     String stagingUrl = store.url(staging);
-    // Known as in flight before it exists, so a listing of its folder meanwhile leaves it alone.
     traits.stagingStarted(stagingUrl);
-    return run(staging).whenComplete((result, error) -> traits.stagingEnded(stagingUrl));
+    CompletionStage<T> done;
+    try {
+      done = body.apply(staging);
+    } catch (RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
+    }
+    return done.whenComplete((result, error) -> traits.stagingEnded(stagingUrl));
   }
 
   private CompletionStage<UploadResult> run(String staging) {
