@@ -329,6 +329,9 @@ public final class Library
   /** A trashed entry's content left the trash (restored or purged); {@code line} is the log line that says so. */
   public record TrashReleased(String entryId, TrashEntry line) implements Event {}
 
+  /** The daily cleanup dropped these trash-log lines: past the retention, holding no content ({@link TrashLogRetention}). */
+  public record TrashLogCompacted(List<String> entryIds, Instant at) implements Event {}
+
   /** The deletion guard held a run's deletions for the operator. */
   public record RunGuarded(GuardHold hold) implements Event {}
 
@@ -791,12 +794,19 @@ public final class Library
         .filter(e -> e.kept() != null && e.at().isBefore(cmd.olderThan()) && !trashInFlight.contains(e.id()))
         .filter(e -> e.action() == TrashEntry.Action.TRASHED || e.action() == TrashEntry.Action.REPLACED)
         .toList();
-    if (due.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(0));
+    List<String> dropped = TrashLogRetention.droppable(state.trashLog().values(), cmd.olderThan(),
+        TrashLogRetention.MAX_LINES);
+    List<Event> compacted = dropped.isEmpty() ? List.of() : List.of(new TrashLogCompacted(dropped, Instant.now()));
+    if (!dropped.isEmpty()) {
+      context.getLog().info("library {}: {} trash-log line(s) past the retention dropped", state.config().libraryId(),
+          dropped.size());
+    }
+    if (due.isEmpty()) return Effect().persist(compacted).thenReply(cmd.replyTo(), s -> StatusReply.success(0));
     due.forEach(e -> trashInFlight.add(e.id()));
     List<String> kept = due.stream().map(TrashEntry::kept).toList();
     context.pipeToSelf(safely(() -> io.purgeTrash(state.config(), kept)),
         (purged, error) -> new TrashPurgeDone(due, error == null ? purged : java.util.Set.of(), cmd.replyTo()));
-    return Effect().noReply();
+    return Effect().persist(compacted).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onTrashPurgeDone(LibraryState state, TrashPurgeDone msg) {
@@ -1268,6 +1278,7 @@ public final class Library
         .onEvent(LibraryRemoved.class, (state, evt) -> state.removed(evt.at()))
         .onEvent(TrashLogged.class, (state, evt) -> state.trashLogged(evt.entry()))
         .onEvent(TrashReleased.class, (state, evt) -> state.trashReleased(evt.entryId(), evt.line()))
+        .onEvent(TrashLogCompacted.class, (state, evt) -> state.trashLogCompacted(evt.entryIds()))
         .onEvent(RunGuarded.class, (state, evt) -> state.guarded(evt.hold()))
         .onEvent(FailuresReleased.class, (state, evt) -> state.failuresReleased(evt.paths()))
         .onEvent(GuardConfirmed.class, (state, evt) -> state.guard() == null ? state : state.guarded(state.guard().confirm()))

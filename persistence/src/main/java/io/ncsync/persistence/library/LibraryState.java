@@ -299,6 +299,11 @@ public record LibraryState(
     return removal != null && !removal.done();
   }
 
+  LibraryState trashLogCompacted(List<String> entryIds) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
+        ((PMap<String, TrashEntry>) trashLog).minusAll(entryIds), removal, resolvedConflicts, guard, dataFingerprint);
+  }
+
   /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
   LibraryState trashReleased(String entryId, TrashEntry line) {
     PMap<String, TrashEntry> log = (PMap<String, TrashEntry>) trashLog;

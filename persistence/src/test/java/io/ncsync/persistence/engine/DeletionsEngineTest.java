@@ -207,6 +207,30 @@ class DeletionsEngineTest extends EngineHarness {
   }
 
   @Test
+  void theDailyCleanupDropsLogLinesPastTheRetentionButKeepsAnOrphansMarker() {
+    fourSyncedFiles();
+    remote.remove("lib/a.txt");
+    syncOk();
+    changeSettings(policy(RemoteDeletionPolicy.ORPHAN));
+    remote.remove("lib/c.txt");
+    syncOk();
+    assertEquals(2, trash().total(), "a trashed, c orphaned");
+    assertEquals(1, purge(Instant.now().plus(Duration.ofDays(31))), "a's content goes");
+    assertEquals(3, trash().total(), "and a purged line says so");
+
+    assertEquals(0, purge(Instant.now().plus(Duration.ofDays(62))));
+
+    List<TrashEntry> left = trash().entries();
+    assertEquals(1, left.size(), "only the line that keeps c untracked is left: " + left);
+    assertEquals(TrashEntry.Action.ORPHANED, left.get(0).action());
+    assertEquals("c.txt", left.get(0).path());
+    remote.resetCounts();
+    syncOk();
+    assertEquals(0, remote.uploads(), "the orphan is still left alone, not uploaded again");
+    assertEquals("c1", local.read("c.txt"));
+  }
+
+  @Test
   void archivedFilesAreKeptIndefinitely() {
     fourSyncedFiles();
     changeSettings(policy(RemoteDeletionPolicy.ARCHIVE));
