@@ -356,7 +356,7 @@ public record LibraryState(
 
   /**
    * Paths the library no longer tracks: the last trash-log line for them kept the file in place (policies ignore,
-   * orphan, conflict) and no base was recorded there since. {@code action} narrows to one kind, or null for all.
+   * orphan, conflict) and no base was recorded there since, unless a conflict on record (policy conflict) waits there. {@code action} narrows to one kind, or null for all.
    */
   public java.util.Set<String> untracked(TrashEntry.Action action) {
     Map<String, TrashEntry> latest = new java.util.HashMap<>();
@@ -367,7 +367,11 @@ public record LibraryState(
     java.util.Set<String> paths = new java.util.TreeSet<>();
     for (TrashEntry entry : latest.values()) {
       boolean keptInPlace = entry.action() == TrashEntry.Action.IGNORED || entry.action() == TrashEntry.Action.ORPHANED;
-      if (keptInPlace && (action == null || entry.action() == action) && !bases.containsKey(entry.path())) paths.add(entry.path());
+      // A path with a conflict on record (policy conflict) is the conflict's to settle, once the operator decides.
+      boolean underReview = conflicts.containsKey(entry.path());
+      if (keptInPlace && !underReview && (action == null || entry.action() == action) && !bases.containsKey(entry.path())) {
+        paths.add(entry.path());
+      }
     }
     return paths;
   }

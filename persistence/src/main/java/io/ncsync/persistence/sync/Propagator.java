@@ -614,12 +614,10 @@ public final class Propagator {
     return result.logging(entry);
   }
 
-  /**
-   * The hook where the conflict strategies record a {@code deleted_remotely} conflict for review; null records none
-   * (the file is then kept and logged like an orphan).
-   */
+  /** The open {@code deleted_remotely} conflict policy {@code conflict} records for review: the server's side is gone. */
   private ConflictRecord deletedRemotelyConflict(String path, BaseEntry base, LocalEntry current) {
-    return null;
+    return ConflictRecord.open(path, ConflictType.DELETED_REMOTELY, ConflictRecord.sideOf(current, base.sha256()),
+        ConflictRecord.sideOf((DavEntry) null, null), Instant.now(), runId);
   }
 
   /** The local file as it is now when it still holds the base's content; null when it is gone or was edited. */
