@@ -1040,7 +1040,7 @@ public final class Library
       var action = execution.next();
       if (action == null) break;
       long number = execution.nextWorkerNumber();
-      ActorRef<Document.Command> worker = context.spawn(Document.create(io), "doc-" + number);
+      ActorRef<Document.Command> worker = context.spawn(Document.create(io), workerName(action, number));
       context.watchWith(worker, new DocumentStopped(execution.runId, number, action.paths()));
       execution.started(action, number);
       record(state, DocumentTransitions.all(action, execution.documentIds(), DocumentStatus.PENDING, DocumentStatus.SYNCING,
@@ -1049,6 +1049,17 @@ public final class Library
           conflictAdapter));
     }
     if (execution.finished()) context.getSelf().tell(new FinishRun(execution.runId));
+  }
+
+  /**
+   * {@code doc-<document id>} for an action on one document, {@code batch-<n>} for a batch of new files. A worker that
+   * has answered may not have stopped yet (its name is taken until it has): the next one for the same document is then
+   * {@code doc-<id>-<n>}.
+   */
+  private String workerName(SyncAction action, long number) {
+    String id = action.paths().size() == 1 ? execution.documentIds().get(action.paths().get(0)) : null;
+    if (id == null) return "batch-" + number;
+    return context.getChild("doc-" + id).isPresent() ? "doc-" + id + "-" + number : "doc-" + id;
   }
 
   /** An upload resumes the chunked upload an earlier attempt left on the server. */
