@@ -38,6 +38,26 @@ class MovesIT extends E2eTestBase {
   }
 
   @Test
+  void aLocalRenameWithANewFileAtTheOldNameIsOneMoveAndOneUpload() throws IOException {
+    Library lib = newLibrary("mv-reused");
+    writeLocal(lib, "notes.txt", "the old notes");
+    api.syncOk(lib.id());
+
+    Files.move(lib.localRoot().resolve("notes.txt"), lib.localRoot().resolve("notes-2024.txt"));
+    writeLocal(lib, "notes.txt", "new notes, another file");
+    int from = apache.accessLog().size();
+    api.syncOk(lib.id());
+    List<String> requests = requestsSince(from);
+
+    long renames = requests.stream().filter(l -> l.contains("\"MOVE ") && !l.contains(".ncsync-upload-")).count();
+    assertEquals(1, renames, "one MOVE of the renamed file (the new file's staged create has its own): " + requests);
+    assertEquals(1, count(requests, "PUT"), "one upload, of the new file: " + requests);
+    Tree tree = assertConverged("after a rename and a new file at the old name", lib);
+    Tree.assertFiles("after a rename and a new file at the old name", tree, Map.of(
+        "notes-2024.txt", sha256("the old notes"), "notes.txt", sha256("new notes, another file")));
+  }
+
+  @Test
   void aLocalFolderOfAHundredFilesIsOneMoveAndNoUpload() throws IOException {
     Library lib = newLibrary("mv-folder");
     Map<String, String> expected = new HashMap<>();

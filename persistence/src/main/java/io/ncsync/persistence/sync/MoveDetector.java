@@ -94,7 +94,10 @@ public final class MoveDetector {
       String path = b.path();
       if (path.isEmpty()) continue;
       DavEntry remote = discovery.remote().get(path);
-      if (!discovery.local().containsKey(path) || remote == null) return true;
+      LocalEntry local = discovery.local().get(path);
+      if (local == null || remote == null) return true;
+      // Another file (another identity) at the name: the base's own may have moved away.
+      if (b.localKey() != null && local.fileKey() != null && !b.localKey().equals(local.fileKey())) return true;
       // Another file (another fileid) at the name: the base's own may have moved away.
       if (b.fileId() != null && remote.fileId() != null && !b.fileId().equals(remote.fileId())) return true;
     }
@@ -238,6 +241,14 @@ public final class MoveDetector {
     /** Where the base entry is in the workspace now, or null when it is gone (or another type took its place). */
     private String whereLocal(BaseEntry b) {
       LocalEntry here = discovery.local().get(b.path());
+      boolean replaced = here != null && b.localKey() != null && here.fileKey() != null && !b.localKey().equals(here.fileKey());
+      if (here != null && replaced) {
+        // Another file at the name: the base's own file may have been renamed away (and a new one made in its place).
+        LocalEntry moved = newLocalByKey.get(b.localKey());
+        boolean same = moved != null && moved.folder() == b.folder()
+            && (b.folder() || moved.matchesStat(b) || moved.sha256() != null && moved.sha256().equals(b.sha256()));
+        if (same && claimedLocal.add(moved.path())) return moved.path();
+      }
       if (here != null) return here.folder() == b.folder() ? b.path() : null;
       if (b.localKey() != null) {
         LocalEntry moved = newLocalByKey.get(b.localKey());

@@ -75,6 +75,24 @@ class MovesEngineTest extends EngineHarness {
   }
 
   @Test
+  void aLocalRenameWithANewFileAtTheOldNameIsOneMovePlusOneUpload() {
+    local.write("notes.txt", "old");
+    syncOk();
+    local.rename("notes.txt", "notes-2024.txt");
+    local.write("notes.txt", "new"); // another file (another identity) at the old name
+    remote.resetCounts();
+
+    syncOk();
+
+    assertEquals(List.of("lib/notes.txt -> lib/notes-2024.txt"), remote.moves());
+    assertEquals(1, remote.uploads(), "only the new file goes up");
+    assertEquals("old", remote.read("lib/notes-2024.txt"));
+    assertEquals("new", remote.read("lib/notes.txt"));
+    assertBothTreesEqual();
+    assertSettled();
+  }
+
+  @Test
   void aRemoteRenameWithANewFileAtTheOldNameIsOneLocalRenamePlusOneDownload() {
     remote.put("lib/notes.txt", "old");
     syncOk();
