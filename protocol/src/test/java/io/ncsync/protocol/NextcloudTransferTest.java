@@ -310,6 +310,31 @@ class NextcloudTransferTest {
         && e.path().endsWith(folder + "/h.bin")), "the destination was checked after the MOVE:\n" + server.requests().dump(5));
   }
 
+  /**
+   * PROTOCOL.md §8, lesson 8: after a 5xx on the assembly MOVE the destination is checked before anything is sent
+   * again. Here the server assembled the file and then answered 504: the upload succeeds with one MOVE, no chunk goes
+   * up twice, and a PROPFIND of the destination follows the MOVE.
+   */
+  @Test
+  void anAssemblyThatLandedBehindA504IsFoundAtTheDestinationNotUploadedAgain() throws Exception {
+    server.faults().moveAssemblesThenFails(1);
+    Path source = randomFile(tmp.resolve("g.bin"), 2L << 20, 5);
+    server.requests().reset();
+
+    UploadResult result = await(store.upload("g.bin", source, UploadOptions.createOnly()));
+
+    assertEquals(sha256(source), sha256(onDisk("g.bin")));
+    assertEquals(await(store.stat("g.bin")).etag(), result.etag());
+    List<RequestLog.Entry> log = server.requests().entries();
+    assertEquals(1, log.stream().filter(e -> e.method().equals("MOVE")).count(), "one assembly:\n" + server.requests().dump(5));
+    long chunkPuts = log.stream().filter(e -> e.method().equals("PUT")).count();
+    assertEquals(log.stream().filter(e -> e.method().equals("PUT")).map(RequestLog.Entry::path).distinct().count(), chunkPuts,
+        "no chunk sent twice");
+    int move = indexOf(log, e -> e.method().equals("MOVE"));
+    assertTrue(log.stream().skip(move).anyMatch(e -> e.method().equals("PROPFIND") && e.path().endsWith(folder + "/g.bin")),
+        "the destination was checked after the MOVE:\n" + server.requests().dump(5));
+  }
+
   @Test
   void moveFailingInItsBodyIsNotASuccess() throws Exception {
     server.faults().moveFailsInBody(true);

@@ -28,6 +28,7 @@ public final class Faults {
   private int moveLockedTimes;
   private boolean moveWithoutHeaders;
   private boolean moveFailsInBody;
+  private int moveAssemblesThenFailsTimes;
   private int bruteForceThreshold;
   private long maxRequestBytes = -1;
   private final AtomicInteger failedLogins = new AtomicInteger();
@@ -116,6 +117,25 @@ public final class Faults {
       moveWithoutHeaders = on;
     }
     return this;
+  }
+
+  /**
+   * The next {@code times} chunk-assembly MOVEs assemble the file, then answer 504 Gateway Timeout, as a proxy in front
+   * of a slow assembly does (nextcloud/server #53641): the file is there, the upload folder gone.
+   */
+  public Faults moveAssemblesThenFails(int times) {
+    synchronized (lock) {
+      moveAssemblesThenFailsTimes = Math.max(0, times);
+    }
+    return this;
+  }
+
+  boolean takeMoveAssemblesThenFails() {
+    synchronized (lock) {
+      if (moveAssemblesThenFailsTimes <= 0) return false;
+      moveAssemblesThenFailsTimes--;
+      return true;
+    }
   }
 
   /**
@@ -221,6 +241,7 @@ public final class Faults {
       moveLockedTimes = 0;
       moveWithoutHeaders = false;
       moveFailsInBody = false;
+      moveAssemblesThenFailsTimes = 0;
       bruteForceThreshold = 0;
       maxRequestBytes = -1;
       extraBodyBytes.clear();

@@ -282,6 +282,9 @@ final class UploadsDav {
           entry -> Http.checkIfHeader(ex, entry, files::resolve), false);
       Store.deleteRecursively(s.dir);
       sessions.remove(transferId);
+      if (ctx.faults().takeMoveAssemblesThenFails()) {
+        return Http.xml(504, Xml.error(DavError.of(504, "Sabre\\DAV\\Exception", "Gateway Timeout (fault)")), List.of());
+      }
       if (ctx.faults().moveWithoutHeadersOn()) {
         return Http.xml(200, Xml.error(DavError.of(500, "Sabre\\DAV\\Exception", "Upload assembled, answer lost")), List.of());
       }
