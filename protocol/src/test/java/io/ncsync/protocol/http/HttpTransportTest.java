@@ -113,6 +113,27 @@ class HttpTransportTest {
     assertEquals(4, server.requests().count(), "maxAttempts = 4");
   }
 
+  /**
+   * PROTOCOL.md §8, lesson 9: without Retry-After the wait doubles per attempt, up to the cap, with jitter (a random
+   * point in the upper half), so clients that failed together do not come back together.
+   */
+  @Test
+  void backoffDoublesUpToTheCapWithJitter() {
+    AkkaHttpRemoteStore store = store(server.appPassword(),
+        FAST.withRetries(8, Duration.ofMillis(100), Duration.ofMillis(1600), Duration.ofSeconds(5)));
+    HttpTransport transport = store.transport();
+    for (int attempt = 1; attempt <= 7; attempt++) {
+      long full = Math.min(1600, 100L << (attempt - 1));
+      java.util.Set<Long> seen = new java.util.HashSet<>();
+      for (int i = 0; i < 200; i++) {
+        long ms = transport.backoff(attempt).toMillis();
+        assertTrue(ms >= full / 2 && ms <= full, "attempt " + attempt + ": " + ms + " ms outside [" + full / 2 + ", " + full + "]");
+        seen.add(ms);
+      }
+      assertTrue(seen.size() > 10, "attempt " + attempt + ": jittered, not one value: " + seen);
+    }
+  }
+
   @Test
   void moveIsNotRepeatedAfterAServerError() throws Exception {
     RemoteStore store = store(server.appPassword(), FAST);
