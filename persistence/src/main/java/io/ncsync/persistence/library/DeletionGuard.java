@@ -3,6 +3,8 @@ package io.ncsync.persistence.library;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.SyncAction;
 import io.ncsync.persistence.sync.SyncPlan;
+import io.ncsync.protocol.DavEntry;
+import io.ncsync.protocol.Permissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,8 @@ final class DeletionGuard {
     }
     GuardHold restored = serverRestored(state, discovery, plan, runId, now, local.size(), remote.size());
     if (restored != null) return restored;
+    GuardHold mount = emptiedMount(state, discovery, local, localFolders, runId, now, remote.size());
+    if (mount != null) return mount;
     int percent = state.config().settings().deletionGuardPercent();
     boolean tooManyLocal = exceeds(local.size(), files, percent);
     boolean tooManyRemote = exceeds(remote.size(), files, percent);
@@ -96,6 +100,31 @@ final class DeletionGuard {
         + overwritten.size() + " local file(s) would be overwritten or deleted by the server's older state; nothing was"
         + " changed; confirm or cancel with POST /api/v1/libraries/" + state.config().libraryId() + "/guard";
     return new GuardHold(runId, now, reason, localDeletions, remoteDeletions, state.fileCount(), overwritten, false, seen);
+  }
+
+  /**
+   * A mount point (external storage, a share's root: oc:permissions with M) that lists empty while the library had
+   * files below it is unavailable, not emptied (PROTOCOL.md §8, lesson 1): the local deletions below it are held,
+   * however few they are of the library.
+   */
+  private static GuardHold emptiedMount(LibraryState state, Discovery discovery, List<String> localDeletions,
+      List<String> localFolderDeletions, String runId, Instant now, int remoteDeletions) {
+    for (DavEntry folder : discovery.remote().values()) {
+      if (!folder.collection() || folder.path().isEmpty() || !Permissions.of(folder).mounted()) continue;
+      String below = folder.path() + "/";
+      boolean listedEmpty = discovery.remote().keySet().stream().noneMatch(p -> p.startsWith(below));
+      if (!listedEmpty) continue;
+      List<String> held = new ArrayList<>();
+      for (String path : localDeletions) if (path.startsWith(below)) held.add(path);
+      if (held.isEmpty()) continue;
+      for (String path : localFolderDeletions) if (path.startsWith(below)) held.add(path);
+      String reason = "the mounted folder '" + folder.path() + "' listed empty on the server but the library had "
+          + held.stream().filter(localDeletions::contains).count() + " file(s) there: nothing was deleted (an unavailable"
+          + " external storage or share looks like this); confirm or cancel with POST /api/v1/libraries/"
+          + state.config().libraryId() + "/guard";
+      return new GuardHold(runId, now, reason, localDeletions.size(), remoteDeletions, state.fileCount(), held, false);
+    }
+    return null;
   }
 
   /** More than {@code percent} of {@code files}; a single deletion is never a mass delete. */

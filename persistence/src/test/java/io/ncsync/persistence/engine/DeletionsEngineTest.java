@@ -264,6 +264,36 @@ class DeletionsEngineTest extends EngineHarness {
     assertEquals("a1", remote.read("lib/a (restored).txt"));
   }
 
+  /**
+   * PROTOCOL.md §8, lesson 1: an external storage the server cannot reach lists empty. Two files of ten are below it,
+   * under the library's 50 % guard, yet nothing is deleted: an emptied mount is unavailable, not emptied.
+   */
+  @Test
+  void aMountThatListsEmptyDeletesNothingHowFewFilesItHeld() {
+    for (int i = 0; i < 8; i++) local.write("docs/f" + i + ".txt", "f" + i);
+    remote.put("lib/ext/one.txt", "1");
+    remote.put("lib/ext/two.txt", "2");
+    remote.mounts.add("lib/ext");
+    syncOk();
+    Map<String, String> before = local.files();
+
+    remote.emptyMount("lib/ext");
+    RunSummary held = sync();
+
+    assertEquals(RunSummary.FAILED, held.outcome());
+    assertEquals(0, held.deletedLocal());
+    assertEquals(before, local.files(), "nothing deleted locally");
+    assertEquals("guarded", status().state());
+    assertTrue(status().guard().reason().startsWith("the mounted folder 'ext' listed empty"), status().guard().reason());
+
+    remote.put("lib/ext/one.txt", "1"); // the storage is back
+    remote.put("lib/ext/two.txt", "2");
+    assertEquals(Library.GuardAction.CANCEL, resolve(Library.GuardAction.CANCEL).getValue());
+    syncOk();
+    assertEquals(before, local.files());
+    assertTreesEqual();
+  }
+
   @Test
   void massDeletionOnTheServerIsHeldUntilConfirmed() {
     fourSyncedFiles();

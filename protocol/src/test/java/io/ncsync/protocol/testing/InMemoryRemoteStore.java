@@ -66,6 +66,8 @@ public final class InMemoryRemoteStore implements RemoteStore {
   public volatile Consumer<String> afterDownload = p -> {};
   /** Runs before a MOVE is applied, with the source's absolute path: lets a test take the destination meanwhile. */
   public volatile Consumer<String> beforeMove = p -> {};
+  /** Absolute paths of folders listed as mount points (oc:permissions with M: external storage, a share's root). */
+  public final java.util.Set<String> mounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** False: listings carry no oc:fileid, as on plain WebDAV servers (mod_dav). */
   public volatile boolean fileIds = true;
 
@@ -133,6 +135,12 @@ public final class InMemoryRemoteStore implements RemoteStore {
     root.touchAncestors(from);
     root.touchAncestors(to);
     root.record(to, moved.get(to).fileId);
+  }
+
+  /** The mount at {@code path} becomes unavailable, as Nextcloud lists an external storage it cannot reach: empty. */
+  public synchronized void emptyMount(String path) {
+    root.nodes.keySet().removeIf(p -> p.startsWith(path + "/"));
+    root.touchAncestors(path + "/x");
   }
 
   /** Uploads (PUTs) since the last {@link #resetCounts()}. */
@@ -476,7 +484,8 @@ public final class InMemoryRemoteStore implements RemoteStore {
   private DavEntry entry(String path, Node node) {
     String fileId = root.fileIds ? node.fileId : null;
     return new DavEntry(path, node.folder, node.etag, node.folder ? -1 : node.content.length, node.modified, fileId,
-        node.folder ? "RGDNVCK" : "RGDNVW", null, node.folder ? root.dataFingerprint : null);
+        node.folder ? (root.mounts.contains(abs(path)) ? "MRGDNVCK" : "RGDNVCK") : "RGDNVW", null,
+        node.folder ? root.dataFingerprint : null);
   }
 
   private static DavException notFound(String method, String path) {
