@@ -61,7 +61,7 @@ public final class PromiseKeepingRemoteStore extends ForwardingRemoteStore {
   /** Files that already exist fail with PRECONDITION_FAILED; the others go to the server as one batch. */
   @Override
   public CompletionStage<List<BatchUploadResult>> uploadBatch(List<BatchUpload> files) {
-    if (promises.refusesIfNoneMatchOnExisting()) return delegate().uploadBatch(files);
+    if (promises.refusesIfNoneMatchOnExisting() && promises.refusesMoveOntoExisting()) return delegate().uploadBatch(files);
     Set<String> parents = files.stream().map(f -> RemotePaths.parent(f.path())).collect(Collectors.toCollection(
         java.util.LinkedHashSet::new));
     Map<String, CompletableFuture<Set<String>>> existing = new LinkedHashMap<>();
@@ -97,8 +97,19 @@ public final class PromiseKeepingRemoteStore extends ForwardingRemoteStore {
 
   // ---- The checks --------------------------------------------------------------------------------------------------
 
+  /** A MOVE that must not replace anything, on a server that ignores {@code Overwrite: F}: look first. */
+  @Override
+  public CompletionStage<Void> move(String fromPath, String toPath, boolean overwrite) {
+    if (overwrite || promises.refusesMoveOntoExisting()) return delegate().move(fromPath, toPath, overwrite);
+    return current(toPath).thenCompose(entry -> {
+      if (entry.isPresent()) throw new CompletionException(existsAlready(toPath));
+      return delegate().move(fromPath, toPath, false);
+    });
+  }
+
   private CompletionStage<Void> checkWrite(String path, Optional<String> ifMatchEtag, boolean mustNotExist) {
-    if (mustNotExist && !promises.refusesIfNoneMatchOnExisting()) {
+    // A new file may go in by a MOVE with Overwrite: F (a staged create): a server ignoring either is checked.
+    if (mustNotExist && !(promises.refusesIfNoneMatchOnExisting() && promises.refusesMoveOntoExisting())) {
       return current(path).thenApply(entry -> {
         if (entry.isPresent()) throw new CompletionException(existsAlready(path));
         return null;

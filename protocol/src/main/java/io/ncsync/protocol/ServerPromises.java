@@ -20,15 +20,23 @@ import java.util.function.Function;
  * @param refusesStaleIfMatch          a PUT and a DELETE with an {@code If-Match} that no longer matches answer 412
  * @param moveChangesParentEtag        a MOVE gives the source's and the destination's folders, and the folder above
  *                                     both, new ETags (so an unchanged folder ETag proves nothing moved below it)
+ * @param refusesMoveOntoExisting      a MOVE with {@code Overwrite: F} onto an existing file answers 412 (what a
+ *                                     staged create and a move of ours count on never to replace anyone's file)
  */
 public record ServerPromises(
-    boolean refusesIfNoneMatchOnExisting, boolean refusesStaleIfMatch, boolean moveChangesParentEtag) {
+    boolean refusesIfNoneMatchOnExisting, boolean refusesStaleIfMatch, boolean moveChangesParentEtag,
+    boolean refusesMoveOntoExisting) {
 
   /** Every promise kept (an honest Nextcloud). */
-  public static final ServerPromises ALL_KEPT = new ServerPromises(true, true, true);
+  public static final ServerPromises ALL_KEPT = new ServerPromises(true, true, true, true);
 
   /** Nothing taken on trust: what a connection assumes when the probe could not be run. */
-  public static final ServerPromises NONE_TRUSTED = new ServerPromises(false, false, false);
+  public static final ServerPromises NONE_TRUSTED = new ServerPromises(false, false, false, false);
+
+  /** The first three promises; {@code Overwrite: F} honoured (as recorded before it was probed). */
+  public ServerPromises(boolean refusesIfNoneMatchOnExisting, boolean refusesStaleIfMatch, boolean moveChangesParentEtag) {
+    this(refusesIfNoneMatchOnExisting, refusesStaleIfMatch, moveChangesParentEtag, true);
+  }
 
   /** The scratch folders are named so; a leftover one (a crash mid-probe) is safe to delete by hand. */
   public static final String SCRATCH_PREFIX = ".ncsync-probe-";
@@ -37,14 +45,14 @@ public record ServerPromises(
   private static final String STALE_ETAG = "\"ncsync-probe-stale-etag\"";
 
   public boolean allKept() {
-    return refusesIfNoneMatchOnExisting && refusesStaleIfMatch && moveChangesParentEtag;
+    return refusesIfNoneMatchOnExisting && refusesStaleIfMatch && moveChangesParentEtag && refusesMoveOntoExisting;
   }
 
   /**
    * Probes {@code store} in a new scratch folder {@code .ncsync-probe-<random>} at its root: makes two sub-folders
    * and a small file, tries an {@code If-None-Match: *} PUT onto the file, a PUT and a DELETE with a stale
-   * {@code If-Match}, and a MOVE of a file from one sub-folder to the other, comparing the folders' ETags before and
-   * after. Touches nothing outside the scratch folder, and deletes it afterwards whatever happened (a failed clean-up
+   * {@code If-Match}, a MOVE of a file from one sub-folder to the other, comparing the folders' ETags before and
+   * after, and a MOVE with {@code Overwrite: F} of a new file onto the moved one. Touches nothing outside the scratch folder, and deletes it afterwards whatever happened (a failed clean-up
    * is reported through {@code onCleanupFailure}, never as the probe's result). Fails with the first
    * {@link DavException} that kept the probe from finishing (e.g. FORBIDDEN when the root is read-only).
    *
@@ -102,7 +110,9 @@ public record ServerPromises(
               .thenCompose(putIfMatch -> refused(store.delete(file, Optional.of(STALE_ETAG)))
                   .thenCompose(deleteIfMatch -> restore(file, deleteIfMatch)
                       .thenCompose(v -> moveChangesParentEtags(file, to + "/probe.txt"))
-                      .thenApply(move -> new ServerPromises(ifNoneMatch, putIfMatch && deleteIfMatch, move)))));
+                      .thenCompose(move -> moveOntoExistingRefused(file, to + "/probe.txt")
+                          .thenApply(noOverwrite -> new ServerPromises(ifNoneMatch, putIfMatch && deleteIfMatch, move,
+                              noOverwrite))))));
     }
 
     /** A DELETE the server should have refused removed the file: put it back for the MOVE step. */
@@ -118,6 +128,12 @@ public record ServerPromises(
           .thenCompose(v -> etags(from, to))
           .thenApply(after -> changed(before[0], after[0]) && changed(before[1], after[1])
               && changed(before[2], after[2])));
+    }
+
+    /** A new file at {@code file}, then a MOVE of it onto {@code existing} with {@code Overwrite: F}: refused? */
+    private CompletionStage<Boolean> moveOntoExistingRefused(String file, String existing) {
+      return store.upload(file, content, Optional.empty(), false)
+          .thenCompose(v -> refused(store.move(file, existing, false)));
     }
 
     /** A folder without an ETag (some plain WebDAV servers) proves nothing either. */

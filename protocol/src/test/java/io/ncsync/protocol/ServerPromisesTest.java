@@ -90,6 +90,12 @@ class ServerPromisesTest {
   }
 
   @Test
+  void aServerIgnoringOverwriteFIsFound() throws Exception {
+    server.faults().ignoreOverwriteF(true);
+    assertEquals(new ServerPromises(true, true, true, false), probe());
+  }
+
+  @Test
   void aServerWhoseMovesLeaveFolderEtagsAloneIsFound() throws Exception {
     server.faults().moveKeepsFolderEtags(true);
     assertEquals(new ServerPromises(true, true, false), probe());
@@ -128,6 +134,24 @@ class ServerPromisesTest {
     // A new name still uploads.
     await(kept.upload("new.txt", mine, UploadOptions.createOnly()));
     assertTrue(Files.exists(server.filesDir().resolve("refuse-overwrite/new.txt")));
+  }
+
+  @Test
+  void aMoveThatMustNotReplaceIsRefusedOnAServerIgnoringOverwriteF() throws Exception {
+    server.faults().ignoreOverwriteF(true);
+    RemoteStore library = root.scoped("refuse-move-over");
+    await(root.mkdirs("refuse-move-over"));
+    await(library.upload("theirs.txt", write("theirs", "their file"), Optional.empty(), true));
+    await(library.upload("mine.txt", write("mine", "my file, renamed"), Optional.empty(), true));
+    RemoteStore kept = PromiseKeepingRemoteStore.keeping(root, probe()).scoped("refuse-move-over");
+
+    DavException refused = assertError(DavError.PRECONDITION_FAILED, kept.move("mine.txt", "theirs.txt", false));
+
+    assertEquals(412, refused.status());
+    assertEquals("their file", Files.readString(server.filesDir().resolve("refuse-move-over/theirs.txt")));
+    // The server alone would have replaced it: the check is what saved it.
+    await(library.move("mine.txt", "theirs.txt", false));
+    assertEquals("my file, renamed", Files.readString(server.filesDir().resolve("refuse-move-over/theirs.txt")));
   }
 
   @Test

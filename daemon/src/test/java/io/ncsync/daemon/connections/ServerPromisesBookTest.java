@@ -34,7 +34,7 @@ class ServerPromisesBookTest {
     PromiseKeepingRemoteStore wrapped = assertInstanceOf(PromiseKeepingRemoteStore.class, kept);
     assertEquals(ServerPromises.NONE_TRUSTED, wrapped.promises());
     ServerPromisesStatus status = book.status("t", "c").orElseThrow();
-    assertFalse(status.ifNoneMatch() || status.ifMatch() || status.moveChangesFolderEtag());
+    assertFalse(status.ifNoneMatch() || status.ifMatch() || status.moveChangesFolderEtag() || status.moveOverwriteF());
     assertTrue(status.fullWalks());
     assertTrue(status.problem().contains("403"), status.problem());
   }

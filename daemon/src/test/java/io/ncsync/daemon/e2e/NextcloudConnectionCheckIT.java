@@ -18,6 +18,7 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
     assertTrue(good.field("serverPromises").path("ifNoneMatch").asBoolean(false), good.body());
     assertTrue(good.field("serverPromises").path("ifMatch").asBoolean(false), good.body());
     assertTrue(good.field("serverPromises").path("moveChangesFolderEtag").asBoolean(false), good.body());
+    assertTrue(good.field("serverPromises").path("moveOverwriteF").asBoolean(false), good.body());
     assertFalse(good.field("serverPromises").path("fullWalks").asBoolean(true), "an honest Nextcloud is pruned");
 
     String wrongPassword = "not-the-app-password-" + System.nanoTime();

@@ -36,6 +36,7 @@ public final class Faults {
   private final java.util.Set<String> failingPathSuffixes = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean ignoreIfNoneMatch;
   private volatile boolean ignoreIfMatch;
+  private volatile boolean ignoreOverwriteF;
   private volatile boolean moveKeepsFolderEtags;
 
   Faults() {}
@@ -190,6 +191,16 @@ public final class Faults {
     return this;
   }
 
+  /** Like {@link #ignoreIfNoneMatch}: {@code Overwrite: F} on MOVE and COPY is ignored (the destination is replaced). */
+  public Faults ignoreOverwriteF(boolean on) {
+    ignoreOverwriteF = on;
+    return this;
+  }
+
+  boolean ignoresOverwriteF() {
+    return ignoreOverwriteF;
+  }
+
   /** Like {@link #ignoreIfNoneMatch}: {@code If-Match} on PUT, DELETE, MOVE and COPY is ignored (no 412 when stale). */
   public Faults ignoreIfMatch(boolean on) {
     ignoreIfMatch = on;
@@ -248,6 +259,7 @@ public final class Faults {
       failingPathSuffixes.clear();
       ignoreIfNoneMatch = false;
       ignoreIfMatch = false;
+      ignoreOverwriteF = false;
       moveKeepsFolderEtags = false;
       failedLogins.set(0);
     }

@@ -452,7 +452,7 @@ final class FilesDav {
     String to = filesPathOf(destination, ctx.store().userId);
     if (to == null) throw DavError.forbidden("Requested uri (" + destination + ") is out of base uri");
     if (!to.isEmpty()) Paths.requireValidName(Store.lastSegment(to));
-    boolean overwrite = Http.overwrite(ex);
+    boolean overwrite = Http.overwrite(ex) || ctx.faults().ignoresOverwriteF();
     Consumer<Store.Entry> precondition = current -> {
       checkWritePreconditions(ex, current);
       Http.checkIfHeader(ex, current, this::resolve);
