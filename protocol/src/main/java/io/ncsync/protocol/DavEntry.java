@@ -13,8 +13,8 @@ import java.time.Instant;
  * @param fileId        oc:fileid, or null on servers without it
  * @param permissions   oc:permissions letters, or null on servers without it
  * @param checksum      the first oc:checksums entry as "TYPE:hex" (e.g. "SHA1:ab12…"), or null
- * @param dataFingerprint oc:data-fingerprint, or null (not offered, or empty): it changes when the server's data was
- *                      restored from a backup (PROTOCOL.md §8, lesson 4)
+ * @param dataFingerprint oc:data-fingerprint ("" until an administrator first sets one), or null when not offered: it
+ *                      changes when the server's data was restored from a backup (PROTOCOL.md §8, lesson 4)
  */
 public record DavEntry(
     String path,

@@ -332,7 +332,8 @@ public final class MultistatusParser {
         : parseSize(response.contentLength, parseSize(response.ocSize, -1, response.href), response.href);
     return new DavEntry(path, response.collection, etag, size, parseHttpDate(response.lastModified),
         emptyToNull(response.fileId), emptyToNull(response.permissions), emptyToNull(response.checksum),
-        emptyToNull(response.dataFingerprint));
+        // Empty is a value: Nextcloud lists "" until a restore sets one, and that change must be seen.
+        response.dataFingerprint == null ? null : response.dataFingerprint.strip());
   }
 
   /**

@@ -7,7 +7,8 @@ package io.ncsync.protocol;
  * @param etag          normalised ETag from OC-ETag or ETag, or null when the server sent none (mod_dav may not). Some
  *                      servers list another ETag later for the same content: compare content with
  *                      {@link ContentIdentity}, not this ETag alone
- * @param fileId        OC-FileId, or null
+ * @param fileId        the file's id as listings give it ({@link FileIds#numeric}: the OC-FileId header's is converted), or
+ *                      null
  * @param checksum      the checksum sent with the upload as "TYPE:hex" (Nextcloud stores it and lists it in
  *                      oc:checksums), or null when none was sent
  * @param size          bytes uploaded
@@ -21,6 +22,10 @@ package io.ncsync.protocol;
 public record UploadResult(
     boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256,
     boolean etagListed) {
+
+  public UploadResult {
+    fileId = FileIds.numeric(fileId);
+  }
 
   public UploadResult(
       boolean created, String etag, String fileId, String checksum, long size, boolean mtimeAccepted, String sha256) {

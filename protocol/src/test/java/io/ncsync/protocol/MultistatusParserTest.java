@@ -151,6 +151,9 @@ class MultistatusParserTest {
     assertTrue(folder.collection());
     assertEquals(4, folder.size(), "oc:size gives a folder's recursive size");
     assertNull(folder.dataFingerprint(), "not offered");
+    assertEquals("", parse(NEXTCLOUD.replace("<oc:data-fingerprint>8a9f0c1d</oc:data-fingerprint>",
+        "<oc:data-fingerprint/>"), NC_ROOT, "Docs").self().dataFingerprint(),
+        "offered but not set yet: a value, whose change to a set one is a restore");
     assertNull(folder.lastModified());
   }
 

@@ -34,6 +34,11 @@ public record BaseEntry(
     String documentId)
     implements CborSerializable {
 
+  public BaseEntry {
+    // Journals from before kept an upload's OC-FileId form (00000017oc…), which no listing shows: see FileIds.
+    fileId = io.ncsync.protocol.FileIds.numeric(fileId);
+  }
+
   public BaseEntry(String path, boolean folder, String fileId, String etag, long size, long mtimeMillis, String sha256,
       String remoteChecksum, boolean etagFromWrite, String localKey) {
     this(path, folder, fileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite, localKey, null);

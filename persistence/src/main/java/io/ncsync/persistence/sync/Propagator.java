@@ -197,9 +197,19 @@ public final class Propagator {
   // --- folders --------------------------------------------------------------------------------------------------
 
   /** No ETag yet: the uploads that follow change it, and the next run lists the folder once and records it. */
+  /**
+   * No ETag yet (the next run lists the folder and records the one its contents gave it), but its fileid at once: a
+   * move of the folder on the server before that run is then found as one move, taking along what was made in it here.
+   */
   private ActionResult createRemoteFolder(String path) throws IOException {
     await(remote.mkdirs(path));
-    return recorded(BaseEntry.folder(path, null, null, workspace.fileKey(path)), Transfer.NONE);
+    String fileId = null;
+    try {
+      fileId = await(remote.stat(path)).fileId();
+    } catch (DavException e) {
+      log.debug("{}: made, but not listed right after ({}); its fileid comes with the next run", path, e.getMessage());
+    }
+    return recorded(BaseEntry.folder(path, fileId, null, workspace.fileKey(path)), Transfer.NONE);
   }
 
   /** No ETag yet: it is recorded once the folder's contents are down (the plan's RecordFolder, last). */

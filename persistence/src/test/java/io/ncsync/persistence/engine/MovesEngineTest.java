@@ -224,6 +224,26 @@ class MovesEngineTest extends EngineHarness {
   }
 
   @Test
+  void aFolderMovedOnTheServerTakesTheFilesMadeInsideItHereMeanwhile() {
+    local.write("team/a.txt", "a1");
+    local.write("team/sub/b.txt", "b1");
+    syncOk();
+    remote.rename("lib/team", "lib/group");
+    local.write("team/a.txt", "a2 edited here");
+    local.write("team/sub/new.txt", "new here");
+    remote.resetCounts();
+
+    syncOk();
+
+    assertEquals(0, remote.downloads());
+    assertEquals(List.of(), remote.moves(), "the server's move is carried out here, not undone there");
+    assertEquals(Map.of("group/a.txt", "a2 edited here", "group/sub/b.txt", "b1", "group/sub/new.txt", "new here"),
+        local.files());
+    assertBothTreesEqual();
+    assertSettled();
+  }
+
+  @Test
   void anInvertedHierarchyMovesWithoutOverwritingAnything() {
     local.write("a/b/f.txt", "f");
     local.write("a/g.txt", "g");

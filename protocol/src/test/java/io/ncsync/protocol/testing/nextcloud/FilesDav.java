@@ -146,7 +146,8 @@ final class FilesDav {
         case "size" -> Value.text(Long.toString(e.size()));
         case "checksums" -> e.dir() || e.checksum() == null || e.checksum().isEmpty() ? null
             : new Value("<oc:checksum>" + Xml.escape(e.checksum()) + "</oc:checksum>");
-        case "data-fingerprint" -> e.path().isEmpty() ? Value.text(store.dataFingerprint()) : null;
+        // As Nextcloud's FilesPlugin: the system's one value (empty until set) on every node, not only the root.
+        case "data-fingerprint" -> Value.text(store.dataFingerprint());
         case "share-types", "tags" -> Value.EMPTY;
         case "owner-id" -> Value.text(store.userId);
         case "owner-display-name" -> Value.text(store.displayName);
