@@ -62,7 +62,7 @@ import java.util.stream.Collectors;
  *   <li>Pacing: a queue drained through Akka Streams' {@code throttle} ({@link TransportSettings#requestsPerSecond()})
  *       and {@code mapAsyncUnordered} ({@link TransportSettings#maxConcurrentRequests()} requests waiting for their
  *       response head). Retries queue again, so they are paced too.
- *   <li>Retries with exponential back-off and jitter, honouring {@code Retry-After} on 429 and 503 (see
+ *   <li>Retries with exponential back-off and jitter, honouring {@code Retry-After} on 429, 503 and 423 (see
  *       {@link RetryPolicy} for what is retried).
  *   <li>An {@link CircuitBreaker} per connection: after {@link TransportSettings#breakerMaxFailures()} consecutive
  *       connection-level failures requests fail at once with TRANSPORT until the reset timeout lets a trial request
@@ -373,7 +373,10 @@ public final class HttpTransport implements AutoCloseable {
       if (usedCookie) cookieFailures.set(0);
       keepCookies(response);
     }
-    if (call.retry().retriesStatus(status) && attempt < settings.maxAttempts()) {
+    // A 423 that says when to come back was refused before acting, like a 429 (PROTOCOL.md §8, lesson 9); one that
+    // does not is a lock of unknown length: the caller decides (our own stale locks, an assembly still running).
+    boolean lockedForAWhile = status == 423 && retryAfter(response).isPresent();
+    if ((call.retry().retriesStatus(status) || lockedForAWhile) && attempt < settings.maxAttempts()) {
       Optional<Duration> retryAfter = retryAfter(response);
       if (retryAfter.isPresent() && retryAfter.get().compareTo(settings.maxRetryAfter()) > 0) {
         return CompletableFuture.completedFuture(response); // too long to wait here: the caller reschedules

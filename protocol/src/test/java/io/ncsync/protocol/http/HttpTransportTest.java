@@ -13,6 +13,8 @@ import io.ncsync.protocol.DavEndpoint;
 import io.ncsync.protocol.DavError;
 import io.ncsync.protocol.DavException;
 import io.ncsync.protocol.RemoteStore;
+import io.ncsync.protocol.UploadOptions;
+import java.nio.file.Path;
 import io.ncsync.protocol.nextcloud.NextcloudFeatures;
 import io.ncsync.protocol.testing.nextcloud.NextcloudTestServer;
 import io.ncsync.protocol.testing.nextcloud.RequestLog;
@@ -78,6 +80,22 @@ class HttpTransportTest {
     long elapsedMs = (System.nanoTime() - start) / 1_000_000;
     assertTrue(elapsedMs >= 1000, "Retry-After: 1 honoured, waited " + elapsedMs + " ms");
     assertEquals(List.of(429, 207), statuses());
+  }
+
+  /** PROTOCOL.md §8, lesson 9: a 423 with Retry-After is waited out like a 429, even for a PUT. */
+  @Test
+  void lockedWithRetryAfterWaitsAndGoesAgain() throws Exception {
+    RemoteStore store = store(server.appPassword(), FAST);
+    Path file = java.nio.file.Files.createTempFile("locked", ".txt");
+    java.nio.file.Files.writeString(file, "content");
+    server.faults().lockedBriefly(1, 1);
+    long start = System.nanoTime();
+
+    await(store.upload("locked-briefly.txt", file, UploadOptions.createOnly()));
+
+    long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(elapsedMs >= 1000, "Retry-After: 1 honoured, waited " + elapsedMs + " ms");
+    assertEquals(List.of(423, 201), statuses());
   }
 
   @Test

@@ -29,6 +29,8 @@ public final class Faults {
   private boolean moveWithoutHeaders;
   private boolean moveFailsInBody;
   private int moveAssemblesThenFailsTimes;
+  private int lockedTimes;
+  private int lockedRetryAfter;
   private int bruteForceThreshold;
   private long maxRequestBytes = -1;
   private final AtomicInteger failedLogins = new AtomicInteger();
@@ -76,6 +78,26 @@ public final class Faults {
       throttleRetryAfter = retryAfterSeconds;
     }
     return this;
+  }
+
+  /**
+   * The next {@code times} DAV requests get 423 Locked with {@code Retry-After} (a file another client holds for a
+   * moment, as a lock-aware proxy or app answers).
+   */
+  public Faults lockedBriefly(int times, int retryAfterSeconds) {
+    synchronized (lock) {
+      lockedTimes = Math.max(0, times);
+      lockedRetryAfter = retryAfterSeconds;
+    }
+    return this;
+  }
+
+  int takeLocked() {
+    synchronized (lock) {
+      if (lockedTimes <= 0) return -1;
+      lockedTimes--;
+      return lockedRetryAfter;
+    }
   }
 
   /** The next {@code times} DAV/OCS requests get 503 Service Unavailable with {@code Retry-After}. */
@@ -253,6 +275,7 @@ public final class Faults {
       moveWithoutHeaders = false;
       moveFailsInBody = false;
       moveAssemblesThenFailsTimes = 0;
+      lockedTimes = 0;
       bruteForceThreshold = 0;
       maxRequestBytes = -1;
       extraBodyBytes.clear();

@@ -580,6 +580,11 @@ public final class NextcloudTestServer implements AutoCloseable {
       return done(Http.xml(429, Xml.error(DavError.of(429, "OCA\\DAV\\Connector\\Sabre\\Exception\\TooManyRequests",
           "Too many requests")), List.of(Http.header("Retry-After", Integer.toString(retryAfter)))));
     }
+    retryAfter = faults.takeLocked();
+    if (retryAfter >= 0) {
+      return done(Http.xml(423, Xml.error(DavError.locked("\"" + ex.path() + "\" is locked")),
+          List.of(Http.header("Retry-After", Integer.toString(retryAfter)))));
+    }
     retryAfter = faults.takeUnavailable();
     if (retryAfter >= 0) {
       return done(Http.xml(503, Xml.error(DavError.unavailable("Service unavailable")),
