@@ -163,7 +163,8 @@ final class DocumentTransitions {
       } else if (event instanceof Library.DocumentFailed failed) {
         FailureRecord f = failed.failure();
         note(outcomes, f.path(), f.documentId() != null ? f.documentId() : idOf(before, ids, f.path()),
-            f.exclusion() ? DocumentStatus.EXCLUDED : DocumentStatus.FAILED,
+            f.exclusion() ? DocumentStatus.EXCLUDED
+                : f.code() == io.ncsync.persistence.sync.FailureCode.LOCKED ? DocumentStatus.LOCKED : DocumentStatus.FAILED,
             (f.code() == null ? "" : f.code().wireName() + ": ") + f.reason()
                 + (f.parked() ? " (parked after " + f.attempts() + " attempts)" : ""));
       }
@@ -201,7 +202,7 @@ final class DocumentTransitions {
 
   private static int rank(DocumentStatus status) {
     return switch (status) {
-      case FAILED, EXCLUDED -> 4;
+      case FAILED, EXCLUDED, LOCKED -> 4;
       case CONFLICT -> 3;
       case REMOVED, ORPHANED -> 2;
       default -> 1;

@@ -407,6 +407,8 @@ public final class Library
   private final java.util.Set<String> trashInFlight = new java.util.HashSet<>();
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
   private int excluded;
+  /** What the last discovery left out (filters, kept untracked, waiting), by path with the reason; not persisted. */
+  private Map<String, String> excludedPaths = Map.of();
 
   private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals,
       DocumentHistory history) {
@@ -671,8 +673,10 @@ public final class Library
       DocumentView known = byPath.get(failure.path());
       String id = known != null ? known.documentId() : failedId(state, failure.path(), Map.of());
       String reason = (failure.code() == null ? "" : failure.code().wireName() + ": ") + failure.reason();
+      DocumentStatus status = failure.exclusion() ? DocumentStatus.EXCLUDED
+          : failure.code() == FailureCode.LOCKED ? DocumentStatus.LOCKED : DocumentStatus.FAILED;
       byPath.put(failure.path(), new DocumentView(id, failure.path(), known != null && known.folder(),
-          known == null ? -1 : known.size(), failure.exclusion() ? DocumentStatus.EXCLUDED : DocumentStatus.FAILED, reason,
+          known == null ? -1 : known.size(), status, reason,
           known == null ? null : known.fileId(), known == null ? null : known.etag(), null));
     }
     for (ConflictRecord conflict : state.conflicts().values()) {
@@ -684,6 +688,15 @@ public final class Library
               + conflict.strategy().wireName() + ")", known == null ? null : known.fileId(),
           known == null ? null : known.etag(), conflict.id()));
     }
+    // Outside the filters, or kept untracked by a deletion policy: never synced, never deleted because of it.
+    excludedPaths.forEach((path, why) -> {
+      DocumentView known = byPath.get(path);
+      if (known == null || known.status() == DocumentStatus.SYNCED) {
+        byPath.put(path, new DocumentView(known != null ? known.documentId() : DocumentIds.derived(path, null), path,
+            known != null && known.folder(), known == null ? -1 : known.size(), DocumentStatus.EXCLUDED, why,
+            known == null ? null : known.fileId(), known == null ? null : known.etag(), null));
+      }
+    });
     if (execution != null) {
       byPath.replaceAll((path, d) -> execution.isInFlight(path) && d.status() == DocumentStatus.SYNCED
           ? new DocumentView(d.documentId(), d.path(), d.folder(), d.size(), DocumentStatus.SYNCING, null, d.fileId(),
@@ -862,6 +875,7 @@ public final class Library
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
         .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
     excluded = discovery.excluded().size();
+    excludedPaths = discovery.excluded();
     execution.remember(msg.discovery());
     Map<String, String> held = held(state, msg.discovery(), Instant.now());
     discovery = discovery.excluding(held);

@@ -156,6 +156,38 @@ class DocumentHistoryEngineTest extends EngineHarness {
   }
 
   @Test
+  void aFileOutsideTheFiltersIsListedAsExcludedWithWhy() {
+    local.write("notes.txt", "n");
+    local.write("debug.log", "noise");
+    changeSettings(new io.ncsync.persistence.library.SettingsPatch(null, null, null, null,
+        new io.ncsync.persistence.sync.SyncFilters(List.of(), List.of("*.log"), List.of(), null, null, null),
+        null, null, null, null));
+    syncOk();
+
+    DocumentView log = document("debug.log");
+    assertNotNull(log, "a filtered file is a document too");
+    assertEquals(DocumentStatus.EXCLUDED, log.status());
+    assertNotNull(log.reason());
+    assertEquals(DocumentStatus.SYNCED, document("notes.txt").status());
+  }
+
+  @Test
+  void aFileLockedOnTheServerIsLocked() {
+    remote.beforeUpload = path -> {
+      if (path.endsWith("held.txt")) {
+        throw new io.ncsync.protocol.DavException(io.ncsync.protocol.DavError.LOCKED, 423, "PUT held.txt: 423 Locked");
+      }
+    };
+    local.write("held.txt", "mine");
+    sync();
+
+    DocumentView held = document("held.txt");
+    assertEquals(DocumentStatus.LOCKED, held.status(), String.valueOf(held));
+    assertEquals(DocumentStatus.LOCKED, historyOf(held.documentId()).get(0).to());
+    remote.beforeUpload = path -> {};
+  }
+
+  @Test
   void documentsCanBeListedByFolderAndStatus() {
     local.write("a/x.txt", "x");
     local.write("a/y.txt", "y");
