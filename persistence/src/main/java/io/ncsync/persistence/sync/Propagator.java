@@ -297,7 +297,7 @@ public final class Propagator {
         return keepBothWithDownloaded(path, temp, sha, result, listed, expectedLocal == null ? null : baseOf(path, listed),
             null, byStrategy(ConflictStrategy.KEEP_BOTH));
       }
-      long mtime = listed.lastModified() == null ? 0 : listed.lastModified().toEpochMilli();
+      long mtime = mtimeOf(listed);
       String etag = result.etag() != null ? result.etag() : listed.etag();
       TrashEntry replaced = current == null ? null : keepReplaced(path, current, sha);
       if (replaced == null && current != null) {
@@ -729,9 +729,21 @@ public final class Propagator {
     return current != null && current.size() == expected.size() && current.mtimeMillis() == expected.mtimeMillis();
   }
 
+  /**
+   * The server's modification time, when it is believable: after the epoch's first day and not ahead of this machine's
+   * clock by more than {@link #CLOCK_SKEW}; else 0, "unknown" (PROTOCOL.md §8, lesson 6): a download then keeps the
+   * time it was written, and keep_newest keeps both.
+   */
   static long mtimeOf(DavEntry entry) {
-    return entry.lastModified() == null ? 0 : entry.lastModified().toEpochMilli();
+    if (entry.lastModified() == null) return 0;
+    long mtime = entry.lastModified().toEpochMilli();
+    boolean believable = mtime > java.time.Duration.ofDays(1).toMillis()
+        && mtime <= System.currentTimeMillis() + CLOCK_SKEW.toMillis();
+    return believable ? mtime : 0;
   }
+
+  /** How far ahead of ours a server's clock may run before its modification times are not believed. */
+  static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofHours(1);
 
   /**
    * The base entry, with the identity of the local file it was synced with (a later move is found by it); the

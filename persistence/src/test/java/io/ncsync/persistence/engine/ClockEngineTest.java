@@ -1,6 +1,7 @@
 package io.ncsync.persistence.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +39,35 @@ class ClockEngineTest extends EngineHarness {
 
     assertEquals(0, remote.uploads(), "an mtime is not a change");
     assertEquals(0, remote.downloads());
+    assertTreesEqual();
+  }
+
+  @Test
+  void aServerModificationTimeInTheFutureOrAtTheEpochIsNotWrittenHere() {
+    remote.putAt("lib/future.txt", "from a client a week ahead", Instant.now().plus(Duration.ofDays(7)));
+    remote.putAt("lib/epoch.txt", "from a client without a clock", Instant.EPOCH);
+    syncOk();
+
+    long now = Instant.now().toEpochMilli();
+    assertTrue(local.stat("future.txt").mtimeMillis() <= now + Duration.ofHours(1).toMillis(), "no time from the future");
+    assertTrue(local.stat("epoch.txt").mtimeMillis() > Duration.ofDays(1).toMillis(), "no time at the epoch");
+    assertTreesEqual();
+  }
+
+  @Test
+  void keepNewestDoesNotBelieveAServerClockRunningAWeekAhead() {
+    local.write("d.txt", "base");
+    syncOk();
+    changeSettings(new io.ncsync.persistence.library.SettingsPatch(null, io.ncsync.persistence.sync.ConflictStrategy.KEEP_NEWEST,
+        null, null, null, null, null, null, null));
+    local.writeAt("d.txt", "edited here, just now", Instant.now().toEpochMilli());
+    remote.putAt("lib/d.txt", "edited there, stamped a week ahead", Instant.now().plus(Duration.ofDays(7)));
+
+    syncOk();
+
+    // keep_newest believing the stamp would have kept the server's alone (the local edit only in the trash).
+    assertTrue(local.files().containsValue("edited here, just now"), "the local edit stays in the tree: " + local.files());
+    assertTrue(local.files().containsValue("edited there, stamped a week ahead"), "beside the server's: " + local.files());
     assertTreesEqual();
   }
 

@@ -112,6 +112,13 @@ public final class InMemoryRemoteStore implements RemoteStore {
     root.write(path, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /** {@link #put}, as a client whose clock says {@code modified} (a day off, the epoch, ...). */
+  public synchronized void putAt(String path, String content, Instant modified) {
+    put(path, content);
+    Node node = root.nodes.get(path);
+    root.nodes.put(path, new Node(false, node.content, node.etag, node.fileId, modified));
+  }
+
   public synchronized String read(String path) {
     Node node = root.nodes.get(path);
     return node == null || node.folder ? null : new String(node.content, java.nio.charset.StandardCharsets.UTF_8);
