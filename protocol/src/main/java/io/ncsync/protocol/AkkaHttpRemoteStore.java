@@ -1,5 +1,6 @@
 package io.ncsync.protocol;
 
+import akka.event.Logging;
 import akka.actor.ClassicActorSystemProvider;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpCharsets;
@@ -564,6 +565,22 @@ public final class AkkaHttpRemoteStore implements RemoteStore {
 
   Shared shared() {
     return shared;
+  }
+
+  /**
+   * An upload with {@code X-OC-MTime} was not answered {@code accepted}: said once per connection. Nothing decides by
+   * the server's times (ETags and content do), so this is for people comparing the times they see.
+   */
+  void mtimeNotAccepted(String path) {
+    if (!shared.writes.mtimeIgnoredFirstTime()) return;
+    Logging.getLogger(shared.transport.system().classicSystem(), AkkaHttpRemoteStore.class).warning(
+        "{} did not confirm the modification time of {} (no X-OC-MTime: accepted): files uploaded keep the server's time"
+            + " there; syncing is not affected (it goes by ETag and content)", endpoint.root(), RemotePaths.printable(path));
+  }
+
+  /** True once this connection's server was seen not to apply the modification times it is sent. */
+  public boolean ignoresModificationTimes() {
+    return shared.writes.ignoresMtime();
   }
 
   /** The URL of a path as sent to the server; only the root (that is, the root URL itself) ends with '/'. */

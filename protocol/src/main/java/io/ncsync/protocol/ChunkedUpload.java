@@ -637,6 +637,7 @@ final class ChunkedUpload {
             String etag = AkkaHttpRemoteStore.header(response, "OC-ETag");
             if (fileId != null && etag != null) {
               boolean mtimeAccepted = "accepted".equalsIgnoreCase(AkkaHttpRemoteStore.header(response, "X-OC-MTime"));
+              if (local.mtimeSendable() && !mtimeAccepted) store.mtimeNotAccepted(path);
               return CompletableFuture.completedFuture(new UploadResult(status == 201, ETags.normalize(etag), fileId, sum,
                   local.size(), mtimeAccepted, sha256));
             }

@@ -11,6 +11,7 @@ final class ConnectionWrites {
   private final String stagingTag;
   private volatile boolean putAnswersWithEtag;
   private volatile boolean refusesLocks;
+  private final java.util.concurrent.atomic.AtomicBoolean ignoresMtime = new java.util.concurrent.atomic.AtomicBoolean();
   /** Staged creates of this connection in flight, by URL. */
   private final java.util.Set<String> staging = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -51,6 +52,19 @@ final class ConnectionWrites {
   /** True until the server showed that its PUT answers carry the ETag (then nothing needs reading back). */
   boolean readsBackEtags() {
     return !putAnswersWithEtag;
+  }
+
+  /**
+   * A Nextcloud server answered an upload that carried {@code X-OC-MTime} without {@code X-OC-MTime: accepted}: the
+   * file keeps the server's time there (PROTOCOL.md §8, lesson 6). True the first time only, so it is said once.
+   */
+  boolean mtimeIgnoredFirstTime() {
+    return ignoresMtime.compareAndSet(false, true);
+  }
+
+  /** True once the server was seen not to apply the modification times it is sent. */
+  boolean ignoresMtime() {
+    return ignoresMtime.get();
   }
 
   /** False once the server refused a LOCK as a method it does not know. */

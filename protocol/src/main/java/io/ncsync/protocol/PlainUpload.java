@@ -161,6 +161,7 @@ final class PlainUpload {
 
   private UploadResult resultOf(HttpResponse response, int status, String checksum, SentContent sent) {
     boolean mtimeAccepted = "accepted".equalsIgnoreCase(AkkaHttpRemoteStore.header(response, "X-OC-MTime"));
+    if (store.features().nextcloud() && local.mtimeSendable() && !mtimeAccepted) store.mtimeNotAccepted(path);
     return new UploadResult(status == 201, AkkaHttpRemoteStore.etagOf(response),
         AkkaHttpRemoteStore.header(response, "OC-FileId"), checksum, local.size(), mtimeAccepted, sent.sha256());
   }

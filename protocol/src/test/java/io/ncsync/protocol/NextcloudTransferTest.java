@@ -335,6 +335,22 @@ class NextcloudTransferTest {
         "the destination was checked after the MOVE:\n" + server.requests().dump(5));
   }
 
+  /** PROTOCOL.md §8, lesson 6: an upload whose X-OC-MTime is not answered accepted is noticed, once per connection. */
+  @Test
+  void aServerThatDoesNotConfirmTheModificationTimeIsNoticed() throws Exception {
+    AkkaHttpRemoteStore connection = storeWith(RemoteStoreContract.TEST_SETTINGS);
+    RemoteStore here = connection.scoped(folder);
+    Path source = randomFile(tmp.resolve("m.bin"), 1000, 9);
+    await(here.upload("confirmed.bin", source, UploadOptions.createOnly()));
+    assertFalse(connection.ignoresModificationTimes(), "an honest server confirms it");
+    server.faults().ignoreMtime(true);
+
+    UploadResult result = await(here.upload("unconfirmed.bin", source, UploadOptions.createOnly()));
+
+    assertFalse(result.mtimeAccepted());
+    assertTrue(connection.ignoresModificationTimes());
+  }
+
   @Test
   void moveFailingInItsBodyIsNotASuccess() throws Exception {
     server.faults().moveFailsInBody(true);

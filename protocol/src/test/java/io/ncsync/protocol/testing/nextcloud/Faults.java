@@ -39,6 +39,7 @@ public final class Faults {
   private volatile boolean ignoreIfNoneMatch;
   private volatile boolean ignoreIfMatch;
   private volatile boolean ignoreOverwriteF;
+  private volatile boolean ignoreMtime;
   private volatile boolean moveKeepsFolderEtags;
 
   Faults() {}
@@ -213,6 +214,16 @@ public final class Faults {
     return this;
   }
 
+  /** A PUT's {@code X-OC-MTime} is not applied and not answered {@code accepted} (the file gets the server's time). */
+  public Faults ignoreMtime(boolean on) {
+    ignoreMtime = on;
+    return this;
+  }
+
+  boolean ignoresMtime() {
+    return ignoreMtime;
+  }
+
   /** Like {@link #ignoreIfNoneMatch}: {@code Overwrite: F} on MOVE and COPY is ignored (the destination is replaced). */
   public Faults ignoreOverwriteF(boolean on) {
     ignoreOverwriteF = on;
@@ -283,6 +294,7 @@ public final class Faults {
       ignoreIfNoneMatch = false;
       ignoreIfMatch = false;
       ignoreOverwriteF = false;
+      ignoreMtime = false;
       moveKeepsFolderEtags = false;
       failedLogins.set(0);
     }

@@ -359,7 +359,7 @@ final class FilesDav {
       throw DavError.conflict("PUT is not allowed on non-files.");
     }
     Paths.requireValidName(Store.lastSegment(path));
-    Long mtime = Http.unixTime(ex, "X-OC-MTime");
+    Long mtime = ctx.faults().ignoresMtime() ? null : Http.unixTime(ex, "X-OC-MTime");
     Long ctime = Http.unixTime(ex, "X-OC-CTime");
     List<String> hashes = hashAlgorithms(ex.header("X-Hash"));
     Long totalLength = longHeader(ex, "OC-Total-Length");
