@@ -153,7 +153,8 @@ public final class Propagator {
 
   private ActionResult batchUploaded(SyncAction.Upload upload, UploadResult result, DavEntry listedAfter) {
     try {
-      Identity identity = listedAfter != null && result.etag() == null
+      // The folder's listing after the batch tells what the answers lacked: no PROPFIND per file.
+      Identity identity = listedAfter != null
           ? identityListed(upload.path(), result, listedAfter)
           : identityAfterWrite(upload.path(), result);
       LocalEntry local = upload.local();

@@ -287,8 +287,15 @@ public final class Reconciler {
    */
   static boolean onlyTheEtagChanged(DavEntry r, BaseEntry b) {
     if (!b.etagFromWrite() || r.collection()) return false;
-    if (b.remoteChecksum() != null && r.checksum() == null) return false;
+    // A server that lists no checksums (PROTOCOL.md §9) can still show it is our write: our size and the mtime we set.
+    if (b.remoteChecksum() != null && r.checksum() == null) return r.size() == b.size() && carriesOurMtime(r, b);
     return ContentIdentity.compare(r, b.size(), b.remoteChecksum()) != ContentIdentity.Verdict.DIFFERENT;
+  }
+
+  /** The server lists the modification time we sent with our write (to the second, as X-OC-MTime carries it). */
+  private static boolean carriesOurMtime(DavEntry r, BaseEntry b) {
+    return r.lastModified() != null && b.mtimeMillis() > 0
+        && r.lastModified().getEpochSecond() == Math.floorDiv(b.mtimeMillis(), 1000L);
   }
 
   /** Size or mtime differ and the content (when the scan hashed it) differs too. */

@@ -292,6 +292,29 @@ class ReconcilerTest {
         "an ETag we did not get from our own write changed: the content may have changed at the same size");
   }
 
+  /**
+   * Issue 12: a server that lists no checksums and changes a file's ETag after our PUT answered (it applied our
+   * X-OC-MTime) shows our write by its size and the modification time we sent: a metadata update, not a download.
+   * Another time, or another size, is a change.
+   */
+  @Test
+  void aListingWithoutChecksumsShowingOurSizeAndOurMtimeIsOurOwnWrite() {
+    long mtime = 1_700_000_000_000L;
+    BaseEntry written = new BaseEntry("f.txt", false, "1", "put-etag", 10, mtime, "aaa", "SHA1:abc", true);
+    DavEntry ours = new DavEntry("f.txt", false, "listed", 10, java.time.Instant.ofEpochMilli(mtime), "1", null, null);
+    DavEntry otherTime = new DavEntry("f.txt", false, "listed", 10, java.time.Instant.ofEpochMilli(mtime + 5000), "1", null, null);
+    DavEntry otherSize = new DavEntry("f.txt", false, "listed", 11, java.time.Instant.ofEpochMilli(mtime), "1", null, null);
+
+    LocalEntry same = new LocalEntry("f.txt", false, 10, mtime, null);
+    SyncAction action = find(planOne(Map.of("f.txt", written), same, ours, SyncMode.BIDIRECTIONAL), "f.txt");
+    assertInstanceOf(SyncAction.RefreshBase.class, action, "recorded under the listed ETag, nothing transferred");
+    assertEquals("listed", ((SyncAction.RefreshBase) action).updated().etag());
+    for (DavEntry remote : List.of(otherTime, otherSize)) {
+      assertInstanceOf(SyncAction.Download.class,
+          find(planOne(Map.of("f.txt", written), same, remote, SyncMode.BIDIRECTIONAL), "f.txt"), remote.toString());
+    }
+  }
+
   @Test
   void unchangedTreeNeedsNothing() {
     Map<String, BaseEntry> base = new HashMap<>();

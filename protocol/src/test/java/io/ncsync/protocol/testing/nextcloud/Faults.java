@@ -40,6 +40,8 @@ public final class Faults {
   private volatile boolean ignoreIfMatch;
   private volatile boolean ignoreOverwriteF;
   private volatile boolean ignoreMtime;
+  private volatile boolean minimal;
+  private volatile long authCostMillis;
   private volatile boolean moveKeepsFolderEtags;
 
   Faults() {}
@@ -214,6 +216,34 @@ public final class Faults {
     return this;
   }
 
+  /**
+   * "Minimal Nextcloud" (issue 12; measured on an independent PHP implementation of Nextcloud's protocol, PROTOCOL.md
+   * §9): no bulk upload capability; a PUT answered with an {@code ETag} header but no {@code OC-FileId} and no
+   * {@code OC-ETag}, and that ETag is not the one listed afterwards (the server changes it when it applies
+   * {@code X-OC-MTime}); no {@code oc:checksums} in listings; a {@code Depth: 1} PROPFIND of a file answered 500.
+   */
+  public Faults minimal(boolean on) {
+    minimal = on;
+    return this;
+  }
+
+  public boolean minimalOn() {
+    return minimal;
+  }
+
+  /**
+   * What checking a Basic-auth password costs the server per request (a PHP server hashing it takes about 50 ms of CPU),
+   * spent before answering; a request that shows the session cookie instead costs nothing.
+   */
+  public Faults authCost(java.time.Duration cost) {
+    authCostMillis = cost.toMillis();
+    return this;
+  }
+
+  long authCostMillis() {
+    return authCostMillis;
+  }
+
   /** A PUT's {@code X-OC-MTime} is not applied and not answered {@code accepted} (the file gets the server's time). */
   public Faults ignoreMtime(boolean on) {
     ignoreMtime = on;
@@ -295,6 +325,8 @@ public final class Faults {
       ignoreIfMatch = false;
       ignoreOverwriteF = false;
       ignoreMtime = false;
+      minimal = false;
+      authCostMillis = 0;
       moveKeepsFolderEtags = false;
       failedLogins.set(0);
     }

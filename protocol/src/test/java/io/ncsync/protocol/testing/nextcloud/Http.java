@@ -80,6 +80,16 @@ final class Http {
     return out;
   }
 
+  /**
+   * A {@link Faults#minimal} server's answer to a write: only an {@code ETag}, the one the file had before the server
+   * applied its modification time, which no listing shows.
+   */
+  static List<HttpHeader> minimalWriteHeaders(Store.Entry entry) {
+    List<HttpHeader> out = new ArrayList<>();
+    out.add(header("ETag", quote(entry.etag() + "0")));
+    return out;
+  }
+
   static String quote(String etag) {
     return "\"" + etag + "\"";
   }

@@ -654,6 +654,7 @@ public final class NextcloudTestServer implements AutoCloseable {
         && Objects.equals(sessions.get(sessionId), cookies.get("oc_sessionPassphrase"));
     String authorization = ex.header("Authorization");
     if (authorization != null) {
+      spendAuthCost();
       if (!checkBasic(authorization)) {
         faults.loginFailed();
         return Auth.NONE;
@@ -668,6 +669,17 @@ public final class NextcloudTestServer implements AutoCloseable {
       return Auth.COOKIE;
     }
     return Auth.NONE;
+  }
+
+  /** {@link Faults#authCost}: the CPU a PHP server spends hashing a Basic-auth password, as time. */
+  private void spendAuthCost() {
+    long millis = faults.authCostMillis();
+    if (millis <= 0) return;
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private boolean checkBasic(String authorization) {

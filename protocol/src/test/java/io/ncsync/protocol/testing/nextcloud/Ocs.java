@@ -129,7 +129,7 @@ final class Ocs {
     caps.put("bruteforce", map("delay", ctx.faults().bruteForceDelayMillis(), "allow-listed", false));
     Map<String, Object> dav = new LinkedHashMap<>();
     if (o.chunking()) dav.put("chunking", "1.0");
-    if (o.bulkUpload()) dav.put("bulkupload", "1.0");
+    if (o.bulkUpload() && !ctx.faults().minimalOn()) dav.put("bulkupload", "1.0");
     caps.put("dav", dav);
     Map<String, Object> files = new LinkedHashMap<>();
     files.put("bigfilechunking", o.chunking());
