@@ -50,21 +50,21 @@ public final class ApiJson {
   public record CreateLibrary(
       String name, String connectionId, String localPath, String remotePath, String mode, String conflictStrategy,
       String remoteDeletionPolicy, String localDeletions, Filters filters, Boolean enabled, Integer deletionGuardPercent,
-      String syncInterval, String archiveFolder) {
+      String syncInterval, String archiveFolder, Boolean verifyOnAdopt) {
     public CreateLibrary(String name, String connectionId, String localPath, String remotePath, String mode) {
-      this(name, connectionId, localPath, remotePath, mode, null, null, null, null, null, null, null, null);
+      this(name, connectionId, localPath, remotePath, mode, null, null, null, null, null, null, null, null, null);
     }
 
     UpdateLibrary settings() {
       return new UpdateLibrary(mode, conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled,
-          deletionGuardPercent, syncInterval, archiveFolder);
+          deletionGuardPercent, syncInterval, archiveFolder, verifyOnAdopt);
     }
   }
 
   /** PATCH /api/v1/libraries/{id}: any of these; absent fields keep their value; {@code filters} is replaced whole. */
   public record UpdateLibrary(
       String mode, String conflictStrategy, String remoteDeletionPolicy, String localDeletions, Filters filters,
-      Boolean enabled, Integer deletionGuardPercent, String syncInterval, String archiveFolder) {}
+      Boolean enabled, Integer deletionGuardPercent, String syncInterval, String archiveFolder, Boolean verifyOnAdopt) {}
 
   /**
    * A library's filters. Dates are ISO-8601 instants ("2026-01-31T00:00:00Z").
@@ -102,7 +102,8 @@ public final class ApiJson {
       boolean enabled,
       int deletionGuardPercent,
       String syncInterval,
-      String archiveFolder) {
+      String archiveFolder,
+      boolean verifyOnAdopt) {
     public static Library of(LibraryConfig config, Path workspacesRoot) {
       Path localRoot = Path.of(config.localRoot());
       String localPath = localRoot.startsWith(workspacesRoot)
@@ -112,7 +113,8 @@ public final class ApiJson {
       return new Library(config.libraryId(), config.name(), config.connectionId(), localPath, config.localRoot(),
           config.remotePath(), config.mode().wireName(), config.createdAt(), s.conflictStrategy().wireName(),
           s.remoteDeletionPolicy().wireName(), s.localDeletions().wireName(), Filters.of(s.filters()), s.isEnabled(),
-          s.deletionGuardPercent(), s.syncInterval() == null ? null : s.syncInterval().toString(), s.archiveFolder());
+          s.deletionGuardPercent(), s.syncInterval() == null ? null : s.syncInterval().toString(), s.archiveFolder(),
+          s.verifyOnAdopt());
     }
   }
 

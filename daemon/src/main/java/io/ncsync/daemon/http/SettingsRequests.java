@@ -29,14 +29,16 @@ final class SettingsRequests {
         body.enabled(),
         guardPercent(body.deletionGuardPercent()),
         interval(body.syncInterval()),
-        archiveFolder(body.archiveFolder()));
+        archiveFolder(body.archiveFolder()),
+        body.verifyOnAdopt());
     return patch;
   }
 
   static boolean isEmpty(ApiJson.UpdateLibrary body) {
     return body.mode() == null && body.conflictStrategy() == null && body.remoteDeletionPolicy() == null
         && body.localDeletions() == null && body.filters() == null && body.enabled() == null
-        && body.deletionGuardPercent() == null && body.syncInterval() == null && body.archiveFolder() == null;
+        && body.deletionGuardPercent() == null && body.syncInterval() == null && body.archiveFolder() == null
+        && body.verifyOnAdopt() == null;
   }
 
   private static <E extends Enum<E>> E enumField(String wire, Class<E> type, String field) {

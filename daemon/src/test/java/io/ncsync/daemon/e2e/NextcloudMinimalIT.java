@@ -24,6 +24,52 @@ class NextcloudMinimalIT extends NextcloudE2eBase {
     return log.stream().filter(e -> e.method().equals(method)).count();
   }
 
+  /**
+   * Issue 12, adopting a tree: a user moving over from another client (or making a library again) has the same files on
+   * both sides already. Equal size and modification time are the same file, as the desktop client takes it: nothing is
+   * transferred. {@code verifyOnAdopt} compares every file's content instead.
+   */
+  @Test
+  void aTreeAlreadyOnBothSidesIsAdoptedWithoutATransferUnlessVerifyOnAdoptIsOn() throws Exception {
+    server.faults().minimal(true);
+    String connection = newConnection();
+    Library first = newLibrary("adopt-first", connection);
+    for (int i = 0; i < 20; i++) writeLocal(first, "docs/f" + i + ".txt", "document " + i);
+    api.syncOk(first.id());
+    AdminApi.expectStatus(200, api.call("DELETE", "/api/v1/libraries/" + first.id() + "?detach=keep", (String) null), "detach");
+
+    Library adopting = libraryOnCopy(first, "adopt-second", connection, false);
+    server.requests().reset();
+    api.syncOk(adopting.id());
+    List<RequestLog.Entry> log = davRequests(server.requests().entries());
+    assertEquals(0, count(log, "GET") + count(log, "PUT"), "nothing transferred:" + describe(log));
+    assertConverged("after adopting", adopting);
+    AdminApi.expectStatus(200, api.call("DELETE", "/api/v1/libraries/" + adopting.id() + "?detach=keep", (String) null), "detach");
+
+    Library verifying = libraryOnCopy(first, "adopt-verify", connection, true);
+    server.requests().reset();
+    api.syncOk(verifying.id());
+    assertEquals(20, count(davRequests(server.requests().entries()), "GET"), "every file compared by its content");
+    assertConverged("after adopting with verification", verifying);
+  }
+
+  /** A new library over the same server folder, on a copy of {@code of}'s local folder that keeps the files' times. */
+  private Library libraryOnCopy(Library of, String name, String connection, boolean verifyOnAdopt) throws Exception {
+    java.nio.file.Path copy = of.localRoot().resolveSibling(name);
+    try (var files = java.nio.file.Files.walk(of.localRoot())) {
+      for (java.nio.file.Path source : files.toList()) {
+        java.nio.file.Path target = copy.resolve(of.localRoot().relativize(source).toString());
+        if (java.nio.file.Files.isDirectory(source)) java.nio.file.Files.createDirectories(target);
+        else java.nio.file.Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode body = AdminApi.library(name, connection, name, of.remoteFolder(),
+        "bidirectional").put("verifyOnAdopt", verifyOnAdopt);
+    com.fasterxml.jackson.databind.JsonNode json = api.createLibrary(body);
+    assertEquals(verifyOnAdopt, json.path("verifyOnAdopt").asBoolean(!verifyOnAdopt), json.toString());
+    return new Library(json.get("id").asText(), java.nio.file.Path.of(json.get("localRoot").asText()), of.remoteFolder(), json);
+  }
+
   @Test
   void newFilesCostTheirPutsAndOneListingPerFolderAndTheNextRunDownloadsNothing() {
     server.faults().minimal(true);

@@ -428,7 +428,8 @@ class AdminApiTest {
     JsonNode json = created.json();
     assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt",
         "conflictStrategy", "remoteDeletionPolicy", "localDeletions", "filters", "enabled", "deletionGuardPercent",
-        "syncInterval", "archiveFolder"), fieldNames(json));
+        "syncInterval", "archiveFolder", "verifyOnAdopt"), fieldNames(json));
+    assertFalse(json.get("verifyOnAdopt").asBoolean(), "adopting by size and time is the default");
     Path workspaces = dataDir.resolve("workspaces").toRealPath();
     assertEquals(workspaces.resolve(localPath).toString(), json.get("localRoot").asText());
     assertTrue(Path.of(json.get("localRoot").asText()).isAbsolute());

@@ -880,7 +880,8 @@ public final class Library
     Map<String, String> held = held(state, msg.discovery(), Instant.now());
     discovery = discovery.excluding(held);
     LibrarySettings librarySettings = execution.config.settings();
-    ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts());
+    ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts(),
+        librarySettings.verifyOnAdopt());
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts,
             new DeletionRules(librarySettings.remoteDeletionPolicy(), librarySettings.localDeletions()))
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());

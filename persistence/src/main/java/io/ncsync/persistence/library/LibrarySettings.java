@@ -29,8 +29,16 @@ public record LibrarySettings(
     Boolean enabled,
     Integer deletionGuardPercent,
     Duration syncInterval,
-    String archiveFolder)
+    String archiveFolder,
+    Boolean verifyOnAdopt)
     implements CborSerializable {
+
+  public LibrarySettings(ConflictStrategy conflictStrategy, RemoteDeletionPolicy remoteDeletionPolicy,
+      LocalDeletions localDeletions, SyncFilters filters, Boolean enabled, Integer deletionGuardPercent,
+      Duration syncInterval, String archiveFolder) {
+    this(conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled, deletionGuardPercent, syncInterval,
+        archiveFolder, null);
+  }
 
   public static final int DEFAULT_GUARD_PERCENT = 50;
   public static final LibrarySettings DEFAULTS = new LibrarySettings(null, null, null, null, null, null, null, null);
@@ -42,6 +50,7 @@ public record LibrarySettings(
     filters = filters == null ? SyncFilters.NONE : filters;
     enabled = enabled == null ? Boolean.TRUE : enabled;
     deletionGuardPercent = deletionGuardPercent == null ? DEFAULT_GUARD_PERCENT : deletionGuardPercent;
+    verifyOnAdopt = verifyOnAdopt == null ? Boolean.FALSE : verifyOnAdopt;
     if (deletionGuardPercent < 1 || deletionGuardPercent > 100) {
       throw new IllegalArgumentException("deletionGuardPercent must be between 1 and 100, got " + deletionGuardPercent);
     }

@@ -21,8 +21,16 @@ public record SettingsPatch(
     Boolean enabled,
     Integer deletionGuardPercent,
     Duration syncInterval,
-    String archiveFolder)
+    String archiveFolder,
+    Boolean verifyOnAdopt)
     implements CborSerializable {
+
+  public SettingsPatch(SyncMode mode, ConflictStrategy conflictStrategy, RemoteDeletionPolicy remoteDeletionPolicy,
+      LocalDeletions localDeletions, SyncFilters filters, Boolean enabled, Integer deletionGuardPercent,
+      Duration syncInterval, String archiveFolder) {
+    this(mode, conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled, deletionGuardPercent,
+        syncInterval, archiveFolder, null);
+  }
 
   /** The configuration with this patch applied; fails naming the field when the result is not a valid setting. */
   public LibraryConfig applyTo(LibraryConfig config) {
@@ -35,7 +43,8 @@ public record SettingsPatch(
         or(enabled, s.enabled()),
         or(deletionGuardPercent, s.deletionGuardPercent()),
         or(syncInterval, s.syncInterval()),
-        or(archiveFolder, s.archiveFolder()));
+        or(archiveFolder, s.archiveFolder()),
+        or(verifyOnAdopt, s.verifyOnAdopt()));
     return config.with(or(mode, config.mode()), next);
   }
 

@@ -3,11 +3,17 @@ package io.ncsync.persistence.sync;
 import java.util.Map;
 
 /**
- * What the plan needs to know about conflicts: the library's strategy and its conflicts not yet resolved, by path
- * (nothing is planned for such a path until it is resolved or both sides become identical).
+ * What the plan needs to know about conflicts: the library's strategy, its conflicts not yet resolved, by path
+ * (nothing is planned for such a path until it is resolved or both sides become identical), and whether a file on both
+ * sides without a base must be compared by content even when its size and modification time agree
+ * ({@code verifyOnAdopt}).
  */
-public record ConflictPolicy(ConflictStrategy strategy, Map<String, ConflictRecord> unresolved) {
+public record ConflictPolicy(ConflictStrategy strategy, Map<String, ConflictRecord> unresolved, boolean verifyOnAdopt) {
   public static final ConflictPolicy DEFAULT = new ConflictPolicy(ConflictStrategy.KEEP_BOTH, Map.of());
+
+  public ConflictPolicy(ConflictStrategy strategy, Map<String, ConflictRecord> unresolved) {
+    this(strategy, unresolved, false);
+  }
 
   public ConflictPolicy {
     strategy = strategy == null ? ConflictStrategy.KEEP_BOTH : strategy;

@@ -236,6 +236,7 @@ public final class Reconciler {
   static SyncAction planFile(String path, BaseEntry b, LocalEntry l, DavEntry r, SyncMode mode, ConflictPolicy conflicts,
       DeletionRules rules) {
     if (b == null || b.folder()) {
+      if (l != null && r != null && !conflicts.verifyOnAdopt() && adoptable(l, r)) return new RefreshBase(path, adopted(path, l, r));
       if (l != null && r != null) return new ReconcileBoth(path, l, r, null, conflicts.forBothModified(mode));
       if (l != null) return mode.uploads() ? new Upload(path, l, null) : null;
       if (r != null) return mode.downloads() ? new Download(path, r, null) : null;
@@ -290,6 +291,21 @@ public final class Reconciler {
     // A server that lists no checksums (PROTOCOL.md §9) can still show it is our write: our size and the mtime we set.
     if (b.remoteChecksum() != null && r.checksum() == null) return r.size() == b.size() && carriesOurMtime(r, b);
     return ContentIdentity.compare(r, b.size(), b.remoteChecksum()) != ContentIdentity.Verdict.DIFFERENT;
+  }
+
+  /**
+   * A file on both sides without a base (a tree adopted from the desktop client, a library made again) whose size and
+   * modification time agree, to the second, and that the server lists without a checksum: identical without a
+   * transfer, as the Nextcloud desktop client takes it (issue 12). A listed checksum, or {@code verifyOnAdopt}, leaves
+   * it to the content comparison.
+   */
+  private static boolean adoptable(LocalEntry l, DavEntry r) {
+    return !l.folder() && !r.collection() && r.checksum() == null && l.size() == r.size() && r.lastModified() != null
+        && l.mtimeMillis() > 0 && r.lastModified().getEpochSecond() == Math.floorDiv(l.mtimeMillis(), 1000L);
+  }
+
+  private static BaseEntry adopted(String path, LocalEntry l, DavEntry r) {
+    return new BaseEntry(path, false, r.fileId(), r.etag(), l.size(), l.mtimeMillis(), l.sha256(), null, false, l.fileKey());
   }
 
   /** The server lists the modification time we sent with our write (to the second, as X-OC-MTime carries it). */

@@ -47,10 +47,12 @@ class ScriptedSyncEngine implements SyncEngine {
   @Override
   public CompletionStage<ActionResult> execute(
       LibraryConfig config, String runId, SyncAction action, UploadSessionListener sessions) {
-    executed.add(action);
     lastConfig = config;
     sessionListener = sessions;
-    return actions.apply(action);
+    // Recorded once its outcome exists: a test that sees the action executed can then reach what it returns.
+    CompletionStage<ActionResult> outcome = actions.apply(action);
+    executed.add(action);
+    return outcome;
   }
 
   volatile UploadSessionListener sessionListener;

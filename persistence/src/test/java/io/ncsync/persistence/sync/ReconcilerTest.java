@@ -315,6 +315,35 @@ class ReconcilerTest {
     }
   }
 
+  /**
+   * Issue 12: adopting a tree (no base; both sides hold the file): equal size and modification time to the second, with
+   * no checksum listed, is the same file without a transfer; a checksum listed, another time, or verifyOnAdopt leave it
+   * to the content comparison.
+   */
+  @Test
+  void aFileOnBothSidesWithEqualSizeAndMtimeIsAdoptedWithoutATransferUnlessVerifyOnAdopt() {
+    long mtime = 1_700_000_123_456L;
+    LocalEntry local = new LocalEntry("f.txt", false, 10, mtime, null, "key");
+    DavEntry same = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000), "7", null, null);
+    DavEntry withChecksum = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000), "7", null,
+        "SHA1:abc");
+    DavEntry otherTime = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000 + 1), "7", null, null);
+
+    SyncAction adopted = Reconciler.planFile("f.txt", null, local, same, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT);
+    assertInstanceOf(SyncAction.RefreshBase.class, adopted);
+    BaseEntry base = ((SyncAction.RefreshBase) adopted).updated();
+    assertEquals("e", base.etag());
+    assertEquals("7", base.fileId());
+    assertEquals("key", base.localKey());
+    for (DavEntry remote : List.of(withChecksum, otherTime)) {
+      assertInstanceOf(SyncAction.ReconcileBoth.class,
+          Reconciler.planFile("f.txt", null, local, remote, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT), remote.toString());
+    }
+    ConflictPolicy verify = new ConflictPolicy(ConflictStrategy.KEEP_BOTH, Map.of(), true);
+    assertInstanceOf(SyncAction.ReconcileBoth.class,
+        Reconciler.planFile("f.txt", null, local, same, SyncMode.BIDIRECTIONAL, verify), "verifyOnAdopt compares content");
+  }
+
   @Test
   void unchangedTreeNeedsNothing() {
     Map<String, BaseEntry> base = new HashMap<>();
