@@ -88,7 +88,8 @@ class SettingsTest {
 
   @Test
   void remoteClientTuningHasTheDocumentedDefaultsAndOverrides() {
-    assertEquals(new Settings.Remote(50, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote());
+    assertEquals(new Settings.Remote(0, 16, 0, 10L << 20, 10L << 20), load(Map.of()).settings().remote(),
+        "no fixed request rate by default: the adaptive window paces");
     assertEquals(2, load(Map.of()).settings().remote().chunkParallelism());
     assertEquals(256L << 20, load(Map.of()).settings().remote().maxListingBytes());
     assertEquals(AkkaHttpRemoteStore.Settings.DEFAULT_MAX_LISTING_BYTES, load(Map.of()).settings().remote().maxListingBytes(),

@@ -59,8 +59,9 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>akka-http's client pool: HTTP/1.1 keep-alive, {@link TransportSettings#maxConnections()} connections. The pool
  *       never retries by itself; {@link RetryPolicy} decides.
- *   <li>Pacing: a queue drained through Akka Streams' {@code throttle} ({@link TransportSettings#requestsPerSecond()})
- *       and {@code mapAsyncUnordered} ({@link TransportSettings#maxConcurrentRequests()} requests waiting for their
+ *   <li>Pacing: a queue drained through Akka Streams' {@code throttle} (only when {@link TransportSettings#requestsPerSecond()}
+ *       is set), an adaptive {@link ConcurrencyWindow} (starting at 8, halved by 429 and 503, growing while answers are
+ *       healthy) and {@code mapAsyncUnordered} (at most {@link TransportSettings#maxConcurrentRequests()} requests waiting for their
  *       response head). Retries queue again, so they are paced too.
  *   <li>Retries with exponential back-off and jitter, honouring {@code Retry-After} on 429, 503 and 423 (see
  *       {@link RetryPolicy} for what is retried).
@@ -141,6 +142,27 @@ public final class HttpTransport implements AutoCloseable {
     }
   }
 
+  /** Runs {@code ticket} once the window has room; its answer then moves the window. */
+  private CompletionStage<Object> runInWindow(Ticket ticket) {
+    return window.acquire().thenCompose(go -> {
+      ticket.result().whenComplete((response, error) -> window.release(signalOf(response, error)));
+      return ticket.run();
+    });
+  }
+
+  /** 429 and 503 say the server is overloaded; an answer says it is healthy; no answer tells nothing about load. */
+  private static ConcurrencyWindow.Signal signalOf(HttpResponse response, Throwable error) {
+    int status = response != null ? response.status().intValue()
+        : error != null && unwrap(error) instanceof ServerFailure failed ? failed.response.status().intValue() : -1;
+    if (status == 429 || status == 503) return ConcurrencyWindow.Signal.OVERLOADED;
+    return status > 0 ? ConcurrencyWindow.Signal.HEALTHY : ConcurrencyWindow.Signal.NEUTRAL;
+  }
+
+  /** The requests this connection lets be in flight now (the adaptive window). */
+  public int window() {
+    return window.limit();
+  }
+
   private static final int COOKIE_FAILURES_BEFORE_GIVING_UP = 3;
 
   private final Http http;
@@ -155,6 +177,7 @@ public final class HttpTransport implements AutoCloseable {
   private final CircuitBreaker breaker;
   private final ServerErrorSpread serverErrors;
   private final BoundedSourceQueue<Ticket> tickets;
+  private final ConcurrencyWindow window;
   private final BandwidthLimiter bandwidth;
 
   private final Map<String, String> cookies = new ConcurrentHashMap<>();
@@ -189,12 +212,13 @@ public final class HttpTransport implements AutoCloseable {
             settings.breakerResetTimeout())
         .withExponentialBackoff(settings.breakerMaxResetTimeout());
     this.serverErrors = ServerErrorSpread.of(settings);
+    this.window = new ConcurrencyWindow(settings.maxConcurrentRequests());
     Source<Ticket, BoundedSourceQueue<Ticket>> queue = Source.queue(settings.maxQueuedRequests());
     if (settings.requestsPerSecond() > 0) {
       queue = queue.throttle(settings.requestsPerSecond(), Duration.ofSeconds(1), settings.burst(), t -> 1,
           ThrottleMode.shaping());
     }
-    this.tickets = queue.mapAsyncUnordered(settings.maxConcurrentRequests(), Ticket::run)
+    this.tickets = queue.mapAsyncUnordered(settings.maxConcurrentRequests(), this::runInWindow)
         .to(Sink.ignore())
         .run(materializer);
     this.bandwidth = BandwidthLimiter.create(system, settings.bytesPerSecond());

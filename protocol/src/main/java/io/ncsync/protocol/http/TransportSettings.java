@@ -84,7 +84,7 @@ public record TransportSettings(
    * connection-level failures (5xx count once 3 distinct paths answered 5xx within a minute).
    */
   public static TransportSettings defaults() {
-    return new TransportSettings(8, Duration.ofSeconds(4), 50, 50, 16, 10_000, 4, Duration.ofMillis(500),
+    return new TransportSettings(8, Duration.ofSeconds(4), 0, 50, 16, 10_000, 4, Duration.ofMillis(500),
         Duration.ofSeconds(30), Duration.ofMinutes(2), 5, Duration.ofSeconds(30), Duration.ofMinutes(5), 3,
         Duration.ofMinutes(1), 3,
         Duration.ofMinutes(10), true, 0, "ncsync/0.1");

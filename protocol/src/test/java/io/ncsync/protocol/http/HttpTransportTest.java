@@ -98,6 +98,21 @@ class HttpTransportTest {
     assertEquals(List.of(423, 201), statuses());
   }
 
+  /** Issue 12: the adaptive window halves under 429 and grows back while answers are healthy. */
+  @Test
+  void theWindowShrinksUnderThrottlingAndGrowsBack() throws Exception {
+    AkkaHttpRemoteStore store = store(server.appPassword(), FAST.withRateLimit(0, 100));
+    HttpTransport transport = store.transport();
+    assertEquals(8, transport.window());
+    server.faults().throttle(3, 0);
+
+    await(store.stat(""));
+
+    assertEquals(2, transport.window(), "three 429s halve it to 1 (8, 4, 2, 1); the healthy answer after them adds 1");
+    for (int i = 0; i < 60; i++) await(store.stat(""));
+    assertTrue(transport.window() >= 8, "healthy answers grow it back: " + transport.window());
+  }
+
   @Test
   void retryAfterBeyondTheCapIsHandedToTheCaller() throws Exception {
     RemoteStore store = store(server.appPassword(), FAST);
