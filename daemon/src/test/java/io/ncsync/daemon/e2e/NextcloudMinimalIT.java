@@ -34,7 +34,12 @@ class NextcloudMinimalIT extends NextcloudE2eBase {
     server.faults().minimal(true);
     String connection = newConnection();
     Library first = newLibrary("adopt-first", connection);
-    for (int i = 0; i < 20; i++) writeLocal(first, "docs/f" + i + ".txt", "document " + i);
+    java.nio.file.attribute.FileTime anHourAgo = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofHours(1)));
+    for (int i = 0; i < 20; i++) {
+      writeLocal(first, "docs/f" + i + ".txt", "document " + i);
+      java.nio.file.Files.setLastModifiedTime(first.localRoot().resolve("docs/f" + i + ".txt"), anHourAgo);
+    }
     api.syncOk(first.id());
     AdminApi.expectStatus(200, api.call("DELETE", "/api/v1/libraries/" + first.id() + "?detach=keep", (String) null), "detach");
 

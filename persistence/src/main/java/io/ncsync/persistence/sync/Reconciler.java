@@ -296,13 +296,21 @@ public final class Reconciler {
   /**
    * A file on both sides without a base (a tree adopted from the desktop client, a library made again) whose size and
    * modification time agree, to the second, and that the server lists without a checksum: identical without a
-   * transfer, as the Nextcloud desktop client takes it (issue 12). A listed checksum, or {@code verifyOnAdopt}, leaves
-   * it to the content comparison.
+   * transfer, as the Nextcloud desktop client takes it (issue 12). Only where the times can mean that: a server that
+   * lists fileids speaks Nextcloud's protocol and keeps the time a client sends (plain WebDAV stamps its own time of
+   * receipt, so two different files written in the same second would look alike), and only for a file not written in
+   * the last {@link #ADOPT_AFTER} (two writers racing on a new name are not a tree being adopted). A listed checksum,
+   * or {@code verifyOnAdopt}, leaves it to the content comparison.
    */
   private static boolean adoptable(LocalEntry l, DavEntry r) {
-    return !l.folder() && !r.collection() && r.checksum() == null && l.size() == r.size() && r.lastModified() != null
-        && l.mtimeMillis() > 0 && r.lastModified().getEpochSecond() == Math.floorDiv(l.mtimeMillis(), 1000L);
+    return !l.folder() && !r.collection() && r.checksum() == null && r.fileId() != null && l.size() == r.size()
+        && r.lastModified() != null && l.mtimeMillis() > 0
+        && r.lastModified().getEpochSecond() == Math.floorDiv(l.mtimeMillis(), 1000L)
+        && l.mtimeMillis() < System.currentTimeMillis() - ADOPT_AFTER.toMillis();
   }
+
+  /** How old a file must be to be adopted by its size and time. */
+  static final java.time.Duration ADOPT_AFTER = java.time.Duration.ofMinutes(1);
 
   private static BaseEntry adopted(String path, LocalEntry l, DavEntry r) {
     return new BaseEntry(path, false, r.fileId(), r.etag(), l.size(), l.mtimeMillis(), l.sha256(), null, false, l.fileKey());

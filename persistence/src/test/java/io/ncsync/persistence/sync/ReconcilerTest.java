@@ -324,6 +324,10 @@ class ReconcilerTest {
   void aFileOnBothSidesWithEqualSizeAndMtimeIsAdoptedWithoutATransferUnlessVerifyOnAdopt() {
     long mtime = 1_700_000_123_456L;
     LocalEntry local = new LocalEntry("f.txt", false, 10, mtime, null, "key");
+    long justNow = (System.currentTimeMillis() / 1000) * 1000 + 123;
+    LocalEntry fresh = new LocalEntry("f.txt", false, 10, justNow, null, "key");
+    DavEntry freshRemote = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(justNow / 1000), "7", null, null);
+    DavEntry plainWebdav = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000), null, null, null);
     DavEntry same = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000), "7", null, null);
     DavEntry withChecksum = new DavEntry("f.txt", false, "e", 10, java.time.Instant.ofEpochSecond(mtime / 1000), "7", null,
         "SHA1:abc");
@@ -339,6 +343,12 @@ class ReconcilerTest {
       assertInstanceOf(SyncAction.ReconcileBoth.class,
           Reconciler.planFile("f.txt", null, local, remote, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT), remote.toString());
     }
+    assertInstanceOf(SyncAction.ReconcileBoth.class,
+        Reconciler.planFile("f.txt", null, local, plainWebdav, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT),
+        "plain WebDAV stamps its own times: content decides");
+    assertInstanceOf(SyncAction.ReconcileBoth.class,
+        Reconciler.planFile("f.txt", null, fresh, freshRemote, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT),
+        "a file written just now is two writers on a new name, not a tree being adopted: content decides");
     ConflictPolicy verify = new ConflictPolicy(ConflictStrategy.KEEP_BOTH, Map.of(), true);
     assertInstanceOf(SyncAction.ReconcileBoth.class,
         Reconciler.planFile("f.txt", null, local, same, SyncMode.BIDIRECTIONAL, verify), "verifyOnAdopt compares content");
