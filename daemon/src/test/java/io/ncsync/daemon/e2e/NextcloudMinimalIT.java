@@ -58,23 +58,6 @@ class NextcloudMinimalIT extends NextcloudE2eBase {
     assertConverged("after adopting with verification", verifying);
   }
 
-  /** A new library over the same server folder, on a copy of {@code of}'s local folder that keeps the files' times. */
-  private Library libraryOnCopy(Library of, String name, String connection, boolean verifyOnAdopt) throws Exception {
-    java.nio.file.Path copy = of.localRoot().resolveSibling(name);
-    try (var files = java.nio.file.Files.walk(of.localRoot())) {
-      for (java.nio.file.Path source : files.toList()) {
-        java.nio.file.Path target = copy.resolve(of.localRoot().relativize(source).toString());
-        if (java.nio.file.Files.isDirectory(source)) java.nio.file.Files.createDirectories(target);
-        else java.nio.file.Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-      }
-    }
-    com.fasterxml.jackson.databind.node.ObjectNode body = AdminApi.library(name, connection, name, of.remoteFolder(),
-        "bidirectional").put("verifyOnAdopt", verifyOnAdopt);
-    com.fasterxml.jackson.databind.JsonNode json = api.createLibrary(body);
-    assertEquals(verifyOnAdopt, json.path("verifyOnAdopt").asBoolean(!verifyOnAdopt), json.toString());
-    return new Library(json.get("id").asText(), java.nio.file.Path.of(json.get("localRoot").asText()), of.remoteFolder(), json);
-  }
-
   @Test
   void newFilesCostTheirPutsAndOneListingPerFolderAndTheNextRunDownloadsNothing() {
     server.faults().minimal(true);

@@ -141,6 +141,31 @@ class NextcloudScenariosIT extends NextcloudE2eBase {
     Tree.assertFiles("a case-only rename", assertConverged("a case-only rename", lib), Map.of("report.txt", sha256("r")));
   }
 
+  /**
+   * Issue 12, adopting a tree on a server that lists checksums: a file on both sides without a record of an earlier
+   * sync is compared by the server's checksum, with no download; verifyOnAdopt downloads and compares every file.
+   */
+  @Test
+  void aTreeOnBothSidesIsAdoptedByTheServersChecksumsWithoutADownload() throws Exception {
+    String connection = newConnection();
+    Library first = newLibrary("sc-adopt", connection);
+    // Above the bulk-upload size: each goes up as one PUT with OC-Checksum, which the server keeps and lists (bulk
+    // uploads, like Nextcloud's, store none).
+    for (int i = 0; i < 4; i++) writeLocal(first, "docs/f" + i + ".txt", ("checksummed " + i + "\n").repeat(90_000));
+    api.syncOk(first.id());
+    AdminApi.expectStatus(200, api.call("DELETE", "/api/v1/libraries/" + first.id() + "?detach=keep", (String) null), "detach");
+
+    Library adopting = libraryOnCopy(first, "sc-adopt-2", connection, false);
+    List<RequestLog.Entry> log = syncLogged(adopting);
+    assertEquals(0, count(log, "GET") + count(log, "PUT"), "compared by checksum, nothing transferred:" + describe(log));
+    assertConverged("after adopting by checksum", adopting);
+    AdminApi.expectStatus(200, api.call("DELETE", "/api/v1/libraries/" + adopting.id() + "?detach=keep", (String) null),
+        "detach");
+
+    Library verifying = libraryOnCopy(first, "sc-adopt-3", connection, true);
+    assertEquals(4, count(syncLogged(verifying), "GET"), "verifyOnAdopt compares every file's content");
+  }
+
   @Test
   void aServerRestoredFromABackupOverwritesNothingUntilTheOperatorDecides() {
     Library lib = newLibrary("sc-restore");

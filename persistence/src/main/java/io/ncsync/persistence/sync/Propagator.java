@@ -179,7 +179,13 @@ public final class Propagator {
     if (action instanceof SyncAction.RecordFolder a) return recorded(a.base(), Transfer.NONE);
     if (action instanceof SyncAction.Upload a) return upload(a.path(), a.local(), a.base(), a.resume());
     if (action instanceof SyncAction.Download a) return download(a.path(), a.remote(), a.local());
-    if (action instanceof SyncAction.ReconcileBoth a) return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.strategy(), null);
+    if (action instanceof SyncAction.ReconcileBoth a) {
+      if (a.byChecksum()) {
+        ActionResult adopted = adoptedByChecksum(a.path(), a.local(), a.remote());
+        if (adopted != null) return adopted;
+      }
+      return reconcileBoth(a.path(), a.local(), a.remote(), a.base(), a.strategy(), null);
+    }
     if (action instanceof SyncAction.SettleConflict a) return settle(a);
     if (action instanceof SyncAction.RefreshBase a) return recorded(a.updated(), Transfer.NONE);
     if (action instanceof SyncAction.Refuse a) return ActionResult.failed(a.path(), FailureCode.REFUSED, a.reason());
@@ -723,6 +729,27 @@ public final class Propagator {
 
   private static BaseEntry baseOf(String path, DavEntry listed) {
     return new BaseEntry(path, false, listed.fileId(), listed.etag(), listed.size(), 0, null);
+  }
+
+  /**
+   * A file on both sides without a base whose local content has the checksum the server lists: the same file,
+   * recorded without a download (issue 12: adopting a tree). Null when it differs or cannot be told; the content
+   * comparison then decides.
+   */
+  private ActionResult adoptedByChecksum(String path, LocalEntry expected, DavEntry remoteEntry) throws IOException {
+    String listed = io.ncsync.protocol.Checksums.firstSupported(remoteEntry.checksum());
+    if (listed == null || expected.size() != remoteEntry.size()) return null;
+    io.ncsync.protocol.Checksums.Digest digest = io.ncsync.protocol.Checksums.digest(io.ncsync.protocol.Checksums.type(listed));
+    try (Workspace.Staged staged = workspace.stageForUpload(path);
+        java.io.InputStream in = java.nio.file.Files.newInputStream(staged.path())) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) digest.update(akka.util.ByteString.fromArray(buffer, 0, n));
+    }
+    if (!io.ncsync.protocol.Checksums.equal(digest.result(), listed)) return null;
+    LocalEntry current = workspace.stat(path);
+    if (!sameStat(current, expected)) return null; // changed while we read it: the comparison decides
+    return recorded(new BaseEntry(path, false, remoteEntry.fileId(), remoteEntry.etag(), current.size(),
+        current.mtimeMillis(), workspace.sha256(path), listed, false, current.fileKey()), Transfer.NONE);
   }
 
   private static boolean sameStat(LocalEntry current, LocalEntry expected) {

@@ -237,7 +237,11 @@ public final class Reconciler {
       DeletionRules rules) {
     if (b == null || b.folder()) {
       if (l != null && r != null && !conflicts.verifyOnAdopt() && adoptable(l, r)) return new RefreshBase(path, adopted(path, l, r));
-      if (l != null && r != null) return new ReconcileBoth(path, l, r, null, conflicts.forBothModified(mode));
+      if (l != null && r != null) {
+        boolean byChecksum = !conflicts.verifyOnAdopt() && !l.folder() && !r.collection()
+            && io.ncsync.protocol.Checksums.firstSupported(r.checksum()) != null;
+        return new ReconcileBoth(path, l, r, null, conflicts.forBothModified(mode), byChecksum);
+      }
       if (l != null) return mode.uploads() ? new Upload(path, l, null) : null;
       if (r != null) return mode.downloads() ? new Download(path, r, null) : null;
       return b == null ? null : new Forget(path);

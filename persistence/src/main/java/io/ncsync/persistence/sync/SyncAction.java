@@ -192,10 +192,15 @@ public sealed interface SyncAction {
 
   /**
    * Both sides hold a file that differs from the base (or there is no base): compare content; identical means agreed,
-   * else a conflict ended by {@code strategy} ({@code manual}: recorded, nothing written).
+   * else a conflict ended by {@code strategy} ({@code manual}: recorded, nothing written). {@code byChecksum}: a file
+   * adopted without a base whose server lists a checksum is compared by that checksum first, without a download.
    */
-  record ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, ConflictStrategy strategy)
-      implements SyncAction {
+  record ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, ConflictStrategy strategy,
+      boolean byChecksum) implements SyncAction {
+    public ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, ConflictStrategy strategy) {
+      this(path, local, remote, base, strategy, false);
+    }
+
     /** Keep both (bidirectional) or record only (one-way modes), as before strategies existed. */
     public ReconcileBoth(String path, LocalEntry local, DavEntry remote, BaseEntry base, boolean keepBoth) {
       this(path, local, remote, base, keepBoth ? ConflictStrategy.KEEP_BOTH : ConflictStrategy.MANUAL);

@@ -352,6 +352,10 @@ class ReconcilerTest {
     ConflictPolicy verify = new ConflictPolicy(ConflictStrategy.KEEP_BOTH, Map.of(), true);
     assertInstanceOf(SyncAction.ReconcileBoth.class,
         Reconciler.planFile("f.txt", null, local, same, SyncMode.BIDIRECTIONAL, verify), "verifyOnAdopt compares content");
+    SyncAction byChecksum = Reconciler.planFile("f.txt", null, local, withChecksum, SyncMode.BIDIRECTIONAL, ConflictPolicy.DEFAULT);
+    assertTrue(((SyncAction.ReconcileBoth) byChecksum).byChecksum(), "a listed checksum is compared first, without a download");
+    SyncAction verified = Reconciler.planFile("f.txt", null, local, withChecksum, SyncMode.BIDIRECTIONAL, verify);
+    assertFalse(((SyncAction.ReconcileBoth) verified).byChecksum(), "verifyOnAdopt: the full comparison");
   }
 
   @Test
