@@ -114,24 +114,10 @@ final class LockedUpload {
   }
 
   private CompletionStage<UploadResult> putAndMove(java.nio.file.Path source, String staging, Grant grant) {
-    UploadOptions fresh = new UploadOptions(null, true, null, options.sessionListener());
-    return new PlainUpload(store, staging, source, local, fresh, null).run()
-        .thenCompose(result -> store.stat(staging).thenCompose(entry -> {
-          if (entry.size() != result.size()) {
-            throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
-                + " bytes sent, " + entry.size() + " listed under the staging name " + RemotePaths.name(staging));
-          }
-          // A replacement, not a creation, whatever the staging PUT answered; the identity is our staged bytes'.
-          return moveOver(staging, grant).thenApply(done -> new UploadResult(false, entry.etag(), entry.fileId(),
-              result.checksum(), result.size(), result.mtimeAccepted(), result.sha256(), true));
-        }))
-        .handle((result, error) -> {
-          if (error == null) return CompletableFuture.completedFuture(result);
-          return store.delete(staging, java.util.Optional.empty()).handle((deleted, ignored) -> {
-            throw error instanceof CompletionException c ? c : new CompletionException(error);
-          }).thenApply(never -> (UploadResult) null);
-        })
-        .thenCompose(Function.identity());
+    // A replacement, not a creation, whatever the staging PUT answered; the identity is our staged bytes'.
+    return StagedCreate.putThenPlace(store, path, staging, source, local, options,
+        (result, entry) -> moveOver(staging, grant).thenApply(done -> new UploadResult(false, entry.etag(), entry.fileId(),
+            result.checksum(), result.size(), result.mtimeAccepted(), result.sha256(), true)));
   }
 
   /** MOVE the staged file over ours, locked; refused (412) when the file is no longer the version the caller based on. */

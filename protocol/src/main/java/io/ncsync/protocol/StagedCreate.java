@@ -92,6 +92,27 @@ final class StagedCreate {
   }
 
   private CompletionStage<UploadResult> run(String staging) {
+    return putThenPlace(store, path, staging, source, local, options,
+            (result, entry) -> store.move(staging, path, false)
+                .thenApply(moved -> result.withListedIdentity(entry.etag(), entry.fileId())))
+        .exceptionally(error -> {
+          Throwable cause = AkkaHttpRemoteStore.unwrap(error);
+          Throwable shown = cause instanceof DavException dav && dav.error() == DavError.PRECONDITION_FAILED
+              ? new DavException(DavError.PRECONDITION_FAILED, dav.status(),
+                  "PUT " + store.describe(path) + ": something already exists there", dav)
+              : cause;
+          throw shown instanceof CompletionException c ? c : new CompletionException(shown);
+        });
+  }
+
+  /**
+   * PUTs {@code source} under {@code staging}, reads the staged file's listing (its ETag is surely of our bytes: nobody
+   * else writes that name), then lets {@code place} move it where it belongs. On any failure the staging file is
+   * deleted and the failure passed on. Used for new files here and for replacements by {@link LockedUpload}.
+   */
+  static CompletionStage<UploadResult> putThenPlace(AkkaHttpRemoteStore store, String path, String staging, Path source,
+      LocalFile local, UploadOptions options,
+      java.util.function.BiFunction<UploadResult, DavEntry, CompletionStage<UploadResult>> place) {
     UploadOptions fresh = new UploadOptions(null, true, null, options.sessionListener());
     return new PlainUpload(store, staging, source, local, fresh, null).run()
         .thenCompose(result -> store.stat(staging).thenCompose(entry -> {
@@ -99,17 +120,12 @@ final class StagedCreate {
             throw new DavException(DavError.CONFLICT, 0, "PUT " + store.describe(path) + ": " + result.size()
                 + " bytes sent, " + entry.size() + " listed under the staging name " + RemotePaths.name(staging));
           }
-          return store.move(staging, path, false).thenApply(moved -> result.withListedIdentity(entry.etag(), entry.fileId()));
+          return place.apply(result, entry);
         }))
         .handle((result, error) -> {
           if (error == null) return CompletableFuture.completedFuture(result);
-          Throwable cause = AkkaHttpRemoteStore.unwrap(error);
-          Throwable shown = cause instanceof DavException dav && dav.error() == DavError.PRECONDITION_FAILED
-              ? new DavException(DavError.PRECONDITION_FAILED, dav.status(),
-                  "PUT " + store.describe(path) + ": something already exists there", dav)
-              : cause;
           return store.delete(staging, Optional.empty()).handle((deleted, ignored) -> {
-            throw shown instanceof CompletionException c ? c : new CompletionException(shown);
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
           }).thenApply(never -> (UploadResult) null);
         })
         .thenCompose(Function.identity());
