@@ -30,16 +30,6 @@ public final class InMemoryDocumentHistory implements DocumentHistory {
         List.copyOf(new ArrayList<>(steps).subList(0, Math.min(steps.size(), Math.min(limit, KEPT)))));
   }
 
-  /** Every document's newest transition, for tests: document id → transition. */
-  public synchronized Map<String, DocumentTransition> latest(String tenantId, String libraryId) {
-    Map<String, DocumentTransition> latest = new HashMap<>();
-    String prefix = tenantId + "\u0000" + libraryId + "\u0000";
-    byDocument.forEach((key, steps) -> {
-      if (key.startsWith(prefix) && !steps.isEmpty()) latest.put(key.substring(prefix.length()), steps.peekFirst());
-    });
-    return latest;
-  }
-
   private static String key(String tenantId, String libraryId, String documentId) {
     return tenantId + "\u0000" + libraryId + "\u0000" + documentId;
   }
