@@ -24,11 +24,13 @@ import io.ncsync.daemon.http.ConnectionRoutes;
 import io.ncsync.daemon.http.HealthRoutes;
 import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.LibraryRoutes;
+import io.ncsync.daemon.http.TenantRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.tenant.Tenant;
+import io.ncsync.persistence.tenant.TenantDirectory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,6 +79,7 @@ public final class Guardian {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
       Tenant.init(system);
+      TenantDirectory.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
       SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
       JdbcDocumentHistory documentHistory = new JdbcDocumentHistory(settings.dbUrl(), settings.dbUser(),
@@ -106,7 +109,8 @@ public final class Guardian {
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
               new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory),
-          new BearerAuth(deps.adminToken(), Settings.DEFAULT_TENANT, errors),
+          new TenantRoutes(sharding, settings.askTimeout(), json, errors),
+          new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors),
           errors);
 
       context.pipeToSelf(
@@ -114,7 +118,8 @@ public final class Guardian {
           (binding, error) -> error == null ? new Bound(binding) : new BindFailed(error));
 
       context.spawn(
-          SyncScheduler.create(sharding, List.of(Settings.DEFAULT_TENANT), settings.syncInterval(), settings.askTimeout(),
+          SyncScheduler.create(sharding, SyncScheduler.TenantIds.fromDirectory(sharding, settings.askTimeout()),
+              settings.syncInterval(), settings.askTimeout(),
               system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate, settings.trashRetention()),
           "sync-scheduler");
 

@@ -14,11 +14,15 @@ import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.tenant.LibraryRef;
 import io.ncsync.persistence.tenant.Tenant;
+import io.ncsync.persistence.tenant.TenantDirectory;
+import io.ncsync.persistence.tenant.TenantRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Keeps every library of the given tenants going. At start it wakes each library once with a harmless
+ * Keeps every library of every tenant going (the tenants are listed again each round, so new ones join). At start it wakes each library once with a harmless
  * {@link Library.Get} (so a library interrupted by a crash or restart recovers, closes its interrupted run and resumes
  * its own schedule) and waits for every answer: when all tenants' libraries have answered, the {@link RecoveryGate}
  * opens (readiness turns 200); a library that does not answer after {@link #RECOVERY_ATTEMPTS} asks, or a tenant
@@ -34,6 +38,12 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   /** Only private messages: the scheduler acts on its own. */
   public sealed interface Command {}
+
+  private record ListTenants(Purpose purpose, int attempt) implements Command {}
+
+  private record TenantsListed(Purpose purpose, int attempt, List<String> tenantIds) implements Command {}
+
+  private record TenantsListingFailed(Purpose purpose, int attempt, Throwable cause) implements Command {}
 
   private record WakeUp(String tenantId, int attempt) implements Command {}
 
@@ -66,8 +76,25 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   /** Tries to list a tenant's libraries at start (about two minutes with the back-off) before the start fails. */
   static final int LISTING_ATTEMPTS = 7;
 
+  /** Where the tenants come from: the {@link TenantDirectory}, asked again each round so new tenants are seen. */
+  @FunctionalInterface
+  public interface TenantIds {
+    CompletionStage<List<String>> list();
+
+    static TenantIds of(List<String> tenantIds) {
+      List<String> copy = List.copyOf(tenantIds);
+      return () -> CompletableFuture.completedFuture(copy);
+    }
+
+    static TenantIds fromDirectory(ClusterSharding sharding, Duration askTimeout) {
+      return () -> TenantDirectory.ref(sharding)
+          .<TenantDirectory.Tenants>ask(TenantDirectory.ListTenants::new, askTimeout)
+          .thenApply(all -> all.tenants().stream().map(TenantRecord::id).toList());
+    }
+  }
+
   private final ClusterSharding sharding;
-  private final List<String> tenantIds;
+  private final TenantIds tenantIds;
   /** The daemon's default between periodic runs; each library may have its own. */
   private final Duration interval;
   private final Duration askTimeout;
@@ -75,7 +102,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   private final RecoveryGate gate;
   private final Duration recoveryTimeout;
   private final Duration trashRetention;
-  private final java.util.Set<String> tenantsToList;
+  /** Tenants whose libraries are still to be listed at start; null until the tenants themselves are known. */
+  private java.util.Set<String> tenantsToList;
   private final java.util.Set<LibraryKey> recovering = new java.util.HashSet<>();
   private int recovered;
 
@@ -85,14 +113,14 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
    */
   public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
       Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
-    return create(sharding, tenantIds, interval, askTimeout, recoveryTimeout, gate, Duration.ofDays(30));
+    return create(sharding, TenantIds.of(tenantIds), interval, askTimeout, recoveryTimeout, gate, Duration.ofDays(30));
   }
 
   /** @param trashRetention the daily cleanup purges trashed and replaced files older than this */
-  public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
+  public static Behavior<Command> create(ClusterSharding sharding, TenantIds tenantIds, Duration interval,
       Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate, Duration trashRetention) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      for (String tenantId : tenantIds) context.getSelf().tell(new WakeUp(tenantId, 0));
+      context.getSelf().tell(new ListTenants(Purpose.WAKE, 0));
       timers.startTimerWithFixedDelay("sync-all", new SyncAll(), tick(interval));
       timers.startTimerWithFixedDelay("trash-cleanup", new CleanUpTrash(), FIRST_CLEANUP, CLEANUP_EVERY);
       return new SyncScheduler(context, sharding, tenantIds, interval, askTimeout, timers, recoveryTimeout, gate,
@@ -103,7 +131,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   private SyncScheduler(
       ActorContext<Command> context,
       ClusterSharding sharding,
-      List<String> tenantIds,
+      TenantIds tenantIds,
       Duration interval,
       Duration askTimeout,
       TimerScheduler<Command> timers,
@@ -113,19 +141,20 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
     super(context);
     this.trashRetention = trashRetention;
     this.sharding = sharding;
-    this.tenantIds = List.copyOf(tenantIds);
+    this.tenantIds = tenantIds;
     this.interval = interval;
     this.askTimeout = askTimeout;
     this.timers = timers;
     this.recoveryTimeout = recoveryTimeout;
     this.gate = gate;
-    this.tenantsToList = new java.util.HashSet<>(tenantIds);
-    if (tenantIds.isEmpty()) gate.recovered(0);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(ListTenants.class, this::onListTenants)
+        .onMessage(TenantsListed.class, this::onTenantsListed)
+        .onMessage(TenantsListingFailed.class, this::onTenantsListingFailed)
         .onMessage(WakeUp.class, this::onWakeUp)
         .onMessage(SyncAll.class, this::onSyncAll)
         .onMessage(CleanUpTrash.class, this::onCleanUpTrash)
@@ -152,12 +181,50 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   }
 
   private Behavior<Command> onSyncAll(SyncAll command) {
-    for (String tenantId : tenantIds) list(tenantId, Purpose.SYNC, 0);
+    if (tenantsToList != null) listTenants(Purpose.SYNC, 0);
     return this;
   }
 
   private Behavior<Command> onCleanUpTrash(CleanUpTrash command) {
-    for (String tenantId : tenantIds) list(tenantId, Purpose.CLEAN_UP, 0);
+    if (tenantsToList != null) listTenants(Purpose.CLEAN_UP, 0);
+    return this;
+  }
+
+  private Behavior<Command> onListTenants(ListTenants command) {
+    listTenants(command.purpose(), command.attempt());
+    return this;
+  }
+
+  private void listTenants(Purpose purpose, int attempt) {
+    getContext().pipeToSelf(tenantIds.list(), (ids, error) -> error == null
+        ? new TenantsListed(purpose, attempt, ids)
+        : new TenantsListingFailed(purpose, attempt, error));
+  }
+
+  private Behavior<Command> onTenantsListed(TenantsListed listed) {
+    if (listed.purpose() != Purpose.WAKE) {
+      for (String tenantId : listed.tenantIds()) list(tenantId, listed.purpose(), 0);
+      return this;
+    }
+    if (tenantsToList != null) return this;
+    tenantsToList = new java.util.HashSet<>(listed.tenantIds());
+    for (String tenantId : listed.tenantIds()) getContext().getSelf().tell(new WakeUp(tenantId, 0));
+    reportRecovery();
+    return this;
+  }
+
+  private Behavior<Command> onTenantsListingFailed(TenantsListingFailed failed) {
+    if (CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent()) return this;
+    if (failed.purpose() != Purpose.WAKE) {
+      getContext().getLog().warn("periodic round skipped: could not list the tenants ({})", failed.cause().toString());
+    } else if (failed.attempt() + 1 >= LISTING_ATTEMPTS) {
+      gate.fail("the tenants could not be listed after " + LISTING_ATTEMPTS + " tries (" + failed.cause() + ")");
+    } else {
+      Duration delay = retryDelay(failed.attempt());
+      getContext().getLog().warn("could not list the tenants ({}); retrying in {} s", failed.cause().toString(),
+          delay.toSeconds());
+      timers.startSingleTimer("list-tenants", new ListTenants(Purpose.WAKE, failed.attempt() + 1), delay);
+    }
     return this;
   }
 
@@ -171,7 +238,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private Behavior<Command> onListed(Listed listed) {
     if (listed.purpose() == Purpose.WAKE) {
-      if (!tenantsToList.remove(listed.tenantId())) return this;
+      if (tenantsToList == null || !tenantsToList.remove(listed.tenantId())) return this;
       for (LibraryRef ref : listed.libraries()) {
         recovering.add(key(listed.tenantId(), ref.libraryId()));
         wake(listed.tenantId(), ref.libraryId(), 0);
@@ -251,6 +318,7 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
   }
 
   private void reportRecovery() {
+    if (tenantsToList == null) return;
     int known = recovered + recovering.size();
     if (tenantsToList.isEmpty() && recovering.isEmpty()) {
       if (!gate.isRecovered()) getContext().getLog().info("all {} libraries recovered", recovered);

@@ -61,7 +61,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
   private final Function<OpenRequest, CompletionStage<RemoteStore>> opener;
   private final Function<String, BandwidthLimiter> tenantLimiterFactory;
   private final PromiseKeeper promiseKeeper;
-  private final ConcurrentHashMap<String, CompletableFuture<RemoteStore>> stores = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, OpenedStore> stores = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, BandwidthLimiter> tenantLimiters = new ConcurrentHashMap<>();
 
   public ConnectionRemoteStores(
@@ -156,18 +156,30 @@ public final class ConnectionRemoteStores implements RemoteStores {
     return "connection:" + tenantId + "/" + connectionId;
   }
 
+  /**
+   * The connection's store as its record is now: the record is read each time (a local ask), and a store opened for
+   * an earlier version of it (another URL, user, password or pacing: {@code PATCH /connections/{id}}) is replaced.
+   */
   @Override
   public CompletionStage<RemoteStore> forConnection(String tenantId, String connectionId) {
-    // A failed lookup stays in the map only until the next call replaces it.
-    return stores.compute(tenantId + "/" + connectionId, (key, current) ->
-        current != null && !current.isCompletedExceptionally() ? current : open(tenantId, connectionId));
-  }
-
-  private CompletableFuture<RemoteStore> open(String tenantId, String connectionId) {
     return sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(connectionId, replyTo), askTimeout)
-        .thenCompose(connection -> open(tenantId, connection))
-        .toCompletableFuture();
+        .thenCompose(connection -> {
+          String version = version(connection);
+          // A failed opening stays in the map only until the next call replaces it.
+          return stores.compute(tenantId + "/" + connectionId, (key, current) ->
+              current != null && current.version().equals(version) && !current.store().isCompletedExceptionally()
+                  ? current
+                  : new OpenedStore(version, open(tenantId, connection).toCompletableFuture())).store();
+        });
+  }
+
+  private record OpenedStore(String version, CompletableFuture<RemoteStore> store) {}
+
+  /** What a store is opened from; any change means a new store. */
+  private static String version(ConnectionRecord c) {
+    return String.join("\u0000", c.kind().name(), c.url(), c.username(), c.encryptedSecret(),
+        String.valueOf(c.allowInsecureHttp()), String.valueOf(c.requestsPerSecond()));
   }
 
   private CompletionStage<RemoteStore> open(String tenantId, ConnectionRecord connection) {

@@ -51,6 +51,11 @@ public final class ServerPromisesBook implements Extension {
     return Optional.ofNullable(statuses.get(key(tenantId, connectionId)));
   }
 
+  /** Drops what was found about a deleted connection. */
+  public void forget(String tenantId, String connectionId) {
+    statuses.remove(key(tenantId, connectionId));
+  }
+
   /**
    * Probes {@code root} (the connection's root store) in a scratch folder and answers it wrapped according to what
    * the server keeps; records the result under the connection.

@@ -8,19 +8,22 @@ import static akka.http.javadsl.server.Directives.handleRejections;
 import static akka.http.javadsl.server.Directives.pathPrefix;
 
 /**
- * The whole admin API: {@code /health/*} open, {@code /api/v1/**} behind the bearer token, every error (thrown,
- * failed or rejected, including unknown routes) rendered as {@code {"error": ...}}.
+ * The whole admin API: {@code /health/*} open, {@code /api/v1/**} behind a bearer token whose role each route checks,
+ * every error (thrown, failed or rejected, including unknown routes) rendered as {@code {"error", "message", "field"}}.
  */
 public final class AdminRoutes {
   private final HealthRoutes health;
   private final ConnectionRoutes connections;
   private final LibraryRoutes libraries;
+  private final TenantRoutes tenants;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
-      HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, BearerAuth auth, ApiErrors errors) {
+      HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
+      BearerAuth auth, ApiErrors errors) {
     this.health = health;
+    this.tenants = tenants;
     this.connections = connections;
     this.libraries = libraries;
     this.auth = auth;
@@ -30,9 +33,10 @@ public final class AdminRoutes {
   public Route route() {
     return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> concat(
         health.route(),
-        pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(tenantId -> concat(
-            connections.route(tenantId),
-            libraries.route(tenantId),
-            libraries.trashRoute(tenantId))))))));
+        pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(caller -> concat(
+            tenants.route(caller),
+            connections.route(caller),
+            libraries.route(caller),
+            libraries.trashRoute(caller))))))));
   }
 }

@@ -27,8 +27,10 @@ import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.extractRequest;
 
 /**
- * The one place failures become HTTP responses: every error body is {@code {"error": "<message>"}} (plus extra
- * fields an {@link ApiException} carries), for thrown exceptions, failed futures and akka-http rejections alike.
+ * The one place failures become HTTP responses: every error body is {@code {"error": "<code>", "message": "<what is
+ * wrong>", "field": "<the request field at fault, or null>"}} (plus extra fields an {@link ApiException} carries), for
+ * thrown exceptions, failed futures and akka-http rejections alike. The code is the status's name
+ * ({@code bad_request}, {@code not_found}, ...) unless the exception names a more precise one.
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
@@ -43,7 +45,7 @@ public final class ApiErrors {
   public HttpResponse toResponse(Throwable failure) {
     Throwable error = unwrap(failure);
     if (error instanceof ApiException api) {
-      return errorResponse(api.status(), api.getMessage(), api.extra());
+      return errorResponse(api.status(), api.code(), api.getMessage(), api.field(), api.extra());
     }
     if (error instanceof EntityStreamSizeException tooLarge) {
       return errorResponse(StatusCodes.PAYLOAD_TOO_LARGE,
@@ -65,6 +67,18 @@ public final class ApiErrors {
         "internal error (" + error.getClass().getSimpleName() + "); see the daemon's log", Map.of());
   }
 
+  /** Completes with the response {@code response} makes, or with the error it throws or fails with. */
+  public akka.http.javadsl.server.Route respond(
+      java.util.function.Supplier<java.util.concurrent.CompletionStage<HttpResponse>> response) {
+    java.util.concurrent.CompletionStage<HttpResponse> stage;
+    try {
+      stage = response.get();
+    } catch (RuntimeException e) {
+      stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    return akka.http.javadsl.server.Directives.completeWithFuture(stage.exceptionally(this::toResponse));
+  }
+
   /** A JSON response. */
   public HttpResponse json(StatusCode status, Object body) {
     try {
@@ -76,10 +90,24 @@ public final class ApiErrors {
   }
 
   public HttpResponse errorResponse(StatusCode status, String message, Map<String, Object> extra) {
+    return errorResponse(status, null, message, null, extra);
+  }
+
+  /** @param code null for the status's own ({@link #code(StatusCode)}) */
+  public HttpResponse errorResponse(StatusCode status, String code, String message, String field,
+      Map<String, Object> extra) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", message);
+    body.put("error", code != null ? code : code(status));
+    body.put("message", message);
+    body.put("field", field);
     body.putAll(extra);
     return json(status, body);
+  }
+
+  /** "bad_request", "not_found", "payload_too_large": the status's reason in snake case. */
+  static String code(StatusCode status) {
+    String reason = status.reason();
+    return reason.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
   }
 
   /** Exceptions thrown while building or running a route. */
@@ -102,6 +130,12 @@ public final class ApiErrors {
       }
       return response;
     });
+  }
+
+  /** A failure to throw on from a {@code handle} stage: its cause when that is unchecked, else wrapped. */
+  static RuntimeException rethrow(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
   }
 
   static Throwable unwrap(Throwable error) {

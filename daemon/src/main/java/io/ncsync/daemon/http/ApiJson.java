@@ -18,13 +18,54 @@ import java.util.List;
 public final class ApiJson {
   private ApiJson() {}
 
+  /** POST /api/v1/tenants. */
+  public record CreateTenant(String name) {}
+
+  /** A tenant as the API shows it. */
+  public record Tenant(String id, String name, Instant createdAt) {
+    public static Tenant of(io.ncsync.persistence.tenant.TenantRecord record) {
+      return new Tenant(record.id(), record.name(), record.createdAt());
+    }
+  }
+
+  /** POST /api/v1/tenants/{id}/tokens. */
+  public record CreateToken(String name, String role) {}
+
+  /** A token as the API lists it: never its secret or hash. */
+  public record Token(String id, String tenantId, String name, String role, Instant createdAt) {
+    public static Token of(io.ncsync.persistence.tenant.TokenRecord record) {
+      return new Token(record.id(), record.tenantId(), record.name(), record.role().wireName(), record.createdAt());
+    }
+  }
+
+  /** The answer to issuing a token: the only time its secret is shown. */
+  public record IssuedToken(String id, String tenantId, String name, String role, Instant createdAt, String token) {
+    @Override
+    public String toString() {
+      return "IssuedToken[id=" + id + ", tenantId=" + tenantId + ", role=" + role + "]";
+    }
+  }
+
   /** POST /api/v1/connections. */
   public record CreateConnection(
       String name, String kind, String url, String username, String appPassword, Boolean allowInsecureHttp,
-      Integer requestsPerSecond) {
+      Integer requestsPerSecond, Boolean skipTest) {
     @Override
     public String toString() {
       return "CreateConnection[name=" + name + ", kind=" + kind + ", url=" + url + ", username=" + username + "]";
+    }
+  }
+
+  /**
+   * PATCH /api/v1/connections/{id}: absent fields stay as they are; {@code "requestsPerSecond": null} returns to the
+   * daemon's default.
+   */
+  public record UpdateConnection(
+      String name, String url, String username, String appPassword, Boolean allowInsecureHttp,
+      Integer requestsPerSecond, Boolean skipTest) {
+    @Override
+    public String toString() {
+      return "UpdateConnection[name=" + name + ", url=" + url + ", username=" + username + "]";
     }
   }
 

@@ -22,10 +22,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import io.ncsync.persistence.library.Library;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.delete;
+import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -33,13 +40,15 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
 import static akka.http.javadsl.server.Directives.post;
 
 /**
- * {@code /api/v1/connections}: create, list and show connections. The app password is encrypted before it reaches
+ * {@code /api/v1/connections}: create, list, show, change, test and delete connections; a connection is tested before
+ * it is saved unless the request says {@code "skipTest": true}. The app password is encrypted before it reaches
  * the tenant entity and never appears in a response. A connection whose store is in use shows what its server was
  * found to keep ({@code serverPromises}, see {@link ServerPromisesBook}).
  */
 public final class ConnectionRoutes {
   /** The same bound as {@code ncsync.remote.requests-per-second}. */
   static final int MAX_REQUESTS_PER_SECOND = 1_000_000;
+  private static final Logger log = LoggerFactory.getLogger(ConnectionRoutes.class);
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -48,9 +57,11 @@ public final class ConnectionRoutes {
   private final CredentialCipher cipher;
   private final ConnectionChecker checker;
   private final ServerPromisesBook promises;
+  private final Access access;
 
   public ConnectionRoutes(ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors,
       CredentialCipher cipher, ConnectionChecker checker, ServerPromisesBook promises) {
+    this.access = new Access(errors);
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
@@ -60,13 +71,20 @@ public final class ConnectionRoutes {
     this.promises = promises;
   }
 
-  public Route route(String tenantId) {
+  public Route route(Caller caller) {
+    String tenantId = caller.tenantId();
     return pathPrefix("connections", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            post(() -> json.body(ApiJson.CreateConnection.class, body -> respond(create(tenantId, body)))),
-            get(() -> respond(list(tenantId))))),
-        path(PathMatchers.segment(), id -> get(() -> respond(show(tenantId, id)))),
-        path(PathMatchers.segment().slash("test"), id -> post(() -> respond(test(tenantId, id))))));
+            post(() -> access.require(caller, Endpoint.CONNECTION_CREATE, () -> json.body(ApiJson.CreateConnection.class,
+                body -> respond(() -> create(tenantId, body))))),
+            get(() -> access.require(caller, Endpoint.CONNECTION_LIST, () -> respond(() -> list(tenantId)))))),
+        path(PathMatchers.segment(), id -> concat(
+            get(() -> access.require(caller, Endpoint.CONNECTION_SHOW, () -> respond(() -> show(tenantId, id)))),
+            patch(() -> access.require(caller, Endpoint.CONNECTION_UPDATE, () -> json.bodyWithFields(
+                ApiJson.UpdateConnection.class, body -> respond(() -> update(tenantId, id, body))))),
+            delete(() -> access.require(caller, Endpoint.CONNECTION_DELETE, () -> respond(() -> remove(tenantId, id)))))),
+        path(PathMatchers.segment().slash("test"), id -> post(() -> access.require(caller, Endpoint.CONNECTION_TEST,
+            () -> respond(() -> test(tenantId, id)))))));
   }
 
   /**
@@ -74,24 +92,20 @@ public final class ConnectionRoutes {
    * id. {@code serverPromises} is what the probe found just now (null when the connection does not work).
    */
   private CompletionStage<HttpResponse> test(String tenantId, String id) {
-    return tenant(tenantId)
-        .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
-        .handle((record, error) -> {
-          if (error == null) return record;
-          if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage) throw ApiException.notFound("unknown connection: " + id);
-          throw error instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(error);
-        })
-        .thenCompose(record -> {
-          String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
-          DavEndpoint filesRoot = new DavEndpoint(
-              ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(), password);
-          return checker.check(record.kind(), record.url(), filesRoot);
-        })
+    return existing(tenantId, id)
+        .thenCompose(record -> check(tenantId, record))
         .thenApply(result -> errors.json(StatusCodes.OK, result));
   }
 
-  private Route respond(CompletionStage<HttpResponse> response) {
-    return completeWithFuture(response.exceptionally(errors::toResponse));
+  private CompletionStage<ConnectionChecker.Result> check(String tenantId, ConnectionRecord record) {
+    String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
+    DavEndpoint filesRoot = new DavEndpoint(
+        ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(), password);
+    return checker.check(record.kind(), record.url(), filesRoot);
+  }
+
+  private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
+    return errors.respond(response);
   }
 
   private CompletionStage<HttpResponse> create(String tenantId, ApiJson.CreateConnection body) {
@@ -99,36 +113,146 @@ public final class ConnectionRoutes {
     ConnectionKind kind = ConnectionKind.NEXTCLOUD;
     if (body.kind() != null) {
       kind = ConnectionKind.fromWire(body.kind());
-      if (kind == null) throw ApiException.badRequest("kind must be 'nextcloud' or 'webdav', got '" + body.kind() + "'");
+      if (kind == null) throw ApiException.badField("kind", "kind must be 'nextcloud' or 'webdav', got '" + body.kind() + "'");
     }
     boolean allowInsecureHttp = Boolean.TRUE.equals(body.allowInsecureHttp());
-    String url;
-    try {
-      url = ConnectionUrls.validate(body.url(), allowInsecureHttp);
-    } catch (ConnectionUrls.InvalidUrl e) {
-      throw ApiException.badRequest(e.getMessage());
-    }
+    String url = url(body.url(), allowInsecureHttp);
     String username = Validation.required(body.username(), "username");
-    if (body.appPassword() == null || body.appPassword().isEmpty()) throw ApiException.badRequest("appPassword is required");
-    Validation.noControlCharacters(body.appPassword(), "appPassword");
-    Integer requestsPerSecond = body.requestsPerSecond();
-    if (requestsPerSecond != null && (requestsPerSecond < 0 || requestsPerSecond > MAX_REQUESTS_PER_SECOND)) {
-      throw ApiException.badRequest("requestsPerSecond must be between 0 (unlimited) and " + MAX_REQUESTS_PER_SECOND
-          + ", got " + requestsPerSecond);
-    }
+    String password = password(body.appPassword());
+    Integer requestsPerSecond = requestsPerSecond(body.requestsPerSecond());
 
     String id = UUID.randomUUID().toString();
     ConnectionRecord record = new ConnectionRecord(id, name, kind, url, username,
-        cipher.encrypt(body.appPassword(), ConnectionRemoteStores.associatedData(tenantId, id)),
+        cipher.encrypt(password, ConnectionRemoteStores.associatedData(tenantId, id)),
         allowInsecureHttp, Instant.now().truncatedTo(ChronoUnit.MILLIS), requestsPerSecond);
-    return tenant(tenantId)
-        .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.AddConnection(record, replyTo), askTimeout)
+    return testedUnlessSkipped(tenantId, record, body.skipTest())
+        .thenCompose(tested -> tenant(tenantId)
+            .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.AddConnection(record, replyTo), askTimeout))
         .handle((stored, error) -> {
-          if (error == null) return errors.json(StatusCodes.CREATED, ApiJson.Connection.of(stored));
-          if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage refused) {
-            return errors.toResponse(ApiException.conflict(refused.getMessage()));
+          if (error == null) {
+            log.info("connection {} '{}' created for tenant {}", stored.id(), stored.name(), tenantId);
+            return errors.json(StatusCodes.CREATED, ApiJson.Connection.of(stored));
           }
-          return errors.toResponse(error);
+          throw refusedAsConflict(error);
+        });
+  }
+
+  /**
+   * PATCH /connections/{id}: any of name, url, username, appPassword, allowInsecureHttp, requestsPerSecond (null
+   * there: back to the daemon's default). The changed connection is tested before it is saved; its libraries use it
+   * from their next request on.
+   */
+  private CompletionStage<HttpResponse> update(String tenantId, String id,
+      JsonSupport.Fields<ApiJson.UpdateConnection> fields) {
+    ApiJson.UpdateConnection body = fields.value();
+    return existing(tenantId, id).thenCompose(current -> {
+      String name = body.name() == null ? current.name() : Validation.name(body.name(), "name");
+      boolean allowInsecureHttp = body.allowInsecureHttp() == null ? current.allowInsecureHttp() : body.allowInsecureHttp();
+      String url = url(body.url() == null ? current.url() : body.url(), allowInsecureHttp);
+      String username = body.username() == null ? current.username() : Validation.required(body.username(), "username");
+      String secret = body.appPassword() == null ? current.encryptedSecret()
+          : cipher.encrypt(password(body.appPassword()), ConnectionRemoteStores.associatedData(tenantId, id));
+      Integer requestsPerSecond = fields.has("requestsPerSecond") ? requestsPerSecond(body.requestsPerSecond())
+          : current.requestsPerSecond();
+      ConnectionRecord changed = new ConnectionRecord(id, name, current.kind(), url, username, secret, allowInsecureHttp,
+          current.createdAt(), requestsPerSecond);
+      boolean reachChanged = !url.equals(current.url()) || !username.equals(current.username())
+          || body.appPassword() != null;
+      CompletionStage<Void> tested = reachChanged
+          ? testedUnlessSkipped(tenantId, changed, body.skipTest())
+          : CompletableFuture.completedFuture(null);
+      return tested.thenCompose(ok -> tenant(tenantId)
+          .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.UpdateConnection(changed, replyTo), askTimeout));
+    }).handle((stored, error) -> {
+      if (error == null) {
+        log.info("connection {} '{}' of tenant {} changed", stored.id(), stored.name(), tenantId);
+        return errors.json(StatusCodes.OK, view(tenantId, stored));
+      }
+      throw refusedAsConflict(error);
+    });
+  }
+
+  /** DELETE /connections/{id}: refused with 409 while a library uses it. */
+  private CompletionStage<HttpResponse> remove(String tenantId, String id) {
+    return existing(tenantId, id)
+        .thenCompose(record -> librariesUsing(tenantId, id))
+        .thenCompose(users -> {
+          if (!users.isEmpty()) {
+            throw new ApiException(StatusCodes.CONFLICT, null, "connection " + id + " is used by "
+                + users.size() + " libraries (" + String.join(", ", users) + "): remove them first", null,
+                java.util.Map.of("libraries", users));
+          }
+          return tenant(tenantId).<akka.Done>askWithStatus(replyTo -> new Tenant.RemoveConnection(id, replyTo), askTimeout);
+        })
+        .thenApply(done -> {
+          promises.forget(tenantId, id);
+          log.info("connection {} of tenant {} deleted", id, tenantId);
+          return errors.json(StatusCodes.OK, java.util.Map.of("id", id, "deleted", true));
+        });
+  }
+
+  /** The ids of the tenant's libraries on this connection. */
+  private CompletionStage<List<String>> librariesUsing(String tenantId, String connectionId) {
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
+      List<CompletableFuture<java.util.Optional<String>>> users = all.libraries().stream()
+          .map(ref -> sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(tenantId, ref.libraryId()))
+              .<io.ncsync.persistence.library.LibraryConfig>askWithStatus(Library.Get::new, askTimeout)
+              .thenApply(config -> config.connectionId().equals(connectionId)
+                  ? java.util.Optional.of(ref.libraryId()) : java.util.Optional.<String>empty())
+              .toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(users.toArray(CompletableFuture[]::new)).thenApply(done ->
+          users.stream().map(CompletableFuture::join).flatMap(java.util.Optional::stream).toList());
+    });
+  }
+
+  /** Completes when the connection works or the caller skipped the test; else fails with 400 and the reason. */
+  private CompletionStage<Void> testedUnlessSkipped(String tenantId, ConnectionRecord record, Boolean skipTest) {
+    if (Boolean.TRUE.equals(skipTest)) return CompletableFuture.completedFuture(null);
+    return check(tenantId, record).thenAccept(result -> {
+      if (!result.ok()) {
+        throw new ApiException(StatusCodes.BAD_REQUEST, "connection_test_failed", "the connection test failed ("
+            + result.outcome() + "): " + result.message() + " Nothing was saved; send \"skipTest\": true to save it "
+            + "anyway.", null, java.util.Map.of("outcome", result.outcome()));
+      }
+    });
+  }
+
+  private static String url(String url, boolean allowInsecureHttp) {
+    try {
+      return ConnectionUrls.validate(url, allowInsecureHttp);
+    } catch (ConnectionUrls.InvalidUrl e) {
+      throw ApiException.badField("url", e.getMessage());
+    }
+  }
+
+  private static String password(String appPassword) {
+    if (appPassword == null || appPassword.isEmpty()) throw ApiException.badField("appPassword", "appPassword is required");
+    Validation.noControlCharacters(appPassword, "appPassword");
+    return appPassword;
+  }
+
+  private static Integer requestsPerSecond(Integer requestsPerSecond) {
+    if (requestsPerSecond != null && (requestsPerSecond < 0 || requestsPerSecond > MAX_REQUESTS_PER_SECOND)) {
+      throw ApiException.badField("requestsPerSecond", "requestsPerSecond must be between 0 (unlimited) and "
+          + MAX_REQUESTS_PER_SECOND + ", got " + requestsPerSecond);
+    }
+    return requestsPerSecond;
+  }
+
+  private static RuntimeException refusedAsConflict(Throwable error) {
+    if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage refused) return ApiException.conflict(refused.getMessage());
+    return ApiErrors.rethrow(error);
+  }
+
+  /** The connection, or 404: an unknown id and another tenant's are the same to the caller. */
+  private CompletionStage<ConnectionRecord> existing(String tenantId, String id) {
+    return tenant(tenantId)
+        .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
+        .handle((record, error) -> {
+          if (error == null) return record;
+          if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage) throw ApiException.notFound("unknown connection: " + id);
+          throw ApiErrors.rethrow(error);
         });
   }
 
@@ -139,15 +263,7 @@ public final class ConnectionRoutes {
   }
 
   private CompletionStage<HttpResponse> show(String tenantId, String id) {
-    return tenant(tenantId)
-        .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
-        .handle((record, error) -> {
-          if (error == null) return errors.json(StatusCodes.OK, view(tenantId, record));
-          if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage) {
-            return errors.toResponse(ApiException.notFound("unknown connection: " + id));
-          }
-          return errors.toResponse(error);
-        });
+    return existing(tenantId, id).thenApply(record -> errors.json(StatusCodes.OK, view(tenantId, record)));
   }
 
   private ApiJson.Connection view(String tenantId, ConnectionRecord record) {

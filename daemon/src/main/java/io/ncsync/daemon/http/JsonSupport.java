@@ -68,11 +68,39 @@ public final class JsonSupport {
   /** Reads the request body as {@code type}, then continues with {@code inner}. */
   public <T> Route body(Class<T> type, Function<T, Route> inner) {
     return extractRequestEntity(requestEntity -> {
-      if (!requestEntity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        throw new ApiException(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-            "request body must be JSON: send 'Content-Type: application/json'");
-      }
+      requireJson(requestEntity);
       return entity(Unmarshaller.entityToString(), text -> inner.apply(parse(text, type)));
+    });
+  }
+
+  private static void requireJson(akka.http.javadsl.model.RequestEntity requestEntity) {
+    if (!requestEntity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+      throw new ApiException(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+          "request body must be JSON: send 'Content-Type: application/json'");
+    }
+  }
+
+  /** A parsed body and the names of the fields it had, so {@code "x": null} can differ from no {@code x} at all. */
+  public record Fields<T>(T value, java.util.Set<String> present) {
+    public boolean has(String field) {
+      return present.contains(field);
+    }
+  }
+
+  /** Like {@link #body}, also telling which top-level fields the body had. */
+  public <T> Route bodyWithFields(Class<T> type, Function<Fields<T>, Route> inner) {
+    return extractRequestEntity(requestEntity -> {
+      requireJson(requestEntity);
+      return entity(Unmarshaller.entityToString(), text -> {
+        T value = parse(text, type);
+        java.util.Set<String> present = new java.util.HashSet<>();
+        try {
+          mapper.readTree(text).fieldNames().forEachRemaining(present::add);
+        } catch (JsonProcessingException e) {
+          throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        }
+        return inner.apply(new Fields<>(value, java.util.Set.copyOf(present)));
+      });
     });
   }
 

@@ -24,6 +24,8 @@ import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.tenant.ConnectionRecord;
 import io.ncsync.persistence.tenant.LibraryRef;
 import io.ncsync.persistence.tenant.Tenant;
+import io.ncsync.persistence.tenant.TenantRecord;
+import io.ncsync.persistence.tenant.TenantWorkspaces;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +70,7 @@ public final class LibraryRoutes {
   private final SyncEngine syncIo;
   private final Path workspacesRoot;
   private final DocumentHistory documentHistory;
+  private final Access access;
 
   /**
    * @param workspacesRoot the workspaces root as a real path (it exists; symlinks resolved)
@@ -84,56 +87,58 @@ public final class LibraryRoutes {
     this.syncIo = syncIo;
     this.workspacesRoot = workspacesRoot;
     this.documentHistory = documentHistory;
+    this.access = new Access(errors);
   }
 
-  public Route route(String tenantId) {
-    return concat(librariesRoute(tenantId), pathPrefix("conflicts", () -> path(
-        PathMatchers.segment().slash("resolve"), conflictId -> post(() -> json.body(ApiJson.ResolveConflict.class,
-            body -> respond(() -> resolve(tenantId, conflictId, body)))))));
+  public Route route(Caller caller) {
+    String tenantId = caller.tenantId();
+    return concat(librariesRoute(caller), pathPrefix("conflicts", () -> path(
+        PathMatchers.segment().slash("resolve"), conflictId -> post(() -> access.require(caller, Endpoint.CONFLICT_RESOLVE,
+            () -> json.body(ApiJson.ResolveConflict.class, body -> respond(() -> resolve(tenantId, conflictId, body))))))));
   }
 
-  private Route librariesRoute(String tenantId) {
+  private Route librariesRoute(Caller caller) {
+    String tenantId = caller.tenantId();
     return pathPrefix("libraries", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            post(() -> json.body(ApiJson.CreateLibrary.class, body -> respond(() -> create(tenantId, body)))),
-            get(() -> respond(() -> list(tenantId))))),
+            post(() -> access.require(caller, Endpoint.LIBRARY_CREATE, () -> json.body(ApiJson.CreateLibrary.class,
+                body -> respond(() -> create(tenantId, body))))),
+            get(() -> access.require(caller, Endpoint.LIBRARY_LIST, () -> respond(() -> list(tenantId)))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
-                get(() -> respond(() -> show(tenantId, id))),
-                patch(() -> json.body(ApiJson.UpdateLibrary.class, body -> respond(() -> update(tenantId, id, body)))),
-                delete(() -> parameterOptional("detach", detach -> respond(() -> remove(tenantId, id, detach)))))),
-            path("sync", () -> post(() -> respond(() -> sync(tenantId, id)))),
-            path("status", () -> get(() -> respond(() -> status(tenantId, id)))),
-            path("conflicts", () -> get(() -> parameterOptional("state",
-                state -> respond(() -> conflicts(tenantId, id, state.orElse(null)))))),
-            path("documents", () -> get(() -> parameterOptional("path", prefix -> parameterOptional("status", status ->
-                parameterOptional("offset", offset -> parameterOptional("limit", limit ->
-                    respond(() -> documents(tenantId, id, prefix, status, offset, limit)))))))),
+                get(() -> access.require(caller, Endpoint.LIBRARY_SHOW, () -> respond(() -> show(tenantId, id)))),
+                patch(() -> access.require(caller, Endpoint.LIBRARY_UPDATE, () -> json.body(ApiJson.UpdateLibrary.class,
+                    body -> respond(() -> update(tenantId, id, body))))),
+                delete(() -> access.require(caller, Endpoint.LIBRARY_DELETE, () -> parameterOptional("detach",
+                    detach -> respond(() -> remove(tenantId, id, detach))))))),
+            path("sync", () -> post(() -> access.require(caller, Endpoint.LIBRARY_SYNC, () -> respond(() -> sync(tenantId, id))))),
+            path("status", () -> get(() -> access.require(caller, Endpoint.LIBRARY_STATUS, () -> respond(() -> status(tenantId, id))))),
+            path("conflicts", () -> get(() -> access.require(caller, Endpoint.LIBRARY_CONFLICTS, () -> parameterOptional("state",
+                state -> respond(() -> conflicts(tenantId, id, state.orElse(null))))))),
+            path("documents", () -> get(() -> access.require(caller, Endpoint.DOCUMENT_LIST, () -> parameterOptional("path",
+                prefix -> parameterOptional("status", status -> parameterOptional("offset", offset ->
+                    parameterOptional("limit", limit -> respond(() -> documents(tenantId, id, prefix, status, offset,
+                        limit))))))))),
             path(PathMatchers.segment("documents").slash(PathMatchers.segment()), documentId -> get(() ->
-                respond(() -> document(tenantId, id, documentId)))),
-            path("trash", () -> get(() -> parameterOptional("offset", offset -> parameterOptional("limit", limit ->
-                respond(() -> trash(tenantId, id, offset, limit)))))),
-            path("guard", () -> post(() -> json.body(ApiJson.GuardRequest.class,
-                body -> respond(() -> guard(tenantId, id, body))))),
-            path(PathMatchers.segment("failures").slash("retry"), () -> post(() -> json.optionalBody(
-                ApiJson.RetryFailures.class, new ApiJson.RetryFailures(null),
-                body -> respond(() -> retryFailures(tenantId, id, body)))))))));
+                access.require(caller, Endpoint.DOCUMENT_SHOW, () -> respond(() -> document(tenantId, id, documentId))))),
+            path("trash", () -> get(() -> access.require(caller, Endpoint.LIBRARY_TRASH, () -> parameterOptional("offset",
+                offset -> parameterOptional("limit", limit -> respond(() -> trash(tenantId, id, offset, limit))))))),
+            path("guard", () -> post(() -> access.require(caller, Endpoint.GUARD_RESOLVE, () -> json.body(
+                ApiJson.GuardRequest.class, body -> respond(() -> guard(tenantId, id, body)))))),
+            path(PathMatchers.segment("failures").slash("retry"), () -> post(() -> access.require(caller, Endpoint.FAILURES_RETRY,
+                () -> json.optionalBody(ApiJson.RetryFailures.class, new ApiJson.RetryFailures(null),
+                    body -> respond(() -> retryFailures(tenantId, id, body))))))))));
   }
 
   /** {@code /api/v1/trash/{entryId}/restore}: entry ids are unique across the tenant's libraries. */
-  public Route trashRoute(String tenantId) {
+  public Route trashRoute(Caller caller) {
     return pathPrefix("trash", () -> pathPrefix(PathMatchers.segment(), entryId ->
-        path("restore", () -> post(() -> respond(() -> restore(tenantId, entryId))))));
+        path("restore", () -> post(() -> access.require(caller, Endpoint.TRASH_RESTORE,
+            () -> respond(() -> restore(caller.tenantId(), entryId)))))));
   }
 
   private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
-    CompletionStage<HttpResponse> stage;
-    try {
-      stage = response.get();
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    return completeWithFuture(stage.exceptionally(errors::toResponse));
+    return errors.respond(response);
   }
 
   // --- create -------------------------------------------------------------------------------------------------
@@ -144,7 +149,11 @@ public final class LibraryRoutes {
     Path localRoot;
     String remotePath;
     try {
-      localRoot = WorkspacePaths.resolve(workspacesRoot, body.localPath());
+      localRoot = WorkspacePaths.resolve(existingTenantRoot(tenantId), body.localPath());
+      if (TenantRecord.DEFAULT_ID.equals(tenantId) && TenantWorkspaces.inOtherTenantsFolder(workspacesRoot, localRoot)) {
+        throw ApiException.badField("localPath", "localPath must not lie in '" + TenantWorkspaces.TENANTS_FOLDER
+            + "/': that folder holds the other tenants' folders");
+      }
       remotePath = RemoteFolderPaths.normalise(body.remotePath());
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
@@ -171,7 +180,7 @@ public final class LibraryRoutes {
           log.info("library {} '{}' created: {} <-> connection {} folder '/{}' ({})", created.libraryId(),
               created.name(), created.localRoot(), created.connectionId(), created.remotePath(),
               created.mode().wireName());
-          return errors.json(StatusCodes.CREATED, ApiJson.Library.of(created, workspacesRoot));
+          return errors.json(StatusCodes.CREATED, ApiJson.Library.of(created, tenantRoot(tenantId)));
         });
   }
 
@@ -227,13 +236,13 @@ public final class LibraryRoutes {
 
   private CompletionStage<HttpResponse> list(String tenantId) {
     return configs(tenantId).thenApply(configs ->
-        errors.json(StatusCodes.OK, configs.stream().map(c -> ApiJson.Library.of(c, workspacesRoot)).toList()));
+        errors.json(StatusCodes.OK, configs.stream().map(c -> ApiJson.Library.of(c, tenantRoot(tenantId))).toList()));
   }
 
   private CompletionStage<HttpResponse> show(String tenantId, String id) {
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, Library.Get::new))
-        .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, workspacesRoot)));
+        .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, tenantRoot(tenantId))));
   }
 
   /** Changes settings from the next run on; 400 names the field of a refused value. */
@@ -247,7 +256,7 @@ public final class LibraryRoutes {
           if (outcome instanceof Library.SettingsRefused refused) throw ApiException.badRequest(refused.reason());
           LibraryConfig changed = ((Library.SettingsChanged) outcome).config();
           log.info("library {} '{}' settings changed: {}", changed.libraryId(), changed.name(), changed.settings());
-          return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, workspacesRoot));
+          return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, tenantRoot(tenantId)));
         });
   }
 
@@ -560,6 +569,21 @@ public final class LibraryRoutes {
       if (cause instanceof StatusReply.ErrorMessage refused) throw map.apply(refused);
       throw new java.util.concurrent.CompletionException(cause);
     });
+  }
+
+  /** The folder this tenant's libraries live in ({@link TenantWorkspaces}). */
+  private Path tenantRoot(String tenantId) {
+    return TenantWorkspaces.root(workspacesRoot, tenantId);
+  }
+
+  /** The tenant's folder, created when its first library is. */
+  private Path existingTenantRoot(String tenantId) {
+    Path root = tenantRoot(tenantId);
+    try {
+      return java.nio.file.Files.createDirectories(root).toRealPath();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create the tenant's workspaces folder " + root + ": " + e.getMessage(), e);
+    }
   }
 
   private EntityRef<Tenant.Command> tenant(String tenantId) {

@@ -8,7 +8,7 @@ final class Validation {
 
   /** A required, non-blank string without control characters. */
   static String required(String value, String field) {
-    if (value == null || value.isBlank()) throw ApiException.badRequest(field + " is required");
+    if (value == null || value.isBlank()) throw ApiException.badField(field, field + " is required");
     noControlCharacters(value, field);
     return value;
   }
@@ -17,7 +17,7 @@ final class Validation {
   static String name(String value, String field) {
     String name = required(value, field).strip();
     if (name.length() > MAX_NAME_LENGTH) {
-      throw ApiException.badRequest(field + " is longer than " + MAX_NAME_LENGTH + " characters");
+      throw ApiException.badField(field, field + " is longer than " + MAX_NAME_LENGTH + " characters");
     }
     return name;
   }
@@ -25,7 +25,7 @@ final class Validation {
   static void noControlCharacters(String value, String field) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c < 32 || c == 127) throw ApiException.badRequest(field + " contains a control character");
+      if (c < 32 || c == 127) throw ApiException.badField(field, field + " contains a control character");
     }
   }
 }

@@ -23,6 +23,11 @@ public final class ApiClient {
   /** A response: status, raw body, and the body parsed as JSON (null if it is not JSON). */
   public record Response(int status, String body, JsonNode json, HttpResponse<String> raw) {
     public String error() {
+      return json == null || json.get("message") == null ? null : json.get("message").asText();
+    }
+
+    /** The error code ({@code "error"}), e.g. {@code not_found}. */
+    public String errorCode() {
       return json == null || json.get("error") == null ? null : json.get("error").asText();
     }
 

@@ -87,7 +87,7 @@ abstract class EngineTestBase {
 
   /** The daemon's staging folder of this library. */
   protected Path stagingFolder() {
-    return workspacesRoot().resolve(".ncsync-staging").resolve("t").resolve(libraryId);
+    return workspacesRoot().resolve(".ncsync-staging").resolve("default").resolve(libraryId);
   }
 
   /** Sets the remote up before the library's folder is created. */
@@ -102,7 +102,7 @@ abstract class EngineTestBase {
     this.mode = mode;
     libraryId = UUID.randomUUID().toString();
     spawnLibrary();
-    LibraryConfig config = new LibraryConfig("t", libraryId, "lib", "c", workspace.toString(), "lib", mode, Instant.now());
+    LibraryConfig config = new LibraryConfig("default", libraryId, "lib", "c", workspace.toString(), "lib", mode, Instant.now());
     StatusReply<LibraryConfig> created = ask(replyTo -> new Library.Create(config, replyTo));
     assertTrue(created.isSuccess());
   }
@@ -115,7 +115,7 @@ abstract class EngineTestBase {
 
   private void spawnLibrary() {
     RemoteStores stores = (tenant, connection) -> CompletableFuture.<RemoteStore>completedFuture(remote);
-    library = testKit.spawn(Library.create(Library.entityId("t", libraryId),
+    library = testKit.spawn(Library.create(Library.entityId("default", libraryId),
         engine(new DiskDavPorts(stores, workspacesRoot(), trash), blocking),
         new Library.Settings(4, 50, temp)));
   }

@@ -43,6 +43,7 @@ import io.ncsync.persistence.sync.SyncPlan;
 import io.ncsync.persistence.sync.Transfer;
 import io.ncsync.persistence.sync.TrashEntry;
 import io.ncsync.persistence.tenant.Tenant;
+import io.ncsync.persistence.tenant.TenantIds;
 import io.ncsync.protocol.UploadSession;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -420,7 +421,9 @@ public final class Library
     this.settings = settings;
     this.removals = removals;
     this.history = history;
-    this.workspaces = WorkspaceBoundary.of(settings.workspacesRoot());
+    // Each tenant's libraries stay in that tenant's own folder (TenantWorkspaces), checked here as well as by the API.
+    this.workspaces = WorkspaceBoundary.ofTenant(settings.workspacesRoot(),
+        TenantIds.ofEntityId(entityId));
     this.finishedAdapter = context.messageAdapter(Document.Finished.class, ActionDone::new);
     this.progressAdapter = context.messageAdapter(Document.UploadProgress.class, UploadProgressed::new);
     this.conflictAdapter = context.messageAdapter(Document.ConflictToRecord.class, ConflictToRecordReceived::new);

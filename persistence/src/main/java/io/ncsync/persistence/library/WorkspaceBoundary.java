@@ -6,6 +6,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
+import io.ncsync.persistence.tenant.TenantRecord;
+import io.ncsync.persistence.tenant.TenantWorkspaces;
 
 /**
  * The folder no library may leave: the daemon's workspaces root. The admin API validates a library's folder before it
@@ -15,12 +17,19 @@ import java.util.Optional;
  * <p>A local root is inside when it is absolute, has no {@code ..} segment, names a folder strictly below the root,
  * and the part of it that exists resolves (symbolic links followed) to a folder strictly below the root's real path.
  */
-public record WorkspaceBoundary(Path realRoot) {
+public record WorkspaceBoundary(Path realRoot, Path reserved) {
 
   /** @param root the workspaces root; resolved to its real path here when it exists */
   public static WorkspaceBoundary of(Path root) {
     Path normalized = root.toAbsolutePath().normalize();
-    return new WorkspaceBoundary(realOfExistingPart(normalized).orElse(normalized));
+    return new WorkspaceBoundary(realOfExistingPart(normalized).orElse(normalized), null);
+  }
+
+  /** The boundary of one tenant's libraries ({@link TenantWorkspaces}). */
+  public static WorkspaceBoundary ofTenant(Path workspacesRoot, String tenantId) {
+    WorkspaceBoundary tenantRoot = of(TenantWorkspaces.root(workspacesRoot, tenantId));
+    if (!TenantRecord.DEFAULT_ID.equals(tenantId)) return tenantRoot;
+    return new WorkspaceBoundary(tenantRoot.realRoot(), tenantRoot.realRoot().resolve(TenantWorkspaces.TENANTS_FOLDER));
   }
 
   /** Why {@code localRoot} may not be a library's folder, or empty when it may. */
@@ -49,6 +58,10 @@ public record WorkspaceBoundary(Path realRoot) {
     Path real = resolved.get();
     if (!strictlyInside(real)) {
       return Optional.of(outside + ": it leads to " + real + " through a symbolic link");
+    }
+    if (reserved != null && (normalized.startsWith(reserved) || real.startsWith(reserved))) {
+      return Optional.of("the local folder '" + localRoot + "' lies in " + reserved + ", which holds other tenants' "
+          + "folders");
     }
     return Optional.empty();
   }

@@ -39,6 +39,16 @@ public final class Tenant
   public record AddConnection(ConnectionRecord connection, ActorRef<StatusReply<ConnectionRecord>> replyTo)
       implements Command {}
 
+  /**
+   * Replaces a connection's record (same id); replies with it, or an error when the id is unknown or another
+   * connection has the name.
+   */
+  public record UpdateConnection(ConnectionRecord connection, ActorRef<StatusReply<ConnectionRecord>> replyTo)
+      implements Command {}
+
+  /** Removes a connection; replies Done, or an error when the id is unknown. The caller checks no library uses it. */
+  public record RemoveConnection(String connectionId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Replies with the connection, or an error "unknown connection". */
   public record GetConnection(String connectionId, ActorRef<StatusReply<ConnectionRecord>> replyTo)
       implements Command {}
@@ -65,6 +75,10 @@ public final class Tenant
   public sealed interface Event extends CborSerializable {}
 
   public record ConnectionAdded(ConnectionRecord connection) implements Event {}
+
+  public record ConnectionUpdated(ConnectionRecord connection) implements Event {}
+
+  public record ConnectionRemoved(String connectionId) implements Event {}
 
   public record LibraryRegistered(String libraryId, String name) implements Event {}
 
@@ -96,6 +110,16 @@ public final class Tenant
 
     boolean connectionNameTaken(String name) {
       return connections.values().stream().anyMatch(c -> c.name().equals(name));
+    }
+
+    boolean connectionNameTakenByOther(String connectionId, String name) {
+      return connections.values().stream().anyMatch(c -> c.name().equals(name) && !c.id().equals(connectionId));
+    }
+
+    State withoutConnection(String connectionId) {
+      Map<String, ConnectionRecord> next = new LinkedHashMap<>(connections);
+      next.remove(connectionId);
+      return new State(next, libraries, removedLibraries);
     }
 
     boolean libraryNameTakenByOther(String libraryId, String name) {
@@ -146,6 +170,8 @@ public final class Tenant
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(AddConnection.class, this::onAddConnection)
+        .onCommand(UpdateConnection.class, this::onUpdateConnection)
+        .onCommand(RemoveConnection.class, this::onRemoveConnection)
         .onCommand(GetConnection.class, this::onGetConnection)
         .onCommand(ListConnections.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Connections(new ArrayList<>(state.connections().values()))))
         .onCommand(RegisterLibrary.class, this::onRegisterLibrary)
@@ -163,6 +189,24 @@ public final class Tenant
       return Effect().reply(cmd.replyTo(), StatusReply.error("a connection named '" + connection.name() + "' already exists"));
     }
     return Effect().persist(new ConnectionAdded(connection)).thenReply(cmd.replyTo(), s -> StatusReply.success(connection));
+  }
+
+  private ReplyEffect<Event, State> onUpdateConnection(State state, UpdateConnection cmd) {
+    ConnectionRecord connection = cmd.connection();
+    if (!state.connections().containsKey(connection.id())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("unknown connection: " + connection.id()));
+    }
+    if (state.connectionNameTakenByOther(connection.id(), connection.name())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a connection named '" + connection.name() + "' already exists"));
+    }
+    return Effect().persist(new ConnectionUpdated(connection)).thenReply(cmd.replyTo(), s -> StatusReply.success(connection));
+  }
+
+  private ReplyEffect<Event, State> onRemoveConnection(State state, RemoveConnection cmd) {
+    if (!state.connections().containsKey(cmd.connectionId())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("unknown connection: " + cmd.connectionId()));
+    }
+    return Effect().persist(new ConnectionRemoved(cmd.connectionId())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onGetConnection(State state, GetConnection cmd) {
@@ -195,6 +239,8 @@ public final class Tenant
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(ConnectionAdded.class, (state, evt) -> state.withConnection(evt.connection()))
+        .onEvent(ConnectionUpdated.class, (state, evt) -> state.withConnection(evt.connection()))
+        .onEvent(ConnectionRemoved.class, (state, evt) -> state.withoutConnection(evt.connectionId()))
         .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
         .onEvent(LibraryUnregistered.class, (state, evt) -> state.withoutLibrary(evt.libraryId()))
         .build();

@@ -81,7 +81,7 @@ abstract class EngineHarness {
   protected void startLibrary(SyncMode mode) {
     libraryId = UUID.randomUUID().toString();
     spawnLibrary();
-    LibraryConfig config = new LibraryConfig("t", libraryId, "lib", "c", "/workspaces/lib", "lib", mode, Instant.now());
+    LibraryConfig config = new LibraryConfig("t", libraryId, "lib", "c", "/workspaces/tenants/t/lib", "lib", mode, Instant.now());
     StatusReply<LibraryConfig> created = ask(replyTo -> new Library.Create(config, replyTo));
     assertTrue(created.isSuccess(), () -> "created: " + created);
   }

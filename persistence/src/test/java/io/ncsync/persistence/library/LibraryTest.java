@@ -57,7 +57,7 @@ class LibraryTest {
   private static final Path OUTSIDE = temporaryFolder("outside");
 
   private static final LibraryConfig CONFIG =
-      new LibraryConfig("t1", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
+      new LibraryConfig("default", "lib1", "Library one", "c1", WORKSPACES.resolve("lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, Instant.parse("2026-11-22T00:00:00Z"));
 
   private ScriptedSyncEngine io;
   /** The libraries the entity told its tenant to stop listing. */
@@ -87,7 +87,7 @@ class LibraryTest {
     io = new ScriptedSyncEngine();
     // No batching here: each document gets a worker of its own (batches have a test of their own).
     removed.clear();
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io,
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
         new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES), (tenant, library) -> removed.add(tenant + ":" + library)));
     kit.clear();
   }
@@ -100,7 +100,7 @@ class LibraryTest {
     var again = kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo));
     assertTrue(again.reply().isSuccess());
     assertTrue(again.events().isEmpty());
-    LibraryConfig other = new LibraryConfig("t1", "lib1", "Other", "c1", "/x", "y", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
+    LibraryConfig other = new LibraryConfig("default", "lib1", "Other", "c1", "/x", "y", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
     assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(other, replyTo)).reply().isError());
     assertEquals(CONFIG, kit.<StatusReply<LibraryConfig>>runCommand(Library.Get::new).reply().getValue());
   }
@@ -142,7 +142,7 @@ class LibraryTest {
   @Test
   void aLibraryWhoseRootWasSwappedForASymlinkOutRefusesToSync() throws IOException {
     Path root = Files.createDirectories(WORKSPACES.resolve("swapped"));
-    LibraryConfig config = new LibraryConfig("t1", "lib1", "Swapped", "c1", root.toString(), "lib1", SyncMode.BIDIRECTIONAL,
+    LibraryConfig config = new LibraryConfig("default", "lib1", "Swapped", "c1", root.toString(), "lib1", SyncMode.BIDIRECTIONAL,
         CONFIG.createdAt());
     assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(config, replyTo)).reply().isSuccess());
     Files.delete(root);
@@ -157,13 +157,32 @@ class LibraryTest {
   }
 
   private void assertCreateRefused(String localRoot, String reason) {
-    LibraryConfig config = new LibraryConfig("t1", "lib1", "Library one", "c1", localRoot, "lib1", SyncMode.BIDIRECTIONAL,
+    LibraryConfig config = new LibraryConfig("default", "lib1", "Library one", "c1", localRoot, "lib1", SyncMode.BIDIRECTIONAL,
         CONFIG.createdAt());
     var result = kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(config, replyTo));
     assertTrue(result.reply().isError(), localRoot + " must be refused");
     assertTrue(result.reply().getError().getMessage().contains(reason), result.reply().getError().getMessage());
     assertTrue(result.events().isEmpty(), "nothing persisted for " + localRoot);
     assertFalse(kit.getState().created());
+  }
+
+  @Test
+  void aLibraryOfTheDefaultTenantMayNotUseTheOtherTenantsFolder() {
+    assertCreateRefused(WORKSPACES.resolve("tenants/acme/lib1").toString(), "holds other tenants' folders");
+  }
+
+  @Test
+  void aLibraryOfAnotherTenantStaysInThatTenantsFolder() {
+    var acme = EventSourcedBehaviorTestKit.<Library.Command, Library.Event, LibraryState>create(testKit.system(),
+        Library.create("acme:lib1", io, new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES)));
+    LibraryConfig inDefaultFolder = new LibraryConfig("acme", "lib1", "n", "c1", WORKSPACES.resolve("lib1").toString(),
+        "lib1", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
+    var refused = acme.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(inDefaultFolder, replyTo));
+    assertTrue(refused.reply().getError().getMessage().contains("is not inside the workspaces root "
+        + WORKSPACES.resolve("tenants/acme")), refused.reply().getError().getMessage());
+    LibraryConfig inItsFolder = new LibraryConfig("acme", "lib1", "n", "c1",
+        WORKSPACES.resolve("tenants/acme/lib1").toString(), "lib1", SyncMode.BIDIRECTIONAL, CONFIG.createdAt());
+    assertTrue(acme.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(inItsFolder, replyTo)).reply().isSuccess());
   }
 
   @Test
@@ -253,14 +272,14 @@ class LibraryTest {
     var result = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.KEEP, replyTo));
     assertTrue(result.reply().getValue().removed());
     assertTrue(result.event() instanceof Library.LibraryRemoved);
-    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertEquals(List.of("default:lib1"), List.copyOf(removed));
     assertTrue(kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().isError(), "a removed library never syncs");
     assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
     assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo)).events().isEmpty(),
         "its id is not reused");
     kit.restart();
     assertEquals("removed", status().state(), "the journal keeps it, marked removed");
-    assertEquals(List.of("t1:lib1", "t1:lib1"), List.copyOf(removed), "recovery tells the tenant again");
+    assertEquals(List.of("default:lib1", "default:lib1"), List.copyOf(removed), "recovery tells the tenant again");
   }
 
   @Test
@@ -284,7 +303,7 @@ class LibraryTest {
     var retried = kit.<StatusReply<Library.DetachAccepted>>runCommand(replyTo -> new Library.Detach(Removal.Detach.DOWNLOAD, replyTo));
     assertTrue(retried.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "asking again retries at once");
     awaitState(LibraryState::isRemoved);
-    assertEquals(List.of("t1:lib1"), List.copyOf(removed));
+    assertEquals(List.of("default:lib1"), List.copyOf(removed));
     assertTrue(io.lastConfig.mode() == SyncMode.REMOTE_TO_LOCAL, "the reverse sync runs remote to local");
   }
 
@@ -557,7 +576,7 @@ class LibraryTest {
             .map(u -> u.path().equals("f3") ? ActionResult.failed("f3", FailureCode.FORBIDDEN, "no permission") : ScriptedSyncEngine.succeed(u)).toList());
       }
     };
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", batching, new Library.Settings(3, 5, 10, 1 << 20, WORKSPACES)));
     kit.clear();
     create();
     Map<String, LocalEntry> local = new HashMap<>();
@@ -695,7 +714,7 @@ class LibraryTest {
   }
 
   private void useSettings(int parallelTransfers, DocumentRetry retry) {
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("t1:lib1", io,
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
         new Library.Settings(parallelTransfers, 5, 1, 1 << 20, WORKSPACES, retry), (tenant, library) -> removed.add(tenant + ":" + library)));
     kit.clear();
   }
