@@ -2,7 +2,10 @@ package io.ncsync.daemon.http;
 
 import akka.http.javadsl.server.Route;
 
+import static akka.http.javadsl.server.Directives.complete;
 import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.handleExceptions;
 import static akka.http.javadsl.server.Directives.handleRejections;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -16,6 +19,8 @@ public final class AdminRoutes {
   private final ConnectionRoutes connections;
   private final LibraryRoutes libraries;
   private final TenantRoutes tenants;
+  private final Access access;
+  private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
@@ -24,6 +29,9 @@ public final class AdminRoutes {
       BearerAuth auth, ApiErrors errors) {
     this.health = health;
     this.tenants = tenants;
+    this.access = new Access(errors);
+    this.openApi = errors.json(akka.http.javadsl.model.StatusCodes.OK,
+        OpenApiDocument.build(io.ncsync.daemon.DaemonVersion.ncsync()));
     this.connections = connections;
     this.libraries = libraries;
     this.auth = auth;
@@ -34,6 +42,8 @@ public final class AdminRoutes {
     return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> concat(
         health.route(),
         pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(caller -> concat(
+            path("openapi.json", () -> get(() -> access.require(caller, Endpoint.OPENAPI,
+                () -> complete(openApi)))),
             tenants.route(caller),
             connections.route(caller),
             libraries.route(caller),

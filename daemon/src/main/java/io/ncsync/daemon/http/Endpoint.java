@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * @param requestBody the JSON body's wire type, or null for none
  */
 public enum Endpoint {
+  OPENAPI("GET", "/openapi.json", Role.VIEWER, "This API's OpenAPI 3 description", null),
   TENANT_CREATE("POST", "/tenants", Role.SYSTEM, "Create a tenant", ApiJson.CreateTenant.class),
   TENANT_LIST("GET", "/tenants", Role.VIEWER, "List tenants (a non-system token sees its own)", null),
   TENANT_SHOW("GET", "/tenants/{tenantId}", Role.VIEWER, "Show a tenant", null),

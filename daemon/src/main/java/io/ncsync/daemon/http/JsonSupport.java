@@ -54,6 +54,12 @@ public final class JsonSupport {
     mapper.coercionConfigFor(LogicalType.Boolean)
         .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    // 1.5 where an integer belongs is an error, not 1.
+    mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    mapper.coercionConfigFor(LogicalType.Integer)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     mapper.coercionConfigFor(LogicalType.Textual)
         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -69,8 +75,20 @@ public final class JsonSupport {
   public <T> Route body(Class<T> type, Function<T, Route> inner) {
     return extractRequestEntity(requestEntity -> {
       requireJson(requestEntity);
-      return entity(Unmarshaller.entityToString(), text -> inner.apply(parse(text, type)));
+      return entity(Unmarshaller.entityToByteString(), bytes -> inner.apply(parse(utf8(bytes), type)));
     });
+  }
+
+  /** The body as UTF-8; invalid bytes are a 400, never silently replaced. */
+  static String utf8(akka.util.ByteString bytes) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(bytes.asByteBuffer()).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw ApiException.badRequest("malformed JSON: the request body is not valid UTF-8");
+    }
   }
 
   private static void requireJson(akka.http.javadsl.model.RequestEntity requestEntity) {
@@ -91,7 +109,8 @@ public final class JsonSupport {
   public <T> Route bodyWithFields(Class<T> type, Function<Fields<T>, Route> inner) {
     return extractRequestEntity(requestEntity -> {
       requireJson(requestEntity);
-      return entity(Unmarshaller.entityToString(), text -> {
+      return entity(Unmarshaller.entityToByteString(), bytes -> {
+        String text = utf8(bytes);
         T value = parse(text, type);
         java.util.Set<String> present = new java.util.HashSet<>();
         try {
@@ -120,13 +139,14 @@ public final class JsonSupport {
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
-      throw ApiException.badRequest("unknown field '" + e.getPropertyName() + "'" + (known.isEmpty() ? "" : " (known fields: " + known + ")"));
+      throw ApiException.badField(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'"
+          + (known.isEmpty() ? "" : " (known fields: " + known + ")"));
     } catch (MismatchedInputException e) {
       String field = fieldPath(e);
       if (field.isEmpty()) {
         throw ApiException.badRequest("malformed JSON: the request body must be a JSON object");
       }
-      throw ApiException.badRequest("field '" + field + "' has the wrong type" + expected(e));
+      throw ApiException.badField(field, "field '" + field + "' has the wrong type" + expected(e));
     } catch (JsonProcessingException e) {
       throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
     }
@@ -158,6 +178,9 @@ public final class JsonSupport {
     if (target == null) return "";
     if (target == String.class) return ": expected a string";
     if (target == Boolean.class || target == boolean.class) return ": expected true or false";
+    if (target == Integer.class || target == int.class || target == Long.class || target == long.class) {
+      return ": expected a whole number";
+    }
     if (Number.class.isAssignableFrom(target) || target.isPrimitive()) return ": expected a number";
     return "";
   }

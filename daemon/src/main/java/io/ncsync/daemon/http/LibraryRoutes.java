@@ -154,9 +154,13 @@ public final class LibraryRoutes {
         throw ApiException.badField("localPath", "localPath must not lie in '" + TenantWorkspaces.TENANTS_FOLDER
             + "/': that folder holds the other tenants' folders");
       }
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badField("localPath", e.getMessage());
+    }
+    try {
       remotePath = RemoteFolderPaths.normalise(body.remotePath());
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest(e.getMessage());
+      throw ApiException.badField("remotePath", e.getMessage());
     }
     LibraryConfig config;
     try {
@@ -188,7 +192,7 @@ public final class LibraryRoutes {
     return mapRefusal(
         tenant(tenantId).<ConnectionRecord>askWithStatus(
             replyTo -> new Tenant.GetConnection(connectionId, replyTo), askTimeout),
-        refused -> ApiException.badRequest("connectionId: unknown connection '" + connectionId + "'"));
+        refused -> ApiException.badField("connectionId", "connectionId: unknown connection '" + connectionId + "'"));
   }
 
   /** Two libraries must never share files: neither the same local folder nor overlapping ones, nor remote ones. */
@@ -268,7 +272,7 @@ public final class LibraryRoutes {
   private CompletionStage<HttpResponse> remove(String tenantId, String id, Optional<String> detachParam) {
     Removal.Detach detach = detachParam.map(Removal.Detach::fromWire).orElse(null);
     if (detach == null) {
-      throw ApiException.badRequest("detach must be 'keep' (leave both sides as they are) or 'download' (bring every"
+      throw ApiException.badField("detach", "detach must be 'keep' (leave both sides as they are) or 'download' (bring every"
           + " remote file down first), got " + detachParam.map(d -> "'" + d + "'").orElse("nothing"));
     }
     return existing(tenantId, id)
@@ -325,7 +329,7 @@ public final class LibraryRoutes {
     if (state == null) return c -> true;
     if (state.equals("open")) return c -> !c.isResolved();
     if (state.equals("resolved")) return ConflictRecord::isResolved;
-    throw ApiException.badRequest("state must be 'open' or 'resolved', got '" + state + "'");
+    throw ApiException.badField("state", "state must be 'open' or 'resolved', got '" + state + "'");
   }
 
   // --- resolve ------------------------------------------------------------------------------------------------
@@ -366,7 +370,7 @@ public final class LibraryRoutes {
     String wire = Validation.required(body.strategy(), "strategy");
     ConflictStrategy strategy = io.ncsync.persistence.sync.WireNames.parse(ConflictStrategy.class, wire);
     if (strategy == null || strategy == ConflictStrategy.MANUAL) {
-      throw ApiException.badRequest("strategy must be one of 'keep_local', 'keep_remote', 'keep_newest', 'keep_both', got '" + wire + "'");
+      throw ApiException.badField("strategy", "strategy must be one of 'keep_local', 'keep_remote', 'keep_newest', 'keep_both', got '" + wire + "'");
     }
     return strategy;
   }
@@ -429,7 +433,7 @@ public final class LibraryRoutes {
       status = null;
     }
     if (status == null) {
-      throw ApiException.badRequest("status must be one of " + io.ncsync.persistence.sync.WireNames.choices(DocumentStatus.class)
+      throw ApiException.badField("status", "status must be one of " + io.ncsync.persistence.sync.WireNames.choices(DocumentStatus.class)
           + ", got '" + wire + "'");
     }
     return status;
@@ -458,10 +462,10 @@ public final class LibraryRoutes {
     if (value.isEmpty()) return fallback;
     try {
       int parsed = Integer.parseInt(value.get().trim());
-      if (parsed < min || parsed > max) throw ApiException.badRequest(name + " must be between " + min + " and " + max);
+      if (parsed < min || parsed > max) throw ApiException.badField(name, name + " must be between " + min + " and " + max);
       return parsed;
     } catch (NumberFormatException e) {
-      throw ApiException.badRequest(name + " must be a whole number, got '" + value.get() + "'");
+      throw ApiException.badField(name, name + " must be a whole number, got '" + value.get() + "'");
     }
   }
 
@@ -483,7 +487,7 @@ public final class LibraryRoutes {
     Library.GuardAction guardAction = switch (action) {
       case "confirm" -> Library.GuardAction.CONFIRM;
       case "cancel" -> Library.GuardAction.CANCEL;
-      default -> throw ApiException.badRequest("action must be \"confirm\" or \"cancel\", got '" + action + "'");
+      default -> throw ApiException.badField("action", "action must be \"confirm\" or \"cancel\", got '" + action + "'");
     };
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id,

@@ -44,13 +44,13 @@ final class SettingsRequests {
   private static <E extends Enum<E>> E enumField(String wire, Class<E> type, String field) {
     if (wire == null) return null;
     E value = WireNames.parse(type, wire);
-    if (value == null) throw ApiException.badRequest(field + " must be one of " + WireNames.choices(type) + ", got '" + wire + "'");
+    if (value == null) throw ApiException.badField(field, field + " must be one of " + WireNames.choices(type) + ", got '" + wire + "'");
     return value;
   }
 
   private static Integer guardPercent(Integer percent) {
     if (percent != null && (percent < 1 || percent > 100)) {
-      throw ApiException.badRequest("deletionGuardPercent must be between 1 and 100, got " + percent);
+      throw ApiException.badField("deletionGuardPercent", "deletionGuardPercent must be between 1 and 100, got " + percent);
     }
     return percent;
   }
@@ -63,11 +63,11 @@ final class SettingsRequests {
       duration = text.startsWith("P") || text.startsWith("p") ? Duration.parse(text)
           : ConfigFactory.empty().withValue("d", ConfigValueFactory.fromAnyRef(text)).getDuration("d");
     } catch (DateTimeParseException | ConfigException e) {
-      throw ApiException.badRequest("syncInterval must be a duration such as '15m', '1h' or 'PT15M', got '" + text + "'");
+      throw ApiException.badField("syncInterval", "syncInterval must be a duration such as '15m', '1h' or 'PT15M', got '" + text + "'");
     }
-    if (duration.isNegative()) throw ApiException.badRequest("syncInterval must not be negative");
+    if (duration.isNegative()) throw ApiException.badField("syncInterval", "syncInterval must not be negative");
     if (!duration.isZero() && duration.compareTo(Duration.ofSeconds(5)) < 0) {
-      throw ApiException.badRequest("syncInterval must be at least 5s (or 0 for no periodic runs), got '" + text + "'");
+      throw ApiException.badField("syncInterval", "syncInterval must be at least 5s (or 0 for no periodic runs), got '" + text + "'");
     }
     return duration;
   }
@@ -77,10 +77,10 @@ final class SettingsRequests {
     if (folder == null) return null;
     Validation.noControlCharacters(folder, "archiveFolder");
     if (folder.isBlank() || folder.startsWith("/") || folder.startsWith("\\")) {
-      throw ApiException.badRequest("archiveFolder must be a relative folder name below the daemon's archive root, got '" + folder + "'");
+      throw ApiException.badField("archiveFolder", "archiveFolder must be a relative folder name below the daemon's archive root, got '" + folder + "'");
     }
     for (String segment : folder.split("[/\\\\]")) {
-      if (segment.equals("..") || segment.equals(".")) throw ApiException.badRequest("archiveFolder must not contain '" + segment + "'");
+      if (segment.equals("..") || segment.equals(".")) throw ApiException.badField("archiveFolder", "archiveFolder must not contain '" + segment + "'");
     }
     return folder;
   }
@@ -98,9 +98,9 @@ final class SettingsRequests {
 
   private static List<String> strings(List<String> values, String field) {
     if (values == null) return List.of();
-    if (values.size() > 1000) throw ApiException.badRequest(field + " holds more than 1000 entries");
+    if (values.size() > 1000) throw ApiException.badField(field, field + " holds more than 1000 entries");
     for (String v : values) {
-      if (v == null || v.isBlank()) throw ApiException.badRequest(field + " holds an empty entry");
+      if (v == null || v.isBlank()) throw ApiException.badField(field, field + " holds an empty entry");
       Validation.noControlCharacters(v, field);
     }
     return values;
@@ -111,7 +111,7 @@ final class SettingsRequests {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(field + " must be an ISO-8601 instant such as 2026-01-31T00:00:00Z, got '" + text + "'");
+      throw ApiException.badField(field, field + " must be an ISO-8601 instant such as 2026-01-31T00:00:00Z, got '" + text + "'");
     }
   }
 }

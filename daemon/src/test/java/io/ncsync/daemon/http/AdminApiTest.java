@@ -189,6 +189,35 @@ class AdminApiTest {
   }
 
   @Test
+  void everyBadInputNamesItsFieldAndChangesNothing() {
+    String id = createLibrary().get("id").asText();
+    String before = api.get("/api/v1/libraries/" + id).body();
+    Map<String, String> fields = Map.of(
+        "{\"deletionGuardPercent\": 1.5}", "deletionGuardPercent",
+        "{\"deletionGuardPercent\": \"7\"}", "deletionGuardPercent",
+        "{\"deletionGuardPercent\": 0}", "deletionGuardPercent",
+        "{\"conflictStrategy\": \"coin_flip\"}", "conflictStrategy",
+        "{\"mode\": \"sideways\"}", "mode",
+        "{\"syncInterval\": \"soon\"}", "syncInterval",
+        "{\"enabled\": false, \"colour\": \"blue\"}", "colour");
+    for (var e : fields.entrySet()) {
+      ApiClient.Response response = api.patch("/api/v1/libraries/" + id, e.getKey());
+      assertEquals(400, response.status(), e.getKey() + " -> " + response);
+      assertEquals("bad_request", response.errorCode(), response.toString());
+      assertEquals(e.getValue(), response.json().get("field").asText(), e.getKey() + " -> " + response);
+    }
+    assertTrue(api.patch("/api/v1/libraries/" + id, "{\"deletionGuardPercent\": 1.5}").error().contains("whole number"));
+    assertEquals(before, api.get("/api/v1/libraries/" + id).body(), "nothing changed");
+
+    // Invalid UTF-8 inside a JSON string: refused, never stored with replacement characters.
+    byte[] invalid = "{\"name\": \"caf\u00ff\", \"kind\": \"webdav\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    ApiClient.Response utf8 = api.send(api.request("/api/v1/connections").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(invalid)).build());
+    assertEquals(400, utf8.status(), utf8.toString());
+    assertTrue(utf8.error().contains("UTF-8"), utf8.toString());
+  }
+
+  @Test
   void aDisabledLibraryAnswers409ToSyncAndShowsItsState() {
     String id = createLibrary().get("id").asText();
     assertEquals(200, api.patch("/api/v1/libraries/" + id, "{\"enabled\": false}").status());
