@@ -22,6 +22,7 @@ import io.ncsync.daemon.http.ApiErrors;
 import io.ncsync.daemon.http.BearerAuth;
 import io.ncsync.daemon.http.ConnectionRoutes;
 import io.ncsync.daemon.http.HealthRoutes;
+import io.ncsync.daemon.http.HostCheck;
 import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.TenantRoutes;
@@ -111,7 +112,8 @@ public final class Guardian {
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory),
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
           new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors),
-          errors);
+          errors,
+          new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));
 
       context.pipeToSelf(
           AdminHttpServer.start(system, routes.route(), settings.httpHost(), settings.httpPort()),

@@ -20,6 +20,7 @@ public final class AdminRoutes {
   private final LibraryRoutes libraries;
   private final TenantRoutes tenants;
   private final Access access;
+  private final HostCheck hosts;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
@@ -27,6 +28,13 @@ public final class AdminRoutes {
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
       BearerAuth auth, ApiErrors errors) {
+    this(health, connections, libraries, tenants, auth, errors, new HostCheck("", errors));
+  }
+
+  public AdminRoutes(
+      HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
+      BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+    this.hosts = hosts;
     this.health = health;
     this.tenants = tenants;
     this.access = new Access(errors);
@@ -39,7 +47,7 @@ public final class AdminRoutes {
   }
 
   public Route route() {
-    return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> concat(
+    return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> hosts.allowed(() -> concat(
         health.route(),
         pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(caller -> concat(
             path("openapi.json", () -> get(() -> access.require(caller, Endpoint.OPENAPI,
@@ -47,6 +55,6 @@ public final class AdminRoutes {
             tenants.route(caller),
             connections.route(caller),
             libraries.route(caller),
-            libraries.trashRoute(caller))))))));
+            libraries.trashRoute(caller)))))))));
   }
 }

@@ -421,6 +421,34 @@ class AdminApiTest {
     assertTrue(text.error().contains("application/json"));
   }
 
+  /** Sends a raw request with the given Host header (java.net.http will not send a foreign one); the status line. */
+  private static String statusLineFor(String host, String path) throws Exception {
+    java.net.URI base = java.net.URI.create(daemon.baseUrl());
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer "
+          + TestDaemons.TOKEN + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+    }
+  }
+
+  @Test
+  void aPageReachingTheApiThroughAnotherHostNameGetsNothing() throws Exception {
+    int port = java.net.URI.create(daemon.baseUrl()).getPort();
+    for (String path : List.of("/health/live", "/health/ready", "/api/v1/libraries")) {
+      assertTrue(statusLineFor("rebind.attacker.example:" + port, path).contains(" 421 "), path);
+    }
+    assertTrue(statusLineFor("127.0.0.1:" + port, "/health/live").contains(" 200 "));
+    assertTrue(statusLineFor("localhost:" + port, "/api/v1/libraries").contains(" 200 "));
+    assertTrue(statusLineFor("[::1]:" + port, "/health/live").contains(" 200 "));
+    HostCheck configured = new HostCheck("sync.example.com, Proxy.Internal", null);
+    assertTrue(configured.accepts("proxy.internal"));
+    assertTrue(configured.accepts("SYNC.example.com"));
+    assertFalse(configured.accepts("example.com"));
+    assertFalse(configured.accepts("127.0.0.1.nip.io"));
+  }
+
   @Test
   void oversizedBodyIs413() {
     ApiClient.Response response = api.post("/api/v1/connections", "{\"name\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}");
