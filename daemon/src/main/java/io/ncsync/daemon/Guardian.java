@@ -15,6 +15,7 @@ import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.connections.ServerPromisesBook;
 import io.ncsync.daemon.db.JdbcDocumentHistory;
+import io.ncsync.daemon.db.JdbcSyncLog;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.daemon.http.AdminHttpServer;
 import io.ncsync.daemon.http.AdminRoutes;
@@ -25,6 +26,7 @@ import io.ncsync.daemon.http.HealthRoutes;
 import io.ncsync.daemon.http.HostCheck;
 import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.LibraryRoutes;
+import io.ncsync.daemon.http.LogRoutes;
 import io.ncsync.daemon.http.TenantRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -83,16 +85,21 @@ public final class Guardian {
       TenantDirectory.init(system);
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("ncsync.blocking-io-dispatcher"));
       SyncEngine syncIo = deps.syncIoFactory().create(system, settings, deps.cipher(), blocking);
+      com.typesafe.config.Config config = system.settings().config();
+      JdbcSyncLog syncLog = new JdbcSyncLog(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+          java.time.Duration.ofMillis(500), config.getDuration("ncsync.logs.retention"),
+          config.getDuration("ncsync.logs.run-retention"));
       JdbcDocumentHistory documentHistory = new JdbcDocumentHistory(settings.dbUrl(), settings.dbUser(),
           settings.dbPassword(), java.time.Duration.ofMillis(500));
       // Written after the libraries stopped (their last steps are in), before the process ends.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "document-history",
           () -> CompletableFuture.supplyAsync(() -> {
             documentHistory.close();
+            syncLog.close();
             return akka.Done.getInstance();
           }));
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
-          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), documentHistory);
+          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), syncLog.logging(documentHistory), syncLog);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -109,8 +116,10 @@ public final class Guardian {
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
               new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
-          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory),
+          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory,
+              syncLog),
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
+          new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
           new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors),
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));

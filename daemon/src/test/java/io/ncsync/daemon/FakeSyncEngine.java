@@ -94,7 +94,8 @@ public final class FakeSyncEngine implements SyncEngine {
     ActionResult result;
     if (action instanceof SyncAction.Upload || action instanceof SyncAction.Download) {
       result = ActionResult.of(path, new io.ncsync.persistence.sync.DocumentChange.BaseRecorded(
-          new BaseEntry(path, false, "id-" + path, "e", 1, 1, "sha"), io.ncsync.persistence.sync.Transfer.UPLOADED));
+          new BaseEntry(path, false, "id-" + path, "e", 1, 1, "sha"), action instanceof SyncAction.Download
+              ? io.ncsync.persistence.sync.Transfer.DOWNLOADED : io.ncsync.persistence.sync.Transfer.UPLOADED));
     } else if (action instanceof SyncAction.DeleteLocal) {
       result = ActionResult.of(path, new io.ncsync.persistence.sync.DocumentChange.BaseForgotten(path,
               io.ncsync.persistence.sync.Transfer.DELETED_LOCAL))

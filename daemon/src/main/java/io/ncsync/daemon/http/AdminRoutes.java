@@ -21,20 +21,16 @@ public final class AdminRoutes {
   private final TenantRoutes tenants;
   private final Access access;
   private final HostCheck hosts;
+  private final LogRoutes logs;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      BearerAuth auth, ApiErrors errors) {
-    this(health, connections, libraries, tenants, auth, errors, new HostCheck("", errors));
-  }
-
-  public AdminRoutes(
-      HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+      LogRoutes logs, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.hosts = hosts;
+    this.logs = logs;
     this.health = health;
     this.tenants = tenants;
     this.access = new Access(errors);
@@ -53,6 +49,7 @@ public final class AdminRoutes {
             path("openapi.json", () -> get(() -> access.require(caller, Endpoint.OPENAPI,
                 () -> complete(openApi)))),
             tenants.route(caller),
+            logs.route(caller),
             connections.route(caller),
             libraries.route(caller),
             libraries.trashRoute(caller)))))))));

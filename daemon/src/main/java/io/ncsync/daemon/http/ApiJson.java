@@ -289,14 +289,32 @@ public final class ApiJson {
       int conflicts,
       int failed,
       String reason,
-      String code) {
+      String code,
+      String trigger,
+      long bytesUploaded,
+      long bytesDownloaded) {
     static Run of(RunSummary run) {
       if (run == null) return null;
       return new Run(run.runId(), run.startedAt(), run.finishedAt(), run.outcome(), run.uploaded(), run.downloaded(),
           run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed(), run.reason(),
-          run.code() == null ? null : run.code().wireName());
+          run.code() == null ? null : run.code().wireName(), run.trigger(), run.bytesUploaded(),
+          run.bytesDownloaded());
     }
   }
+
+  /** GET /api/v1/libraries/{id}/runs: newest first. */
+  public record RunPage(long total, int offset, int limit, List<Run> runs) {}
+
+  /** A sync log line. */
+  public record LogLine(Instant at, String tenantId, String libraryId, String runId, String level, String action,
+      String path, String message) {
+    public static LogLine of(io.ncsync.daemon.logs.SyncLogEntry e) {
+      return new LogLine(e.at(), e.tenantId(), e.libraryId(), e.runId(), e.level(), e.action(), e.path(), e.message());
+    }
+  }
+
+  /** GET /api/v1/logs. */
+  public record LogPage(long total, int page, int size, List<LogLine> lines) {}
 
   public record Counts(int synced, int pending, int failed, int conflict, int excluded, int orphaned) {}
 

@@ -71,6 +71,7 @@ public final class LibraryRoutes {
   private final Path workspacesRoot;
   private final DocumentHistory documentHistory;
   private final Access access;
+  private final io.ncsync.daemon.db.JdbcSyncLog syncLog;
 
   /**
    * @param workspacesRoot the workspaces root as a real path (it exists; symlinks resolved)
@@ -79,7 +80,8 @@ public final class LibraryRoutes {
    */
   public LibraryRoutes(
       ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncEngine syncIo,
-      Path workspacesRoot, DocumentHistory documentHistory) {
+      Path workspacesRoot, DocumentHistory documentHistory, io.ncsync.daemon.db.JdbcSyncLog syncLog) {
+    this.syncLog = syncLog;
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
@@ -121,6 +123,8 @@ public final class LibraryRoutes {
                         limit))))))))),
             path(PathMatchers.segment("documents").slash(PathMatchers.segment()), documentId -> get(() ->
                 access.require(caller, Endpoint.DOCUMENT_SHOW, () -> respond(() -> document(tenantId, id, documentId))))),
+            path("runs", () -> get(() -> access.require(caller, Endpoint.LIBRARY_RUNS, () -> parameterOptional("offset",
+                offset -> parameterOptional("limit", limit -> respond(() -> runs(tenantId, id, offset, limit))))))),
             path("trash", () -> get(() -> access.require(caller, Endpoint.LIBRARY_TRASH, () -> parameterOptional("offset",
                 offset -> parameterOptional("limit", limit -> respond(() -> trash(tenantId, id, offset, limit))))))),
             path("guard", () -> post(() -> access.require(caller, Endpoint.GUARD_RESOLVE, () -> json.body(
@@ -411,6 +415,17 @@ public final class LibraryRoutes {
             page.entries().stream().map(ApiJson.TrashEntry::of).toList())));
   }
 
+  /** The library's runs, newest first. */
+  private CompletionStage<HttpResponse> runs(String tenantId, String id, Optional<String> offsetParam,
+      Optional<String> limitParam) {
+    int offset = intParameter(offsetParam, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = intParameter(limitParam, "limit", DEFAULT_DOCUMENT_PAGE, 1, MAX_DOCUMENT_PAGE);
+    return existing(tenantId, id)
+        .thenCompose(ref -> syncLog.runs(tenantId, id, offset, limit))
+        .thenApply(page -> errors.json(StatusCodes.OK, new ApiJson.RunPage(page.total(), offset, limit,
+            page.items().stream().map(ApiJson.Run::of).toList())));
+  }
+
   /** The library's documents at or below {@code path}, in one {@code status}: a page sorted by path. */
   private CompletionStage<HttpResponse> documents(String tenantId, String id, Optional<String> prefixParam,
       Optional<String> statusParam, Optional<String> offsetParam, Optional<String> limitParam) {
@@ -519,7 +534,7 @@ public final class LibraryRoutes {
   }
 
   /** The tenant's registered library, or a 404 naming the id. */
-  private CompletionStage<LibraryRef> existing(String tenantId, String id) {
+  CompletionStage<LibraryRef> existing(String tenantId, String id) {
     return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenApply(all -> {
       Optional<LibraryRef> ref = all.libraries().stream().filter(r -> r.libraryId().equals(id)).findFirst();
       return ref.orElseThrow(() -> ApiException.notFound("unknown library: " + id));

@@ -132,7 +132,12 @@ class AdminApiIT extends E2eTestBase {
     assertFalse(promises.path("moveChangesFolderEtag").asBoolean(true), good.body());
     assertTrue(promises.path("fullWalks").asBoolean(false), good.body());
 
-    String bad = api.createConnection(AdminApi.webdavConnection("wrong-" + UUID.randomUUID(), apache.rootUrl(), apache.username(), "wrong"));
+    AdminApi.Response notSaved = record(api.call("POST", "/api/v1/connections",
+        AdminApi.webdavConnection("wrong-" + UUID.randomUUID(), apache.rootUrl(), apache.username(), "wrong")));
+    assertEquals(400, notSaved.status(), notSaved.body());
+    assertEquals("unauthorized", notSaved.field("outcome").asText(), notSaved.body());
+    String bad = api.createConnection(AdminApi.webdavConnection("wrong-" + UUID.randomUUID(), apache.rootUrl(),
+        apache.username(), "wrong").put("skipTest", true));
     AdminApi.Response refused = record(api.call("POST", "/api/v1/connections/" + bad + "/test", ""));
     assertEquals(200, refused.status(), refused.body());
     assertEquals("unauthorized", refused.field("outcome").asText(), refused.body());

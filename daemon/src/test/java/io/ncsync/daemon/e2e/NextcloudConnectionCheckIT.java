@@ -22,7 +22,16 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
     assertFalse(good.field("serverPromises").path("fullWalks").asBoolean(true), "an honest Nextcloud is pruned");
 
     String wrongPassword = "not-the-app-password-" + System.nanoTime();
-    String bad = api.createConnection(nextcloudConnection("wrong-password", server.baseUrl(), server.loginName(), wrongPassword));
+    // Not saved while its test fails, with the precise reason; saved when the operator says so.
+    AdminApi.Response notSaved = api.call("POST", "/api/v1/connections",
+        nextcloudConnection("wrong-password", server.baseUrl(), server.loginName(), wrongPassword));
+    assertEquals(400, notSaved.status(), notSaved.body());
+    assertEquals("connection_test_failed", notSaved.field("error").asText(), notSaved.body());
+    assertEquals("bad_credentials", notSaved.field("outcome").asText(), notSaved.body());
+    assertFalse(notSaved.body().contains(wrongPassword), "the secret never appears in a response");
+    assertFalse(api.call("GET", "/api/v1/connections", "").body().contains("wrong-password"), "nothing was saved");
+    String bad = api.createConnection(nextcloudConnection("wrong-password", server.baseUrl(), server.loginName(),
+        wrongPassword).put("skipTest", true));
     AdminApi.Response refused = api.call("POST", "/api/v1/connections/" + bad + "/test", "");
     assertEquals(200, refused.status(), refused.body());
     assertFalse(refused.field("ok").asBoolean(), refused.body());
@@ -31,7 +40,7 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
     assertTrue(refused.field("serverPromises").isNull(), "no probe on a connection that does not work");
 
     String nowhere = api.createConnection(nextcloudConnection("nowhere", java.net.URI.create("http://127.0.0.1:1/"),
-        server.loginName(), server.appPassword()));
+        server.loginName(), server.appPassword()).put("skipTest", true));
     AdminApi.Response unreachable = api.call("POST", "/api/v1/connections/" + nowhere + "/test", "");
     assertEquals("connect_failure", unreachable.field("outcome").asText(), unreachable.body());
 

@@ -631,7 +631,8 @@ class AdminApiTest {
     JsonNode lastRun = status.get("lastRun");
     assertEquals("succeeded", lastRun.get("outcome").asText());
     assertEquals(Set.of("runId", "startedAt", "finishedAt", "outcome", "uploaded", "downloaded", "deletedLocal", "code",
-        "deletedRemote", "conflicts", "failed", "reason"), fieldNames(lastRun));
+        "deletedRemote", "conflicts", "failed", "reason", "trigger", "bytesUploaded", "bytesDownloaded"), fieldNames(lastRun));
+    assertEquals("queued", lastRun.get("trigger").asText(), "the last run was the queued one");
     assertEquals(Set.of("synced", "pending", "failed", "conflict", "excluded", "orphaned"), fieldNames(status.get("counts")));
 
     ApiClient.Response next = api.postEmpty("/api/v1/libraries/" + id + "/sync");

@@ -274,7 +274,8 @@ public final class Library
 
   public record LibraryCreated(LibraryConfig config) implements Event {}
 
-  public record RunStarted(String runId, Instant startedAt) implements Event {}
+  /** @param trigger what started it ({@link RunSummary#MANUAL}, ...); null in events journaled before it was kept */
+  public record RunStarted(String runId, Instant startedAt, String trigger) implements Event {}
 
   /** The operator changed how the library syncs; effective from the next run. */
   public record LibrarySettingsChanged(SyncMode mode, LibrarySettings settings, Instant at) implements Event {}
@@ -360,10 +361,15 @@ public final class Library
   // --- wiring -------------------------------------------------------------------------------------------------
 
   public static void init(ActorSystem<?> system, SyncEngine io, Settings settings, DocumentHistory history) {
+    init(system, io, settings, history, LibraryObserver.NONE);
+  }
+
+  public static void init(ActorSystem<?> system, SyncEngine io, Settings settings, DocumentHistory history,
+      LibraryObserver observer) {
     ClusterSharding sharding = ClusterSharding.get(system);
     Removals removals = (tenantId, libraryId) -> sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId)
         .tell(new Tenant.UnregisterLibrary(libraryId, system.ignoreRef()));
-    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals, history))
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), io, settings, removals, history, observer))
         .withStopMessage(new Stop()));
   }
 
@@ -387,7 +393,12 @@ public final class Library
 
   public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals,
       DocumentHistory history) {
-    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals, history));
+    return create(entityId, io, settings, removals, history, LibraryObserver.NONE);
+  }
+
+  public static Behavior<Command> create(String entityId, SyncEngine io, Settings settings, Removals removals,
+      DocumentHistory history, LibraryObserver observer) {
+    return Behaviors.setup(ctx -> new Library(ctx, entityId, io, settings, removals, history, observer));
   }
 
   private final ActorContext<Command> context;
@@ -395,6 +406,7 @@ public final class Library
   private final Settings settings;
   private final Removals removals;
   private final DocumentHistory history;
+  private final LibraryObserver observer;
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
@@ -412,7 +424,7 @@ public final class Library
   private Map<String, String> excludedPaths = Map.of();
 
   private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals,
-      DocumentHistory history) {
+      DocumentHistory history, LibraryObserver observer) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
@@ -421,6 +433,7 @@ public final class Library
     this.settings = settings;
     this.removals = removals;
     this.history = history;
+    this.observer = observer;
     // Each tenant's libraries stay in that tenant's own folder (TenantWorkspaces), checked here as well as by the API.
     this.workspaces = WorkspaceBoundary.ofTenant(settings.workspacesRoot(),
         TenantIds.ofEntityId(entityId));
@@ -527,7 +540,7 @@ public final class Library
     if (!state.config().settings().isEnabled()) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
     }
-    return startRun(state, Instant.now())
+    return startRun(state, Instant.now(), RunSummary.MANUAL)
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
   }
 
@@ -535,20 +548,39 @@ public final class Library
     if (stopping || execution != null || state.removal() != null || !state.config().settings().isEnabled()) {
       return Effect().noReply();
     }
-    return startRun(state, Instant.now(), cmd.runId()).thenNoReply();
+    return startRun(state, Instant.now(), cmd.runId(), RunSummary.QUEUED).thenNoReply();
   }
 
   /** Closes a run a crash left open, starts a new one and its discovery. */
-  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(LibraryState state, Instant now) {
-    return startRun(state, now, UUID.randomUUID().toString());
+  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(LibraryState state, Instant now,
+      String trigger) {
+    return startRun(state, now, UUID.randomUUID().toString(), trigger);
   }
 
   private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(
-      LibraryState state, Instant now, String runId) {
+      LibraryState state, Instant now, String runId, String trigger) {
     List<Event> events = new ArrayList<>();
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
-    events.add(new RunStarted(runId, now));
-    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId));
+    events.add(new RunStarted(runId, now, trigger));
+    return Effect().persist(events).thenRun(s -> {
+      announceRuns(s, events);
+      startDiscovery(s, runId);
+    });
+  }
+
+  /** Tells the observer of the runs {@code events} (just journaled) started and finished. */
+  private void announceRuns(LibraryState state, List<Event> events) {
+    String tenantId = state.config().tenantId();
+    String libraryId = state.config().libraryId();
+    for (Event event : events) {
+      if (event instanceof RunFinished finished) {
+        state.history().stream().filter(run -> run.runId().equals(finished.runId())).reduce((a, b) -> b)
+            .ifPresent(run -> observer.runFinished(tenantId, libraryId, run));
+      } else if (event instanceof RunStarted started && state.activeRun() != null
+          && state.activeRun().runId().equals(started.runId())) {
+        observer.runStarted(tenantId, libraryId, state.activeRun());
+      }
+    }
   }
 
   private ReplyEffect<Event, LibraryState> onChangeSettings(LibraryState state, ChangeSettings cmd) {
@@ -584,8 +616,11 @@ public final class Library
     if (!state.isDetaching()) events.add(new RemovalRequested(Removal.Detach.DOWNLOAD, now));
     String runId = UUID.randomUUID().toString();
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
-    events.add(new RunStarted(runId, now));
-    return Effect().persist(events).thenRun(s -> startDiscovery(s, runId))
+    events.add(new RunStarted(runId, now, RunSummary.DETACH));
+    return Effect().persist(events).thenRun(s -> {
+          announceRuns(s, events);
+          startDiscovery(s, runId);
+        })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(false, runId)));
   }
 
@@ -598,7 +633,7 @@ public final class Library
       if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(Instant.now())) {
         return Effect().noReply();
       }
-      return startRun(state, Instant.now()).thenNoReply();
+      return startRun(state, Instant.now(), RunSummary.DETACH).thenNoReply();
     }
     if (!state.config().settings().isEnabled()) return Effect().noReply();
     java.time.Duration interval = state.config().settings().syncInterval() != null
@@ -608,7 +643,7 @@ public final class Library
     Instant now = Instant.now();
     java.time.Duration wait = FailureBackoff.after(state.history(), interval);
     if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) return Effect().noReply();
-    return startRun(state, now).thenNoReply();
+    return startRun(state, now, RunSummary.SCHEDULE).thenNoReply();
   }
 
   private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
@@ -868,7 +903,8 @@ public final class Library
     stopping = true;
     if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
     if (execution.inFlight() == 0) {
-      return Effect().persist(interrupted(execution.runId, Instant.now())).thenStop().thenNoReply();
+      RunFinished end = interrupted(execution.runId, Instant.now());
+      return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenStop().thenNoReply();
     }
     return Effect().noReply(); // the last document to finish triggers FinishRun, which stops
   }
@@ -1027,7 +1063,8 @@ public final class Library
     if (execution != null || state.activeRun() == null || !state.activeRun().runId().equals(msg.runId())) {
       return Effect().noReply();
     }
-    return Effect().persist(interrupted(msg.runId(), Instant.now())).thenNoReply();
+    RunFinished end = interrupted(msg.runId(), Instant.now());
+    return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
   }
 
   // --- run mechanics ------------------------------------------------------------------------------------------
@@ -1115,6 +1152,7 @@ public final class Library
     queuedRunId = null;
     var effect = Effect().persist(events)
         .thenRun(s -> {
+          announceRuns(s, events);
           if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
           if (queued != null) context.getSelf().tell(new StartQueuedRun(queued));
         });
@@ -1290,7 +1328,7 @@ public final class Library
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(LibraryCreated.class, (state, evt) -> state.created(evt.config()))
-        .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt())))
+        .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt(), evt.trigger())))
         .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))

@@ -125,9 +125,16 @@ public record LibraryState(
         ((PMap<String, BaseEntry>) bases).plus(entry.path(), entry),
         conflicts,
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
-        count(transfer),
+        countBytes(count(transfer), transfer, entry.size()),
         history,
         ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+  }
+
+  private static RunSummary countBytes(RunSummary run, Transfer transfer, long size) {
+    if (run == null) return null;
+    if (transfer == Transfer.UPLOADED) return run.plusBytes(size, 0);
+    if (transfer == Transfer.DOWNLOADED) return run.plusBytes(0, size);
+    return run;
   }
 
   LibraryState documentForgotten(String path, Transfer transfer) {

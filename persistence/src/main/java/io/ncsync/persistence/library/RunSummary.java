@@ -6,8 +6,12 @@ import java.time.Instant;
 /**
  * A run as the status API shows it: the active one (finishedAt and outcome null) or a finished one.
  *
- * @param outcome "succeeded", "failed" (reason says why), "interrupted" (crash or shutdown), or null while active
- * @param code    for a run a FATAL failure stopped, what it was; else null
+ * @param outcome         "succeeded", "failed" (reason says why), "interrupted" (crash or shutdown), or null while active
+ * @param code            for a run a FATAL failure stopped, what it was; else null
+ * @param trigger         what started it ({@link #MANUAL}, {@link #QUEUED}, {@link #SCHEDULE}, {@link #DETACH}); null
+ *                        for runs journaled before triggers were kept
+ * @param bytesUploaded   bytes of the files it uploaded
+ * @param bytesDownloaded bytes of the files it downloaded
  */
 public record RunSummary(
     String runId,
@@ -21,15 +25,23 @@ public record RunSummary(
     int conflicts,
     int failed,
     String reason,
-    io.ncsync.persistence.sync.FailureCode code)
+    io.ncsync.persistence.sync.FailureCode code,
+    String trigger,
+    long bytesUploaded,
+    long bytesDownloaded)
     implements CborSerializable {
+
+  public static final String MANUAL = "manual";
+  public static final String QUEUED = "queued";
+  public static final String SCHEDULE = "schedule";
+  public static final String DETACH = "detach";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";
   public static final String INTERRUPTED = "interrupted";
 
-  public static RunSummary started(String runId, Instant startedAt) {
-    return new RunSummary(runId, startedAt, null, null, 0, 0, 0, 0, 0, 0, null, null);
+  public static RunSummary started(String runId, Instant startedAt, String trigger) {
+    return new RunSummary(runId, startedAt, null, null, 0, 0, 0, 0, 0, 0, null, null, trigger, 0, 0);
   }
 
   public RunSummary finished(Instant at, String outcome, String reason) {
@@ -37,8 +49,13 @@ public record RunSummary(
   }
 
   public RunSummary finished(Instant at, String outcome, String reason, io.ncsync.persistence.sync.FailureCode code) {
-    return new RunSummary(
-        runId, startedAt, at, outcome, uploaded, downloaded, deletedLocal, deletedRemote, conflicts, failed, reason, code);
+    return new RunSummary(runId, startedAt, at, outcome, uploaded, downloaded, deletedLocal, deletedRemote, conflicts,
+        failed, reason, code, trigger, bytesUploaded, bytesDownloaded);
+  }
+
+  RunSummary plusBytes(long up, long down) {
+    return new RunSummary(runId, startedAt, finishedAt, outcome, uploaded, downloaded, deletedLocal, deletedRemote,
+        conflicts, failed, reason, code, trigger, bytesUploaded + up, bytesDownloaded + down);
   }
 
   RunSummary plus(int up, int down, int delLocal, int delRemote, int conflict, int fail) {
@@ -54,6 +71,9 @@ public record RunSummary(
         conflicts + conflict,
         failed + fail,
         reason,
-        code);
+        code,
+        trigger,
+        bytesUploaded,
+        bytesDownloaded);
   }
 }

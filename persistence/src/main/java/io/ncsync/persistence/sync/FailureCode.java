@@ -70,4 +70,10 @@ public enum FailureCode {
   public String wireName() {
     return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
+
+  /** The code of a wire name, or null for none. */
+  public static FailureCode fromWire(String wire) {
+    for (FailureCode code : values()) if (code.wireName().equals(wire)) return code;
+    return null;
+  }
 }

@@ -14,7 +14,7 @@ class FailureBackoffTest {
   private static List<RunSummary> runs(String... outcomes) {
     List<RunSummary> runs = new ArrayList<>();
     Instant at = Instant.parse("2026-12-01T00:00:00Z");
-    for (String outcome : outcomes) runs.add(RunSummary.started("r" + runs.size(), at).finished(at, outcome, null));
+    for (String outcome : outcomes) runs.add(RunSummary.started("r" + runs.size(), at, RunSummary.SCHEDULE).finished(at, outcome, null));
     return runs;
   }
 
