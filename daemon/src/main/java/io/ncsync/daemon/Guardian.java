@@ -27,6 +27,13 @@ import io.ncsync.daemon.http.HostCheck;
 import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.LogRoutes;
+import io.ncsync.daemon.http.EventRoutes;
+import io.ncsync.daemon.events.LiveEvent;
+import io.ncsync.daemon.events.LiveEventPublisher;
+import io.ncsync.daemon.events.LibraryObservers;
+import io.ncsync.persistence.library.LibraryObserver;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.pubsub.Topic;
 import io.ncsync.daemon.http.TenantRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
@@ -98,8 +105,12 @@ public final class Guardian {
             syncLog.close();
             return akka.Done.getInstance();
           }));
+      ActorRef<Topic.Command<LiveEvent>> liveEvents =
+          context.spawn(Topic.create(LiveEvent.class, LiveEventPublisher.TOPIC), "live-events");
+      LibraryObserver observers = new LibraryObservers(List.of(syncLog,
+          new LiveEventPublisher(liveEvents, JsonSupport.newMapper())));
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
-          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), syncLog.logging(documentHistory), syncLog);
+          100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), syncLog.logging(documentHistory), observers);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -120,6 +131,7 @@ public final class Guardian {
               syncLog),
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
           new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
+          new EventRoutes(liveEvents, errors),
           new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors),
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));

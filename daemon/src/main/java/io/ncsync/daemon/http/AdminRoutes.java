@@ -22,14 +22,16 @@ public final class AdminRoutes {
   private final Access access;
   private final HostCheck hosts;
   private final LogRoutes logs;
+  private final EventRoutes events;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      LogRoutes logs, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+      LogRoutes logs, EventRoutes events, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.hosts = hosts;
+    this.events = events;
     this.logs = logs;
     this.health = health;
     this.tenants = tenants;
@@ -50,6 +52,7 @@ public final class AdminRoutes {
                 () -> complete(openApi)))),
             tenants.route(caller),
             logs.route(caller),
+            events.route(caller),
             connections.route(caller),
             libraries.route(caller),
             libraries.trashRoute(caller)))))))));

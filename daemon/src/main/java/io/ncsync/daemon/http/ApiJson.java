@@ -171,7 +171,7 @@ public final class ApiJson {
 
   /** GET /api/v1/libraries/{id}/status. */
   public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures,
-      Guard guard) {
+      Guard guard, String name, Progress progress) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
@@ -179,7 +179,15 @@ public final class ApiJson {
       return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
           c == null ? new Counts(0, 0, 0, 0, 0, 0)
               : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()),
-          failures, Guard.of(status.guard()));
+          failures, Guard.of(status.guard()), status.name(), Progress.of(status.progress()));
+    }
+  }
+
+  /** How far the active run is: phase, files (not folders) and bytes done of the run's total. */
+  public record Progress(String runId, String phase, int filesDone, int filesTotal, long bytesDone, long bytesTotal) {
+    public static Progress of(io.ncsync.persistence.library.RunProgress p) {
+      return p == null ? null
+          : new Progress(p.runId(), p.phase(), p.filesDone(), p.filesTotal(), p.bytesDone(), p.bytesTotal());
     }
   }
 
@@ -293,12 +301,24 @@ public final class ApiJson {
       String trigger,
       long bytesUploaded,
       long bytesDownloaded) {
-    static Run of(RunSummary run) {
+    public static Run of(RunSummary run) {
       if (run == null) return null;
       return new Run(run.runId(), run.startedAt(), run.finishedAt(), run.outcome(), run.uploaded(), run.downloaded(),
           run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed(), run.reason(),
           run.code() == null ? null : run.code().wireName(), run.trigger(), run.bytesUploaded(),
           run.bytesDownloaded());
+    }
+  }
+
+  /** GET /api/v1/summary: the token's tenant at a glance. */
+  public record Summary(int libraries, java.util.Map<String, Integer> librariesByState, Counts documents,
+      int openConflicts, List<SummaryFailure> lastFailures) {}
+
+  /** A failed document of some library, for the summary. */
+  public record SummaryFailure(String libraryId, String path, String code, String reason, Instant at) {
+    static SummaryFailure of(String libraryId, io.ncsync.persistence.library.FailureRecord failure) {
+      return new SummaryFailure(libraryId, failure.path(), failure.code() == null ? null : failure.code().wireName(),
+          failure.reason(), failure.at());
     }
   }
 

@@ -41,6 +41,8 @@ public enum Endpoint {
   DOCUMENT_SHOW("GET", "/libraries/{libraryId}/documents/{documentId}", Role.VIEWER, "One document with its history", null),
   LIBRARY_RUNS("GET", "/libraries/{libraryId}/runs", Role.VIEWER, "A library's runs, newest first (?offset=&limit=)", null),
   LOGS("GET", "/logs", Role.VIEWER, "The sync log (?library=&level=&q=&since=&until=&page=&size=&format=json|csv|ndjson)", null),
+  EVENTS("GET", "/events", Role.VIEWER, "Live events of the token's tenant as Server-Sent Events", null),
+  SUMMARY("GET", "/summary", Role.VIEWER, "Libraries by state, documents by status, open conflicts, newest failures", null),
   LIBRARY_TRASH("GET", "/libraries/{libraryId}/trash", Role.VIEWER, "A library's trash log (?offset=&limit=)", null),
   GUARD_RESOLVE("POST", "/libraries/{libraryId}/guard", Role.MANAGER, "Confirm or cancel what the deletion guard held", ApiJson.GuardRequest.class),
   FAILURES_RETRY("POST", "/libraries/{libraryId}/failures/retry", Role.MANAGER, "Retry waiting or parked documents", ApiJson.RetryFailures.class),

@@ -94,7 +94,9 @@ public final class LibraryRoutes {
 
   public Route route(Caller caller) {
     String tenantId = caller.tenantId();
-    return concat(librariesRoute(caller), pathPrefix("conflicts", () -> path(
+    return concat(librariesRoute(caller),
+        path("summary", () -> get(() -> access.require(caller, Endpoint.SUMMARY, () -> respond(() -> summary(tenantId))))),
+        pathPrefix("conflicts", () -> path(
         PathMatchers.segment().slash("resolve"), conflictId -> post(() -> access.require(caller, Endpoint.CONFLICT_RESOLVE,
             () -> json.body(ApiJson.ResolveConflict.class, body -> respond(() -> resolve(tenantId, conflictId, body))))))));
   }
@@ -318,6 +320,49 @@ public final class LibraryRoutes {
         .thenCompose(ref -> ask(tenantId, id, Library.GetStatus::new))
         .thenApply(status -> errors.json(StatusCodes.OK, ApiJson.Status.of(status)));
   }
+
+  /**
+   * The tenant at a glance: libraries by state, documents by status, open conflicts, the newest failures. A library
+   * that does not answer in time is counted under {@code unavailable}, so one slow library never hides the rest.
+   */
+  private CompletionStage<HttpResponse> summary(String tenantId) {
+    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
+      List<CompletableFuture<Optional<Map.Entry<String, LibraryStatus>>>> statuses = all.libraries().stream()
+          .map(ref -> ask(tenantId, ref.libraryId(), Library.GetStatus::new)
+              .thenApply(status -> Optional.of(Map.entry(ref.libraryId(), status)))
+              .exceptionally(error -> Optional.empty())
+              .toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(statuses.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        Map<String, Integer> byState = new java.util.TreeMap<>();
+        int[] documents = new int[6];
+        List<ApiJson.SummaryFailure> failures = new ArrayList<>();
+        for (CompletableFuture<Optional<Map.Entry<String, LibraryStatus>>> answer : statuses) {
+          Optional<Map.Entry<String, LibraryStatus>> found = answer.join();
+          if (found.isEmpty()) {
+            byState.merge("unavailable", 1, Integer::sum);
+            continue;
+          }
+          LibraryStatus status = found.get().getValue();
+          byState.merge(status.state(), 1, Integer::sum);
+          LibraryStatus.Counts c = status.counts();
+          int[] counts = {c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()};
+          for (int i = 0; i < counts.length; i++) documents[i] += counts[i];
+          for (var failure : status.failures()) {
+            if (!failure.exclusion()) failures.add(ApiJson.SummaryFailure.of(found.get().getKey(), failure));
+          }
+        }
+        failures.sort(java.util.Comparator.comparing(ApiJson.SummaryFailure::at,
+            java.util.Comparator.nullsLast(java.util.Comparator.reverseOrder())));
+        ApiJson.Counts counts = new ApiJson.Counts(documents[0], documents[1], documents[2], documents[3],
+            documents[4], documents[5]);
+        return errors.json(StatusCodes.OK, new ApiJson.Summary(all.libraries().size(), byState, counts, documents[3],
+            failures.subList(0, Math.min(SUMMARY_FAILURES, failures.size()))));
+      });
+    });
+  }
+
+  static final int SUMMARY_FAILURES = 20;
 
   /** Every conflict (unresolved ones by path, then resolved ones newest first), or those in one state. */
   private CompletionStage<HttpResponse> conflicts(String tenantId, String id, String state) {

@@ -619,13 +619,17 @@ class AdminApiTest {
     assertEquals(200, syncing.status());
     assertTrue(Set.of("scanning", "syncing").contains(syncing.json().get("state").asText()), syncing.body());
     assertEquals(runId, syncing.json().get("activeRun").get("runId").asText());
+    assertEquals("scanning", syncing.json().get("progress").get("phase").asText(), syncing.body());
+    assertFalse(syncing.json().get("name").asText().isEmpty());
 
     io.release();
     ApiClient.Response idle = eventually(() -> api.get("/api/v1/libraries/" + id + "/status"),
         r -> "idle".equals(r.json().get("state").asText()) && queued.equals(r.json().get("lastRun").get("runId").asText()),
         "the run and the queued one to finish");
     JsonNode status = idle.json();
-    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard"), fieldNames(status));
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress"),
+        fieldNames(status));
+    assertTrue(status.get("progress").isNull(), "no progress without a run");
     assertTrue(status.get("guard").isNull(), "nothing held");
     assertTrue(status.get("activeRun").isNull());
     JsonNode lastRun = status.get("lastRun");

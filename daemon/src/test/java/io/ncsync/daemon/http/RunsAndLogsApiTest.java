@@ -102,6 +102,16 @@ class RunsAndLogsApiTest {
   }
 
   @Test
+  void theSummaryCountsTheTenantsLibrariesAndDocuments() {
+    JsonNode summary = api.get("/api/v1/summary").json();
+    assertEquals(1, summary.get("libraries").asInt(), summary.toString());
+    assertEquals(1, summary.get("librariesByState").get("idle").asInt(), summary.toString());
+    assertEquals(3, summary.get("documents").get("synced").asInt(), summary.toString());
+    assertEquals(0, summary.get("openConflicts").asInt());
+    assertEquals(0, summary.get("lastFailures").size());
+  }
+
+  @Test
   void anotherTenantSeesNoneOfIt() {
     String tenant = api.post("/api/v1/tenants", ApiClient.json(Map.of("name", "other"))).json().get("id").asText();
     ApiClient other = new ApiClient(daemon.baseUrl(), api.post("/api/v1/tenants/" + tenant + "/tokens",
@@ -109,5 +119,6 @@ class RunsAndLogsApiTest {
     assertEquals(0, other.get("/api/v1/logs").json().get("total").asInt());
     assertEquals(404, other.get("/api/v1/logs?library=" + libraryId).status());
     assertEquals(404, other.get("/api/v1/libraries/" + libraryId + "/runs").status());
+    assertEquals(0, other.get("/api/v1/summary").json().get("libraries").asInt());
   }
 }

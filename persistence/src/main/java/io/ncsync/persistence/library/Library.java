@@ -407,6 +407,8 @@ public final class Library
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
+  /** When progress was last reported (System.nanoTime); not persisted. */
+  private long lastProgressReport = System.nanoTime() - PROGRESS_EVERY.toNanos();
   private final WorkspaceBoundary workspaces;
   private final ActorRef<Document.Finished> finishedAdapter;
   private final ActorRef<Document.UploadProgress> progressAdapter;
@@ -568,12 +570,33 @@ public final class Library
     });
   }
 
-  /** Tells the observer of the runs {@code events} (just journaled) started and finished. */
+  /** How far the active run is, or null when none runs here. */
+  private RunProgress progress(LibraryState state) {
+    if (execution == null || state.activeRun() == null) return null;
+    return execution.progress(state.activeRun().bytesUploaded() + state.activeRun().bytesDownloaded());
+  }
+
+  /** Live progress for the observer: at most one report per {@link #PROGRESS_EVERY}. */
+  private void reportProgress(LibraryState state) {
+    RunProgress progress = progress(state);
+    long now = System.nanoTime();
+    if (progress == null || now - lastProgressReport < PROGRESS_EVERY.toNanos()) return;
+    lastProgressReport = now;
+    observer.progress(state.config().tenantId(), state.config().libraryId(), progress);
+  }
+
+  static final Duration PROGRESS_EVERY = Duration.ofMillis(250);
+
+  /** Tells the observer of the runs {@code events} (just journaled) started and finished, and their conflicts. */
   private void announceRuns(LibraryState state, List<Event> events) {
     String tenantId = state.config().tenantId();
     String libraryId = state.config().libraryId();
     for (Event event : events) {
-      if (event instanceof RunFinished finished) {
+      if (event instanceof ConflictRaised raised) {
+        observer.conflictRaised(tenantId, libraryId, raised.conflict());
+      } else if (event instanceof ConflictResolved resolved) {
+        observer.conflictResolved(tenantId, libraryId, resolved.conflict());
+      } else if (event instanceof RunFinished finished) {
         state.history().stream().filter(run -> run.runId().equals(finished.runId())).reduce((a, b) -> b)
             .ifPresent(run -> observer.runFinished(tenantId, libraryId, run));
       } else if (event instanceof RunStarted started && state.activeRun() != null
@@ -660,7 +683,7 @@ public final class Library
         .toList();
     return Effect().reply(cmd.replyTo(),
         StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
-            state.guard() == null ? null : state.guard().summary())));
+            state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state))));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
@@ -945,6 +968,8 @@ public final class Library
     return Effect().persist(events).thenRun(s -> {
       record(s, pending);
       dispatch(s);
+      lastProgressReport = System.nanoTime() - PROGRESS_EVERY.toNanos(); // the plan is made: say so at once
+      reportProgress(s);
     }).thenNoReply();
   }
 
@@ -981,7 +1006,9 @@ public final class Library
     }
     return Effect().persist(events).thenRun(s -> {
       record(s, steps);
+      announceRuns(s, events);
       dispatch(s);
+      reportProgress(s);
     }).thenNoReply();
   }
 
@@ -992,8 +1019,12 @@ public final class Library
       request.recorded().completeExceptionally(new IllegalStateException("the run is over"));
       return Effect().noReply();
     }
-    return Effect().persist(new ConflictRaised(request.conflict()))
-        .thenRun(s -> request.recorded().complete(null))
+    ConflictRaised raised = new ConflictRaised(request.conflict());
+    return Effect().persist(raised)
+        .thenRun(s -> {
+          request.recorded().complete(null);
+          announceRuns(s, List.of(raised));
+        })
         .thenNoReply();
   }
 

@@ -11,5 +11,14 @@ public interface LibraryObserver {
   /** A run finished (succeeded, failed or interrupted), with its counts. */
   default void runFinished(String tenantId, String libraryId, RunSummary run) {}
 
+  /** How far the active run is; at most every {@code Library.PROGRESS_EVERY} per library. */
+  default void progress(String tenantId, String libraryId, RunProgress progress) {}
+
+  /** A conflict was recorded (open, or already settled by the library's strategy). */
+  default void conflictRaised(String tenantId, String libraryId, io.ncsync.persistence.sync.ConflictRecord conflict) {}
+
+  /** A conflict was resolved. */
+  default void conflictResolved(String tenantId, String libraryId, io.ncsync.persistence.sync.ConflictRecord conflict) {}
+
   LibraryObserver NONE = new LibraryObserver() {};
 }

@@ -11,15 +11,17 @@ import io.ncsync.persistence.CborSerializable;
  * @param lastRun   the last finished run, or null
  * @param failures  documents whose last attempt failed, newest first, at most {@link #LISTED_FAILURES}
  * @param guard     the deletions the deletion guard holds, with the numbers, or null
+ * @param name      the library's name
+ * @param progress  how far the active run is, or null
  */
 public record LibraryStatus(
     String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
-    GuardHold.Summary guard)
+    GuardHold.Summary guard, String name, RunProgress progress)
     implements CborSerializable {
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
       java.util.List<FailureRecord> failures) {
-    this(state, activeRun, lastRun, counts, failures, null);
+    this(state, activeRun, lastRun, counts, failures, null, null, null);
   }
 
   /** How many document failures the status lists at most (the newest). */

@@ -28,6 +28,10 @@ final class RunExecution {
   private Iterator<SyncAction.Phase> phases;
   private SyncAction.Phase phase;
   private SyncPlan plan;
+  private RunProgress.Totals totals;
+  /** The planned file paths not yet done (transfers and deletions): what progress counts. */
+  private final Set<String> filePaths = new HashSet<>();
+  private int filesDone;
   private final ArrayDeque<SyncAction> queue = new ArrayDeque<>();
   private final Set<String> inFlight = new HashSet<>();
   private final java.util.Map<String, Long> workerOf = new java.util.HashMap<>();
@@ -60,6 +64,10 @@ final class RunExecution {
   /** @param feedAfter where the library follows its change feed once this plan is applied, or null for none */
   void start(SyncPlan plan, ChangeFeedPosition feedAfter) {
     this.plan = plan;
+    this.totals = RunProgress.Totals.of(plan);
+    for (SyncAction.Phase counted : List.of(SyncAction.Phase.TRANSFER_FILES, SyncAction.Phase.DELETE_FILES)) {
+      for (SyncAction action : plan.actions(counted)) filePaths.addAll(action.paths());
+    }
     this.feedAfter = feedAfter;
     this.phases = WORKER_PHASES.iterator();
     this.remainingInLaterPhases = WORKER_PHASES.stream().mapToInt(p -> documents(plan.actions(p))).sum();
@@ -193,6 +201,15 @@ final class RunExecution {
 
   void done(String path) {
     inFlight.remove(path);
+    if (filePaths.remove(path)) filesDone++;
+  }
+
+  /** How far the run is; {@code bytesDone} is what the library counted for the documents synced so far. */
+  RunProgress progress(long bytesDone) {
+    if (plan == null) return new RunProgress(runId, RunProgress.SCANNING, 0, 0, 0, 0);
+    String phaseName = phase == null ? SyncAction.Phase.values()[0].name() : phase.name();
+    return new RunProgress(runId, phaseName.toLowerCase(java.util.Locale.ROOT), filesDone, totals.files(),
+        Math.min(bytesDone, totals.bytes()), totals.bytes());
   }
 
   boolean isInFlight(String path) {
