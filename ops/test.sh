@@ -92,6 +92,13 @@ if [[ -z "$(command -v python3 2>/dev/null || true)" ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# The Prometheus text-format parser (Debian's python3-prometheus-client) that MetricsTest reads /metrics with
+# ---------------------------------------------------------------------------------------------
+if ! /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+  install_packages python3-prometheus-client
+fi
+
+# ---------------------------------------------------------------------------------------------
 # PostgreSQL
 # ---------------------------------------------------------------------------------------------
 PG_TMP=""

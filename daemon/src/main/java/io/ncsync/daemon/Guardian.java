@@ -28,6 +28,8 @@ import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.LogRoutes;
 import io.ncsync.daemon.http.EventRoutes;
+import io.ncsync.daemon.http.MetricsRoutes;
+import io.ncsync.daemon.metrics.DaemonMetrics;
 import io.ncsync.daemon.events.LiveEvent;
 import io.ncsync.daemon.events.LiveEventPublisher;
 import io.ncsync.daemon.events.LibraryObservers;
@@ -107,8 +109,10 @@ public final class Guardian {
           }));
       ActorRef<Topic.Command<LiveEvent>> liveEvents =
           context.spawn(Topic.create(LiveEvent.class, LiveEventPublisher.TOPIC), "live-events");
+      DaemonMetrics metrics = new DaemonMetrics();
+      io.ncsync.protocol.http.RequestTimings.get(system).listen(metrics);
       LibraryObserver observers = new LibraryObservers(List.of(syncLog,
-          new LiveEventPublisher(liveEvents, JsonSupport.newMapper())));
+          new LiveEventPublisher(liveEvents, JsonSupport.newMapper()), metrics));
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
           100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), syncLog.logging(documentHistory), observers);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
@@ -123,6 +127,7 @@ public final class Guardian {
       JournalProbe journal = new JournalProbe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
           (int) Math.max(1, Math.min(5, settings.askTimeout().toSeconds())), blocking);
       RecoveryGate gate = new RecoveryGate(reason -> failStart(system, deps, settings, reason));
+      BearerAuth auth = new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors);
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
@@ -132,7 +137,8 @@ public final class Guardian {
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
           new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
           new EventRoutes(liveEvents, errors),
-          new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors),
+          new MetricsRoutes(metrics, auth, errors),
+          auth,
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));
 

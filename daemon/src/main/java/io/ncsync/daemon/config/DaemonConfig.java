@@ -44,6 +44,12 @@ public final class DaemonConfig {
    * @param env         environment variables for {@code ${?NCSYNC_...}}
    */
   public static Loaded load(Config application, Config overrides, Map<String, String> env) {
+    String logFormat = env.get("NCSYNC_LOG_FORMAT");
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      // logback.xml picks its appender by this name; anything else would silently log nothing.
+      throw new IllegalArgumentException("NCSYNC_LOG_FORMAT must be 'text' (the default) or 'json', got '"
+          + logFormat + "'");
+    }
     ConfigResolveOptions options = ConfigResolveOptions.defaults()
         .setUseSystemEnvironment(false)
         .appendResolver(new EnvResolver(env));

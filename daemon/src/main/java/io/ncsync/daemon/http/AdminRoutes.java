@@ -23,14 +23,16 @@ public final class AdminRoutes {
   private final HostCheck hosts;
   private final LogRoutes logs;
   private final EventRoutes events;
+  private final MetricsRoutes metrics;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      LogRoutes logs, EventRoutes events, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+      LogRoutes logs, EventRoutes events, MetricsRoutes metrics, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.hosts = hosts;
+    this.metrics = metrics;
     this.events = events;
     this.logs = logs;
     this.health = health;
@@ -47,6 +49,7 @@ public final class AdminRoutes {
   public Route route() {
     return handleRejections(errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> hosts.allowed(() -> concat(
         health.route(),
+        metrics.route(),
         pathPrefix("api", () -> pathPrefix("v1", () -> auth.authenticated(caller -> concat(
             path("openapi.json", () -> get(() -> access.require(caller, Endpoint.OPENAPI,
                 () -> complete(openApi)))),

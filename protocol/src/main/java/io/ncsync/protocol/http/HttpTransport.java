@@ -173,6 +173,7 @@ public final class HttpTransport implements AutoCloseable {
   private final LoggingAdapter log;
   private final TransportSettings settings;
   private final String loginName;
+  private final RequestTimings timings;
   private final Authorization basic;
   private final CircuitBreaker breaker;
   private final ServerErrorSpread serverErrors;
@@ -213,6 +214,7 @@ public final class HttpTransport implements AutoCloseable {
         .withExponentialBackoff(settings.breakerMaxResetTimeout());
     this.serverErrors = ServerErrorSpread.of(settings);
     this.window = new ConcurrencyWindow(settings.maxConcurrentRequests());
+    this.timings = RequestTimings.get(akka.actor.typed.javadsl.Adapter.toTyped(system));
     Source<Ticket, BoundedSourceQueue<Ticket>> queue = Source.queue(settings.maxQueuedRequests());
     if (settings.requestsPerSecond() > 0) {
       queue = queue.throttle(settings.requestsPerSecond(), Duration.ofSeconds(1), settings.burst(), t -> 1,
@@ -466,8 +468,11 @@ public final class HttpTransport implements AutoCloseable {
         () -> result.completeExceptionally(new DavException(DavError.TRANSPORT, 0,
             call.what() + ": no answer within " + timeout.toMillis() + " ms")),
         system.dispatcher());
+    long started = System.nanoTime();
     http.singleRequest(request, https, pool, log).whenComplete((response, error) -> {
       deadline.cancel();
+      timings.answered(request.method().value(), response == null ? 0 : response.status().intValue(),
+          System.nanoTime() - started);
       if (error != null) result.completeExceptionally(foreignAbort(call, error));
       else if (!result.complete(response)) discard(response);
     });
