@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,29 +17,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /api/v1/events} as a real HTTP client reads it: Server-Sent Events of the token's tenant only. */
-class LiveEventsTest {
-  @TempDir static Path dataDir;
-  static final FakeSyncEngine io = new FakeSyncEngine();
-  static TestDaemons.Running daemon;
-  static ApiClient api;
+class LiveEventsTest extends InProcessDaemonTest {
   static final ObjectMapper MAPPER = new ObjectMapper();
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory());
-    api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) daemon.close();
-  }
 
   /** An open event stream: its events as they arrive (type and data). */
   record Stream(LinkedBlockingQueue<Map.Entry<String, JsonNode>> events, CompletableFuture<?> response) {

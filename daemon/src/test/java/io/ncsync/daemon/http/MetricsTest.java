@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,20 +13,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /metrics} read by a real Prometheus parser: the Python client's ({@code prometheus_client.parser}, Debian
  * package python3-prometheus-client, installed by ops/test.sh), which refuses anything that is not the text format.
  */
-class MetricsTest {
-  @TempDir static Path dataDir;
-  static final FakeSyncEngine io = new FakeSyncEngine();
-  static TestDaemons.Running daemon;
-  static ApiClient api;
+class MetricsTest extends InProcessDaemonTest {
 
   /** Parses stdin as the Prometheus text format; prints {"name{label=value,...}": value} as JSON. */
   private static final String PARSER = String.join("\n",
@@ -39,17 +31,6 @@ class MetricsTest {
       "        labels = ','.join(k + '=' + v for k, v in sorted(s.labels.items()))",
       "        out[s.name + '{' + labels + '}'] = s.value",
       "print(json.dumps(out))");
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory());
-    api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) daemon.close();
-  }
 
   private static JsonNode parsed(String exposition) throws Exception {
     // Debian's python3 (where apt puts the parser), not one a version manager put first on the PATH.

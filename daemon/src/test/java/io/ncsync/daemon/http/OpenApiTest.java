@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
@@ -14,34 +13,16 @@ import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The served OpenAPI document is valid (parsed by swagger-parser), lists every operation of {@link Endpoint}, and
  * every operation it lists is answered by a route (never "no such endpoint" or 405).
  */
-class OpenApiTest {
-  @TempDir static Path dataDir;
-  static TestDaemons.Running daemon;
-  static ApiClient api;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new FakeSyncEngine().factory());
-    api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) daemon.close();
-  }
+class OpenApiTest extends InProcessDaemonTest {
 
   @Test
   void theDocumentIsValidOpenApiAndMatchesTheRoutes() {

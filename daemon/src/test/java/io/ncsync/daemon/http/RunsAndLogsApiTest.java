@@ -6,29 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What every run did, over HTTP: the run history and the sync log with its filters and exports. */
-class RunsAndLogsApiTest {
-  @TempDir static Path dataDir;
-  static final FakeSyncEngine io = new FakeSyncEngine();
-  static TestDaemons.Running daemon;
-  static ApiClient api;
+class RunsAndLogsApiTest extends InProcessDaemonTest {
   static String libraryId;
 
   @BeforeAll
   static void start() throws Exception {
-    daemon = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory());
-    api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
     libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "c"), "docs");
     io.trees(libraryId, Set.of("new here.txt", "=HYPERLINK(x).txt"), Set.of("from the server.txt"));
     assertEquals(202, api.postEmpty("/api/v1/libraries/" + libraryId + "/sync").status());
@@ -42,11 +32,6 @@ class RunsAndLogsApiTest {
   private static boolean finished() {
     JsonNode runs = api.get("/api/v1/libraries/" + libraryId + "/runs").json();
     return runs.get("total").asInt() == 1 && !runs.get("runs").get(0).get("finishedAt").isNull();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) daemon.close();
   }
 
   @Test
