@@ -133,7 +133,7 @@ public final class Guardian {
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
               new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
           new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory,
-              syncLog),
+              syncLog, config.getString("ncsync.libraries.remote-base-folder")),
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
           new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
           new EventRoutes(liveEvents, errors),

@@ -66,6 +66,12 @@ public final class FakeSyncEngine implements SyncEngine {
   @Override
   public synchronized CompletionStage<Done> prepare(LibraryConfig config) {
     if (prepareFailure != null) {
+      // As the real engine: the local folder is made first, then the remote one fails.
+      try {
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(config.localRoot()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       return CompletableFuture.failedFuture(new IllegalStateException(prepareFailure));
     }
     prepared.add(config);

@@ -83,6 +83,25 @@ public final class ConnectionChecker {
         .whenComplete((result, error) -> transport.close());
   }
 
+  /** The names of the folders directly below {@code folder} (relative to the connection's root), sorted. */
+  public CompletionStage<java.util.List<String>> folders(ConnectionKind kind, String url, DavEndpoint filesRoot,
+      String folder) {
+    if (kind == ConnectionKind.NEXTCLOUD) {
+      NextcloudConnection connection = NextcloudConnection.open(system, URI.create(url), filesRoot.username(),
+          filesRoot.password(), AkkaHttpRemoteStore.Settings.defaults().withTransport(TRY_ONCE.withSessionCookies(false)));
+      return connection.files().thenCompose(store -> store.list(folder)).thenApply(ConnectionChecker::folderNames)
+          .whenComplete((names, error) -> connection.close());
+    }
+    HttpTransport transport = HttpTransport.create(system, filesRoot.username(), filesRoot.password(), TRY_ONCE);
+    AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, filesRoot, AkkaHttpRemoteStore.Settings.defaults());
+    return store.list(folder).thenApply(ConnectionChecker::folderNames).whenComplete((names, error) -> transport.close());
+  }
+
+  private static java.util.List<String> folderNames(io.ncsync.protocol.Listing listing) {
+    return listing.children().stream().filter(io.ncsync.protocol.DavEntry::collection)
+        .map(entry -> io.ncsync.protocol.RemotePaths.name(entry.path())).sorted().toList();
+  }
+
   /** The result with what the probe found; a probe that fails leaves the connection ok and says why. */
   private CompletionStage<Result> withPromises(Result result, RemoteStore root) {
     return ServerPromisesBook.probe(root, probeDir, "test")

@@ -24,6 +24,7 @@ public final class AdminRoutes {
   private final LogRoutes logs;
   private final EventRoutes events;
   private final MetricsRoutes metrics;
+  private final SetupRoutes setup;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
@@ -33,6 +34,7 @@ public final class AdminRoutes {
       LogRoutes logs, EventRoutes events, MetricsRoutes metrics, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.hosts = hosts;
     this.metrics = metrics;
+    this.setup = new SetupRoutes(connections, libraries, new JsonSupport(JsonSupport.newMapper()), errors);
     this.events = events;
     this.logs = logs;
     this.health = health;
@@ -55,6 +57,7 @@ public final class AdminRoutes {
                 () -> complete(openApi)))),
             tenants.route(caller),
             logs.route(caller),
+            setup.route(caller),
             events.route(caller),
             connections.route(caller),
             libraries.route(caller),

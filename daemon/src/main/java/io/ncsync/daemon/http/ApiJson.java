@@ -18,6 +18,15 @@ import java.util.List;
 public final class ApiJson {
   private ApiJson() {}
 
+  /** GET /api/v1/connections/{id}/folders: the folders one level below {@code path}. */
+  public record Folders(String path, List<String> folders) {}
+
+  /** POST /api/v1/setup: a connection and a library on it, in one call. */
+  public record Setup(CreateConnection connection, CreateLibrary library) {}
+
+  /** What POST /api/v1/setup made. */
+  public record SetUp(Connection connection, Library library) {}
+
   /** POST /api/v1/tenants. */
   public record CreateTenant(String name) {}
 

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
+import static akka.http.javadsl.server.Directives.parameterOptional;
 import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.get;
 import static akka.http.javadsl.server.Directives.path;
@@ -84,7 +85,10 @@ public final class ConnectionRoutes {
                 ApiJson.UpdateConnection.class, body -> respond(() -> update(tenantId, id, body))))),
             delete(() -> access.require(caller, Endpoint.CONNECTION_DELETE, () -> respond(() -> remove(tenantId, id)))))),
         path(PathMatchers.segment().slash("test"), id -> post(() -> access.require(caller, Endpoint.CONNECTION_TEST,
-            () -> respond(() -> test(tenantId, id)))))));
+            () -> respond(() -> test(tenantId, id))))),
+        path(PathMatchers.segment().slash("folders"), id -> get(() -> access.require(caller,
+            Endpoint.CONNECTION_FOLDERS, () -> parameterOptional("path", folder ->
+                respond(() -> folders(tenantId, id, folder.orElse("")))))))));
   }
 
   /**
@@ -95,6 +99,33 @@ public final class ConnectionRoutes {
     return existing(tenantId, id)
         .thenCompose(record -> check(tenantId, record))
         .thenApply(result -> errors.json(StatusCodes.OK, result));
+  }
+
+  /** GET /connections/{id}/folders?path=: the folders one level below {@code path}, by name. */
+  private CompletionStage<HttpResponse> folders(String tenantId, String id, String path) {
+    String folder;
+    try {
+      folder = io.ncsync.daemon.libraries.RemoteFolderPaths.normalise(path);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badField("path", e.getMessage());
+    }
+    return existing(tenantId, id)
+        .thenCompose(record -> checker.folders(record.kind(), record.url(), endpoint(tenantId, record), folder))
+        .handle((names, error) -> {
+          if (error == null) return errors.json(StatusCodes.OK, new ApiJson.Folders(folder, names));
+          Throwable cause = ApiErrors.unwrap(error);
+          if (cause instanceof ApiException api) throw api;
+          if (cause instanceof io.ncsync.protocol.DavException dav && dav.error() == io.ncsync.protocol.DavError.NOT_FOUND) {
+            throw ApiException.notFound("no folder '" + folder + "' on the connection's server");
+          }
+          throw ApiException.badGateway("could not list '" + folder + "' on the server: " + cause.getMessage());
+        });
+  }
+
+  private DavEndpoint endpoint(String tenantId, ConnectionRecord record) {
+    String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
+    return new DavEndpoint(ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(),
+        password);
   }
 
   private CompletionStage<ConnectionChecker.Result> check(String tenantId, ConnectionRecord record) {
@@ -109,6 +140,26 @@ public final class ConnectionRoutes {
   }
 
   private CompletionStage<HttpResponse> create(String tenantId, ApiJson.CreateConnection body) {
+    return createConnection(tenantId, body)
+        .thenApply(stored -> errors.json(StatusCodes.CREATED, ApiJson.Connection.of(stored)));
+  }
+
+  /** Validates, tests (unless skipped) and stores a connection; fails with the 400 or 409 to answer. */
+  CompletionStage<ConnectionRecord> createConnection(String tenantId, ApiJson.CreateConnection body) {
+    ConnectionRecord record = validated(tenantId, body);
+    return testedUnlessSkipped(tenantId, record, body.skipTest())
+        .thenCompose(tested -> tenant(tenantId)
+            .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.AddConnection(record, replyTo), askTimeout))
+        .handle((stored, error) -> {
+          if (error != null) throw refusedAsConflict(error);
+          log.info("connection {} '{}' created for tenant {}", stored.id(), stored.name(), tenantId);
+          return stored;
+        });
+  }
+
+  /** A creation request as the record to store (the password encrypted), or a 400 naming the field. */
+  ConnectionRecord validated(String tenantId, ApiJson.CreateConnection body) {
+    if (body == null) throw ApiException.badField("connection", "connection is required");
     String name = Validation.name(body.name(), "name");
     ConnectionKind kind = ConnectionKind.NEXTCLOUD;
     if (body.kind() != null) {
@@ -120,20 +171,18 @@ public final class ConnectionRoutes {
     String username = Validation.required(body.username(), "username");
     String password = password(body.appPassword());
     Integer requestsPerSecond = requestsPerSecond(body.requestsPerSecond());
-
     String id = UUID.randomUUID().toString();
-    ConnectionRecord record = new ConnectionRecord(id, name, kind, url, username,
+    return new ConnectionRecord(id, name, kind, url, username,
         cipher.encrypt(password, ConnectionRemoteStores.associatedData(tenantId, id)),
         allowInsecureHttp, Instant.now().truncatedTo(ChronoUnit.MILLIS), requestsPerSecond);
-    return testedUnlessSkipped(tenantId, record, body.skipTest())
-        .thenCompose(tested -> tenant(tenantId)
-            .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.AddConnection(record, replyTo), askTimeout))
-        .handle((stored, error) -> {
-          if (error == null) {
-            log.info("connection {} '{}' created for tenant {}", stored.id(), stored.name(), tenantId);
-            return errors.json(StatusCodes.CREATED, ApiJson.Connection.of(stored));
-          }
-          throw refusedAsConflict(error);
+  }
+
+  /** Removes a connection no library uses (a setup whose library could not be made). */
+  CompletionStage<akka.Done> forget(String tenantId, String id) {
+    return tenant(tenantId).<akka.Done>askWithStatus(replyTo -> new Tenant.RemoveConnection(id, replyTo), askTimeout)
+        .thenApply(done -> {
+          promises.forget(tenantId, id);
+          return done;
         });
   }
 

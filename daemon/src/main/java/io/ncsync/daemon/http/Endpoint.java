@@ -28,6 +28,8 @@ public enum Endpoint {
   CONNECTION_SHOW("GET", "/connections/{connectionId}", Role.VIEWER, "Show a connection", null),
   CONNECTION_UPDATE("PATCH", "/connections/{connectionId}", Role.MANAGER, "Change a connection (tested first)", ApiJson.UpdateConnection.class),
   CONNECTION_DELETE("DELETE", "/connections/{connectionId}", Role.ADMIN, "Delete a connection no library uses", null),
+  CONNECTION_FOLDERS("GET", "/connections/{connectionId}/folders", Role.VIEWER, "The server's folders one level below ?path=", null),
+  SETUP("POST", "/setup", Role.MANAGER, "A connection (tested) and a library on it in one call; nothing is left when a step fails", ApiJson.Setup.class),
   CONNECTION_TEST("POST", "/connections/{connectionId}/test", Role.MANAGER, "Test a connection", null),
   LIBRARY_CREATE("POST", "/libraries", Role.MANAGER, "Create a library", ApiJson.CreateLibrary.class),
   LIBRARY_LIST("GET", "/libraries", Role.VIEWER, "List libraries", null),

@@ -9,6 +9,7 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.pattern.StatusReply;
+import io.ncsync.daemon.libraries.LibraryFolders;
 import io.ncsync.daemon.libraries.RemoteFolderPaths;
 import io.ncsync.daemon.libraries.WorkspacePaths;
 import io.ncsync.persistence.library.DocumentHistory;
@@ -72,6 +73,8 @@ public final class LibraryRoutes {
   private final DocumentHistory documentHistory;
   private final Access access;
   private final io.ncsync.daemon.db.JdbcSyncLog syncLog;
+  /** Where a library without remotePath gets its remote folder ({@code ncsync.libraries.remote-base-folder}). */
+  private final String remoteBaseFolder;
 
   /**
    * @param workspacesRoot the workspaces root as a real path (it exists; symlinks resolved)
@@ -80,8 +83,10 @@ public final class LibraryRoutes {
    */
   public LibraryRoutes(
       ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors, SyncEngine syncIo,
-      Path workspacesRoot, DocumentHistory documentHistory, io.ncsync.daemon.db.JdbcSyncLog syncLog) {
+      Path workspacesRoot, DocumentHistory documentHistory, io.ncsync.daemon.db.JdbcSyncLog syncLog,
+      String remoteBaseFolder) {
     this.syncLog = syncLog;
+    this.remoteBaseFolder = remoteBaseFolder;
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
@@ -150,12 +155,30 @@ public final class LibraryRoutes {
   // --- create -------------------------------------------------------------------------------------------------
 
   private CompletionStage<HttpResponse> create(String tenantId, ApiJson.CreateLibrary body) {
-    String name = Validation.name(body.name(), "name");
     String connectionId = Validation.required(body.connectionId(), "connectionId");
+    LibraryConfig config = validated(tenantId, body, connectionId);
+    return connection(tenantId, connectionId)
+        .thenCompose(connection -> createLibrary(config))
+        .thenApply(created -> errors.json(StatusCodes.CREATED, view(created)));
+  }
+
+  /** The library as the API shows it. */
+  ApiJson.Library view(LibraryConfig config) {
+    return ApiJson.Library.of(config, tenantRoot(config.tenantId()));
+  }
+
+  /**
+   * The configuration a creation request asks for, checked whole before anything is created. A library without
+   * {@code localPath} gets its name as its folder under the tenant's workspaces folder; without {@code remotePath},
+   * its name under {@code ncsync.libraries.remote-base-folder}.
+   */
+  LibraryConfig validated(String tenantId, ApiJson.CreateLibrary body, String connectionId) {
+    String name = Validation.name(body.name(), "name");
     Path localRoot;
     String remotePath;
     try {
-      localRoot = WorkspacePaths.resolve(existingTenantRoot(tenantId), body.localPath());
+      String localPath = body.localPath() != null ? body.localPath() : LibraryFolders.folderName(name);
+      localRoot = WorkspacePaths.resolve(existingTenantRoot(tenantId), localPath);
       if (TenantRecord.DEFAULT_ID.equals(tenantId) && TenantWorkspaces.inOtherTenantsFolder(workspacesRoot, localRoot)) {
         throw ApiException.badField("localPath", "localPath must not lie in '" + TenantWorkspaces.TENANTS_FOLDER
             + "/': that folder holds the other tenants' folders");
@@ -164,21 +187,29 @@ public final class LibraryRoutes {
       throw ApiException.badField("localPath", e.getMessage());
     }
     try {
-      remotePath = RemoteFolderPaths.normalise(body.remotePath());
+      remotePath = RemoteFolderPaths.normalise(body.remotePath() != null ? body.remotePath()
+          : LibraryFolders.remoteFolder(remoteBaseFolder, name));
     } catch (IllegalArgumentException e) {
       throw ApiException.badField("remotePath", e.getMessage());
     }
-    LibraryConfig config;
     try {
-      config = SettingsRequests.patch(body.settings()).applyTo(new LibraryConfig(tenantId, UUID.randomUUID().toString(),
+      return SettingsRequests.patch(body.settings()).applyTo(new LibraryConfig(tenantId, UUID.randomUUID().toString(),
           name, connectionId, localRoot.toString(), remotePath, SyncMode.BIDIRECTIONAL,
           Instant.now().truncatedTo(ChronoUnit.MILLIS)));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
     }
+  }
 
-    return connection(tenantId, connectionId)
-        .thenCompose(connection -> configs(tenantId))
+  /**
+   * Creates a validated library: its folders, its entity, its place in the tenant's list. When a step fails, a local
+   * folder this request created is removed again (when still empty), so a refused library leaves nothing behind.
+   */
+  CompletionStage<LibraryConfig> createLibrary(LibraryConfig config) {
+    String tenantId = config.tenantId();
+    Path localRoot = Path.of(config.localRoot());
+    boolean localExisted = java.nio.file.Files.exists(localRoot, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return configs(tenantId)
         .thenAccept(existing -> refuseClashes(config, existing))
         .thenCompose(ok -> prepare(config))
         // The entity first, then the tenant's list: a crash in between leaves an entity nobody lists (its id is new
@@ -186,11 +217,14 @@ public final class LibraryRoutes {
         .thenCompose(prepared -> library(config.tenantId(), config.libraryId())
             .<LibraryConfig>askWithStatus(replyTo -> new Library.Create(config, replyTo), askTimeout))
         .thenCompose(created -> register(config).thenApply(registered -> created))
+        .whenComplete((created, error) -> {
+          if (error != null && !localExisted) LibraryFolders.removeIfEmpty(localRoot);
+        })
         .thenApply(created -> {
           log.info("library {} '{}' created: {} <-> connection {} folder '/{}' ({})", created.libraryId(),
               created.name(), created.localRoot(), created.connectionId(), created.remotePath(),
               created.mode().wireName());
-          return errors.json(StatusCodes.CREATED, ApiJson.Library.of(created, tenantRoot(tenantId)));
+          return created;
         });
   }
 

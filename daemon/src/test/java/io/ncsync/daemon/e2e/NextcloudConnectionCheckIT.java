@@ -46,4 +46,18 @@ class NextcloudConnectionCheckIT extends NextcloudE2eBase {
 
     assertEquals(404, api.call("POST", "/api/v1/connections/no-such-connection/test", "").status());
   }
+
+  @Test
+  void theServersFoldersAreBrowsedOneLevelAtATime() {
+    remote.mkdirs("Browse/Invoices/2026");
+    remote.mkdirs("Browse/Contracts");
+    remote.put("Browse/readme.txt", "not a folder");
+    AdminApi.Response listed = api.call("GET", "/api/v1/connections/" + connectionId + "/folders?path=Browse", "");
+    assertEquals(200, listed.status(), listed.body());
+    assertEquals("[\"Contracts\",\"Invoices\"]", listed.field("folders").toString(), "folders only, one level");
+    AdminApi.Response deeper = api.call("GET", "/api/v1/connections/" + connectionId
+        + "/folders?path=Browse/Invoices", "");
+    assertEquals("[\"2026\"]", deeper.field("folders").toString());
+    assertEquals(404, api.call("GET", "/api/v1/connections/" + connectionId + "/folders?path=Nowhere", "").status());
+  }
 }

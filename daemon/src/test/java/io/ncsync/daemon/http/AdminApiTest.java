@@ -527,12 +527,14 @@ class AdminApiTest {
     assertBadRequest(path, body, "control character");
     body = libraryBody(connectionId, "x"); body.put("localPath", "bad\u0000name");
     assertBadRequest(path, body, "NUL");
-    body = libraryBody(connectionId, "x"); body.remove("localPath");
-    assertBadRequest(path, body, "localPath is required");
     body = libraryBody(connectionId, "x"); body.put("remotePath", "a/../b");
     assertBadRequest(path, body, "remotePath");
-    body = libraryBody(connectionId, "x"); body.remove("remotePath");
-    assertBadRequest(path, body, "remotePath is required");
+    // Without folders, a library gets its name as its folder on both sides.
+    body = libraryBody(connectionId, "x"); body.remove("localPath"); body.remove("remotePath");
+    ApiClient.Response defaulted = api.post(path, ApiClient.json(body));
+    assertEquals(201, defaulted.status(), defaulted.toString());
+    assertEquals(body.get("name"), defaulted.json().get("localPath").asText());
+    assertEquals(body.get("name"), defaulted.json().get("remotePath").asText());
     body = libraryBody(connectionId, "x"); body.put("mode", "mirror");
     assertBadRequest(path, body, "mode must be");
     body = libraryBody(connectionId, "x"); body.remove("name");

@@ -61,7 +61,11 @@ public final class ApiClient {
 
   public Response send(HttpRequest request) {
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      // An event stream never ends: its body is not read (the status and headers are what a caller checks).
+      HttpResponse<String> response = http.send(request, info -> info.headers().firstValue("Content-Type").orElse("")
+          .startsWith("text/event-stream")
+          ? new NotRead()
+          : HttpResponse.BodySubscribers.ofString(java.nio.charset.StandardCharsets.UTF_8));
       JsonNode json = null;
       try {
         json = response.body().isEmpty() ? null : MAPPER.readTree(response.body());
@@ -72,6 +76,28 @@ public final class ApiClient {
     } catch (Exception e) {
       throw new AssertionError("request failed: " + request.method() + " " + request.uri() + ": " + e, e);
     }
+  }
+
+  /** A body left unread: the stream is cancelled at once and the body is empty. */
+  private static final class NotRead implements HttpResponse.BodySubscriber<String> {
+    @Override
+    public java.util.concurrent.CompletionStage<String> getBody() {
+      return java.util.concurrent.CompletableFuture.completedFuture("");
+    }
+
+    @Override
+    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(java.util.List<java.nio.ByteBuffer> item) {}
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
   }
 
   public HttpRequest.Builder request(String path) {
