@@ -10,6 +10,7 @@ import io.ncsync.daemon.db.JournalBackups;
 import io.ncsync.daemon.db.JournalCheck;
 import io.ncsync.daemon.db.SchemaInstaller;
 import io.ncsync.daemon.guard.StartupGuards;
+import io.ncsync.daemon.security.AdminApiTls;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.ClusterTls;
 import io.ncsync.daemon.security.ClusterTlsSettings;
@@ -143,6 +144,14 @@ public final class Daemon implements AutoCloseable {
       throw new StartupException("cannot secure the cluster transport: " + e.getMessage(), e);
     }
 
+    Optional<javax.net.ssl.SSLContext> adminTls;
+    try {
+      adminTls = AdminApiTls.load(loaded.config().getString("ncsync.http.tls.cert"),
+          loaded.config().getString("ncsync.http.tls.key"));
+    } catch (AdminApiTls.Unusable e) {
+      throw new StartupException("cannot serve the admin API over TLS: " + e.getMessage(), e);
+    }
+
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     Daemon[] self = new Daemon[1];
     Guardian.Listener listener = new Guardian.Listener() {
@@ -159,7 +168,8 @@ public final class Daemon implements AutoCloseable {
       }
     };
     ActorSystem<Guardian.Command> system = ActorSystem.create(
-        Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener)),
+        Guardian.create(new Guardian.Dependencies(settings, adminToken, cipher, workspacesRoot, syncIo, listener,
+            adminTls)),
         "ncsync",
         clusterTls.withFallback(loaded.config()));
     if (!backupPolicy.interval().isZero()) {

@@ -80,7 +80,13 @@ public final class Guardian {
       CredentialCipher cipher,
       Path workspacesRoot,
       SyncEngineFactory syncIoFactory,
-      Listener listener) {}
+      Listener listener,
+      java.util.Optional<javax.net.ssl.SSLContext> adminTls) {
+    public Dependencies(Settings settings, AdminToken adminToken, CredentialCipher cipher, Path workspacesRoot,
+        SyncEngineFactory syncIoFactory, Listener listener) {
+      this(settings, adminToken, cipher, workspacesRoot, syncIoFactory, listener, java.util.Optional.empty());
+    }
+  }
 
   public static Behavior<Command> create(Dependencies deps) {
     return Behaviors.setup(context -> {
@@ -143,7 +149,7 @@ public final class Guardian {
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));
 
       context.pipeToSelf(
-          AdminHttpServer.start(system, routes.route(), settings.httpHost(), settings.httpPort()),
+          AdminHttpServer.start(system, routes.route(), settings.httpHost(), settings.httpPort(), deps.adminTls()),
           (binding, error) -> error == null ? new Bound(binding) : new BindFailed(error));
 
       context.spawn(
@@ -174,7 +180,8 @@ public final class Guardian {
 
   private static Behavior<Command> onBound(ActorContext<Command> context, Dependencies deps, Bound bound) {
     InetSocketAddress address = bound.binding().localAddress();
-    context.getLog().info("ncsync admin API listening on http://{}:{}", address.getHostString(), address.getPort());
+    context.getLog().info("ncsync admin API listening on {}://{}:{}", deps.adminTls().isPresent() ? "https" : "http",
+        address.getHostString(), address.getPort());
     deps.listener().bound(address);
     return Behaviors.same();
   }

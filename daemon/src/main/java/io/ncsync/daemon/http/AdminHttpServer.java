@@ -25,9 +25,17 @@ public final class AdminHttpServer {
   private AdminHttpServer() {}
 
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, String host, int port) {
+    return start(system, route, host, port, java.util.Optional.empty());
+  }
+
+  /** @param tls the API's own TLS context ({@code NCSYNC_HTTP_TLS_*}), or empty for plain HTTP */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, String host, int port,
+      java.util.Optional<javax.net.ssl.SSLContext> tls) {
     // The peer's address as a request attribute: BearerAuth limits failed authentications per address.
-    return Http.get(system).newServerAt(host, port).adaptSettings(settings -> settings.withRemoteAddressAttribute(true))
-        .bind(route).thenApply(binding -> {
+    akka.http.javadsl.ServerBuilder server = Http.get(system).newServerAt(host, port)
+        .adaptSettings(settings -> settings.withRemoteAddressAttribute(true));
+    if (tls.isPresent()) server = server.enableHttps(akka.http.javadsl.ConnectionContext.httpsServer(tls.get()));
+    return server.bind(route).thenApply(binding -> {
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "admin-http-unbind", () -> {
         log.info("admin API: no longer accepting connections on {}", binding.localAddress());
