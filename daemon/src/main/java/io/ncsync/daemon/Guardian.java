@@ -29,6 +29,8 @@ import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.LogRoutes;
 import io.ncsync.daemon.http.EventRoutes;
 import io.ncsync.daemon.http.MetricsRoutes;
+import io.ncsync.daemon.http.WebhookRoutes;
+import io.ncsync.daemon.webhooks.WebhookDispatcher;
 import io.ncsync.daemon.metrics.DaemonMetrics;
 import io.ncsync.daemon.events.LiveEvent;
 import io.ncsync.daemon.events.LiveEventPublisher;
@@ -117,8 +119,11 @@ public final class Guardian {
           context.spawn(Topic.create(LiveEvent.class, LiveEventPublisher.TOPIC), "live-events");
       DaemonMetrics metrics = new DaemonMetrics();
       io.ncsync.protocol.http.RequestTimings.get(system).listen(metrics);
+      ActorRef<WebhookDispatcher.Command> webhooks = context.spawn(WebhookDispatcher.create(ClusterSharding.get(system),
+          deps.cipher(), settings.askTimeout(), java.time.Duration.ofSeconds(1)), "webhooks");
       LibraryObserver observers = new LibraryObservers(List.of(syncLog,
-          new LiveEventPublisher(liveEvents, JsonSupport.newMapper()), metrics));
+          new LiveEventPublisher(liveEvents, JsonSupport.newMapper(),
+              event -> webhooks.tell(new WebhookDispatcher.Notify(event))), metrics));
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
           100, 1L << 20, deps.workspacesRoot(), settings.documentRetry()), syncLog.logging(documentHistory), observers);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
@@ -144,6 +149,7 @@ public final class Guardian {
           new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
           new EventRoutes(liveEvents, errors),
           new MetricsRoutes(metrics, auth, errors),
+          new WebhookRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher()),
           auth,
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));

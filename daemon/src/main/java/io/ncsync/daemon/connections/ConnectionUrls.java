@@ -61,7 +61,7 @@ public final class ConnectionUrls {
   }
 
   /** Loopback by its literal form only: a DNS name other than "localhost" is never looked up. */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h = host.toLowerCase(Locale.ROOT);
     if (h.equals("localhost") || h.equals("localhost.")) return true;
     if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);

@@ -21,10 +21,14 @@ public final class LiveEventPublisher implements LibraryObserver {
 
   private final ActorRef<Topic.Command<LiveEvent>> topic;
   private final ObjectMapper mapper;
+  private final java.util.function.Consumer<LiveEvent> local;
 
-  public LiveEventPublisher(ActorRef<Topic.Command<LiveEvent>> topic, ObjectMapper mapper) {
+  /** @param local also told each event of this node's libraries (the webhooks: once per event cluster-wide) */
+  public LiveEventPublisher(ActorRef<Topic.Command<LiveEvent>> topic, ObjectMapper mapper,
+      java.util.function.Consumer<LiveEvent> local) {
     this.topic = topic;
     this.mapper = mapper;
+    this.local = local;
   }
 
   @Override
@@ -62,7 +66,9 @@ public final class LiveEventPublisher implements LibraryObserver {
     body.put("at", java.time.Instant.now());
     body.putAll(data);
     try {
-      topic.tell(Topic.publish(new LiveEvent(tenantId, libraryId, type, mapper.writeValueAsString(body))));
+      LiveEvent event = new LiveEvent(tenantId, libraryId, type, mapper.writeValueAsString(body));
+      topic.tell(Topic.publish(event));
+      local.accept(event);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a live event is not serializable: " + type, e);
     }

@@ -25,14 +25,17 @@ public final class AdminRoutes {
   private final EventRoutes events;
   private final MetricsRoutes metrics;
   private final SetupRoutes setup;
+  private final WebhookRoutes webhooks;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      LogRoutes logs, EventRoutes events, MetricsRoutes metrics, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+      LogRoutes logs, EventRoutes events, MetricsRoutes metrics, WebhookRoutes webhooks, BearerAuth auth,
+      ApiErrors errors, HostCheck hosts) {
     this.hosts = hosts;
+    this.webhooks = webhooks;
     this.metrics = metrics;
     this.setup = new SetupRoutes(connections, libraries, new JsonSupport(JsonSupport.newMapper()), errors);
     this.events = events;
@@ -58,6 +61,7 @@ public final class AdminRoutes {
             tenants.route(caller),
             logs.route(caller),
             setup.route(caller),
+            webhooks.route(caller),
             events.route(caller),
             connections.route(caller),
             libraries.route(caller),

@@ -27,6 +27,21 @@ public final class ApiJson {
   /** What POST /api/v1/setup made. */
   public record SetUp(Connection connection, Library library) {}
 
+  /** POST /api/v1/webhooks: the events to post (absent or empty: all). */
+  public record CreateWebhook(String url, List<String> events) {}
+
+  /** A webhook as the API shows it; {@code secret} only in the answer to its creation, null after. */
+  public record Webhook(String id, String url, List<String> events, Instant createdAt, String secret) {
+    public static Webhook of(io.ncsync.persistence.tenant.WebhookRecord record, String secret) {
+      return new Webhook(record.id(), record.url(), record.events(), record.createdAt(), secret);
+    }
+
+    @Override
+    public String toString() {
+      return "Webhook[id=" + id + ", url=" + url + "]";
+    }
+  }
+
   /** POST /api/v1/tenants. */
   public record CreateTenant(String name) {}
 

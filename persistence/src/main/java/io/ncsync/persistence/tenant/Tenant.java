@@ -65,6 +65,19 @@ public final class Tenant
   /** Stops listing a removed library; its id can never be registered again. Replies Done, also when already removed. */
   public record UnregisterLibrary(String libraryId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** Stores a webhook; replies with it. At most {@link #MAX_WEBHOOKS} per tenant. */
+  public record AddWebhook(WebhookRecord webhook, ActorRef<StatusReply<WebhookRecord>> replyTo) implements Command {}
+
+  /** Removes a webhook; replies Done, or an error when the id is unknown. */
+  public record RemoveWebhook(String webhookId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Replies with every webhook, oldest first. */
+  public record ListWebhooks(ActorRef<Webhooks> replyTo) implements Command {}
+
+  public record Webhooks(List<WebhookRecord> webhooks) implements CborSerializable {}
+
+  public static final int MAX_WEBHOOKS = 20;
+
   /** Replies with every registered library, oldest first. */
   public record ListLibraries(ActorRef<Libraries> replyTo) implements Command {}
 
@@ -80,6 +93,10 @@ public final class Tenant
 
   public record ConnectionRemoved(String connectionId) implements Event {}
 
+  public record WebhookAdded(WebhookRecord webhook) implements Event {}
+
+  public record WebhookRemoved(String webhookId) implements Event {}
+
   public record LibraryRegistered(String libraryId, String name) implements Event {}
 
   public record LibraryUnregistered(String libraryId) implements Event {}
@@ -89,15 +106,33 @@ public final class Tenant
   /** Immutable: every transition returns a copy (catalogues are small). */
   /** @param removedLibraries ids of removed libraries, never registered again */
   public record State(Map<String, ConnectionRecord> connections, Map<String, LibraryRef> libraries,
-      java.util.Set<String> removedLibraries) implements CborSerializable {
+      java.util.Set<String> removedLibraries, Map<String, WebhookRecord> webhooks) implements CborSerializable {
     public State {
       connections = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(connections));
       libraries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(libraries));
       removedLibraries = removedLibraries == null ? java.util.Set.of() : java.util.Set.copyOf(removedLibraries);
+      webhooks = webhooks == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(webhooks));
+    }
+
+    public State(Map<String, ConnectionRecord> connections, Map<String, LibraryRef> libraries,
+        java.util.Set<String> removedLibraries) {
+      this(connections, libraries, removedLibraries, Map.of());
     }
 
     static State empty() {
-      return new State(Map.of(), Map.of(), java.util.Set.of());
+      return new State(Map.of(), Map.of(), java.util.Set.of(), Map.of());
+    }
+
+    State withWebhook(WebhookRecord webhook) {
+      Map<String, WebhookRecord> next = new LinkedHashMap<>(webhooks);
+      next.put(webhook.id(), webhook);
+      return new State(connections, libraries, removedLibraries, next);
+    }
+
+    State withoutWebhook(String webhookId) {
+      Map<String, WebhookRecord> next = new LinkedHashMap<>(webhooks);
+      next.remove(webhookId);
+      return new State(connections, libraries, removedLibraries, next);
     }
 
     State withoutLibrary(String libraryId) {
@@ -105,7 +140,7 @@ public final class Tenant
       next.remove(libraryId);
       java.util.Set<String> removed = new java.util.HashSet<>(removedLibraries);
       removed.add(libraryId);
-      return new State(connections, next, removed);
+      return new State(connections, next, removed, webhooks);
     }
 
     boolean connectionNameTaken(String name) {
@@ -119,7 +154,7 @@ public final class Tenant
     State withoutConnection(String connectionId) {
       Map<String, ConnectionRecord> next = new LinkedHashMap<>(connections);
       next.remove(connectionId);
-      return new State(next, libraries, removedLibraries);
+      return new State(next, libraries, removedLibraries, webhooks);
     }
 
     boolean libraryNameTakenByOther(String libraryId, String name) {
@@ -129,13 +164,13 @@ public final class Tenant
     State withConnection(ConnectionRecord connection) {
       Map<String, ConnectionRecord> next = new LinkedHashMap<>(connections);
       next.put(connection.id(), connection);
-      return new State(next, libraries, removedLibraries);
+      return new State(next, libraries, removedLibraries, webhooks);
     }
 
     State withLibrary(String libraryId, String name) {
       Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
       next.put(libraryId, new LibraryRef(libraryId, name));
-      return new State(connections, next, removedLibraries);
+      return new State(connections, next, removedLibraries, webhooks);
     }
   }
 
@@ -176,6 +211,9 @@ public final class Tenant
         .onCommand(ListConnections.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Connections(new ArrayList<>(state.connections().values()))))
         .onCommand(RegisterLibrary.class, this::onRegisterLibrary)
         .onCommand(UnregisterLibrary.class, this::onUnregisterLibrary)
+        .onCommand(AddWebhook.class, this::onAddWebhook)
+        .onCommand(RemoveWebhook.class, this::onRemoveWebhook)
+        .onCommand(ListWebhooks.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Webhooks(new ArrayList<>(state.webhooks().values()))))
         .onCommand(ListLibraries.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Libraries(new ArrayList<>(state.libraries().values()))))
         .build();
   }
@@ -207,6 +245,20 @@ public final class Tenant
       return Effect().reply(cmd.replyTo(), StatusReply.error("unknown connection: " + cmd.connectionId()));
     }
     return Effect().persist(new ConnectionRemoved(cmd.connectionId())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onAddWebhook(State state, AddWebhook cmd) {
+    if (state.webhooks().size() >= MAX_WEBHOOKS) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("the tenant has " + MAX_WEBHOOKS + " webhooks, the most it may"));
+    }
+    return Effect().persist(new WebhookAdded(cmd.webhook())).thenReply(cmd.replyTo(), s -> StatusReply.success(cmd.webhook()));
+  }
+
+  private ReplyEffect<Event, State> onRemoveWebhook(State state, RemoveWebhook cmd) {
+    if (!state.webhooks().containsKey(cmd.webhookId())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("unknown webhook: " + cmd.webhookId()));
+    }
+    return Effect().persist(new WebhookRemoved(cmd.webhookId())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onGetConnection(State state, GetConnection cmd) {
@@ -241,6 +293,8 @@ public final class Tenant
         .onEvent(ConnectionAdded.class, (state, evt) -> state.withConnection(evt.connection()))
         .onEvent(ConnectionUpdated.class, (state, evt) -> state.withConnection(evt.connection()))
         .onEvent(ConnectionRemoved.class, (state, evt) -> state.withoutConnection(evt.connectionId()))
+        .onEvent(WebhookAdded.class, (state, evt) -> state.withWebhook(evt.webhook()))
+        .onEvent(WebhookRemoved.class, (state, evt) -> state.withoutWebhook(evt.webhookId()))
         .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
         .onEvent(LibraryUnregistered.class, (state, evt) -> state.withoutLibrary(evt.libraryId()))
         .build();
