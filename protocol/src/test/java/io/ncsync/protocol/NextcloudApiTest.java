@@ -135,6 +135,24 @@ class NextcloudApiTest {
     assertOutcome(Outcome.CONNECT_FAILURE, URI.create("http://127.0.0.1:" + closedPort + "/"), "someone", "secret-password-2");
     assertOutcome(Outcome.TLS_FAILURE, URI.create("https://127.0.0.1:" + server.baseUrl().getPort() + "/"), "someone",
         "secret-password-3");
+    // The full WebDAV URL is not the server's base URL: said so, not taken for a wrong password.
+    assertOutcome(Outcome.WRONG_URL, server.baseUrl().resolve("remote.php/dav/files/" + server.loginName() + "/"),
+        server.loginName(), server.appPassword());
+    // A plain WebDAV server asks a login for everything, status.php too: it is no Nextcloud, whatever the password.
+    com.sun.net.httpserver.HttpServer plainDav = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    plainDav.createContext("/", exchange -> {
+      exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"dav\"");
+      exchange.sendResponseHeaders(401, -1);
+      exchange.close();
+    });
+    plainDav.start();
+    try {
+      assertOutcome(Outcome.NOT_NEXTCLOUD, URI.create("http://127.0.0.1:" + plainDav.getAddress().getPort() + "/dav/"),
+          server.loginName(), server.appPassword());
+    } finally {
+      plainDav.stop(0);
+    }
     server.faults().maintenance(true);
     assertOutcome(Outcome.MAINTENANCE, server.baseUrl(), server.loginName(), server.appPassword());
   }

@@ -73,11 +73,7 @@ public final class ConnectionChecker {
                 ? new Result(true, "ok", "the WebDAV folder " + filesRoot.root() + " answers")
                 : new Result(false, "not_a_folder", filesRoot.root() + " is a file, not a folder");
           }
-          Throwable cause = HttpTransport.unwrap(error);
-          if (cause instanceof DavException dav) {
-            return new Result(false, dav.error().name().toLowerCase(Locale.ROOT), dav.getMessage());
-          }
-          return new Result(false, "unexpected", String.valueOf(cause.getMessage()));
+          return WebdavProblems.of(filesRoot.root(), HttpTransport.unwrap(error));
         })
         .thenCompose(result -> result.ok() ? withPromises(result, store) : CompletableFuture.completedFuture(result))
         .whenComplete((result, error) -> transport.close());

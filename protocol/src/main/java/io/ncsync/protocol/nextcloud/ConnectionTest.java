@@ -80,6 +80,14 @@ public final class ConnectionTest {
       return done(ConnectionTestResult.failed(Outcome.NOT_NEXTCLOUD, "The URL " + serverBase + " has no host name.",
           null, null, null));
     }
+    String path = serverBase.getPath() == null ? "" : serverBase.getPath();
+    int inside = Math.max(path.indexOf("/remote.php"), Math.max(path.indexOf("/index.php"), path.indexOf("/ocs/")));
+    if (inside >= 0) {
+      String base = serverBase.getScheme() + "://" + serverBase.getRawAuthority() + path.substring(0, inside);
+      return done(ConnectionTestResult.failed(Outcome.WRONG_URL, "The URL " + serverBase + " points inside Nextcloud ("
+          + path.substring(inside) + "). Give the server's base URL, " + base + ": ncsync finds the WebDAV folder "
+          + "of the user itself. For a plain WebDAV folder, use kind 'webdav'.", null, null, null));
+    }
     return CompletableFuture.supplyAsync(() -> {
       try {
         InetAddress.getAllByName(host);
@@ -165,7 +173,9 @@ public final class ConnectionTest {
   private ConnectionTestResult transportOrStatusProblem(Throwable error, String step, ServerStatus status, Capabilities caps) {
     Throwable cause = HttpTransport.unwrap(error);
     if (cause instanceof DavException dav && dav.status() > 0) {
-      if (step.equals("status.php") && (dav.status() == 404 || dav.error() == DavError.MALFORMED_RESPONSE)) {
+      // Nextcloud serves status.php to anyone: a login asked for there is some other server's.
+      if (step.equals("status.php") && (dav.status() == 404 || dav.status() == 401 || dav.status() == 403
+          || dav.error() == DavError.MALFORMED_RESPONSE)) {
         return notNextcloud(status);
       }
       return statusProblem(dav.status(), step, status, caps, null);

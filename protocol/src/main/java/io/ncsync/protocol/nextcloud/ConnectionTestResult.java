@@ -25,6 +25,8 @@ public record ConnectionTestResult(
     TIMEOUT,
     /** No Nextcloud at that URL: status.php is missing or is not Nextcloud's (wrong base URL). */
     NOT_NEXTCLOUD,
+    /** The URL names a path inside Nextcloud (its WebDAV or index.php), not the server's base URL. */
+    WRONG_URL,
     /** Nextcloud is there but not installed yet. */
     NOT_INSTALLED,
     /** Maintenance mode: try again later. */
