@@ -87,12 +87,13 @@ class AdminApiIT extends E2eTestBase {
       c.remove(field);
       assertNamesField(record(api.call("POST", "/api/v1/connections", c)), field, "connection without " + field);
     }
-    for (String field : List.of("connectionId", "localPath")) {
-      ObjectNode l = AdminApi.library("missing-" + field, connectionId, "missing-" + field, "missing-" + field,
-          "bidirectional");
-      l.remove(field);
-      assertNamesField(record(api.call("POST", "/api/v1/libraries", l)), field, "library without " + field);
-    }
+    ObjectNode noConnection = AdminApi.library("missing-connectionId", connectionId, "missing-connectionId",
+        "missing-connectionId", "bidirectional");
+    noConnection.remove("connectionId");
+    assertNamesField(record(api.call("POST", "/api/v1/libraries", noConnection)), "connectionId",
+        "library without connectionId");
+    ObjectNode badPath = AdminApi.library("bad-path", connectionId, "../escape", "bad-path", "bidirectional");
+    assertNamesField(record(api.call("POST", "/api/v1/libraries", badPath)), "localPath", "library with localPath ..");
     ObjectNode badMode = AdminApi.library("bad-mode", connectionId, "bad-mode", "bad-mode", "sideways");
     assertNamesField(record(api.call("POST", "/api/v1/libraries", badMode)), "mode", "library with mode 'sideways'");
   }
@@ -206,7 +207,42 @@ class AdminApiIT extends E2eTestBase {
     // Not part of the first API cut; checked when present.
     record(api.get("/api/v1/connections"));
     record(api.get("/api/v1/connections/" + id));
+
+    // API tokens and webhook secrets are shown once, in the answer that creates them (not recorded), and never again.
+    String tenantId = expectStatus(201, api.call("POST", "/api/v1/tenants", AdminApi.object().put("name", "canary")),
+        "POST tenant").text("id");
+    String token = expectStatus(201, api.call("POST", "/api/v1/tenants/" + tenantId + "/tokens",
+        AdminApi.object().put("name", "canary").put("role", "admin")), "POST token").text("token");
+    String webhookSecret = expectStatus(201, api.call("POST", "/api/v1/webhooks",
+        AdminApi.object().put("url", "https://hooks.example.com/canary")), "POST webhook").text("secret");
+    extraSecrets.addAll(List.of(token, webhookSecret));
+    record(expectStatus(200, api.get("/api/v1/tenants/" + tenantId + "/tokens"), "GET tokens"));
+    record(expectStatus(200, api.get("/api/v1/webhooks"), "GET webhooks"));
+    record(expectStatus(200, api.get("/api/v1/logs"), "GET logs"));
+    record(expectStatus(200, api.get("/api/v1/libraries/" + libId + "/runs"), "GET runs"));
+    try {
+      // The credential key (the master key of the stored passwords).
+      extraSecrets.add(Files.readString(daemon.dataDir().resolve("secret.key")).trim());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     assertNoSecrets();
+    assertNotInTheJournal(List.of(secret, apache.password(), token, webhookSecret, daemon.adminToken(),
+        extraSecrets.get(extraSecrets.size() - 1)));
+  }
+
+  /** None of {@code secrets} is in the journal's database files (events, snapshots, history, logs, runs), in clear. */
+  private void assertNotInTheJournal(List<String> secrets) {
+    try (var files = Files.list(daemon.dataDir().resolve("db"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        String bytes = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+        for (String s : secrets) {
+          assertFalse(s.length() >= 8 && bytes.contains(s), file + " holds a secret in clear text");
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -242,8 +278,12 @@ class AdminApiIT extends E2eTestBase {
     assertTrue(Integer.parseInt(m.group(1)) >= 2, "a pool of at least 2, else every continuation starts a thread: " + m.group());
   }
 
+  /** Tokens, webhook secrets and the credential key the canary looks for too. */
+  private final List<String> extraSecrets = new ArrayList<>();
+
   private void assertNoSecrets() {
     List<String> secrets = new ArrayList<>(List.of(secret, daemon.adminToken()));
+    secrets.addAll(extraSecrets);
     String apachePassword = apache.password();
     if (apachePassword.length() >= 8) {
       secrets.add(apachePassword);
