@@ -70,3 +70,5 @@ CREATE TABLE IF NOT EXISTS ncsync_runs (tenant_id VARCHAR(255) NOT NULL, library
 CREATE INDEX IF NOT EXISTS ncsync_runs_started_idx ON ncsync_runs (tenant_id, library_id, started_millis);
 CREATE TABLE IF NOT EXISTS ncsync_sync_log (id BIGINT AUTO_INCREMENT PRIMARY KEY, tenant_id VARCHAR(255) NOT NULL, library_id VARCHAR(255) NOT NULL, run_id VARCHAR(64), at_millis BIGINT NOT NULL, level VARCHAR(8) NOT NULL, action VARCHAR(16) NOT NULL, path VARCHAR, message VARCHAR NOT NULL);
 CREATE INDEX IF NOT EXISTS ncsync_sync_log_at_idx ON ncsync_sync_log (tenant_id, at_millis);
+-- Webhook deliveries not yet taken by their receiver: kept so a restart does not lose them (at least once).
+CREATE TABLE IF NOT EXISTS ncsync_webhook_outbox (delivery_id VARCHAR(64) PRIMARY KEY, tenant_id VARCHAR(255) NOT NULL, webhook_id VARCHAR(64) NOT NULL, event_type VARCHAR(32) NOT NULL, library_id VARCHAR(255), body VARCHAR NOT NULL, created_millis BIGINT NOT NULL);

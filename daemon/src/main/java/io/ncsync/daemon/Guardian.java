@@ -16,6 +16,7 @@ import io.ncsync.daemon.connections.ConnectionChecker;
 import io.ncsync.daemon.connections.ServerPromisesBook;
 import io.ncsync.daemon.db.JdbcDocumentHistory;
 import io.ncsync.daemon.db.JdbcSyncLog;
+import io.ncsync.daemon.db.JdbcWebhookOutbox;
 import io.ncsync.daemon.db.JournalProbe;
 import io.ncsync.daemon.http.AdminHttpServer;
 import io.ncsync.daemon.http.AdminRoutes;
@@ -106,6 +107,7 @@ public final class Guardian {
       JdbcSyncLog syncLog = new JdbcSyncLog(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
           java.time.Duration.ofMillis(500), config.getDuration("ncsync.logs.retention"),
           config.getDuration("ncsync.logs.run-retention"));
+      JdbcWebhookOutbox outbox = new JdbcWebhookOutbox(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
       JdbcDocumentHistory documentHistory = new JdbcDocumentHistory(settings.dbUrl(), settings.dbUser(),
           settings.dbPassword(), java.time.Duration.ofMillis(500));
       // Written after the libraries stopped (their last steps are in), before the process ends.
@@ -113,6 +115,7 @@ public final class Guardian {
           () -> CompletableFuture.supplyAsync(() -> {
             documentHistory.close();
             syncLog.close();
+            outbox.close();
             return akka.Done.getInstance();
           }));
       ActorRef<Topic.Command<LiveEvent>> liveEvents =
@@ -120,7 +123,7 @@ public final class Guardian {
       DaemonMetrics metrics = new DaemonMetrics();
       io.ncsync.protocol.http.RequestTimings.get(system).listen(metrics);
       ActorRef<WebhookDispatcher.Command> webhooks = context.spawn(WebhookDispatcher.create(ClusterSharding.get(system),
-          deps.cipher(), settings.askTimeout(), java.time.Duration.ofSeconds(1)), "webhooks");
+          outbox, deps.cipher(), settings.askTimeout(), java.time.Duration.ofSeconds(1)), "webhooks");
       LibraryObserver observers = new LibraryObservers(List.of(syncLog,
           new LiveEventPublisher(liveEvents, JsonSupport.newMapper(),
               event -> webhooks.tell(new WebhookDispatcher.Notify(event))), metrics));

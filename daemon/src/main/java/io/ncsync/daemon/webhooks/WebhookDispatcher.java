@@ -11,6 +11,7 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.headers.RawHeader;
+import io.ncsync.daemon.db.JdbcWebhookOutbox;
 import io.ncsync.daemon.events.LiveEvent;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.persistence.tenant.Tenant;
@@ -31,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * (told by {@code LiveEventPublisher} directly, not through the cluster-wide topic, so no event is posted twice). Per webhook, deliveries go one at a time in order; a
  * delivery that does not get a 2xx is retried with back-off (1 s doubling to 5 min, {@link #MAX_ATTEMPTS} tries),
  * then dropped with a warning. It never blocks a library: events reach it through the topic, and each webhook's
- * queue is bounded (the oldest waiting go first).
+ * queue is bounded (the oldest waiting go first). Each delivery is kept in the outbox ({@link JdbcWebhookOutbox})
+ * until its receiver takes it or it is given up; at start the deliveries a stop or crash left are sent again (at
+ * least once: a receiver may see a delivery id twice).
  */
 public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.Command> {
 
@@ -48,6 +51,11 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
 
   private record Retry(String webhookId) implements Command {}
 
+  private record OutboxRead(List<JdbcWebhookOutbox.Pending> pending, Throwable error) implements Command {}
+
+  private record OutboxWebhooks(String tenantId, List<JdbcWebhookOutbox.Pending> pending, List<WebhookRecord> webhooks,
+      Throwable error) implements Command {}
+
   /** One event for one webhook. */
   private record Delivery(String id, String tenantId, WebhookRecord webhook, LiveEvent event, int attempt) {
     Delivery next() {
@@ -61,6 +69,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   private final ClusterSharding sharding;
+  private final JdbcWebhookOutbox outbox;
   private final CredentialCipher cipher;
   private final Duration askTimeout;
   private final Duration firstRetry;
@@ -70,16 +79,19 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   private final Map<String, Map.Entry<Instant, List<WebhookRecord>>> listed = new HashMap<>();
 
   /** @param firstRetry the first back-off (doubling to 5 min); tests shorten it */
-  public static Behavior<Command> create(ClusterSharding sharding, CredentialCipher cipher, Duration askTimeout,
-      Duration firstRetry) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new WebhookDispatcher(context, sharding, cipher, askTimeout, firstRetry, timers)));
+  public static Behavior<Command> create(ClusterSharding sharding, JdbcWebhookOutbox outbox, CredentialCipher cipher,
+      Duration askTimeout, Duration firstRetry) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.pipeToSelf(outbox.pending(), OutboxRead::new);
+      return new WebhookDispatcher(context, sharding, outbox, cipher, askTimeout, firstRetry, timers);
+    }));
   }
 
-  private WebhookDispatcher(ActorContext<Command> context, ClusterSharding sharding, CredentialCipher cipher,
-      Duration askTimeout, Duration firstRetry, TimerScheduler<Command> timers) {
+  private WebhookDispatcher(ActorContext<Command> context, ClusterSharding sharding, JdbcWebhookOutbox outbox,
+      CredentialCipher cipher, Duration askTimeout, Duration firstRetry, TimerScheduler<Command> timers) {
     super(context);
     this.sharding = sharding;
+    this.outbox = outbox;
     this.cipher = cipher;
     this.askTimeout = askTimeout;
     this.firstRetry = firstRetry;
@@ -99,7 +111,52 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
         .onMessage(ListingFailed.class, this::onListingFailed)
         .onMessage(Answered.class, this::onAnswered)
         .onMessage(Retry.class, this::onRetry)
+        .onMessage(OutboxRead.class, this::onOutboxRead)
+        .onMessage(OutboxWebhooks.class, this::onOutboxWebhooks)
         .build();
+  }
+
+  /** What a stop or crash left undelivered: sent again once its tenant's webhooks are known. */
+  private Behavior<Command> onOutboxRead(OutboxRead read) {
+    if (read.error() != null) {
+      getContext().getLog().warn("webhook outbox could not be read; deliveries a stop left are not sent: {}",
+          read.error().toString());
+      return this;
+    }
+    Map<String, List<JdbcWebhookOutbox.Pending>> byTenant = new java.util.LinkedHashMap<>();
+    for (JdbcWebhookOutbox.Pending pending : read.pending()) {
+      byTenant.computeIfAbsent(pending.tenantId(), t -> new java.util.ArrayList<>()).add(pending);
+    }
+    byTenant.forEach((tenantId, pending) -> getContext().pipeToSelf(
+        sharding.entityRefFor(Tenant.ENTITY_KEY, tenantId).ask(Tenant.ListWebhooks::new, askTimeout),
+        (webhooks, error) -> new OutboxWebhooks(tenantId, pending, webhooks == null ? List.of() : webhooks.webhooks(),
+            error)));
+    if (!read.pending().isEmpty()) {
+      getContext().getLog().info("webhooks: {} deliveries a stop left are sent again", read.pending().size());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onOutboxWebhooks(OutboxWebhooks found) {
+    if (found.error() != null) {
+      getContext().getLog().warn("webhooks of tenant {} could not be listed; {} waiting deliveries stay in the outbox "
+          + "until the next start: {}", found.tenantId(), found.pending().size(), found.error().toString());
+      return this;
+    }
+    Map<String, WebhookRecord> byId = new HashMap<>();
+    for (WebhookRecord webhook : found.webhooks()) byId.put(webhook.id(), webhook);
+    for (JdbcWebhookOutbox.Pending pending : found.pending()) {
+      WebhookRecord webhook = byId.get(pending.webhookId());
+      if (webhook == null) {
+        outbox.delete(pending.deliveryId()); // the webhook was removed meanwhile
+        continue;
+      }
+      LiveEvent event = new LiveEvent(pending.tenantId(), pending.libraryId(), pending.eventType(), pending.body());
+      queues.computeIfAbsent(webhook.id(), id -> new ArrayDeque<>())
+          .addLast(new Delivery(pending.deliveryId(), pending.tenantId(), webhook, event, 1));
+      sendNext(webhook.id());
+    }
+    return this;
   }
 
   private Behavior<Command> onPublished(Notify published) {
@@ -134,11 +191,15 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
       if (!webhook.wants(event.type())) continue;
       ArrayDeque<Delivery> queue = queues.computeIfAbsent(webhook.id(), id -> new ArrayDeque<>());
       if (queue.size() >= MAX_QUEUED) {
-        queue.pollFirst();
-        getContext().getLog().warn("webhook {} of tenant {} is {} events behind: the oldest waiting one is dropped",
+        Delivery dropped = queue.pollLast();
+        outbox.delete(dropped.id());
+        getContext().getLog().warn("webhook {} of tenant {} is {} events behind: the newest waiting one is dropped",
             webhook.id(), event.tenantId(), MAX_QUEUED);
       }
-      queue.addLast(new Delivery(UUID.randomUUID().toString(), event.tenantId(), webhook, event, 1));
+      Delivery delivery = new Delivery(UUID.randomUUID().toString(), event.tenantId(), webhook, event, 1);
+      outbox.save(new JdbcWebhookOutbox.Pending(delivery.id(), event.tenantId(), webhook.id(), event.type(),
+          event.libraryId(), event.json()));
+      queue.addLast(delivery);
       sendNext(webhook.id());
     }
   }
@@ -180,12 +241,14 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
     Delivery delivery = answered.delivery();
     if (answered.error() == null && answered.status() >= 200 && answered.status() < 300) {
       queue.pollFirst();
+      outbox.delete(delivery.id());
       sendNext(answered.webhookId());
       return this;
     }
     String why = answered.error() != null ? answered.error().toString() : "HTTP " + answered.status();
     if (delivery.attempt() >= MAX_ATTEMPTS) {
       queue.pollFirst();
+      outbox.delete(delivery.id());
       getContext().getLog().warn("webhook {} of tenant {}: {} event {} not delivered after {} tries ({}); dropped",
           delivery.webhook().id(), delivery.tenantId(), delivery.event().type(), delivery.id(), MAX_ATTEMPTS, why);
       sendNext(answered.webhookId());
