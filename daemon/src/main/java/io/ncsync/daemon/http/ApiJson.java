@@ -45,12 +45,15 @@ public final class ApiJson {
   /** POST /api/v1/tenants. */
   public record CreateTenant(String name) {}
 
-  /** A tenant as the API shows it. */
-  public record Tenant(String id, String name, Instant createdAt) {
+  /** A tenant as the API shows it; {@code remoteBaseFolder} null: the daemon's default. */
+  public record Tenant(String id, String name, Instant createdAt, String remoteBaseFolder) {
     public static Tenant of(io.ncsync.persistence.tenant.TenantRecord record) {
-      return new Tenant(record.id(), record.name(), record.createdAt());
+      return new Tenant(record.id(), record.name(), record.createdAt(), record.remoteBaseFolder());
     }
   }
+
+  /** PATCH /api/v1/tenants/{id}. */
+  public record UpdateTenant(String name, String remoteBaseFolder) {}
 
   /** POST /api/v1/tenants/{id}/tokens. */
   public record CreateToken(String name, String role) {}

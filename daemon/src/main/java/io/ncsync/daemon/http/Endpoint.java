@@ -19,6 +19,7 @@ public enum Endpoint {
   TENANT_CREATE("POST", "/tenants", Role.SYSTEM, "Create a tenant", ApiJson.CreateTenant.class),
   TENANT_LIST("GET", "/tenants", Role.VIEWER, "List tenants (a non-system token sees its own)", null),
   TENANT_SHOW("GET", "/tenants/{tenantId}", Role.VIEWER, "Show a tenant", null),
+  TENANT_UPDATE("PATCH", "/tenants/{tenantId}", Role.ADMIN, "Change a tenant's remoteBaseFolder (its admins) or name (system)", ApiJson.UpdateTenant.class),
   TENANT_DELETE("DELETE", "/tenants/{tenantId}", Role.SYSTEM, "Delete a tenant without libraries; its tokens are revoked", null),
   TOKEN_CREATE("POST", "/tenants/{tenantId}/tokens", Role.ADMIN, "Issue a token (its secret is shown only here)", ApiJson.CreateToken.class),
   TOKEN_LIST("GET", "/tenants/{tenantId}/tokens", Role.ADMIN, "List a tenant's tokens (no secrets)", null),

@@ -156,10 +156,19 @@ public final class LibraryRoutes {
 
   private CompletionStage<HttpResponse> create(String tenantId, ApiJson.CreateLibrary body) {
     String connectionId = Validation.required(body.connectionId(), "connectionId");
-    LibraryConfig config = validated(tenantId, body, connectionId);
-    return connection(tenantId, connectionId)
-        .thenCompose(connection -> createLibrary(config))
+    validated(tenantId, body, connectionId, null); // what can be checked without the tenant's record, at once
+    return remoteBaseFolder(tenantId)
+        .thenCompose(base -> connection(tenantId, connectionId)
+            .thenCompose(connection -> createLibrary(validated(tenantId, body, connectionId, base))))
         .thenApply(created -> errors.json(StatusCodes.CREATED, view(created)));
+  }
+
+  /** Where the tenant's libraries get their remote folder by default: its own setting, else null (the daemon's). */
+  CompletionStage<String> remoteBaseFolder(String tenantId) {
+    return io.ncsync.persistence.tenant.TenantDirectory.ref(sharding)
+        .<io.ncsync.persistence.tenant.TenantDirectory.TenantLookup>ask(
+            replyTo -> new io.ncsync.persistence.tenant.TenantDirectory.GetTenant(tenantId, replyTo), askTimeout)
+        .thenApply(lookup -> lookup.found() ? lookup.tenant().remoteBaseFolder() : null);
   }
 
   /** The library as the API shows it. */
@@ -170,9 +179,10 @@ public final class LibraryRoutes {
   /**
    * The configuration a creation request asks for, checked whole before anything is created. A library without
    * {@code localPath} gets its name as its folder under the tenant's workspaces folder; without {@code remotePath},
-   * its name under {@code ncsync.libraries.remote-base-folder}.
+   * its name under {@code tenantBase} (the tenant's {@code remoteBaseFolder}), else under
+   * {@code ncsync.libraries.remote-base-folder}.
    */
-  LibraryConfig validated(String tenantId, ApiJson.CreateLibrary body, String connectionId) {
+  LibraryConfig validated(String tenantId, ApiJson.CreateLibrary body, String connectionId, String tenantBase) {
     String name = Validation.name(body.name(), "name");
     Path localRoot;
     String remotePath;
@@ -188,7 +198,7 @@ public final class LibraryRoutes {
     }
     try {
       remotePath = RemoteFolderPaths.normalise(body.remotePath() != null ? body.remotePath()
-          : LibraryFolders.remoteFolder(remoteBaseFolder, name));
+          : LibraryFolders.remoteFolder(tenantBase != null ? tenantBase : remoteBaseFolder, name));
     } catch (IllegalArgumentException e) {
       throw ApiException.badField("remotePath", e.getMessage());
     }

@@ -49,9 +49,14 @@ public final class SetupRoutes {
     }
     // Everything is checked before anything is made; the library's id and connection are only known below.
     connections.validated(tenantId, body.connection());
-    libraries.validated(tenantId, body.library(), "to-be-created");
+    libraries.validated(tenantId, body.library(), "to-be-created", null);
+    return libraries.remoteBaseFolder(tenantId).thenCompose(base -> setup(tenantId, body, base));
+  }
+
+  private CompletionStage<HttpResponse> setup(String tenantId, ApiJson.Setup body, String remoteBase) {
+    libraries.validated(tenantId, body.library(), "to-be-created", remoteBase);
     return connections.createConnection(tenantId, body.connection()).thenCompose(connection -> {
-      LibraryConfig config = libraries.validated(tenantId, body.library(), connection.id());
+      LibraryConfig config = libraries.validated(tenantId, body.library(), connection.id(), remoteBase);
       return libraries.createLibrary(config)
           .handle((library, error) -> {
             if (error == null) {

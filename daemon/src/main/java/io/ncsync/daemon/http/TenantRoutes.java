@@ -27,6 +27,7 @@ import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.patch;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static akka.http.javadsl.server.Directives.pathPrefix;
@@ -64,6 +65,8 @@ public final class TenantRoutes {
             pathPrefix(PathMatchers.segment(), tenantId -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> access.require(caller, Endpoint.TENANT_SHOW, () -> respond(() -> showTenant(caller, tenantId)))),
+                    patch(() -> access.require(caller, Endpoint.TENANT_UPDATE, () -> json.bodyWithFields(
+                        ApiJson.UpdateTenant.class, body -> respond(() -> updateTenant(caller, tenantId, body))))),
                     delete(() -> access.require(caller, Endpoint.TENANT_DELETE, () -> respond(() -> deleteTenant(tenantId)))))),
                 path("tokens", () -> concat(
                     post(() -> access.require(caller, Endpoint.TOKEN_CREATE, () -> json.body(ApiJson.CreateToken.class,
@@ -104,6 +107,44 @@ public final class TenantRoutes {
 
   private CompletionStage<HttpResponse> showTenant(Caller caller, String tenantId) {
     return visibleTenant(caller, tenantId).thenApply(tenant -> errors.json(StatusCodes.OK, ApiJson.Tenant.of(tenant)));
+  }
+
+  /**
+   * PATCH /tenants/{id}: {@code remoteBaseFolder} (its admins; null: back to the daemon's default) and {@code name}
+   * (system only).
+   */
+  private CompletionStage<HttpResponse> updateTenant(Caller caller, String tenantId,
+      JsonSupport.Fields<ApiJson.UpdateTenant> fields) {
+    ApiJson.UpdateTenant body = fields.value();
+    if (fields.present().isEmpty()) throw ApiException.badRequest("nothing to change: give name or remoteBaseFolder");
+    String name = fields.has("name") ? Validation.name(body.name(), "name") : null;
+    String base = null;
+    if (fields.has("remoteBaseFolder") && body.remoteBaseFolder() != null) {
+      try {
+        base = io.ncsync.daemon.libraries.RemoteFolderPaths.normalise(body.remoteBaseFolder());
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badField("remoteBaseFolder", e.getMessage());
+      }
+    }
+    String remoteBase = base;
+    return visibleTenant(caller, tenantId).thenCompose(tenant -> {
+      if (name != null && !caller.may(Role.SYSTEM)) {
+        throw new ApiException(StatusCodes.FORBIDDEN, "forbidden", "renaming a tenant needs the 'system' role; the "
+            + "token has '" + caller.role().wireName() + "'", "name", java.util.Map.of("requiredRole", "system"));
+      }
+      TenantRecord changed = tenant;
+      if (name != null) changed = changed.withName(name);
+      if (fields.has("remoteBaseFolder")) changed = changed.withRemoteBaseFolder(remoteBase);
+      TenantRecord update = changed;
+      return directory().<TenantRecord>askWithStatus(replyTo -> new TenantDirectory.UpdateTenant(update, replyTo),
+          askTimeout);
+    }).handle((updated, error) -> {
+      if (error == null) return errors.json(StatusCodes.OK, ApiJson.Tenant.of(updated));
+      if (ApiErrors.unwrap(error) instanceof StatusReply.ErrorMessage refused) {
+        throw new ApiException(StatusCodes.CONFLICT, null, refused.getMessage(), "name", java.util.Map.of());
+      }
+      throw ApiErrors.rethrow(error);
+    });
   }
 
   /** Refused for {@code default} and while the tenant has libraries: nothing of a tenant is dropped silently. */

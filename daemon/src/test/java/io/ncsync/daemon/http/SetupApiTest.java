@@ -45,6 +45,27 @@ class SetupApiTest extends InProcessDaemonTest {
   }
 
   @Test
+  void aTenantsRemoteBaseFolderHoldsItsNewLibraries() {
+    String tenant = api.post("/api/v1/tenants", ApiClient.json(Map.of("name", "based"))).json().get("id").asText();
+    ApiClient admin = new ApiClient(daemon.baseUrl(), api.post("/api/v1/tenants/" + tenant + "/tokens",
+        ApiClient.json(Map.of("name", "a", "role", "admin"))).json().get("token").asText());
+    ApiClient.Response based = admin.patch("/api/v1/tenants/" + tenant, "{\"remoteBaseFolder\": \"/Customers/Based/\"}");
+    assertEquals(200, based.status(), based.toString());
+    assertEquals("Customers/Based", based.json().get("remoteBaseFolder").asText());
+    assertEquals(403, admin.patch("/api/v1/tenants/" + tenant, "{\"name\": \"renamed\"}").status(),
+        "only system renames a tenant");
+    assertEquals(400, admin.patch("/api/v1/tenants/" + tenant, "{\"remoteBaseFolder\": \"a/../b\"}").status());
+
+    JsonNode library = admin.post("/api/v1/setup", ApiClient.json(Map.of("connection", connection("based-c"),
+        "library", Map.of("name", "Invoices")))).json().get("library");
+    assertEquals("Customers/Based/Invoices", library.get("remotePath").asText(), library.toString());
+
+    assertEquals(200, admin.patch("/api/v1/tenants/" + tenant, "{\"remoteBaseFolder\": null}").status());
+    assertTrue(api.get("/api/v1/tenants/" + tenant).json().get("remoteBaseFolder").isNull(), "back to the default");
+    assertEquals(200, api.patch("/api/v1/tenants/" + tenant, "{\"name\": \"renamed\"}").status());
+  }
+
+  @Test
   void aSetupWhoseLibraryFailsLeavesNeitherConnectionNorFolder() {
     io.failPrepare("MKCOL 'Shared' failed: 403 Forbidden");
     String before = api.get("/api/v1/connections").body();

@@ -170,6 +170,7 @@ class TenantAccessTest {
   private static String validBody(Endpoint endpoint) {
     return switch (endpoint) {
       case TOKEN_CREATE -> "{\"name\": \"intruder\", \"role\": \"viewer\"}";
+      case TENANT_UPDATE -> "{\"remoteBaseFolder\": \"taken-over\"}";
       case CONNECTION_UPDATE -> "{\"name\": \"renamed-by-a\"}";
       case LIBRARY_UPDATE -> "{\"enabled\": false}";
       case GUARD_RESOLVE -> "{\"action\": \"confirm\"}";

@@ -43,6 +43,9 @@ public final class TenantDirectory
   /** Adds a tenant; replies with it, or an error when its name (or id) is taken. */
   public record CreateTenant(TenantRecord tenant, ActorRef<StatusReply<TenantRecord>> replyTo) implements Command {}
 
+  /** Replaces a tenant's record (same id); replies with it, or an error when unknown or the name is another's. */
+  public record UpdateTenant(TenantRecord tenant, ActorRef<StatusReply<TenantRecord>> replyTo) implements Command {}
+
   /** Replies with the tenant, or a lookup without one when there is none by that id. */
   public record GetTenant(String tenantId, ActorRef<TenantLookup> replyTo) implements Command {}
 
@@ -94,6 +97,8 @@ public final class TenantDirectory
   public record TenantCreated(TenantRecord tenant) implements Event {}
 
   public record TenantDeleted(String tenantId) implements Event {}
+
+  public record TenantUpdated(TenantRecord tenant) implements Event {}
 
   public record TokenIssued(TokenRecord token) implements Event {}
 
@@ -188,6 +193,7 @@ public final class TenantDirectory
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(CreateTenant.class, this::onCreateTenant)
+        .onCommand(UpdateTenant.class, this::onUpdateTenant)
         .onCommand(GetTenant.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TenantLookup(state.tenants().get(cmd.tenantId()))))
         .onCommand(ListTenants.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Tenants(new ArrayList<>(state.tenants().values()))))
         .onCommand(DeleteTenant.class, this::onDeleteTenant)
@@ -210,6 +216,19 @@ public final class TenantDirectory
       return Effect().reply(cmd.replyTo(), StatusReply.error("a tenant named '" + tenant.name() + "' already exists"));
     }
     return Effect().persist(new TenantCreated(tenant)).thenReply(cmd.replyTo(), s -> StatusReply.success(tenant));
+  }
+
+  private ReplyEffect<Event, State> onUpdateTenant(State state, UpdateTenant cmd) {
+    TenantRecord tenant = cmd.tenant();
+    if (!state.tenants().containsKey(tenant.id())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("unknown tenant: " + tenant.id()));
+    }
+    boolean nameTaken = state.tenants().values().stream()
+        .anyMatch(t -> t.name().equals(tenant.name()) && !t.id().equals(tenant.id()));
+    if (nameTaken) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a tenant named '" + tenant.name() + "' already exists"));
+    }
+    return Effect().persist(new TenantUpdated(tenant)).thenReply(cmd.replyTo(), s -> StatusReply.success(tenant));
   }
 
   private ReplyEffect<Event, State> onDeleteTenant(State state, DeleteTenant cmd) {
@@ -252,6 +271,7 @@ public final class TenantDirectory
         .forAnyState()
         .onEvent(TenantCreated.class, (state, evt) -> state.withTenant(evt.tenant()))
         .onEvent(TenantDeleted.class, (state, evt) -> state.withoutTenant(evt.tenantId()))
+        .onEvent(TenantUpdated.class, (state, evt) -> state.withTenant(evt.tenant()))
         .onEvent(TokenIssued.class, (state, evt) -> state.withToken(evt.token()))
         .onEvent(TokenRevoked.class, (state, evt) -> state.withoutToken(evt.tokenId()))
         .build();
