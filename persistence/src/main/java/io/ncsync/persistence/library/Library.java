@@ -407,6 +407,8 @@ public final class Library
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
+  /** Conflicts the observer was told of in this run (not persisted). */
+  private final java.util.Set<String> conflictsTold = new java.util.HashSet<>();
   /** When progress was last reported (System.nanoTime); not persisted. */
   private long lastProgressReport = System.nanoTime() - PROGRESS_EVERY.toNanos();
   private final WorkspaceBoundary workspaces;
@@ -593,7 +595,8 @@ public final class Library
     String libraryId = state.config().libraryId();
     for (Event event : events) {
       if (event instanceof ConflictRaised raised) {
-        observer.conflictRaised(tenantId, libraryId, raised.conflict());
+        // Journaled before its worker settles it, and again with the outcome: told once.
+        if (conflictsTold.add(raised.conflict().id())) observer.conflictRaised(tenantId, libraryId, raised.conflict());
       } else if (event instanceof ConflictResolved resolved) {
         observer.conflictResolved(tenantId, libraryId, resolved.conflict());
       } else if (event instanceof RunFinished finished) {
@@ -601,6 +604,7 @@ public final class Library
             .ifPresent(run -> observer.runFinished(tenantId, libraryId, run));
       } else if (event instanceof RunStarted started && state.activeRun() != null
           && state.activeRun().runId().equals(started.runId())) {
+        conflictsTold.clear();
         observer.runStarted(tenantId, libraryId, state.activeRun());
       }
     }

@@ -127,6 +127,10 @@ class ConflictsEngineTest extends EngineHarness {
     assertEquals(10, c.local().size(), "the local side's metadata");
     assertNotNull(c.remote().etag(), "the server's side's metadata");
     assertEquals(0, status().counts().conflict(), "nothing is left open");
+    // Journaled before its worker settles it and again with the outcome, it is told once (its record says resolved).
+    assertEquals(List.of("started " + run.runId(), "raised " + c.id(), "finished " + run.runId()),
+        told.stream().filter(e -> e.endsWith(" " + run.runId()) || e.endsWith(" " + c.id())).toList(),
+        "the observer hears of the run and of the conflict once: " + told);
 
     RunSummary next = syncOk();
     assertEquals(0, next.uploaded() + next.downloaded() + next.conflicts(), "the next run has nothing to do");

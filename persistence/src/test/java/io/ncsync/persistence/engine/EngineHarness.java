@@ -53,6 +53,31 @@ abstract class EngineHarness {
   protected InMemoryRemoteStore remote;
   protected InMemoryWorkspace local;
   protected ActorRef<Library.Command> library;
+  /** What the library told its observer: "raised <id>", "resolved <id>", "started <run>", "finished <run>". */
+  protected final java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private final io.ncsync.persistence.library.LibraryObserver observer = new io.ncsync.persistence.library.LibraryObserver() {
+    @Override
+    public void runStarted(String tenantId, String libraryId, RunSummary run) {
+      told.add("started " + run.runId());
+    }
+
+    @Override
+    public void runFinished(String tenantId, String libraryId, RunSummary run) {
+      told.add("finished " + run.runId());
+    }
+
+    @Override
+    public void conflictRaised(String tenantId, String libraryId, io.ncsync.persistence.sync.ConflictRecord conflict) {
+      told.add("raised " + conflict.id());
+    }
+
+    @Override
+    public void conflictResolved(String tenantId, String libraryId, io.ncsync.persistence.sync.ConflictRecord conflict) {
+      told.add("resolved " + conflict.id());
+    }
+  };
+
   protected final io.ncsync.persistence.library.InMemoryDocumentHistory history =
       new io.ncsync.persistence.library.InMemoryDocumentHistory();
   private String libraryId;
@@ -105,7 +130,7 @@ abstract class EngineHarness {
       }
     };
     library = testKit.spawn(Library.create(Library.entityId("t", libraryId), new PortSyncEngine(ports, blocking),
-        new Library.Settings(4, 50, Path.of("/workspaces")), (tenantId, id) -> {}, history));
+        new Library.Settings(4, 50, Path.of("/workspaces")), (tenantId, id) -> {}, history, observer));
   }
 
   protected void assertTreesEqual() {
