@@ -129,10 +129,7 @@ public final class ConnectionRoutes {
   }
 
   private CompletionStage<ConnectionChecker.Result> check(String tenantId, ConnectionRecord record) {
-    String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
-    DavEndpoint filesRoot = new DavEndpoint(
-        ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(), password);
-    return checker.check(record.kind(), record.url(), filesRoot);
+    return checker.check(record.kind(), record.url(), endpoint(tenantId, record));
   }
 
   private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {
