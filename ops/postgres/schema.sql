@@ -88,3 +88,6 @@ CREATE TABLE IF NOT EXISTS ncsync_sync_log (id BIGSERIAL PRIMARY KEY, tenant_id 
 CREATE INDEX IF NOT EXISTS ncsync_sync_log_at_idx ON ncsync_sync_log (tenant_id, at_millis);
 -- Webhook deliveries not yet taken by their receiver: kept so a restart does not lose them (at least once).
 CREATE TABLE IF NOT EXISTS ncsync_webhook_outbox (delivery_id VARCHAR(64) PRIMARY KEY, tenant_id VARCHAR(255) NOT NULL, webhook_id VARCHAR(64) NOT NULL, event_type VARCHAR(32) NOT NULL, library_id VARCHAR(255), body TEXT NOT NULL, created_millis BIGINT NOT NULL);
+-- The tenants' data keys, each a Tink keyset wrapped by the master key (io.ncsync.daemon.db.JdbcDataKeys): stored
+-- secrets are encrypted under their tenant's data key; a master key rotation re-wraps these rows in one transaction.
+CREATE TABLE IF NOT EXISTS ncsync_data_keys (tenant_id VARCHAR(255) NOT NULL PRIMARY KEY, master_fingerprint VARCHAR(64) NOT NULL, keyset TEXT NOT NULL, created_millis BIGINT NOT NULL, wrapped_millis BIGINT NOT NULL);

@@ -26,6 +26,7 @@ import io.ncsync.daemon.http.ConnectionRoutes;
 import io.ncsync.daemon.http.HealthRoutes;
 import io.ncsync.daemon.http.HostCheck;
 import io.ncsync.daemon.http.JsonSupport;
+import io.ncsync.daemon.http.KeyRoutes;
 import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.LogRoutes;
 import io.ncsync.daemon.http.EventRoutes;
@@ -42,6 +43,8 @@ import akka.actor.typed.pubsub.Topic;
 import io.ncsync.daemon.http.TenantRoutes;
 import io.ncsync.daemon.security.AdminToken;
 import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.KeyRotation;
+import io.ncsync.daemon.security.LegacySecretMigration;
 import io.ncsync.persistence.library.Library;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.tenant.Tenant;
@@ -142,6 +145,13 @@ public final class Guardian {
           (int) Math.max(1, Math.min(5, settings.askTimeout().toSeconds())), blocking);
       RecoveryGate gate = new RecoveryGate(reason -> failStart(system, deps, settings, reason));
       BearerAuth auth = new BearerAuth(deps.adminToken(), sharding, settings.askTimeout(), errors);
+      LegacySecretMigration legacySecrets = new LegacySecretMigration(sharding,
+          SyncScheduler.TenantIds.fromDirectory(sharding, settings.askTimeout()), deps.cipher(), settings.askTimeout(),
+          blocking);
+      legacySecrets.run();
+      KeyRotation keyRotation = new KeyRotation(deps.cipher().keys(), legacySecrets::run,
+          settings.secretKey().isEmpty() ? java.util.Optional.of(settings.dataDir()) : java.util.Optional.empty(),
+          blocking);
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
           new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
@@ -153,6 +163,7 @@ public final class Guardian {
           new EventRoutes(liveEvents, errors),
           new MetricsRoutes(metrics, auth, errors),
           new WebhookRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher()),
+          new KeyRoutes(keyRotation, json, errors),
           auth,
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));

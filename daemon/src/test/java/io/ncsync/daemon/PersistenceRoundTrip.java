@@ -7,7 +7,10 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
 import io.ncsync.daemon.http.ApiClient;
+import io.ncsync.daemon.db.JdbcDataKeys;
 import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.MasterKey;
+import io.ncsync.daemon.security.TenantKeys;
 import io.ncsync.protocol.DavEndpoint;
 import java.net.URI;
 import java.nio.file.Path;
@@ -65,7 +68,12 @@ final class PersistenceRoundTrip {
       assertEquals("succeeded", status.get("lastRun").get("outcome").asText());
 
       // The stored password decrypts with the key file the first daemon created, into the right endpoint.
-      CredentialCipher cipher = CredentialCipher.load(Optional.empty(), dataDir);
+      // Under the tenant's data key, kept in the journal database, wrapped by the key file the first daemon made.
+      io.ncsync.daemon.config.Settings settings = TestDaemons.load(env).settings();
+      CredentialCipher cipher = new CredentialCipher(new TenantKeys(
+          new JdbcDataKeys(settings.dbUrl(), settings.dbUser(), settings.dbPassword()),
+          MasterKey.loadExisting(settings.secretKey(), dataDir).orElseThrow()));
+      assertEquals(1, cipher.keys().unwrapAll());
       AtomicReference<DavEndpoint> opened = new AtomicReference<>();
       ConnectionRemoteStores stores = new ConnectionRemoteStores(
           ClusterSharding.get(second.daemon().system()), Duration.ofSeconds(10), cipher,

@@ -183,7 +183,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
   }
 
   private CompletionStage<RemoteStore> open(String tenantId, ConnectionRecord connection) {
-    String password = cipher.decrypt(connection.encryptedSecret(), associatedData(tenantId, connection.id()));
+    String password = cipher.decrypt(tenantId, connection.encryptedSecret(), associatedData(tenantId, connection.id()));
     DavEndpoint endpoint = new DavEndpoint(
         ConnectionUrls.davRoot(connection.kind(), connection.url(), connection.username()),
         connection.username(),

@@ -52,6 +52,17 @@ public final class CredentialKeyRecord {
     }
   }
 
+  /** Records a new fingerprint in place of the old one (a rotation; the caller holds the transaction). */
+  public void replace(String fingerprint) throws SQLException {
+    try (PreparedStatement update = connection.prepareStatement(
+        "UPDATE ncsync_credential_key SET fingerprint = ?, recorded_at = ? WHERE id = 1")) {
+      update.setString(1, fingerprint);
+      update.setLong(2, System.currentTimeMillis());
+      if (update.executeUpdate() == 1) return;
+    }
+    recordIfAbsent(fingerprint);
+  }
+
   /** Whether anything was ever journaled: an install from before the fingerprint existed has events but no row. */
   public boolean journalHasEvents() throws SQLException {
     return !JournalIdentity.isEmpty(connection);

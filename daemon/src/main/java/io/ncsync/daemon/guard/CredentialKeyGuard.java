@@ -3,7 +3,8 @@ package io.ncsync.daemon.guard;
 import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.db.CredentialKeyRecord;
-import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.db.JdbcDataKeys;
+import io.ncsync.daemon.security.MasterKey;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -30,16 +31,23 @@ public final class CredentialKeyGuard {
     }
   }
 
-  /** The cipher to use, after checking (and on first use recording) the key's fingerprint in the journal. */
-  public static CredentialCipher open(Settings settings)
+  /**
+   * The master key to use, after checking (and on first use recording) its fingerprint in the journal. A rotation a
+   * stop interrupted is settled first (see {@link MasterKey#settleRotation}).
+   */
+  public static MasterKey open(Settings settings)
       throws IOException, SQLException, KeyMismatchException {
-    Optional<CredentialCipher> existing = CredentialCipher.loadExisting(settings.secretKey(), settings.dataDir());
-    String location = CredentialCipher.keyLocation(settings.secretKey(), settings.dataDir());
+    String location = MasterKey.location(settings.secretKey(), settings.dataDir());
     String journal = DbKind.redactUrl(settings.dbUrl());
     try (Connection connection = DriverManager.getConnection(settings.dbUrl(), settings.dbUser(), settings.dbPassword())) {
       CredentialKeyRecord record = new CredentialKeyRecord(connection);
-      if (settings.applySchema()) record.createTable();
+      if (settings.applySchema()) {
+        record.createTable();
+        JdbcDataKeys.createTable(connection);
+      }
       Optional<String> recorded = record.fingerprint();
+      if (settings.secretKey().isEmpty()) MasterKey.settleRotation(settings.dataDir(), recorded);
+      Optional<MasterKey> existing = MasterKey.loadExisting(settings.secretKey(), settings.dataDir());
       if (recorded.isPresent()) {
         if (existing.isEmpty()) {
           throw new KeyMismatchException("the journal " + journal + " was created with a credential key that is "
@@ -50,8 +58,8 @@ public final class CredentialKeyGuard {
         if (!recorded.get().equals(existing.get().fingerprint())) {
           throw new KeyMismatchException("the credential key in " + location + " is not the one the journal "
               + journal + " stored its credentials with (the fingerprints differ): restore the original key from "
-              + "your backup" + (settings.secretKey().isPresent() ? ", or unset NCSYNC_SECRET_KEY if the key file "
-              + "holds it" : ""));
+              + "your backup, or, after a rotation (`ncsync keys rotate`), the new key" + (settings.secretKey().isPresent()
+              ? " (a rotation with NCSYNC_SECRET_KEY set needs the variable changed to the new key)" : ""));
         }
         return existing.get();
       }
@@ -60,14 +68,14 @@ public final class CredentialKeyGuard {
             + "credential key " + location + " is missing: restore it from your backup (or set NCSYNC_SECRET_KEY to "
             + "it). No new key is made: it could not read a single stored app password");
       }
-      CredentialCipher cipher = existing.isPresent()
-          ? existing.get() : CredentialCipher.load(settings.secretKey(), settings.dataDir());
-      if (!record.recordIfAbsent(cipher.fingerprint()).equals(cipher.fingerprint())) {
+      MasterKey key = existing.isPresent()
+          ? existing.get() : MasterKey.loadOrCreate(settings.secretKey(), settings.dataDir());
+      if (!record.recordIfAbsent(key.fingerprint()).equals(key.fingerprint())) {
         throw new KeyMismatchException("another node recorded a different credential key in the journal " + journal
             + " at the same moment: give every node of the cluster the same key (" + location + ")");
       }
-      log.info("credential key: fingerprint recorded in the journal");
-      return cipher;
+      log.info("master key: fingerprint recorded in the journal");
+      return key;
     }
   }
 }

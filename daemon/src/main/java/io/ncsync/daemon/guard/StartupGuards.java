@@ -3,7 +3,9 @@ package io.ncsync.daemon.guard;
 import com.typesafe.config.Config;
 import io.ncsync.daemon.config.DbKind;
 import io.ncsync.daemon.config.Settings;
+import io.ncsync.daemon.db.JdbcDataKeys;
 import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.TenantKeys;
 import io.ncsync.daemon.security.SecretFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -64,10 +66,18 @@ public final class StartupGuards implements AutoCloseable {
     }
   }
 
-  /** The credential key, if it is the one the journal's credentials were stored with. */
+  /**
+   * The secrets' cipher, if the master key is the one the journal's data keys are wrapped by; every data key is
+   * unwrapped now, so a damaged one stops the start rather than a later sync.
+   */
   public CredentialCipher openCredentialKey(Settings settings) throws Refused {
     try {
-      return CredentialKeyGuard.open(settings);
+      TenantKeys keys = new TenantKeys(
+          new JdbcDataKeys(settings.dbUrl(), settings.dbUser(), settings.dbPassword()), CredentialKeyGuard.open(settings));
+      keys.unwrapAll();
+      return new CredentialCipher(keys);
+    } catch (CredentialCipher.CredentialException e) {
+      throw new Refused(e.getMessage(), e);
     } catch (CredentialKeyGuard.KeyMismatchException e) {
       throw new Refused(e.getMessage(), e);
     } catch (IOException | IllegalArgumentException e) {

@@ -26,14 +26,16 @@ public final class AdminRoutes {
   private final MetricsRoutes metrics;
   private final SetupRoutes setup;
   private final WebhookRoutes webhooks;
+  private final KeyRoutes keys;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
 
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
-      LogRoutes logs, EventRoutes events, MetricsRoutes metrics, WebhookRoutes webhooks, BearerAuth auth,
-      ApiErrors errors, HostCheck hosts) {
+      LogRoutes logs, EventRoutes events, MetricsRoutes metrics, WebhookRoutes webhooks, KeyRoutes keys,
+      BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+    this.keys = keys;
     this.hosts = hosts;
     this.webhooks = webhooks;
     this.metrics = metrics;
@@ -62,6 +64,7 @@ public final class AdminRoutes {
             logs.route(caller),
             setup.route(caller),
             webhooks.route(caller),
+            keys.route(caller),
             events.route(caller),
             connections.route(caller),
             libraries.route(caller),

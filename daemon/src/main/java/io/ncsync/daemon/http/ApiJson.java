@@ -27,6 +27,22 @@ public final class ApiJson {
   /** What POST /api/v1/setup made. */
   public record SetUp(Connection connection, Library library) {}
 
+  /** POST /api/v1/keys/rotate: the new master key (base64 of 32 bytes); absent: generated into the key file. */
+  public record RotateKeys(String newKey) {
+    @Override
+    public String toString() {
+      return "RotateKeys[newKey=" + (newKey == null ? "absent" : "(given)") + "]";
+    }
+  }
+
+  /** What a master key rotation did: the new key's fingerprint and where it is, never the key. */
+  public record KeysRotated(String fingerprint, int dataKeysRewrapped, int secretsMigrated, String keyLocation,
+      String next) {
+    public static KeysRotated of(io.ncsync.daemon.security.KeyRotation.Outcome o) {
+      return new KeysRotated(o.fingerprint(), o.dataKeys(), o.migratedSecrets(), o.keyLocation(), o.next());
+    }
+  }
+
   /** POST /api/v1/webhooks: the events to post (absent or empty: all). */
   public record CreateWebhook(String url, List<String> events) {}
 

@@ -123,7 +123,7 @@ public final class ConnectionRoutes {
   }
 
   private DavEndpoint endpoint(String tenantId, ConnectionRecord record) {
-    String password = cipher.decrypt(record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
+    String password = cipher.decrypt(tenantId, record.encryptedSecret(), ConnectionRemoteStores.associatedData(tenantId, record.id()));
     return new DavEndpoint(ConnectionUrls.davRoot(record.kind(), record.url(), record.username()), record.username(),
         password);
   }
@@ -170,7 +170,7 @@ public final class ConnectionRoutes {
     Integer requestsPerSecond = requestsPerSecond(body.requestsPerSecond());
     String id = UUID.randomUUID().toString();
     return new ConnectionRecord(id, name, kind, url, username,
-        cipher.encrypt(password, ConnectionRemoteStores.associatedData(tenantId, id)),
+        cipher.encrypt(tenantId, password, ConnectionRemoteStores.associatedData(tenantId, id)),
         allowInsecureHttp, Instant.now().truncatedTo(ChronoUnit.MILLIS), requestsPerSecond);
   }
 
@@ -197,7 +197,7 @@ public final class ConnectionRoutes {
       String url = url(body.url() == null ? current.url() : body.url(), allowInsecureHttp);
       String username = body.username() == null ? current.username() : Validation.required(body.username(), "username");
       String secret = body.appPassword() == null ? current.encryptedSecret()
-          : cipher.encrypt(password(body.appPassword()), ConnectionRemoteStores.associatedData(tenantId, id));
+          : cipher.encrypt(tenantId, password(body.appPassword()), ConnectionRemoteStores.associatedData(tenantId, id));
       Integer requestsPerSecond = fields.has("requestsPerSecond") ? requestsPerSecond(body.requestsPerSecond())
           : current.requestsPerSecond();
       ConnectionRecord changed = new ConnectionRecord(id, name, current.kind(), url, username, secret, allowInsecureHttp,

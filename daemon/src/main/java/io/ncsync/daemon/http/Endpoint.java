@@ -53,6 +53,7 @@ public enum Endpoint {
   GUARD_RESOLVE("POST", "/libraries/{libraryId}/guard", Role.MANAGER, "Confirm or cancel what the deletion guard held", ApiJson.GuardRequest.class),
   FAILURES_RETRY("POST", "/libraries/{libraryId}/failures/retry", Role.MANAGER, "Retry waiting or parked documents", ApiJson.RetryFailures.class),
   CONFLICT_RESOLVE("POST", "/conflicts/{conflictId}/resolve", Role.MANAGER, "Resolve a conflict", ApiJson.ResolveConflict.class),
+  KEYS_ROTATE("POST", "/keys/rotate", Role.SYSTEM, "Re-wrap every tenant's data key under a new master key (generated into the key file, or newKey with NCSYNC_SECRET_KEY)", ApiJson.RotateKeys.class),
   TRASH_RESTORE("POST", "/trash/{entryId}/restore", Role.MANAGER, "Restore a trashed or replaced file", null);
 
   private static final Pattern PARAMETER = Pattern.compile("\\{([A-Za-z]+)}");

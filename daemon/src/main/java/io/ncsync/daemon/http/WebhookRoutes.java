@@ -80,7 +80,7 @@ public final class WebhookRoutes {
     String id = UUID.randomUUID().toString();
     String secret = AdminToken.generate();
     WebhookRecord record = new WebhookRecord(id, url, events,
-        cipher.encrypt(secret, WebhookDispatcher.associatedData(tenantId, id)), Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        cipher.encrypt(tenantId, secret, WebhookDispatcher.associatedData(tenantId, id)), Instant.now().truncatedTo(ChronoUnit.MILLIS));
     return tenant(tenantId).<WebhookRecord>askWithStatus(replyTo -> new Tenant.AddWebhook(record, replyTo), askTimeout)
         .handle((stored, error) -> {
           if (error == null) return errors.json(StatusCodes.CREATED, ApiJson.Webhook.of(stored, secret));

@@ -217,7 +217,7 @@ public final class WebhookDispatcher extends AbstractBehavior<WebhookDispatcher.
   private CompletionStage<Integer> post(Delivery delivery) {
     byte[] body = delivery.event().json().getBytes(StandardCharsets.UTF_8);
     long timestamp = Instant.now().getEpochSecond();
-    String secret = cipher.decrypt(delivery.webhook().encryptedSecret(),
+    String secret = cipher.decrypt(delivery.tenantId(), delivery.webhook().encryptedSecret(),
         associatedData(delivery.tenantId(), delivery.webhook().id()));
     HttpRequest request = HttpRequest.POST(delivery.webhook().url())
         .withEntity(ContentTypes.APPLICATION_JSON, body)

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ncsync.daemon.PostgresTestDatabase;
-import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.MasterKey;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,7 +25,7 @@ class OneClusterPerJournalIT {
   void aSecondClusterOnOneDatabaseIsRefusedUntilTheFirstIsKilled() throws Exception {
     try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
       Map<String, String> env = new HashMap<>(db.daemonEnv());
-      env.put("NCSYNC_SECRET_KEY", CredentialCipher.generateKey());
+      env.put("NCSYNC_SECRET_KEY", MasterKey.generate().encoded());
       try (DaemonProcess first = DaemonProcess.start("OneClusterPerJournalIT-first", env)) {
         String firstCluster = Files.readString(first.dataDir().resolve("cluster-id")).strip();
         AssertionError refused = assertThrows(AssertionError.class,

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.db.SchemaInstaller;
-import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.MasterKey;
 import io.ncsync.daemon.security.SecretFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class CredentialKeyGuardTest {
   @BeforeEach
   void journal() throws Exception {
     settings = settings(Map.of());
-    keyFile = dataDir.resolve(CredentialCipher.KEY_FILE_NAME);
+    keyFile = dataDir.resolve(MasterKey.FILE_NAME);
     SecretFiles.ensureDirectory(dataDir.resolve("db"));
     SchemaInstaller.apply(settings.dbKind(), settings.dbUrl(), settings.dbUser(), settings.dbPassword());
   }
@@ -46,10 +46,9 @@ class CredentialKeyGuardTest {
 
   @Test
   void aFreshJournalGetsANewKeyAndLaterStartsTheSameOne() throws Exception {
-    CredentialCipher first = CredentialKeyGuard.open(settings);
+    MasterKey first = CredentialKeyGuard.open(settings);
     assertTrue(Files.exists(keyFile));
-    String sealed = first.encrypt("app-password", "default/c1");
-    assertEquals("app-password", CredentialKeyGuard.open(settings).decrypt(sealed, "default/c1"));
+    assertEquals(first.fingerprint(), CredentialKeyGuard.open(settings).fingerprint());
   }
 
   @Test
@@ -67,7 +66,7 @@ class CredentialKeyGuardTest {
   void aDifferentKeyFileIsRefused() throws Exception {
     CredentialKeyGuard.open(settings);
     Files.delete(keyFile);
-    SecretFiles.create(keyFile, CredentialCipher.generateKey());
+    SecretFiles.create(keyFile, MasterKey.generate().encoded());
     CredentialKeyGuard.KeyMismatchException refused =
         assertThrows(CredentialKeyGuard.KeyMismatchException.class, () -> CredentialKeyGuard.open(settings));
     assertTrue(refused.getMessage().contains("the credential key in " + keyFile + " is not the one"), refused.getMessage());
@@ -75,8 +74,8 @@ class CredentialKeyGuardTest {
 
   @Test
   void aDifferentConfiguredKeyIsRefusedNamingTheVariable() throws Exception {
-    CredentialKeyGuard.open(settings(Map.of("NCSYNC_SECRET_KEY", CredentialCipher.generateKey())));
-    Settings other = settings(Map.of("NCSYNC_SECRET_KEY", CredentialCipher.generateKey()));
+    CredentialKeyGuard.open(settings(Map.of("NCSYNC_SECRET_KEY", MasterKey.generate().encoded())));
+    Settings other = settings(Map.of("NCSYNC_SECRET_KEY", MasterKey.generate().encoded()));
     CredentialKeyGuard.KeyMismatchException refused =
         assertThrows(CredentialKeyGuard.KeyMismatchException.class, () -> CredentialKeyGuard.open(other));
     assertTrue(refused.getMessage().contains("the credential key in NCSYNC_SECRET_KEY is not the one"),
@@ -96,12 +95,33 @@ class CredentialKeyGuardTest {
   @Test
   void aJournalFromBeforeTheFingerprintWithItsKeyGetsTheFingerprintRecorded() throws Exception {
     journalAnEvent();
-    SecretFiles.create(keyFile, CredentialCipher.generateKey());
+    SecretFiles.create(keyFile, MasterKey.generate().encoded());
     CredentialKeyGuard.open(settings);
     Files.delete(keyFile);
-    SecretFiles.create(keyFile, CredentialCipher.generateKey());
+    SecretFiles.create(keyFile, MasterKey.generate().encoded());
     assertThrows(CredentialKeyGuard.KeyMismatchException.class, () -> CredentialKeyGuard.open(settings),
         "the first key seen was recorded, so another one is refused from then on");
+  }
+
+  @Test
+  void aRotationAStopInterruptedAfterTheJournalSwitchedIsFinishedAtStart() throws Exception {
+    CredentialKeyGuard.open(settings);
+    MasterKey next = MasterKey.generate();
+    SecretFiles.create(dataDir.resolve(MasterKey.NEXT_FILE_NAME), next.encoded());
+    try (Connection c = DriverManager.getConnection(settings.dbUrl(), settings.dbUser(), settings.dbPassword())) {
+      new io.ncsync.daemon.db.CredentialKeyRecord(c).replace(next.fingerprint());
+    }
+    assertEquals(next.fingerprint(), CredentialKeyGuard.open(settings).fingerprint());
+    assertEquals(next.encoded(), Files.readString(keyFile).trim());
+    assertFalse(Files.exists(dataDir.resolve(MasterKey.NEXT_FILE_NAME)));
+  }
+
+  @Test
+  void aRotationThatNeverReachedTheJournalIsForgottenAtStart() throws Exception {
+    MasterKey original = CredentialKeyGuard.open(settings);
+    SecretFiles.create(dataDir.resolve(MasterKey.NEXT_FILE_NAME), MasterKey.generate().encoded());
+    assertEquals(original.fingerprint(), CredentialKeyGuard.open(settings).fingerprint());
+    assertFalse(Files.exists(dataDir.resolve(MasterKey.NEXT_FILE_NAME)));
   }
 
   private void journalAnEvent() throws Exception {

@@ -9,7 +9,7 @@ import io.ncsync.daemon.Daemon;
 import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.TestDaemons;
 import io.ncsync.daemon.http.ApiClient;
-import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.MasterKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -40,7 +40,7 @@ class DaemonGuardsTest {
   @Test
   void aLostCredentialKeyStopsTheStartNamingTheFile() throws Exception {
     TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory()).close();
-    Path keyFile = dataDir.resolve(CredentialCipher.KEY_FILE_NAME);
+    Path keyFile = dataDir.resolve(MasterKey.FILE_NAME);
     Files.delete(keyFile);
     Daemon.StartupException refused = assertThrows(Daemon.StartupException.class,
         () -> TestDaemons.start(TestDaemons.embeddedEnv(dataDir), io.factory()));

@@ -14,5 +14,7 @@ class GuardSchemaTest {
     String schema = SchemaInstaller.readResource("db/postgres-schema.sql");
     assertTrue(schema.contains(CredentialKeyRecord.DDL + ";"), "db/postgres-schema.sql lacks " + CredentialKeyRecord.DDL);
     assertTrue(schema.contains(ClusterRegistry.DDL + ";"), "db/postgres-schema.sql lacks " + ClusterRegistry.DDL);
+    assertTrue(schema.contains(io.ncsync.daemon.db.JdbcDataKeys.DDL + ";"),
+        "db/postgres-schema.sql lacks " + io.ncsync.daemon.db.JdbcDataKeys.DDL);
   }
 }

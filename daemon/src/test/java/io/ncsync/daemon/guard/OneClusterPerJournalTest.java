@@ -8,7 +8,7 @@ import io.ncsync.daemon.Daemon;
 import io.ncsync.daemon.FakeSyncEngine;
 import io.ncsync.daemon.PostgresTestDatabase;
 import io.ncsync.daemon.TestDaemons;
-import io.ncsync.daemon.security.CredentialCipher;
+import io.ncsync.daemon.security.MasterKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,7 +53,7 @@ class OneClusterPerJournalTest {
   @Test
   void aSecondClusterIsRefusedNamingTheFirstAndStartsOnceItIsGone() throws Exception {
     // Both share the credential key, so only the cluster guard can stop the second.
-    Map<String, String> key = Map.of("NCSYNC_SECRET_KEY", CredentialCipher.generateKey());
+    Map<String, String> key = Map.of("NCSYNC_SECRET_KEY", MasterKey.generate().encoded());
     try (TestDaemons.Running one = TestDaemons.start(env(first, key), io.factory())) {
       Daemon.StartupException refused = assertThrows(Daemon.StartupException.class,
           () -> TestDaemons.start(env(second, key), io.factory()));
@@ -71,7 +71,7 @@ class OneClusterPerJournalTest {
   @Test
   void nodesOfOneClusterShareTheJournal() throws Exception {
     Map<String, String> cluster = Map.of("NCSYNC_CLUSTER_ID", "shared",
-        "NCSYNC_SECRET_KEY", CredentialCipher.generateKey());
+        "NCSYNC_SECRET_KEY", MasterKey.generate().encoded());
     try (TestDaemons.Running one = TestDaemons.start(env(first, cluster), io.factory());
         TestDaemons.Running two = TestDaemons.start(env(second, cluster), io.factory())) {
       assertEquals(2, rows());

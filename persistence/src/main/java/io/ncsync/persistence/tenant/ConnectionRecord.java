@@ -28,6 +28,11 @@ public record ConnectionRecord(
     this(id, name, kind, url, username, encryptedSecret, allowInsecureHttp, createdAt, null);
   }
 
+  public ConnectionRecord withEncryptedSecret(String replacement) {
+    return new ConnectionRecord(id, name, kind, url, username, replacement, allowInsecureHttp, createdAt,
+        requestsPerSecond);
+  }
+
   /** Never prints the secret. */
   @Override
   public String toString() {

@@ -78,6 +78,16 @@ public final class Tenant
 
   public static final int MAX_WEBHOOKS = 20;
 
+  /** Which kind of record holds a secret. */
+  public enum SecretHolder { CONNECTION, WEBHOOK }
+
+  /**
+   * Puts another ciphertext of the same secret in place (the daemon encrypts it again, e.g. under the tenant's data
+   * key), only while the record still holds {@code expected}: an update made meanwhile wins. Replies whether it did.
+   */
+  public record ReplaceSecret(SecretHolder holder, String id, String expected, String replacement,
+      ActorRef<Boolean> replyTo) implements Command {}
+
   /** Replies with every registered library, oldest first. */
   public record ListLibraries(ActorRef<Libraries> replyTo) implements Command {}
 
@@ -98,6 +108,8 @@ public final class Tenant
   public record WebhookRemoved(String webhookId) implements Event {}
 
   public record LibraryRegistered(String libraryId, String name) implements Event {}
+
+  public record SecretReplaced(SecretHolder holder, String id, String encryptedSecret) implements Event {}
 
   public record LibraryUnregistered(String libraryId) implements Event {}
 
@@ -167,6 +179,25 @@ public final class Tenant
       return new State(next, libraries, removedLibraries, webhooks);
     }
 
+    /** The ciphertext the record holds, or null when there is no such record. */
+    String secretOf(SecretHolder holder, String id) {
+      if (holder == SecretHolder.CONNECTION) {
+        ConnectionRecord c = connections.get(id);
+        return c == null ? null : c.encryptedSecret();
+      }
+      WebhookRecord w = webhooks.get(id);
+      return w == null ? null : w.encryptedSecret();
+    }
+
+    State withSecret(SecretHolder holder, String id, String encryptedSecret) {
+      if (holder == SecretHolder.CONNECTION) {
+        ConnectionRecord c = connections.get(id);
+        return c == null ? this : withConnection(c.withEncryptedSecret(encryptedSecret));
+      }
+      WebhookRecord w = webhooks.get(id);
+      return w == null ? this : withWebhook(w.withEncryptedSecret(encryptedSecret));
+    }
+
     State withLibrary(String libraryId, String name) {
       Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
       next.put(libraryId, new LibraryRef(libraryId, name));
@@ -214,6 +245,7 @@ public final class Tenant
         .onCommand(AddWebhook.class, this::onAddWebhook)
         .onCommand(RemoveWebhook.class, this::onRemoveWebhook)
         .onCommand(ListWebhooks.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Webhooks(new ArrayList<>(state.webhooks().values()))))
+        .onCommand(ReplaceSecret.class, this::onReplaceSecret)
         .onCommand(ListLibraries.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Libraries(new ArrayList<>(state.libraries().values()))))
         .build();
   }
@@ -261,6 +293,13 @@ public final class Tenant
     return Effect().persist(new WebhookRemoved(cmd.webhookId())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, State> onReplaceSecret(State state, ReplaceSecret cmd) {
+    String current = state.secretOf(cmd.holder(), cmd.id());
+    if (current == null || !current.equals(cmd.expected())) return Effect().reply(cmd.replyTo(), false);
+    return Effect().persist(new SecretReplaced(cmd.holder(), cmd.id(), cmd.replacement()))
+        .thenReply(cmd.replyTo(), s -> true);
+  }
+
   private ReplyEffect<Event, State> onGetConnection(State state, GetConnection cmd) {
     ConnectionRecord connection = state.connections().get(cmd.connectionId());
     return connection == null
@@ -297,6 +336,7 @@ public final class Tenant
         .onEvent(WebhookRemoved.class, (state, evt) -> state.withoutWebhook(evt.webhookId()))
         .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
         .onEvent(LibraryUnregistered.class, (state, evt) -> state.withoutLibrary(evt.libraryId()))
+        .onEvent(SecretReplaced.class, (state, evt) -> state.withSecret(evt.holder(), evt.id(), evt.encryptedSecret()))
         .build();
   }
 }

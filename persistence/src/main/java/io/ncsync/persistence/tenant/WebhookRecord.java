@@ -20,6 +20,10 @@ public record WebhookRecord(String id, String url, List<String> events, String e
     return events.isEmpty() || events.contains(type);
   }
 
+  public WebhookRecord withEncryptedSecret(String replacement) {
+    return new WebhookRecord(id, url, events, replacement, createdAt);
+  }
+
   @Override
   public String toString() {
     return "WebhookRecord[id=" + id + ", url=" + url + ", events=" + events + "]";
