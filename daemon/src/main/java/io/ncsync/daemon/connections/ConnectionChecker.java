@@ -52,10 +52,12 @@ public final class ConnectionChecker {
     this.probeDir = probeDir;
   }
 
-  public CompletionStage<Result> check(ConnectionKind kind, String url, DavEndpoint filesRoot) {
+  /** @param tenantId whose requests these are, for the request metrics */
+  public CompletionStage<Result> check(String tenantId, ConnectionKind kind, String url, DavEndpoint filesRoot) {
+    TransportSettings tryOnce = TRY_ONCE.withMetricsOwner(tenantId);
     if (kind == ConnectionKind.NEXTCLOUD) {
       NextcloudConnection connection = NextcloudConnection.open(system, URI.create(url), filesRoot.username(),
-          filesRoot.password(), AkkaHttpRemoteStore.Settings.defaults().withTransport(TRY_ONCE.withSessionCookies(false)));
+          filesRoot.password(), AkkaHttpRemoteStore.Settings.defaults().withTransport(tryOnce.withSessionCookies(false)));
       return connection.test()
           .thenCompose(r -> {
             Result result = new Result(r.ok(), r.outcome().name().toLowerCase(Locale.ROOT), r.message());
@@ -64,7 +66,7 @@ public final class ConnectionChecker {
           })
           .whenComplete((result, error) -> connection.close());
     }
-    HttpTransport transport = HttpTransport.create(system, filesRoot.username(), filesRoot.password(), TRY_ONCE);
+    HttpTransport transport = HttpTransport.create(system, filesRoot.username(), filesRoot.password(), tryOnce);
     AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, filesRoot, AkkaHttpRemoteStore.Settings.defaults());
     return store.stat("")
         .handle((root, error) -> {
@@ -80,15 +82,16 @@ public final class ConnectionChecker {
   }
 
   /** The names of the folders directly below {@code folder} (relative to the connection's root), sorted. */
-  public CompletionStage<java.util.List<String>> folders(ConnectionKind kind, String url, DavEndpoint filesRoot,
-      String folder) {
+  public CompletionStage<java.util.List<String>> folders(String tenantId, ConnectionKind kind, String url,
+      DavEndpoint filesRoot, String folder) {
+    TransportSettings tryOnce = TRY_ONCE.withMetricsOwner(tenantId);
     if (kind == ConnectionKind.NEXTCLOUD) {
       NextcloudConnection connection = NextcloudConnection.open(system, URI.create(url), filesRoot.username(),
-          filesRoot.password(), AkkaHttpRemoteStore.Settings.defaults().withTransport(TRY_ONCE.withSessionCookies(false)));
+          filesRoot.password(), AkkaHttpRemoteStore.Settings.defaults().withTransport(tryOnce.withSessionCookies(false)));
       return connection.files().thenCompose(store -> store.list(folder)).thenApply(ConnectionChecker::folderNames)
           .whenComplete((names, error) -> connection.close());
     }
-    HttpTransport transport = HttpTransport.create(system, filesRoot.username(), filesRoot.password(), TRY_ONCE);
+    HttpTransport transport = HttpTransport.create(system, filesRoot.username(), filesRoot.password(), tryOnce);
     AkkaHttpRemoteStore store = AkkaHttpRemoteStore.create(transport, filesRoot, AkkaHttpRemoteStore.Settings.defaults());
     return store.list(folder).thenApply(ConnectionChecker::folderNames).whenComplete((names, error) -> transport.close());
   }

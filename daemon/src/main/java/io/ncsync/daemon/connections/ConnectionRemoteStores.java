@@ -13,6 +13,7 @@ import io.ncsync.protocol.AkkaHttpRemoteStore;
 import io.ncsync.protocol.DavEndpoint;
 import io.ncsync.protocol.RemoteStore;
 import io.ncsync.protocol.http.BandwidthLimiter;
+import io.ncsync.protocol.http.TransportSettings;
 import io.ncsync.protocol.nextcloud.NextcloudConnection;
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
    * {@code tenantLimiter} is the bandwidth shared by all connections of the tenant.
    */
   public record OpenRequest(ConnectionKind kind, URI serverUrl, DavEndpoint endpoint, BandwidthLimiter tenantLimiter,
-      Integer requestsPerSecond, String connectionId) {
+      Integer requestsPerSecond, String connectionId, String tenantId) {
 
     /**
      * Who the WebDAV locks this connection takes belong to: the connection's id is a random UUID, so a lock a killed
@@ -48,10 +49,11 @@ public final class ConnectionRemoteStores implements RemoteStores {
       return "ncsync connection " + connectionId;
     }
 
-    /** The client settings with this connection's own pacing, when it has one. */
+    /** The client settings with this connection's own pacing, when it has one, its requests timed as its tenant's. */
     AkkaHttpRemoteStore.Settings tuned(AkkaHttpRemoteStore.Settings settings) {
-      if (requestsPerSecond == null) return settings;
-      return settings.withTransport(settings.transport().withRateLimit(requestsPerSecond, Math.max(1, requestsPerSecond)));
+      TransportSettings transport = settings.transport().withMetricsOwner(tenantId);
+      if (requestsPerSecond != null) transport = transport.withRateLimit(requestsPerSecond, Math.max(1, requestsPerSecond));
+      return settings.withTransport(transport);
     }
   }
 
@@ -190,7 +192,7 @@ public final class ConnectionRemoteStores implements RemoteStores {
         password);
     BandwidthLimiter tenantLimiter = tenantLimiters.computeIfAbsent(tenantId, tenantLimiterFactory);
     return opener.apply(new OpenRequest(connection.kind(), URI.create(connection.url()), endpoint, tenantLimiter,
-            connection.requestsPerSecond(), connection.id()))
+            connection.requestsPerSecond(), connection.id(), tenantId))
         .thenCompose(root -> promiseKeeper.keep(tenantId, connection.id(), root));
   }
 }

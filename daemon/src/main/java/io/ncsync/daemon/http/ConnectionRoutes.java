@@ -110,7 +110,7 @@ public final class ConnectionRoutes {
       throw ApiException.badField("path", e.getMessage());
     }
     return existing(tenantId, id)
-        .thenCompose(record -> checker.folders(record.kind(), record.url(), endpoint(tenantId, record), folder))
+        .thenCompose(record -> checker.folders(tenantId, record.kind(), record.url(), endpoint(tenantId, record), folder))
         .handle((names, error) -> {
           if (error == null) return errors.json(StatusCodes.OK, new ApiJson.Folders(folder, names));
           Throwable cause = ApiErrors.unwrap(error);
@@ -129,7 +129,7 @@ public final class ConnectionRoutes {
   }
 
   private CompletionStage<ConnectionChecker.Result> check(String tenantId, ConnectionRecord record) {
-    return checker.check(record.kind(), record.url(), endpoint(tenantId, record));
+    return checker.check(tenantId, record.kind(), record.url(), endpoint(tenantId, record));
   }
 
   private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> response) {

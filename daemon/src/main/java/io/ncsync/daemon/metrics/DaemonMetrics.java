@@ -51,8 +51,9 @@ public final class DaemonMetrics implements LibraryObserver, RequestTimings.List
   private final Gauge running = Gauge.builder().name("ncsync_active_libraries")
       .help("Libraries running a sync now").labelNames("tenant").register(registry);
   private final Histogram requests = Histogram.builder().name("ncsync_remote_request_duration_seconds")
-      .help("Remote WebDAV/Nextcloud requests until their answer's head, by method and status (0: no answer)")
-      .labelNames("method", "status")
+      .help("Remote WebDAV/Nextcloud requests until their answer's head, by tenant (empty: connection tests), method "
+          + "and status (0: no answer)")
+      .labelNames("tenant", "method", "status")
       .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
 
   /** Per library ({@code tenant/library}): files its active run still has to do, and whether it runs. */
@@ -104,8 +105,8 @@ public final class DaemonMetrics implements LibraryObserver, RequestTimings.List
   }
 
   @Override
-  public void answered(String method, int status, long nanos) {
-    requests.labelValues(method, Integer.toString(status)).observe(nanos / 1e9);
+  public void answered(String owner, String method, int status, long nanos) {
+    requests.labelValues(owner, method, Integer.toString(status)).observe(nanos / 1e9);
   }
 
   private void refreshGauges(String tenantId) {

@@ -84,7 +84,7 @@ class MetricsTest extends InProcessDaemonTest {
     assertEquals(2.0, samples.path("ncsync_transferred_bytes_total{direction=upload,tenant=default}").asDouble());
     assertEquals(1.0, samples.path("ncsync_run_duration_seconds_count{outcome=succeeded,tenant=default}").asDouble());
     assertEquals(0.0, samples.path("ncsync_active_libraries{tenant=default}").asDouble(-1));
-    assertTrue(samples.path("ncsync_remote_request_duration_seconds_count{method=PROPFIND,status=404}").asDouble() >= 1,
+    assertTrue(samples.path("ncsync_remote_request_duration_seconds_count{method=PROPFIND,status=404,tenant=default}").asDouble() >= 1,
         "the connection test's requests are timed: " + samples);
     assertTrue(samples.has("jvm_memory_used_bytes{area=heap}"), "the JVM's own metrics");
   }

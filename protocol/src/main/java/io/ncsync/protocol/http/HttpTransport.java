@@ -471,7 +471,7 @@ public final class HttpTransport implements AutoCloseable {
     long started = System.nanoTime();
     http.singleRequest(request, https, pool, log).whenComplete((response, error) -> {
       deadline.cancel();
-      timings.answered(request.method().value(), response == null ? 0 : response.status().intValue(),
+      timings.answered(settings.metricsOwner(), request.method().value(), response == null ? 0 : response.status().intValue(),
           System.nanoTime() - started);
       if (error != null) result.completeExceptionally(foreignAbort(call, error));
       else if (!result.complete(response)) discard(response);

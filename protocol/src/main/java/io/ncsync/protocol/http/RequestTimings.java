@@ -15,8 +15,11 @@ public final class RequestTimings implements Extension {
   /** Told of each exchange; must not block. */
   @FunctionalInterface
   public interface Listener {
-    /** @param status the answer's status code, or 0 when no answer came (refused, reset, timed out) */
-    void answered(String method, int status, long nanos);
+    /**
+     * @param owner  the transport's {@link TransportSettings#metricsOwner()} (empty for none)
+     * @param status the answer's status code, or 0 when no answer came (refused, reset, timed out)
+     */
+    void answered(String owner, String method, int status, long nanos);
   }
 
   public static final class Id extends ExtensionId<RequestTimings> {
@@ -40,7 +43,7 @@ public final class RequestTimings implements Extension {
     listeners.add(listener);
   }
 
-  void answered(String method, int status, long nanos) {
-    for (Listener listener : listeners) listener.answered(method, status, nanos);
+  void answered(String owner, String method, int status, long nanos) {
+    for (Listener listener : listeners) listener.answered(owner, method, status, nanos);
   }
 }

@@ -55,7 +55,8 @@ public record TransportSettings(
     Duration authPause,
     boolean sessionCookies,
     long bytesPerSecond,
-    String userAgent) {
+    String userAgent,
+    String metricsOwner) {
 
   public TransportSettings {
     if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be at least 1");
@@ -77,6 +78,7 @@ public record TransportSettings(
     Objects.requireNonNull(breakerErrorWindow, "breakerErrorWindow");
     Objects.requireNonNull(authPause, "authPause");
     Objects.requireNonNull(userAgent, "userAgent");
+    Objects.requireNonNull(metricsOwner, "metricsOwner");
   }
 
   /**
@@ -87,21 +89,21 @@ public record TransportSettings(
     return new TransportSettings(8, Duration.ofSeconds(4), 0, 50, 16, 10_000, 4, Duration.ofMillis(500),
         Duration.ofSeconds(30), Duration.ofMinutes(2), 5, Duration.ofSeconds(30), Duration.ofMinutes(5), 3,
         Duration.ofMinutes(1), 3,
-        Duration.ofMinutes(10), true, 0, "ncsync/0.1");
+        Duration.ofMinutes(10), true, 0, "ncsync/0.1", "");
   }
 
   public TransportSettings withMaxConnections(int value) {
     return new TransportSettings(value, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withKeepAliveTimeout(Duration value) {
     return new TransportSettings(maxConnections, value, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   /** Requests per second and the burst allowed after a quiet period; 0 = unlimited. */
@@ -109,28 +111,28 @@ public record TransportSettings(
     return new TransportSettings(maxConnections, keepAliveTimeout, perSecond, burstSize, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withConcurrency(int concurrent, int queued) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, concurrent, queued,
         maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withRetries(int attempts, Duration base, Duration max, Duration longestRetryAfter) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, attempts, base, max, longestRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withCircuitBreaker(int maxFailures, Duration resetTimeout, Duration maxResetTimeout) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, maxFailures, resetTimeout,
         maxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   /** A 5xx counts towards the breaker only once {@code paths} distinct paths answered 5xx within {@code window}. */
@@ -138,34 +140,45 @@ public record TransportSettings(
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, paths, window, authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond,
-        userAgent);
+        userAgent, metricsOwner);
   }
 
   public TransportSettings withAuthPause(int failuresBeforePause, Duration pause) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        failuresBeforePause, pause, sessionCookies, bytesPerSecond, userAgent);
+        failuresBeforePause, pause, sessionCookies, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withSessionCookies(boolean value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, value, bytesPerSecond, userAgent);
+        authFailuresBeforePause, authPause, value, bytesPerSecond, userAgent, metricsOwner);
   }
 
   public TransportSettings withBytesPerSecond(long value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, value, userAgent);
+        authFailuresBeforePause, authPause, sessionCookies, value, userAgent, metricsOwner);
+  }
+
+  /**
+   * An opaque label for the requests this transport makes, handed to {@link RequestTimings} listeners (the daemon puts
+   * the tenant's id here); empty for none.
+   */
+  public TransportSettings withMetricsOwner(String value) {
+    return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
+        maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
+        breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, userAgent, value);
   }
 
   public TransportSettings withUserAgent(String value) {
     return new TransportSettings(maxConnections, keepAliveTimeout, requestsPerSecond, burst, maxConcurrentRequests,
         maxQueuedRequests, maxAttempts, backoffBase, backoffMax, maxRetryAfter, breakerMaxFailures, breakerResetTimeout,
         breakerMaxResetTimeout, breakerErrorPaths, breakerErrorWindow,
-        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, value);
+        authFailuresBeforePause, authPause, sessionCookies, bytesPerSecond, value, metricsOwner);
   }
 }
