@@ -212,8 +212,8 @@ public final class LibraryRoutes {
   }
 
   /**
-   * Creates a validated library: its folders, its entity, its place in the tenant's list. When a step fails, a local
-   * folder this request created is removed again (when still empty), so a refused library leaves nothing behind.
+   * Creates a validated library: its folders, its entity, its place in the tenant's list. When a step fails, the
+   * folders this request created are removed again (when still empty), so a refused library leaves nothing behind.
    */
   CompletionStage<LibraryConfig> createLibrary(LibraryConfig config) {
     String tenantId = config.tenantId();
@@ -222,11 +222,12 @@ public final class LibraryRoutes {
     return configs(tenantId)
         .thenAccept(existing -> refuseClashes(config, existing))
         .thenCompose(ok -> prepare(config))
-        // The entity first, then the tenant's list: a crash in between leaves an entity nobody lists (its id is new
-        // and never reused), not a listed library without a configuration.
-        .thenCompose(prepared -> library(config.tenantId(), config.libraryId())
-            .<LibraryConfig>askWithStatus(replyTo -> new Library.Create(config, replyTo), askTimeout))
-        .thenCompose(created -> register(config).thenApply(registered -> created))
+        .thenCompose(prepared -> createAndRegister(config).handle((created, error) -> error == null
+                ? CompletableFuture.completedFuture(created)
+                : prepared.undo().<LibraryConfig>thenApply(undone -> {
+                  throw ApiErrors.rethrow(error);
+                }))
+            .thenCompose(created -> created))
         .whenComplete((created, error) -> {
           if (error != null && !localExisted) LibraryFolders.removeIfEmpty(localRoot);
         })
@@ -236,6 +237,16 @@ public final class LibraryRoutes {
               created.mode().wireName());
           return created;
         });
+  }
+
+  /**
+   * The entity first, then the tenant's list: a crash in between leaves an entity nobody lists (its id is new and never
+   * reused), not a listed library without a configuration.
+   */
+  private CompletionStage<LibraryConfig> createAndRegister(LibraryConfig config) {
+    return library(config.tenantId(), config.libraryId())
+        .<LibraryConfig>askWithStatus(replyTo -> new Library.Create(config, replyTo), askTimeout)
+        .thenCompose(created -> register(config).thenApply(registered -> created));
   }
 
   private CompletionStage<ConnectionRecord> connection(String tenantId, String connectionId) {
@@ -264,10 +275,10 @@ public final class LibraryRoutes {
     }
   }
 
-  private CompletionStage<Done> prepare(LibraryConfig config) {
-    CompletionStage<Done> prepared;
+  private CompletionStage<SyncEngine.Prepared> prepare(LibraryConfig config) {
+    CompletionStage<SyncEngine.Prepared> prepared;
     try {
-      prepared = syncIo.prepare(config);
+      prepared = syncIo.prepareUndoably(config);
     } catch (RuntimeException e) {
       prepared = CompletableFuture.failedFuture(e);
     }

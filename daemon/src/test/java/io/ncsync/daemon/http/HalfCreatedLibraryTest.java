@@ -44,4 +44,44 @@ class HalfCreatedLibraryTest {
       TestDaemons.createLibrary(api, connectionId, "more"); // creating still works
     }
   }
+
+  /**
+   * A library refused after its folders were made (here: the tenant's list refuses its name) takes back the remote
+   * folder it made, on a real WebDAV server, and leaves a folder that was there before alone.
+   */
+  @Test
+  void aLibraryRefusedAfterItsFoldersWereMadeRemovesTheRemoteFolderItMade() throws Exception {
+    try (io.ncsync.protocol.testing.ApacheDavServer dav = io.ncsync.protocol.testing.ApacheDavServer.start();
+        var running = TestDaemons.start(TestDaemons.embeddedEnv(dataDir), new io.ncsync.daemon.DiskDavEngineFactory())) {
+      ApiClient api = new ApiClient(running.baseUrl(), TestDaemons.TOKEN);
+      ApiClient.Response connection = api.post("/api/v1/connections", ApiClient.json(Map.of("name", "dav",
+          "kind", "webdav", "url", dav.rootUrl().toString(), "username", dav.username(), "appPassword",
+          dav.password(), "allowInsecureHttp", true)));
+      assertEquals(201, connection.status(), connection.toString());
+      String connectionId = connection.json().get("id").asText();
+      ClusterSharding.get(running.daemon().system())
+          .entityRefFor(Tenant.ENTITY_KEY, "default")
+          .<akka.pattern.StatusReply<Done>>ask(replyTo -> new Tenant.RegisterLibrary("half-made", "half", replyTo),
+              Duration.ofSeconds(10))
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      java.nio.file.Files.createDirectories(dav.documentRoot().resolve("Existing"));
+      dav.fixOwnership();
+
+      ApiClient.Response refused = api.post("/api/v1/libraries", ApiClient.json(Map.of("name", "half",
+          "connectionId", connectionId, "localPath", "half", "remotePath", "Made/Here")));
+      assertEquals(409, refused.status(), refused.toString());
+      assertEquals(false, java.nio.file.Files.exists(dav.documentRoot().resolve("Made/Here")),
+          "the remote folder the refused library made is gone");
+      assertEquals(false, java.nio.file.Files.exists(dataDir.resolve("workspaces/half")), "and its local folder");
+
+      ApiClient.Response refusedAgain = api.post("/api/v1/libraries", ApiClient.json(Map.of("name", "half",
+          "connectionId", connectionId, "localPath", "half", "remotePath", "Existing")));
+      assertEquals(409, refusedAgain.status(), refusedAgain.toString());
+      assertEquals(true, java.nio.file.Files.isDirectory(dav.documentRoot().resolve("Existing")),
+          "a folder that was there before is kept");
+
+      TestDaemons.createLibrary(api, connectionId, "docs");
+      assertEquals(true, java.nio.file.Files.isDirectory(dav.documentRoot().resolve("R-docs")));
+    }
+  }
 }

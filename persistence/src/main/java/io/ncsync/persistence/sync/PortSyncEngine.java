@@ -51,6 +51,42 @@ public final class PortSyncEngine implements SyncEngine {
         .thenApply(v -> Done.getInstance());
   }
 
+  /** Remembers whether the remote folder was there before; only a folder this call made, still empty, is removed. */
+  @Override
+  public CompletionStage<Prepared> prepareUndoably(LibraryConfig config) {
+    String folder = config.remotePath();
+    if (folder.isEmpty()) return prepare(config).thenApply(done -> Prepared.NOTHING_TO_UNDO);
+    return ports.connection(config)
+        .thenCompose(store -> store.stat(folder).handle((entry, error) -> error == null || !notFound(error)))
+        .thenCompose(existed -> prepare(config).thenApply(done -> existed ? Prepared.NOTHING_TO_UNDO
+            : () -> removeIfEmpty(config)));
+  }
+
+  private CompletionStage<Done> removeIfEmpty(LibraryConfig config) {
+    String folder = config.remotePath();
+    return ports.connection(config)
+        .thenCompose(store -> store.list(folder).thenCompose(listing -> listing.children().isEmpty()
+            && listing.excluded().isEmpty()
+            ? store.delete(folder, java.util.Optional.empty()).thenApply(v -> true)
+            : CompletableFuture.completedFuture(false)))
+        .handle((removed, error) -> {
+          if (error != null) {
+            log.warn("library {} was not made; its remote folder '{}' could not be removed: {}", config.libraryId(),
+                folder, error.toString());
+          } else if (!removed) {
+            log.warn("library {} was not made; its remote folder '{}' is kept: it is not empty", config.libraryId(),
+                folder);
+          }
+          return Done.getInstance();
+        });
+  }
+
+  private static boolean notFound(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+    return cause instanceof io.ncsync.protocol.DavException dav && dav.error() == io.ncsync.protocol.DavError.NOT_FOUND;
+  }
+
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, Map<String, BaseEntry> base) {
     return discover(config, DiscoveryInput.of(base));

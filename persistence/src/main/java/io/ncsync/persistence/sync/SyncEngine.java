@@ -15,6 +15,20 @@ public interface SyncEngine {
   /** Creates the local workspace folder and the remote folder when missing; fails with the reason otherwise. */
   CompletionStage<Done> prepare(LibraryConfig config);
 
+  /** What {@link #prepareUndoably} made on the server, and how to take it back if the library is not made after all. */
+  @FunctionalInterface
+  interface Prepared {
+    Prepared NOTHING_TO_UNDO = () -> java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+
+    /** Removes what the preparation made, if it is still empty; never fails (a leftover is logged). */
+    CompletionStage<Done> undo();
+  }
+
+  /** Like {@link #prepare}, for a library that may still fail to be made. The default has nothing to undo. */
+  default CompletionStage<Prepared> prepareUndoably(LibraryConfig config) {
+    return prepare(config).thenApply(done -> Prepared.NOTHING_TO_UNDO);
+  }
+
   /**
    * Scans the workspace (hashing only what size and mtime do not settle against {@code base}) and lists the remote tree.
    * Fails as a whole when either side cannot be read completely: a partial view must never look like deletions.
