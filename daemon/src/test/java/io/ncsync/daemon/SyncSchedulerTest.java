@@ -36,9 +36,50 @@ class SyncSchedulerTest {
     }
   }
 
+  /** Whether a run the schedule started (not the library's first, which starts unasked) succeeded. */
   private static boolean ranSuccessfully(ApiClient api, String libraryId) {
-    var lastRun = api.get("/api/v1/libraries/" + libraryId + "/status").json().get("lastRun");
-    return lastRun != null && !lastRun.isNull() && lastRun.get("outcome").asText().equals("succeeded");
+    for (var run : api.get("/api/v1/libraries/" + libraryId + "/runs").json().get("runs")) {
+      if (run.get("trigger").asText().equals("schedule") && run.get("outcome").asText().equals("succeeded")) return true;
+    }
+    return false;
+  }
+
+  @Test
+  void aNewLibraryRunsAtOnceAndARunAStopCutShortResumesRightAfterTheNextStart() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(TestDaemons.embeddedEnv(dataDir));
+    env.put("NCSYNC_SYNC_INTERVAL", "1h"); // no scheduled run within the test
+    FakeSyncEngine io = new FakeSyncEngine();
+    io.hold();
+    String libraryId;
+    String firstRunId;
+    try (TestDaemons.Running daemon = TestDaemons.start(env, io.factory())) {
+      ApiClient api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
+      libraryId = TestDaemons.createLibrary(api, TestDaemons.createConnection(api, "c"), "l");
+      var run = awaitRun(api, libraryId, r -> r.get("trigger").asText().equals("created"));
+      assertTrue(run.get("finishedAt").isNull(), "the first run started with nobody asking: " + run);
+      firstRunId = run.get("runId").asText();
+    } // stopped mid-run (its discovery is held)
+
+    try (TestDaemons.Running daemon = TestDaemons.start(env, new FakeSyncEngine().factory())) {
+      ApiClient api = new ApiClient(daemon.baseUrl(), TestDaemons.TOKEN);
+      var resumed = awaitRun(api, libraryId, r -> r.get("trigger").asText().equals("resumed")
+          && r.get("outcome").asText().equals("succeeded"));
+      var first = awaitRun(api, libraryId, r -> r.get("runId").asText().equals(firstRunId));
+      assertEquals("interrupted", first.get("outcome").asText(), first.toString());
+      assertTrue(java.time.Instant.parse(resumed.get("startedAt").asText())
+          .isAfter(java.time.Instant.parse(first.get("startedAt").asText())));
+    }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode awaitRun(ApiClient api, String libraryId,
+      java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> wanted) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (true) {
+      var runs = api.get("/api/v1/libraries/" + libraryId + "/runs").json().get("runs");
+      for (var run : runs) if (wanted.test(run)) return run;
+      assertTrue(System.nanoTime() < deadline, "no such run: " + runs);
+      Thread.sleep(100);
+    }
   }
 
   @Test

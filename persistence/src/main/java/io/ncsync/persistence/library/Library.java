@@ -77,11 +77,25 @@ public final class Library
    * @param workspacesRoot    the folder every library's local root must lie in (the daemon's workspaces root)
    * @param documentRetry     when a document that failed for its own sake is tried again, and when it is parked
    */
+  /**
+   * @param runsUnasked whether a library starts a run by itself right after its creation and right after a restart cut
+   *                    its run short (the daemon's default; off where runs happen only on request)
+   */
   public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
-      Path workspacesRoot, DocumentRetry documentRetry) {
+      Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked) {
     public Settings {
       java.util.Objects.requireNonNull(workspacesRoot, "workspacesRoot");
       java.util.Objects.requireNonNull(documentRetry, "documentRetry");
+    }
+
+    public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
+        Path workspacesRoot, DocumentRetry documentRetry) {
+      this(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry, false);
+    }
+
+    public Settings withRunsUnasked(boolean value) {
+      return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
+          value);
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes, Path workspacesRoot) {
@@ -259,6 +273,9 @@ public final class Library
   private record CloseInterruptedRun(String runId) implements Command {}
 
   private record StartQueuedRun(String runId) implements Command {}
+
+  /** Starts a run nobody asked for: a new library's first, or one a restart cut short ({@link Settings#runsUnasked}). */
+  private record StartRunUnasked(String trigger) implements Command {}
 
   /** Both sides of a conflict as they are now (null: unknown), or why they could not be looked at. */
   private record ResolutionChecked(ResolveConflict request, SyncEngine.Sides sides, String failure) implements Command {}
@@ -463,7 +480,11 @@ public final class Library
 
   private void onRecoveryCompleted(LibraryState state) {
     if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
-    if (state.activeRun() != null) context.getSelf().tell(new CloseInterruptedRun(state.activeRun().runId()));
+    // A run a kill left open, or one a shutdown closed as interrupted: resumed at once when runs start unasked.
+    boolean cutShort = state.activeRun() != null
+        || (state.lastRun() != null && RunSummary.INTERRUPTED.equals(state.lastRun().outcome()));
+    if (settings.runsUnasked() && cutShort) context.getSelf().tell(new StartRunUnasked(RunSummary.RESUMED));
+    else if (state.activeRun() != null) context.getSelf().tell(new CloseInterruptedRun(state.activeRun().runId()));
   }
 
   // --- command handlers ---------------------------------------------------------------------------------------
@@ -502,6 +523,7 @@ public final class Library
         .onCommand(FinishRun.class, this::onFinishRun)
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
         .onCommand(StartQueuedRun.class, this::onStartQueuedRun)
+        .onCommand(StartRunUnasked.class, this::onStartRunUnasked)
         .build();
   }
 
@@ -514,7 +536,11 @@ public final class Library
     // A few stat calls, in the handler on purpose: the answer decides whether anything is persisted at all.
     var refusal = workspaces.refusal(cmd.config().localRoot());
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
-    return Effect().persist(new LibraryCreated(cmd.config())).thenReply(cmd.replyTo(), s -> StatusReply.success(s.config()));
+    return Effect().persist(new LibraryCreated(cmd.config()))
+        .thenRun(s -> {
+          if (settings.runsUnasked()) context.getSelf().tell(new StartRunUnasked(RunSummary.CREATED));
+        })
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.config()));
   }
 
   private ReplyEffect<Event, LibraryState> onGet(LibraryState state, Get cmd) {
@@ -553,6 +579,21 @@ public final class Library
       return Effect().noReply();
     }
     return startRun(state, Instant.now(), cmd.runId(), RunSummary.QUEUED).thenNoReply();
+  }
+
+  /**
+   * Runs when it may: created, not stopping, idle, not being removed, enabled, inside the workspaces root. Otherwise
+   * a run a restart cut short is only closed (the schedule or a request starts the next one).
+   */
+  private ReplyEffect<Event, LibraryState> onStartRunUnasked(LibraryState state, StartRunUnasked cmd) {
+    boolean mayRun = state.created() && !stopping && execution == null && state.removal() == null
+        && state.config().settings().isEnabled() && workspaces.refusal(state.config().localRoot()).isEmpty();
+    if (mayRun) return startRun(state, Instant.now(), cmd.trigger()).thenNoReply();
+    if (execution == null && state.activeRun() != null) {
+      RunFinished end = interrupted(state.activeRun().runId(), Instant.now());
+      return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
+    }
+    return Effect().noReply();
   }
 
   /** Closes a run a crash left open, starts a new one and its discovery. */

@@ -8,7 +8,7 @@ import java.time.Instant;
  *
  * @param outcome         "succeeded", "failed" (reason says why), "interrupted" (crash or shutdown), or null while active
  * @param code            for a run a FATAL failure stopped, what it was; else null
- * @param trigger         what started it ({@link #MANUAL}, {@link #QUEUED}, {@link #SCHEDULE}, {@link #DETACH}); null
+ * @param trigger         what started it ({@link #MANUAL}, {@link #QUEUED}, {@link #SCHEDULE}, {@link #DETACH}, {@link #CREATED}, {@link #RESUMED}); null
  *                        for runs journaled before triggers were kept
  * @param bytesUploaded   bytes of the files it uploaded
  * @param bytesDownloaded bytes of the files it downloaded
@@ -35,6 +35,10 @@ public record RunSummary(
   public static final String QUEUED = "queued";
   public static final String SCHEDULE = "schedule";
   public static final String DETACH = "detach";
+  /** The first run of a new library, started right after its creation. */
+  public static final String CREATED = "created";
+  /** A run started again right after a restart cut the previous one short. */
+  public static final String RESUMED = "resumed";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";

@@ -522,6 +522,65 @@ class LibraryTest {
   }
 
   @Test
+  void withRunsUnaskedANewLibraryRunsAtOnceAndARunCutShortResumesAfterRecovery() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    create(); // discovery never completes: the "daemon dies" during the first run
+    LibraryStatus first = awaitStatus(s -> s.activeRun() != null);
+    assertEquals(RunSummary.CREATED, first.activeRun().trigger());
+
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of()));
+    kit.restart();
+    LibraryStatus resumed = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null
+        && !s.lastRun().runId().equals(first.activeRun().runId()));
+    assertEquals(RunSummary.RESUMED, resumed.lastRun().trigger());
+    assertEquals(RunSummary.SUCCEEDED, resumed.lastRun().outcome());
+    assertTrue(kit.getState().history().stream().anyMatch(r -> r.runId().equals(first.activeRun().runId())
+        && RunSummary.INTERRUPTED.equals(r.outcome())), "the cut run is closed as interrupted");
+  }
+
+  @Test
+  void withRunsUnaskedARunAShutdownClosedAsInterruptedResumesAfterRecovery() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    CompletableFuture<ActionResult> held = new CompletableFuture<>();
+    io.actions = a -> held;
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    create();
+    String cut = awaitStatus(s -> s.activeRun() != null && io.executed.size() == 1).activeRun().runId();
+    kit.runCommand(new Library.Stop());
+    io.actions = a -> CompletableFuture.completedFuture(ScriptedSyncEngine.succeed(a));
+    held.complete(ActionResult.skipped("a.txt"));
+
+    kit.restart();
+    LibraryStatus resumed = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null
+        && !s.lastRun().runId().equals(cut));
+    assertEquals(RunSummary.RESUMED, resumed.lastRun().trigger());
+    assertTrue(kit.getState().history().stream().anyMatch(r -> r.runId().equals(cut)
+        && RunSummary.INTERRUPTED.equals(r.outcome())), "the shutdown closed it as interrupted");
+  }
+
+  @Test
+  void withRunsUnaskedADisabledLibraryOnlyClosesTheRunARestartCutShort() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    create();
+    String cut = awaitStatus(s -> s.activeRun() != null).activeRun().runId();
+    SettingsPatch disable = new SettingsPatch(null, null, null, null, null, false, null, null, null);
+    assertTrue(kit.<StatusReply<Library.SettingsOutcome>>runCommand(r -> new Library.ChangeSettings(disable, r))
+        .reply().getValue() instanceof Library.SettingsChanged);
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of()));
+    kit.restart();
+    LibraryStatus closed = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null);
+    assertEquals(cut, closed.lastRun().runId());
+    assertEquals(RunSummary.INTERRUPTED, closed.lastRun().outcome());
+    assertEquals(closed, status(), "and no run starts");
+  }
+
+  @Test
   void stopLetsDocumentsInFlightFinishThenClosesTheRunAsInterrupted() {
     create();
     CompletableFuture<ActionResult> held = new CompletableFuture<>();
