@@ -5,6 +5,7 @@ import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.sync.DiskDavPorts;
+import io.ncsync.daemon.sync.WorkspaceWatchers;
 import io.ncsync.persistence.sync.PortSyncEngine;
 import io.ncsync.persistence.sync.RemoteDiscovery;
 import java.time.Clock;
@@ -22,8 +23,10 @@ public final class DiskDavEngineFactory implements SyncEngineFactory {
         settings.remote().tenantBytesPerSecond(), probeDir(settings));
     var discovery = new RemoteDiscovery.Settings(settings.activityFeed(), settings.fullWalkInterval(),
         RemoteDiscovery.Settings.defaults().maxActivities());
+    WorkspaceWatchers watchers = WorkspaceWatchers.start();
+    if (watchers != null) system.getWhenTerminated().thenRun(watchers::close);
     return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir(),
-        settings.archiveDir()), blocking, discovery,
+        settings.archiveDir(), watchers), blocking, discovery,
         Clock.systemUTC());
   }
 

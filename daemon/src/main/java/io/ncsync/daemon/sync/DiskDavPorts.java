@@ -2,6 +2,7 @@ package io.ncsync.daemon.sync;
 
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.sync.LibraryPorts;
+import io.ncsync.persistence.sync.LocalWatch;
 import io.ncsync.persistence.sync.Workspace;
 import io.ncsync.protocol.RemoteStore;
 import java.io.IOException;
@@ -17,6 +18,7 @@ public final class DiskDavPorts implements LibraryPorts {
   private final Path workspacesRoot;
   private final Path trashRoot;
   private final Path archiveRoot;
+  private final WorkspaceWatchers watchers;
 
   /** @param workspacesRoot every library folder lies below it; the daemon's staging folder is made in it */
   public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot) {
@@ -25,6 +27,13 @@ public final class DiskDavPorts implements LibraryPorts {
 
   /** @param archiveRoot below it, {@code <tenant>/<archiveFolder>} holds what policy archive keeps; null: no archive */
   public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot, Path archiveRoot) {
+    this(stores, workspacesRoot, trashRoot, archiveRoot, null);
+  }
+
+  /** @param watchers watches workspaces for changes; null: none is watched (the schedule alone syncs) */
+  public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot, Path archiveRoot,
+      WorkspaceWatchers watchers) {
+    this.watchers = watchers;
     this.archiveRoot = archiveRoot == null ? null : archiveRoot.toAbsolutePath().normalize();
     this.stores = stores;
     this.workspacesRoot = workspacesRoot.toAbsolutePath().normalize();
@@ -36,6 +45,17 @@ public final class DiskDavPorts implements LibraryPorts {
     return new DiskWorkspace(workspacesRoot, Path.of(config.localRoot()), config.tenantId(), config.libraryId(),
         trashRoot.resolve(config.tenantId()).resolve(config.libraryId()),
         archiveRoot == null ? null : archiveRoot.resolve(config.tenantId()));
+  }
+
+  @Override
+  public LocalWatch watch(LibraryConfig config, LocalWatch.Listener listener) {
+    if (watchers == null) return LocalWatch.unavailable("file system notifications are unavailable: the library syncs on its schedule");
+    Path root = Path.of(config.localRoot()).toAbsolutePath().normalize();
+    // The entity checked the root already; a watch must never reach outside the workspaces root either.
+    if (!root.startsWith(workspacesRoot) || root.equals(workspacesRoot)) {
+      return LocalWatch.unavailable("the library folder is not inside the workspaces root");
+    }
+    return watchers.watch(root, listener);
   }
 
   @Override

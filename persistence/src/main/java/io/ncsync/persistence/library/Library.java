@@ -37,6 +37,7 @@ import io.ncsync.persistence.sync.FailureClass;
 import io.ncsync.persistence.sync.FailureCode;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
+import io.ncsync.persistence.sync.LocalWatch;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
@@ -277,6 +278,15 @@ public final class Library
   /** Starts a run nobody asked for: a new library's first, or one a restart cut short ({@link Settings#runsUnasked}). */
   private record StartRunUnasked(String trigger) implements Command {}
 
+  /** The workspace's watch saw a change (told from the watcher's thread). */
+  private record LocalChangeSeen() implements Command {}
+
+  /** The changes seen in the last {@link #LOCAL_QUIET} are collected: one run takes them all. */
+  private record LocalChangesCollected() implements Command {}
+
+  /** How long changes are collected before a run starts: a save that writes several files costs one run. */
+  static final Duration LOCAL_QUIET = Duration.ofSeconds(1);
+
   /** Both sides of a conflict as they are now (null: unknown), or why they could not be looked at. */
   private record ResolutionChecked(ResolveConflict request, SyncEngine.Sides sides, String failure) implements Command {}
   private record TrashRestoreDone(TrashEntry entry, String restoredTo, String error, ActorRef<StatusReply<TrashEntry>> replyTo)
@@ -421,6 +431,10 @@ public final class Library
   private final ActorContext<Command> context;
   private final SyncEngine io;
   private final Settings settings;
+  /** The workspace's watch while local changes start runs here; null otherwise. */
+  private LocalWatch watch;
+  /** Whether changes are being collected for a run ({@link #LOCAL_QUIET}). */
+  private boolean localChangesPending;
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
@@ -475,10 +489,14 @@ public final class Library
 
   @Override
   public SignalHandler<LibraryState> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .onSignal(akka.actor.typed.PostStop.instance(), state -> stopWatching())
+        .build();
   }
 
   private void onRecoveryCompleted(LibraryState state) {
+    refreshWatch(state);
     if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
     // A run a kill left open, or one a shutdown closed as interrupted: resumed at once when runs start unasked.
     boolean cutShort = state.activeRun() != null
@@ -524,6 +542,8 @@ public final class Library
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
         .onCommand(StartQueuedRun.class, this::onStartQueuedRun)
         .onCommand(StartRunUnasked.class, this::onStartRunUnasked)
+        .onCommand(LocalChangeSeen.class, this::onLocalChangeSeen)
+        .onCommand(LocalChangesCollected.class, this::onLocalChangesCollected)
         .build();
   }
 
@@ -539,6 +559,7 @@ public final class Library
     return Effect().persist(new LibraryCreated(cmd.config()))
         .thenRun(s -> {
           if (settings.runsUnasked()) context.getSelf().tell(new StartRunUnasked(RunSummary.CREATED));
+          refreshWatch(s);
         })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.config()));
   }
@@ -586,14 +607,69 @@ public final class Library
    * a run a restart cut short is only closed (the schedule or a request starts the next one).
    */
   private ReplyEffect<Event, LibraryState> onStartRunUnasked(LibraryState state, StartRunUnasked cmd) {
-    boolean mayRun = state.created() && !stopping && execution == null && state.removal() == null
-        && state.config().settings().isEnabled() && workspaces.refusal(state.config().localRoot()).isEmpty();
-    if (mayRun) return startRun(state, Instant.now(), cmd.trigger()).thenNoReply();
+    if (mayRunUnasked(state)) return startRun(state, Instant.now(), cmd.trigger()).thenNoReply();
     if (execution == null && state.activeRun() != null) {
       RunFinished end = interrupted(state.activeRun().runId(), Instant.now());
       return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
     }
     return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onLocalChangeSeen(LibraryState state, LocalChangeSeen msg) {
+    if (!localChangesPending && watch != null) {
+      localChangesPending = true;
+      context.scheduleOnce(LOCAL_QUIET, context.getSelf(), new LocalChangesCollected());
+    }
+    return Effect().noReply();
+  }
+
+  /** One run for the changes collected; while a run is active, one run after it (it may have missed them). */
+  private ReplyEffect<Event, LibraryState> onLocalChangesCollected(LibraryState state, LocalChangesCollected msg) {
+    localChangesPending = false;
+    if (watch == null || !mayRunUnasked(state)) {
+      if (execution != null && state.activeRun() != null && watch != null && queuedRunId == null) {
+        queuedRunId = UUID.randomUUID().toString();
+      }
+      return Effect().noReply();
+    }
+    return startRun(state, Instant.now(), RunSummary.LOCAL_CHANGE).thenNoReply();
+  }
+
+  private boolean mayRunUnasked(LibraryState state) {
+    return state.created() && !stopping && execution == null && state.removal() == null
+        && state.config().settings().isEnabled() && workspaces.refusal(state.config().localRoot()).isEmpty();
+  }
+
+  /**
+   * Watches the workspace while local changes should start runs: runs start unasked, and the library is created,
+   * enabled, not being removed, and its local side is a source (not remote-to-local).
+   */
+  private void refreshWatch(LibraryState state) {
+    boolean wanted = settings.runsUnasked() && !stopping && state.created() && state.removal() == null
+        && state.config().settings().isEnabled() && state.config().mode() != SyncMode.REMOTE_TO_LOCAL;
+    if (wanted == (watch != null)) return;
+    if (!wanted) {
+      stopWatching();
+      return;
+    }
+    ActorRef<Command> self = context.getSelf();
+    try {
+      watch = io.watchWorkspace(state.config(), () -> self.tell(new LocalChangeSeen()));
+    } catch (RuntimeException e) {
+      watch = LocalWatch.unavailable("the workspace cannot be watched: " + e.getMessage());
+    }
+  }
+
+  private void stopWatching() {
+    if (watch != null) watch.close();
+    watch = null;
+  }
+
+  /** For the status: watching, off, or why the workspace is not watched. */
+  private String localWatch() {
+    if (watch == null) return "off";
+    String unavailable = watch.unavailable();
+    return unavailable == null ? "watching" : unavailable;
   }
 
   /** Closes a run a crash left open, starts a new one and its discovery. */
@@ -661,6 +737,7 @@ public final class Library
     }
     if (next.equals(state.config())) return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsChanged(next)));
     return Effect().persist(new LibrarySettingsChanged(next.mode(), next.settings(), Instant.now()))
+        .thenRun(this::refreshWatch)
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SettingsChanged(s.config())));
   }
 
@@ -677,7 +754,10 @@ public final class Library
     Instant now = Instant.now();
     if (cmd.detach() == Removal.Detach.KEEP) {
       return Effect().persist(new LibraryRemoved(now))
-          .thenRun(s -> removals.removed(s.config().tenantId(), s.config().libraryId()))
+          .thenRun(s -> {
+            refreshWatch(s);
+            removals.removed(s.config().tenantId(), s.config().libraryId());
+          })
           .thenReply(cmd.replyTo(), s -> StatusReply.success(new DetachAccepted(true, null)));
     }
     List<Event> events = new ArrayList<>();
@@ -686,6 +766,7 @@ public final class Library
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now, RunSummary.DETACH));
     return Effect().persist(events).thenRun(s -> {
+          refreshWatch(s);
           announceRuns(s, events);
           startDiscovery(s, runId);
         })
@@ -728,7 +809,8 @@ public final class Library
         .toList();
     return Effect().reply(cmd.replyTo(),
         StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
-            state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state))));
+            state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state),
+            localWatch())));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
@@ -969,6 +1051,7 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onStop(LibraryState state, Stop cmd) {
     stopping = true;
+    stopWatching();
     if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
     if (execution.inFlight() == 0) {
       RunFinished end = interrupted(execution.runId, Instant.now());

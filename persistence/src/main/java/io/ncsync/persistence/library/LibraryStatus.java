@@ -14,10 +14,20 @@ import io.ncsync.persistence.CborSerializable;
  * @param name      the library's name
  * @param progress  how far the active run is, or null
  */
+/**
+ * @param localWatch {@code watching} when local changes start a run within seconds; {@code off} when they do not by
+ *                   design (runs only on request, remote-to-local, disabled, removed); else why the workspace cannot be
+ *                   watched (the schedule keeps it in sync)
+ */
 public record LibraryStatus(
     String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
-    GuardHold.Summary guard, String name, RunProgress progress)
+    GuardHold.Summary guard, String name, RunProgress progress, String localWatch)
     implements CborSerializable {
+
+  public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
+      java.util.List<FailureRecord> failures, GuardHold.Summary guard, String name, RunProgress progress) {
+    this(state, activeRun, lastRun, counts, failures, guard, name, progress, null);
+  }
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
       java.util.List<FailureRecord> failures) {

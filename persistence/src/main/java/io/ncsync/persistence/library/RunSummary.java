@@ -39,6 +39,8 @@ public record RunSummary(
   public static final String CREATED = "created";
   /** A run started again right after a restart cut the previous one short. */
   public static final String RESUMED = "resumed";
+  /** Started because the workspace's watch saw local changes. */
+  public static final String LOCAL_CHANGE = "local_change";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";

@@ -15,6 +15,11 @@ public interface LibraryPorts {
   /** The store of the library's connection, rooted at the connection's files root (the engine scopes it). */
   CompletionStage<io.ncsync.protocol.RemoteStore> connection(LibraryConfig config);
 
+  /** Starts watching the library's workspace for changes; the default cannot (the schedule alone syncs). */
+  default LocalWatch watch(LibraryConfig config, LocalWatch.Listener listener) {
+    return LocalWatch.unavailable("this workspace cannot be watched");
+  }
+
   /** The store scoped to the library's remote folder. */
   default CompletionStage<io.ncsync.protocol.RemoteStore> remote(LibraryConfig config) {
     return connection(config).thenApply(store -> store.scoped(config.remotePath()));

@@ -51,6 +51,11 @@ public final class PortSyncEngine implements SyncEngine {
         .thenApply(v -> Done.getInstance());
   }
 
+  @Override
+  public LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
+    return ports.watch(config, listener);
+  }
+
   /** Remembers whether the remote folder was there before; only a folder this call made, still empty, is removed. */
   @Override
   public CompletionStage<Prepared> prepareUndoably(LibraryConfig config) {

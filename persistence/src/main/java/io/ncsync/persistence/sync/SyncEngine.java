@@ -24,6 +24,11 @@ public interface SyncEngine {
     CompletionStage<Done> undo();
   }
 
+  /** Starts watching the library's workspace for changes (see {@link LocalWatch}); the default cannot. */
+  default LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
+    return LocalWatch.unavailable("this engine does not watch workspaces");
+  }
+
   /** Like {@link #prepare}, for a library that may still fail to be made. The default has nothing to undo. */
   default CompletionStage<Prepared> prepareUndoably(LibraryConfig config) {
     return prepare(config).thenApply(done -> Prepared.NOTHING_TO_UNDO);

@@ -563,6 +563,31 @@ class LibraryTest {
   }
 
   @Test
+  void localChangesSeenByTheWatchStartOneRunAndTheWatchFollowsTheSettings() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of()));
+    create();
+    String created = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null).lastRun().runId();
+    assertEquals("watching", status().localWatch());
+    assertNotNull(io.watchListener, "the workspace is watched");
+
+    for (int i = 0; i < 5; i++) io.watchListener.changed(); // one save touching several files
+    LibraryStatus afterChange = awaitStatus(s -> s.activeRun() == null && !s.lastRun().runId().equals(created));
+    assertEquals(RunSummary.LOCAL_CHANGE, afterChange.lastRun().trigger());
+    assertEquals(2, kit.getState().history().size(), "five changes, one run: " + kit.getState().history());
+
+    SettingsPatch toRemoteOnly = new SettingsPatch(SyncMode.REMOTE_TO_LOCAL, null, null, null, null, null, null, null, null);
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(r -> new Library.ChangeSettings(toRemoteOnly, r));
+    assertEquals("off", status().localWatch(), "a remote-to-local library does not watch its local side");
+    assertEquals(1, io.watchesClosed.get());
+    SettingsPatch back = new SettingsPatch(SyncMode.BIDIRECTIONAL, null, null, null, null, null, null, null, null);
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(r -> new Library.ChangeSettings(back, r));
+    assertEquals("watching", status().localWatch());
+  }
+
+  @Test
   void withRunsUnaskedADisabledLibraryOnlyClosesTheRunARestartCutShort() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
         new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));

@@ -25,6 +25,28 @@ class ScriptedSyncEngine implements SyncEngine {
   volatile Function<SyncAction, CompletionStage<ActionResult>> actions = a -> CompletableFuture.completedFuture(succeed(a));
   final ConcurrentLinkedQueue<SyncAction> executed = new ConcurrentLinkedQueue<>();
 
+  /** The listener of the open workspace watch (null when none is open), and how many watches were closed. */
+  volatile io.ncsync.persistence.sync.LocalWatch.Listener watchListener;
+  final java.util.concurrent.atomic.AtomicInteger watchesClosed = new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public io.ncsync.persistence.sync.LocalWatch watchWorkspace(LibraryConfig config,
+      io.ncsync.persistence.sync.LocalWatch.Listener listener) {
+    watchListener = listener;
+    return new io.ncsync.persistence.sync.LocalWatch() {
+      @Override
+      public String unavailable() {
+        return null;
+      }
+
+      @Override
+      public void close() {
+        watchListener = null;
+        watchesClosed.incrementAndGet();
+      }
+    };
+  }
+
   @Override
   public CompletionStage<Done> prepare(LibraryConfig config) {
     return CompletableFuture.completedFuture(Done.getInstance());
