@@ -17,12 +17,20 @@ import java.util.concurrent.Executor;
 
 /** The real I/O: workspaces on disk, remotes over WebDAV with each connection's decrypted credentials. */
 public final class DiskDavEngineFactory implements SyncEngineFactory {
+  private volatile ConnectionRemoteStores stores;
+
+  @Override
+  public java.util.Optional<io.ncsync.daemon.sync.RemoteStores> remoteStores() {
+    return java.util.Optional.ofNullable(stores);
+  }
+
   @Override
   public SyncEngine create(ActorSystem<?> system, Settings settings, CredentialCipher cipher, Executor blocking) {
     var stores = ConnectionRemoteStores.create(system, settings.askTimeout(), cipher, clientSettings(settings.remote()),
         settings.remote().tenantBytesPerSecond(), probeDir(settings));
     var discovery = new RemoteDiscovery.Settings(settings.activityFeed(), settings.fullWalkInterval(),
         RemoteDiscovery.Settings.defaults().maxActivities());
+    this.stores = stores;
     WorkspaceWatchers watchers = WorkspaceWatchers.start();
     if (watchers != null) system.getWhenTerminated().thenRun(watchers::close);
     return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir(),

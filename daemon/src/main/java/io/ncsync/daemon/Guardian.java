@@ -27,6 +27,7 @@ import io.ncsync.daemon.http.HealthRoutes;
 import io.ncsync.daemon.http.HostCheck;
 import io.ncsync.daemon.http.JsonSupport;
 import io.ncsync.daemon.http.KeyRoutes;
+import io.ncsync.daemon.http.ServerHistoryRoutes;
 import io.ncsync.daemon.http.LibraryRoutes;
 import io.ncsync.daemon.http.LogRoutes;
 import io.ncsync.daemon.http.EventRoutes;
@@ -154,18 +155,23 @@ public final class Guardian {
       KeyRotation keyRotation = new KeyRotation(deps.cipher().keys(), legacySecrets::run,
           settings.secretKey().isEmpty() ? java.util.Optional.of(settings.dataDir()) : java.util.Optional.empty(),
           blocking);
+      ConnectionRoutes connectionRoutes = new ConnectionRoutes(sharding, settings.askTimeout(), json, errors,
+          deps.cipher(), new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)),
+          ServerPromisesBook.get(system));
+      LibraryRoutes libraryRoutes = new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo,
+          deps.workspacesRoot(), documentHistory, syncLog, config.getString("ncsync.libraries.remote-base-folder"));
       AdminRoutes routes = new AdminRoutes(
           new HealthRoutes(system, journal, Settings.DEFAULT_TENANT, settings.askTimeout(), errors, gate),
-          new ConnectionRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher(),
-              new ConnectionChecker(system, DiskDavEngineFactory.probeDir(settings)), ServerPromisesBook.get(system)),
-          new LibraryRoutes(sharding, settings.askTimeout(), json, errors, syncIo, deps.workspacesRoot(), documentHistory,
-              syncLog, config.getString("ncsync.libraries.remote-base-folder")),
+          connectionRoutes,
+          libraryRoutes,
           new TenantRoutes(sharding, settings.askTimeout(), json, errors),
           new LogRoutes(sharding, settings.askTimeout(), errors, syncLog),
           new EventRoutes(liveEvents, errors),
           new MetricsRoutes(metrics, auth, errors),
           new WebhookRoutes(sharding, settings.askTimeout(), json, errors, deps.cipher()),
           new KeyRoutes(keyRotation, json, errors),
+          new ServerHistoryRoutes(libraryRoutes, connectionRoutes, deps.syncIoFactory().remoteStores(), documentHistory,
+              settings.dataDir().resolve("downloads"), errors, java.time.Clock.systemUTC()),
           auth,
           errors,
           new HostCheck(system.settings().config().getString("ncsync.http.allowed-hosts"), errors));

@@ -27,6 +27,7 @@ public final class AdminRoutes {
   private final SetupRoutes setup;
   private final WebhookRoutes webhooks;
   private final KeyRoutes keys;
+  private final ServerHistoryRoutes serverHistory;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
@@ -34,8 +35,9 @@ public final class AdminRoutes {
   public AdminRoutes(
       HealthRoutes health, ConnectionRoutes connections, LibraryRoutes libraries, TenantRoutes tenants,
       LogRoutes logs, EventRoutes events, MetricsRoutes metrics, WebhookRoutes webhooks, KeyRoutes keys,
-      BearerAuth auth, ApiErrors errors, HostCheck hosts) {
+      ServerHistoryRoutes serverHistory, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.keys = keys;
+    this.serverHistory = serverHistory;
     this.hosts = hosts;
     this.webhooks = webhooks;
     this.metrics = metrics;
@@ -65,6 +67,7 @@ public final class AdminRoutes {
             setup.route(caller),
             webhooks.route(caller),
             keys.route(caller),
+            serverHistory.route(caller),
             events.route(caller),
             connections.route(caller),
             libraries.route(caller),

@@ -27,6 +27,33 @@ public final class ApiJson {
   /** What POST /api/v1/setup made. */
   public record SetUp(Connection connection, Library library) {}
 
+  /** GET …/documents/{documentId}/versions: the newest versions on the server, as listed at {@code fetchedAt}. */
+  public record Versions(String documentId, String path, Instant fetchedAt, List<Version> versions) {}
+
+  /** One older version of a document on the server. */
+  public record Version(String versionId, long size, Instant lastModified, String etag, String label, String author) {
+    public static Version of(io.ncsync.protocol.nextcloud.FileVersion v) {
+      return new Version(v.versionId(), v.size(), v.lastModified(), v.etag(), v.label(), v.author());
+    }
+  }
+
+  /** 202 of a restore on the server: what was restored, and the runs that bring it down. */
+  public record Restored(String restored, List<RestoringRun> runs) {}
+
+  /** @param runId null when the library could not start a run (the schedule brings it) */
+  public record RestoringRun(String libraryId, String runId) {}
+
+  /** GET /api/v1/connections/{id}/trashbin: the items deleted from {@code path} (or below). */
+  public record Trashbin(String path, List<TrashbinItem> items) {}
+
+  public record TrashbinItem(String id, String fileName, String originalLocation, Instant deletionTime,
+      String deletedBy, boolean folder, long size) {
+    public static TrashbinItem of(io.ncsync.protocol.nextcloud.TrashItem i) {
+      return new TrashbinItem(i.id(), i.fileName(), i.originalLocation(), i.deletionTime(), i.deletedBy(), i.folder(),
+          i.size());
+    }
+  }
+
   /** POST /api/v1/keys/rotate: the new master key (base64 of 32 bytes); absent: generated into the key file. */
   public record RotateKeys(String newKey) {
     @Override

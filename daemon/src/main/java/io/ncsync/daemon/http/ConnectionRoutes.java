@@ -292,7 +292,7 @@ public final class ConnectionRoutes {
   }
 
   /** The connection, or 404: an unknown id and another tenant's are the same to the caller. */
-  private CompletionStage<ConnectionRecord> existing(String tenantId, String id) {
+  CompletionStage<ConnectionRecord> existing(String tenantId, String id) {
     return tenant(tenantId)
         .<ConnectionRecord>askWithStatus(replyTo -> new Tenant.GetConnection(id, replyTo), askTimeout)
         .handle((record, error) -> {

@@ -645,7 +645,33 @@ public final class LibraryRoutes {
    * The configuration of every registered library. One whose entity does not answer with its config (its creation
    * did not complete) is left out and logged, so one broken library does not hide the others.
    */
-  private CompletionStage<List<LibraryConfig>> configs(String tenantId) {
+  /** A registered library's configuration; 404 for an unknown (or another tenant's) library. */
+  CompletionStage<LibraryConfig> config(String tenantId, String id) {
+    return existing(tenantId, id).thenCompose(ref -> ask(tenantId, id, Library.Get::new));
+  }
+
+  /**
+   * The document as the library knows it now; 404 for an unknown library or document (a document gone from both
+   * sides has no identity left to ask the server about).
+   */
+  CompletionStage<io.ncsync.persistence.library.DocumentView> currentDocument(String tenantId, String id,
+      String documentId) {
+    if (!io.ncsync.persistence.sync.DocumentIds.isWellFormed(documentId)) {
+      return CompletableFuture.failedFuture(ApiException.notFound("unknown document: " + documentId));
+    }
+    return existing(tenantId, id)
+        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DocumentPage>> replyTo) ->
+            new Library.GetDocument(documentId, replyTo)))
+        .thenApply(page -> page.documents().stream().findFirst()
+            .orElseThrow(() -> ApiException.notFound("unknown document: " + documentId)));
+  }
+
+  /** Starts (or queues) a run of the library, for a change made on the server through the API. */
+  CompletionStage<Library.SyncAccepted> syncNow(String tenantId, String id) {
+    return ask(tenantId, id, Library.Sync::new);
+  }
+
+  CompletionStage<List<LibraryConfig>> configs(String tenantId) {
     return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
       List<CompletableFuture<Optional<LibraryConfig>>> lookups = new ArrayList<>();
       for (LibraryRef ref : all.libraries()) {

@@ -629,8 +629,9 @@ class AdminApiTest {
         r -> "idle".equals(r.json().get("state").asText()) && queued.equals(r.json().get("lastRun").get("runId").asText()),
         "the run and the queued one to finish");
     JsonNode status = idle.json();
-    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress"),
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress", "localWatch"),
         fieldNames(status));
+    assertEquals("off", status.get("localWatch").asText(), "runs only on request here: nothing is watched");
     assertTrue(status.get("progress").isNull(), "no progress without a run");
     assertTrue(status.get("guard").isNull(), "nothing held");
     assertTrue(status.get("activeRun").isNull());
