@@ -312,4 +312,27 @@ class NextcloudApiTest {
     List<TrashItem> after = await(trash.list());
     assertTrue(after.stream().noneMatch(i -> i.id().equals(a.id()) || i.id().equals(b.id())), after.toString());
   }
+
+  @Test
+  void aFileIsLockedForTheUserAndAnotherUsersLockNamesItsHolder() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    assertTrue(files.features().filesLocking(), "the test server announces files_lock");
+    await(files.upload("locked.txt", Files.writeString(tmp.resolve("l"), "L"), Optional.empty(), true));
+    await(files.upload("theirs.txt", Files.writeString(tmp.resolve("t"), "T"), Optional.empty(), true));
+    io.ncsync.protocol.nextcloud.FilesLock locks = io.ncsync.protocol.nextcloud.FilesLock.of(files);
+
+    await(locks.lock("locked.txt"));
+    await(locks.lock("locked.txt")); // our own lock again: renewed, not refused
+    org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+        () -> server.lockByOtherUser("locked.txt", "carol"), "the server holds the file for alice");
+    await(locks.unlock("locked.txt"));
+    await(locks.unlock("locked.txt")); // not locked any more: done
+    server.lockByOtherUser("locked.txt", "carol"); // free for others again
+
+    server.lockByOtherUser("theirs.txt", "bob");
+    DavException cause = org.junit.jupiter.api.Assertions.assertThrows(DavException.class,
+        () -> await(locks.lock("theirs.txt")));
+    assertEquals(DavError.LOCKED, cause.error());
+    assertTrue(cause.getMessage().contains("bob"), cause.getMessage());
+  }
 }

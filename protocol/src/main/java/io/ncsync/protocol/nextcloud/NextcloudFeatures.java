@@ -19,6 +19,7 @@ import java.util.Objects;
  *                          {@code TransferSettings.chunkParallelism}
  * @param bulkUpload        {@code /remote.php/dav/bulk} may be used
  * @param checksumType      checksum algorithm sent as {@code OC-Checksum} ("SHA1", "MD5", "SHA256", "ADLER32")
+ * @param filesLocking      the files_lock app is on: a file can be locked for the user ({@code LOCK} with {@code X-User-Lock: 1})
  */
 public record NextcloudFeatures(
     boolean nextcloud,
@@ -28,7 +29,13 @@ public record NextcloudFeatures(
     long maxChunkSize,
     int maxParallelChunks,
     boolean bulkUpload,
-    String checksumType) {
+    String checksumType,
+    boolean filesLocking) {
+
+  public NextcloudFeatures(boolean nextcloud, URI serverBase, String userId, boolean chunkingV2, long maxChunkSize,
+      int maxParallelChunks, boolean bulkUpload, String checksumType) {
+    this(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, bulkUpload, checksumType, false);
+  }
 
   /** A plain WebDAV server: no chunking, no bulk upload, no checksums, no ETag propagation. */
   public static final NextcloudFeatures PLAIN_WEBDAV = new NextcloudFeatures(false, null, null, false, 0, 0, false, "SHA1");
@@ -46,7 +53,8 @@ public record NextcloudFeatures(
   public static NextcloudFeatures from(Capabilities capabilities, URI serverBase, String userId) {
     String checksum = capabilities.preferredChecksumType() != null ? capabilities.preferredChecksumType() : "SHA1";
     return new NextcloudFeatures(true, withSlash(serverBase), userId, capabilities.chunkingV2(),
-        capabilities.maxChunkSize(), capabilities.maxParallelChunks(), capabilities.bulkUpload(), checksum);
+        capabilities.maxChunkSize(), capabilities.maxParallelChunks(), capabilities.bulkUpload(), checksum,
+        capabilities.filesLocking());
   }
 
   /** Every Nextcloud feature on, for tests and for servers known to be recent. */
@@ -55,11 +63,13 @@ public record NextcloudFeatures(
   }
 
   public NextcloudFeatures withChunkingV2(boolean value) {
-    return new NextcloudFeatures(nextcloud, serverBase, userId, value, maxChunkSize, maxParallelChunks, bulkUpload, checksumType);
+    return new NextcloudFeatures(nextcloud, serverBase, userId, value, maxChunkSize, maxParallelChunks, bulkUpload, checksumType,
+        filesLocking);
   }
 
   public NextcloudFeatures withBulkUpload(boolean value) {
-    return new NextcloudFeatures(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, value, checksumType);
+    return new NextcloudFeatures(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, value, checksumType,
+        filesLocking);
   }
 
   /** {@code <base>remote.php/dav/files/<user>/}: the root of the user's files. */
