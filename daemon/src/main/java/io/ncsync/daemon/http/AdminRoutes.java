@@ -28,6 +28,7 @@ public final class AdminRoutes {
   private final WebhookRoutes webhooks;
   private final KeyRoutes keys;
   private final ServerHistoryRoutes serverHistory;
+  private final DocumentLockRoutes locks;
   private final akka.http.javadsl.model.HttpResponse openApi;
   private final BearerAuth auth;
   private final ApiErrors errors;
@@ -38,6 +39,7 @@ public final class AdminRoutes {
       ServerHistoryRoutes serverHistory, BearerAuth auth, ApiErrors errors, HostCheck hosts) {
     this.keys = keys;
     this.serverHistory = serverHistory;
+    this.locks = new DocumentLockRoutes(libraries, new JsonSupport(JsonSupport.newMapper()), errors);
     this.hosts = hosts;
     this.webhooks = webhooks;
     this.metrics = metrics;
@@ -68,6 +70,7 @@ public final class AdminRoutes {
             webhooks.route(caller),
             keys.route(caller),
             serverHistory.route(caller),
+            locks.route(caller),
             events.route(caller),
             connections.route(caller),
             libraries.route(caller),

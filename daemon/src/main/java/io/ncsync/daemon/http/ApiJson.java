@@ -27,6 +27,17 @@ public final class ApiJson {
   /** What POST /api/v1/setup made. */
   public record SetUp(Connection connection, Library library) {}
 
+  /** POST …/documents/{documentId}/lock: who holds it, and for how long (default 300 s, at most 3,600 s). */
+  public record LockDocument(Long ttlSeconds, String owner) {}
+
+  /** A document's lock as the API shows it. */
+  public record Lock(String documentId, String path, String owner, Instant lockedAt, Instant expiresAt,
+      boolean onServer) {
+    public static Lock of(io.ncsync.persistence.library.DocumentLock l) {
+      return new Lock(l.documentId(), l.path(), l.owner(), l.lockedAt(), l.expiresAt(), l.onServer());
+    }
+  }
+
   /** GET …/documents/{documentId}/versions: the newest versions on the server, as listed at {@code fetchedAt}. */
   public record Versions(String documentId, String path, Instant fetchedAt, List<Version> versions) {}
 

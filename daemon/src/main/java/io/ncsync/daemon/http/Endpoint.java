@@ -42,6 +42,8 @@ public enum Endpoint {
   LIBRARY_CONFLICTS("GET", "/libraries/{libraryId}/conflicts", Role.VIEWER, "A library's conflicts (?state=)", null),
   DOCUMENT_LIST("GET", "/libraries/{libraryId}/documents", Role.VIEWER, "A library's documents (?path=&status=&offset=&limit=)", null),
   DOCUMENT_SHOW("GET", "/libraries/{libraryId}/documents/{documentId}", Role.VIEWER, "One document with its history", null),
+  DOCUMENT_LOCK("POST", "/libraries/{libraryId}/documents/{documentId}/lock", Role.MANAGER, "Lock a file for an owner: runs leave it alone until released or expired (ttlSeconds, default 300, at most 3600)", ApiJson.LockDocument.class),
+  DOCUMENT_UNLOCK("DELETE", "/libraries/{libraryId}/documents/{documentId}/lock", Role.MANAGER, "Release a document's lock", null),
   VERSION_LIST("GET", "/libraries/{libraryId}/documents/{documentId}/versions", Role.VIEWER, "A document's newest versions on the server (Nextcloud; kept 24 h, ?refresh=true)", null),
   VERSION_CONTENT("GET", "/libraries/{libraryId}/documents/{documentId}/versions/{versionId}/content", Role.VIEWER, "One version's content, streamed", null),
   VERSION_RESTORE("POST", "/libraries/{libraryId}/documents/{documentId}/versions/{versionId}/restore", Role.MANAGER, "Restore a version on the server; a run brings it down", null),

@@ -666,6 +666,12 @@ public final class LibraryRoutes {
             .orElseThrow(() -> ApiException.notFound("unknown document: " + documentId)));
   }
 
+  /** Asks a registered library of the tenant (404 for an unknown or another tenant's one); refusals as {@link #ask}. */
+  <T> CompletionStage<T> askExisting(String tenantId, String id,
+      Function<akka.actor.typed.ActorRef<StatusReply<T>>, Library.Command> message) {
+    return existing(tenantId, id).thenCompose(ref -> ask(tenantId, id, message));
+  }
+
   /** Starts (or queues) a run of the library, for a change made on the server through the API. */
   CompletionStage<Library.SyncAccepted> syncNow(String tenantId, String id) {
     return ask(tenantId, id, Library.Sync::new);

@@ -173,6 +173,7 @@ class TenantAccessTest {
       case TENANT_UPDATE -> "{\"remoteBaseFolder\": \"taken-over\"}";
       case CONNECTION_UPDATE -> "{\"name\": \"renamed-by-a\"}";
       case LIBRARY_UPDATE -> "{\"enabled\": false}";
+      case DOCUMENT_LOCK -> "{\"owner\": \"intruder\"}";
       case GUARD_RESOLVE -> "{\"action\": \"confirm\"}";
       case FAILURES_RETRY -> "{}";
       case CONFLICT_RESOLVE -> "{\"strategy\": \"keep_local\"}";

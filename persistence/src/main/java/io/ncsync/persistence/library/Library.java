@@ -183,6 +183,16 @@ public final class Library
   /** Replies with the document of that id (a page of one), or an empty page when the library holds none now. */
   public record GetDocument(String documentId, ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {}
 
+  /**
+   * Locks a synced file for {@code owner} for {@code ttl} (renewed when the same owner asks again), also on the server
+   * when it offers files_lock. Replies with the lock, or an error: "unknown document", "locked by …", "a folder …".
+   */
+  public record LockDocument(String documentId, String owner, Duration ttl, ActorRef<StatusReply<DocumentLock>> replyTo)
+      implements Command {}
+
+  /** Releases a document's lock (whoever holds it); replies with the released lock, or an error "not locked". */
+  public record UnlockDocument(String documentId, ActorRef<StatusReply<DocumentLock>> replyTo) implements Command {}
+
   public record DocumentPage(long total, List<DocumentView> documents) implements CborSerializable {}
 
   /** Replies with the trash log, newest first: {@code limit} entries from {@code offset}, and how many there are. */
@@ -278,6 +288,13 @@ public final class Library
   /** Starts a run nobody asked for: a new library's first, or one a restart cut short ({@link Settings#runsUnasked}). */
   private record StartRunUnasked(String trigger) implements Command {}
 
+  /** The server's answer to a lock, before the lock is journaled. */
+  private record ServerLockAnswered(LockDocument request, String path, boolean onServer, String refusal)
+      implements Command {}
+
+  /** The earliest lock's time is up: expired locks are released. */
+  private record ExpireLocks() implements Command {}
+
   /** The workspace's watch saw a change (told from the watcher's thread). */
   private record LocalChangeSeen() implements Command {}
 
@@ -298,6 +315,11 @@ public final class Library
   // --- events -------------------------------------------------------------------------------------------------
 
   public sealed interface Event extends CborSerializable {}
+
+  public record DocumentLocked(DocumentLock lock) implements Event {}
+
+  /** @param reason "released through the API", "expired" */
+  public record DocumentUnlocked(String documentId, String reason, Instant at) implements Event {}
 
   public record LibraryCreated(LibraryConfig config) implements Event {}
 
@@ -435,6 +457,8 @@ public final class Library
   private LocalWatch watch;
   /** Whether changes are being collected for a run ({@link #LOCAL_QUIET}). */
   private boolean localChangesPending;
+  /** The timer that releases the earliest lock when it expires; null when no lock is held. */
+  private akka.actor.Cancellable lockExpiry;
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
@@ -497,6 +521,7 @@ public final class Library
 
   private void onRecoveryCompleted(LibraryState state) {
     refreshWatch(state);
+    scheduleLockExpiry(state);
     if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
     // A run a kill left open, or one a shutdown closed as interrupted: resumed at once when runs start unasked.
     boolean cutShort = state.activeRun() != null
@@ -542,6 +567,10 @@ public final class Library
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
         .onCommand(StartQueuedRun.class, this::onStartQueuedRun)
         .onCommand(StartRunUnasked.class, this::onStartRunUnasked)
+        .onCommand(LockDocument.class, this::onLockDocument)
+        .onCommand(ServerLockAnswered.class, this::onServerLockAnswered)
+        .onCommand(UnlockDocument.class, this::onUnlockDocument)
+        .onCommand(ExpireLocks.class, this::onExpireLocks)
         .onCommand(LocalChangeSeen.class, this::onLocalChangeSeen)
         .onCommand(LocalChangesCollected.class, this::onLocalChangesCollected)
         .build();
@@ -613,6 +642,117 @@ public final class Library
       return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
     }
     return Effect().noReply();
+  }
+
+  // --- document locks -----------------------------------------------------------------------------------------
+
+  private ReplyEffect<Event, LibraryState> onLockDocument(LibraryState state, LockDocument cmd) {
+    if (!state.created() || state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (stopping) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is shutting down"));
+    Instant now = Instant.now();
+    var held = state.lockOf(cmd.documentId(), now);
+    if (held.isPresent() && !held.get().owner().equals(cmd.owner())) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(lockedBy(held.get())));
+    }
+    if (held.isPresent()) {
+      DocumentLock renewed = held.get().renewed(now.plus(cmd.ttl()));
+      return Effect().persist(new DocumentLocked(renewed))
+          .thenRun(this::scheduleLockExpiry)
+          .thenReply(cmd.replyTo(), s -> StatusReply.success(renewed));
+    }
+    BaseEntry base = state.bases().values().stream()
+        .filter(b -> !b.path().isEmpty() && cmd.documentId().equals(b.documentIdOrDerived())).findFirst().orElse(null);
+    if (base == null) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown document: " + cmd.documentId()));
+    if (base.folder()) return Effect().reply(cmd.replyTo(), StatusReply.error("a folder cannot be locked, only a file"));
+    String path = base.path();
+    context.pipeToSelf(safely(() -> io.serverLock(state.config(), path, true)), (onServer, error) -> error == null
+        ? new ServerLockAnswered(cmd, path, onServer, null)
+        : new ServerLockAnswered(cmd, path, false, reason(error)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onServerLockAnswered(LibraryState state, ServerLockAnswered msg) {
+    LockDocument cmd = msg.request();
+    if (msg.refusal() != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("locked on the server: " + msg.refusal()));
+    }
+    Instant now = Instant.now();
+    var held = state.lockOf(cmd.documentId(), now);
+    if (held.isPresent() && !held.get().owner().equals(cmd.owner())) { // another owner was quicker
+      if (msg.onServer() && !held.get().onServer()) releaseOnServer(state, msg.path());
+      return Effect().reply(cmd.replyTo(), StatusReply.error(lockedBy(held.get())));
+    }
+    DocumentLock lock = new DocumentLock(cmd.documentId(), msg.path(), cmd.owner(), now, now.plus(cmd.ttl()),
+        msg.onServer() || held.map(DocumentLock::onServer).orElse(false));
+    return Effect().persist(new DocumentLocked(lock))
+        .thenRun(s -> {
+          lockHistory(s, lock, DocumentStatus.SYNCED, DocumentStatus.LOCKED, "locked by " + lock.owner() + " until "
+              + lock.expiresAt() + (lock.onServer() ? ", on the server too" : ""));
+          scheduleLockExpiry(s);
+        })
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(lock));
+  }
+
+  private ReplyEffect<Event, LibraryState> onUnlockDocument(LibraryState state, UnlockDocument cmd) {
+    if (!state.created() || state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    DocumentLock lock = state.locks().get(cmd.documentId());
+    if (lock == null) return Effect().reply(cmd.replyTo(), StatusReply.error("not locked: " + cmd.documentId()));
+    return Effect().persist(new DocumentUnlocked(cmd.documentId(), "released through the API", Instant.now()))
+        .thenRun(s -> afterUnlock(s, List.of(lock), "released through the API"))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(lock));
+  }
+
+  private ReplyEffect<Event, LibraryState> onExpireLocks(LibraryState state, ExpireLocks msg) {
+    lockExpiry = null;
+    Instant now = Instant.now();
+    List<DocumentLock> expired = state.locks().values().stream().filter(l -> l.expired(now)).toList();
+    if (expired.isEmpty()) {
+      scheduleLockExpiry(state);
+      return Effect().noReply();
+    }
+    List<Event> events = new ArrayList<>();
+    for (DocumentLock lock : expired) events.add(new DocumentUnlocked(lock.documentId(), "expired", now));
+    return Effect().persist(events).thenRun(s -> afterUnlock(s, expired, "expired")).thenNoReply();
+  }
+
+  /** After locks ended: the server's locks go too, the history says so, and a run takes the changes that waited. */
+  private void afterUnlock(LibraryState state, List<DocumentLock> ended, String why) {
+    for (DocumentLock lock : ended) {
+      if (lock.onServer()) releaseOnServer(state, state.pathOf(lock));
+      lockHistory(state, lock, DocumentStatus.LOCKED, DocumentStatus.SYNCED, "lock of " + lock.owner() + " " + why);
+    }
+    scheduleLockExpiry(state);
+    if (settings.runsUnasked()) context.getSelf().tell(new StartRunUnasked(RunSummary.UNLOCKED));
+  }
+
+  private void releaseOnServer(LibraryState state, String path) {
+    String libraryId = state.config().libraryId();
+    safely(() -> io.serverLock(state.config(), path, false)).whenComplete((done, error) -> {
+      if (error != null) {
+        context.getSystem().log().warn("library {}: the server's lock on '{}' could not be released: {}", libraryId,
+            path, reason(error));
+      }
+    });
+  }
+
+  private void lockHistory(LibraryState state, DocumentLock lock, DocumentStatus from, DocumentStatus to, String why) {
+    history.record(state.config().tenantId(), state.config().libraryId(), List.of(new DocumentTransition(
+        lock.documentId(), state.pathOf(lock), from, to, null, Instant.now(), why)));
+  }
+
+  /** Sets the timer for the earliest lock's expiry (at once when one is overdue). */
+  private void scheduleLockExpiry(LibraryState state) {
+    if (lockExpiry != null) lockExpiry.cancel();
+    lockExpiry = null;
+    state.locks().values().stream().map(DocumentLock::expiresAt).min(Instant::compareTo).ifPresent(first -> {
+      Duration wait = Duration.between(Instant.now(), first);
+      lockExpiry = context.scheduleOnce(wait.isNegative() ? Duration.ZERO : wait.plusMillis(10), context.getSelf(),
+          new ExpireLocks());
+    });
+  }
+
+  private static String lockedBy(DocumentLock lock) {
+    return "locked by " + lock.owner() + " until " + lock.expiresAt();
   }
 
   private ReplyEffect<Event, LibraryState> onLocalChangeSeen(LibraryState state, LocalChangeSeen msg) {
@@ -885,6 +1025,15 @@ public final class Library
             known == null ? null : known.fileId(), known == null ? null : known.etag(), null));
       }
     });
+    Instant now = Instant.now();
+    for (DocumentLock lock : state.locks().values()) {
+      if (lock.expired(now)) continue;
+      DocumentView known = byPath.get(state.pathOf(lock));
+      if (known == null || known.status() != DocumentStatus.SYNCED) continue; // a conflict or failure says more
+      byPath.put(known.path(), new DocumentView(known.documentId(), known.path(), known.folder(), known.size(),
+          DocumentStatus.LOCKED, lockedBy(lock) + (lock.onServer() ? " (on the server too)" : ""), known.fileId(),
+          known.etag(), null));
+    }
     if (execution != null) {
       byPath.replaceAll((path, d) -> execution.isInFlight(path) && d.status() == DocumentStatus.SYNCED
           ? new DocumentView(d.documentId(), d.path(), d.folder(), d.size(), DocumentStatus.SYNCING, null, d.fileId(),
@@ -1346,6 +1495,9 @@ public final class Library
    */
   static Map<String, String> held(LibraryState state, Discovery discovery, Instant now) {
     Map<String, String> held = new java.util.HashMap<>();
+    for (DocumentLock lock : state.locks().values()) {
+      if (!lock.expired(now)) held.put(state.pathOf(lock), lockedBy(lock) + "; its changes wait for the lock to end");
+    }
     for (FailureRecord failure : state.failures().values()) {
       String seenNow = FailureRecord.stamp(discovery.local().get(failure.path()), discovery.remote().get(failure.path()));
       if (!failure.holds(now, seenNow)) continue;
@@ -1487,6 +1639,8 @@ public final class Library
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(LibraryCreated.class, (state, evt) -> state.created(evt.config()))
+        .onEvent(DocumentLocked.class, (state, evt) -> state.locked(evt.lock()))
+        .onEvent(DocumentUnlocked.class, (state, evt) -> state.unlocked(evt.documentId()))
         .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt(), evt.trigger())))
         .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))

@@ -34,6 +34,7 @@ import org.pcollections.PMap;
  *                  the open and resolving ones)
  * @param guard     deletions the deletion guard holds for the operator, or null
  * @param dataFingerprint the server's oc:data-fingerprint as last accepted, or null (none seen yet)
+ * @param locks     the documents API clients hold locked, by document id
  */
 public record LibraryState(
     LibraryConfig config,
@@ -49,7 +50,8 @@ public record LibraryState(
     Removal removal,
     List<ConflictRecord> resolvedConflicts,
     GuardHold guard,
-    String dataFingerprint)
+    String dataFingerprint,
+    Map<String, DocumentLock> locks)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -64,6 +66,7 @@ public record LibraryState(
     uploadSessions = persistent(uploadSessions);
     if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
     trashLog = persistent(trashLog);
+    locks = persistent(locks);
     if (resolvedConflicts == null) {
       // A snapshot from before conflicts ended: those it kept as open but a conflict copy settled are resolved.
       resolvedConflicts = conflicts.values().stream().filter(ConflictRecord::isResolved).toList();
@@ -78,7 +81,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of(), null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of(), null, null, null);
   }
 
   public boolean created() {
@@ -108,14 +111,36 @@ public record LibraryState(
     return files;
   }
 
+  /** The lock on a document, if one holds now (an expired one the daemon has not released yet does not). */
+  public java.util.Optional<DocumentLock> lockOf(String documentId, Instant now) {
+    DocumentLock lock = locks.get(documentId);
+    return lock == null || lock.expired(now) ? java.util.Optional.empty() : java.util.Optional.of(lock);
+  }
+
+  /** Where a locked document is now: its base's path when the base knows its id (a move), else where it was locked. */
+  public String pathOf(DocumentLock lock) {
+    for (BaseEntry base : bases.values()) {
+      if (lock.documentId().equals(base.documentIdOrDerived())) return base.path();
+    }
+    return lock.path();
+  }
+
   // --- transitions, one per event -------------------------------------------------------------------------------
 
+  LibraryState locked(DocumentLock lock) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).plus(lock.documentId(), lock));
+  }
+
+  LibraryState unlocked(String documentId) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).minus(documentId));
+  }
+
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -127,7 +152,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         countBytes(count(transfer), transfer, entry.size()),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   private static RunSummary countBytes(RunSummary run, Transfer transfer, long size) {
@@ -146,7 +171,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** The base entries at {@code from} and below, at the paths a move to {@code to} gives them. */
@@ -184,7 +209,7 @@ public record LibraryState(
       nextBases = nextBases.plus(entry.path(), entry);
     }
     return new LibraryState(config, nextBases, conflicts, nextFailures, activeRun, history, nextSessions, changeFeed, nextFiles,
-        trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /**
@@ -198,7 +223,7 @@ public record LibraryState(
     RunSummary run = activeRun == null || seenBefore ? activeRun : activeRun.plus(0, 0, 0, 0, 1, 0);
     if (conflict.isResolved()) return withConflictResolved(conflict, run);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** The operator chose how the conflict ends; the next run carries it out. */
@@ -206,7 +231,7 @@ public record LibraryState(
     ConflictRecord open = unresolvedConflict(conflictId);
     if (open == null) return this;
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(open.path(), open.requested(strategy, by)),
-        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** A conflict on record ended (carried out, or both sides became identical). */
@@ -222,7 +247,7 @@ public record LibraryState(
     ended.removeIf(c -> c.id().equals(resolved.id()));
     ended.add(resolved);
     if (ended.size() > RESOLVED_CONFLICTS) ended = ended.subList(ended.size() - RESOLVED_CONFLICTS, ended.size());
-    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended, guard, dataFingerprint);
+    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended, guard, dataFingerprint, locks);
   }
 
   /** The open or resolving conflict with this id, or null. */
@@ -241,7 +266,7 @@ public record LibraryState(
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState failuresReleased(List<String> paths) {
@@ -250,22 +275,22 @@ public record LibraryState(
       FailureRecord failure = next.get(path);
       if (failure != null) next = next.plus(path, failure.released());
     }
-    return new LibraryState(config, bases, conflicts, next, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, next, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -279,23 +304,23 @@ public record LibraryState(
       if (folder.localKey() == null && replaced != null && replaced.folder()) folder = folder.withLocalKey(replaced.localKey());
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState removalRequested(Removal requested) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, requested, resolvedConflicts, guard, dataFingerprint);
+        trashLog, requested, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState removed(Instant at) {
     Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, done, resolvedConflicts, guard, dataFingerprint);
+        trashLog, done, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   public boolean isRemoved() {
@@ -308,7 +333,7 @@ public record LibraryState(
 
   LibraryState trashLogCompacted(List<String> entryIds) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).minusAll(entryIds), removal, resolvedConflicts, guard, dataFingerprint);
+        ((PMap<String, TrashEntry>) trashLog).minusAll(entryIds), removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
@@ -320,16 +345,16 @@ public record LibraryState(
           released.at(), released.runId(), released.reason(), released.action(), null));
     }
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        log.plus(line.id(), line), removal, resolvedConflicts, guard, dataFingerprint);
+        log.plus(line.id(), line), removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState dataFingerprintRecorded(String fingerprint) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog,
-        removal, resolvedConflicts, guard, fingerprint);
+        removal, resolvedConflicts, guard, fingerprint, locks);
   }
 
   LibraryState guarded(GuardHold hold) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, hold, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, hold, dataFingerprint, locks);
   }
 
   /**
@@ -358,7 +383,7 @@ public record LibraryState(
     }
     String adopted = guard != null && guard.dataFingerprint() != null ? guard.dataFingerprint() : dataFingerprint;
     return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog,
-        removal, resolvedConflicts, null, adopted);
+        removal, resolvedConflicts, null, adopted, locks);
   }
 
   /**
@@ -384,14 +409,14 @@ public record LibraryState(
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

@@ -41,6 +41,8 @@ public record RunSummary(
   public static final String RESUMED = "resumed";
   /** Started because the workspace's watch saw local changes. */
   public static final String LOCAL_CHANGE = "local_change";
+  /** Started when document locks ended, for the changes that waited. */
+  public static final String UNLOCKED = "unlocked";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";

@@ -52,6 +52,16 @@ public final class PortSyncEngine implements SyncEngine {
   }
 
   @Override
+  public CompletionStage<Boolean> serverLock(LibraryConfig config, String path, boolean lock) {
+    return ports.remote(config).thenCompose(store -> {
+      io.ncsync.protocol.nextcloud.FilesLock locks = store instanceof io.ncsync.protocol.AkkaHttpRemoteStore files
+          ? io.ncsync.protocol.nextcloud.FilesLock.of(files) : null;
+      if (locks == null) return CompletableFuture.completedFuture(false);
+      return (lock ? locks.lock(path) : locks.unlock(path)).thenApply(done -> true);
+    });
+  }
+
+  @Override
   public LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
     return ports.watch(config, listener);
   }

@@ -24,6 +24,15 @@ public interface SyncEngine {
     CompletionStage<Done> undo();
   }
 
+  /**
+   * Takes ({@code lock}) or releases the server's lock on a file of the library (Nextcloud's files_lock), for a
+   * document locked through the API. Completes with whether the server holds such locks at all; fails when someone
+   * else holds the file (the message names them). The default: no server locks.
+   */
+  default CompletionStage<Boolean> serverLock(LibraryConfig config, String path, boolean lock) {
+    return java.util.concurrent.CompletableFuture.completedFuture(false);
+  }
+
   /** Starts watching the library's workspace for changes (see {@link LocalWatch}); the default cannot. */
   default LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
     return LocalWatch.unavailable("this engine does not watch workspaces");

@@ -587,6 +587,98 @@ class LibraryTest {
     assertEquals("watching", status().localWatch());
   }
 
+  private StatusReply<DocumentLock> lock(String documentId, String owner, Duration ttl) {
+    return kit.<StatusReply<DocumentLock>>runCommand(r -> new Library.LockDocument(documentId, owner, ttl, r)).reply();
+  }
+
+  private StatusReply<DocumentLock> unlock(String documentId) {
+    return kit.<StatusReply<DocumentLock>>runCommand(r -> new Library.UnlockDocument(documentId, r)).reply();
+  }
+
+  /** A lock taken through the pipe to the server answers after the command: await the reply. */
+  private StatusReply<DocumentLock> lockAwaited(String documentId, String owner, Duration ttl) {
+    TestProbe<StatusReply<DocumentLock>> probe = testKit.createTestProbe();
+    kit.runCommand(new Library.LockDocument(documentId, owner, ttl, probe.ref()));
+    return probe.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aLockedDocumentIsLeftAloneOnBothSidesUntilItsLockEnds() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt"), "b.txt", localFile("b.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null && s.counts().synced() == 2);
+    String a = kit.getState().bases().get("a.txt").documentIdOrDerived();
+    io.serverLocks = path -> CompletableFuture.completedFuture(true); // a server with files_lock
+
+    DocumentLock held = lockAwaited(a, "erp-user-7", Duration.ofMinutes(5)).getValue();
+    assertEquals("a.txt", held.path());
+    assertTrue(held.onServer());
+    assertEquals(List.of("lock a.txt"), List.copyOf(io.serverLockCalls));
+    assertTrue(lock(a, "someone-else", Duration.ofMinutes(5)).getError().getMessage().startsWith("locked by erp-user-7"));
+    DocumentLock renewed = lock(a, "erp-user-7", Duration.ofMinutes(10)).getValue();
+    assertTrue(renewed.expiresAt().isAfter(held.expiresAt()), "the same owner renews it");
+    assertEquals(1, io.serverLockCalls.size(), "a renewal does not ask the server again");
+    assertEquals("unknown document: nope", lockAwaitedError("nope"));
+
+    // Both files changed locally: only the unlocked one moves.
+    Map<String, io.ncsync.persistence.sync.LocalEntry> changed = Map.of(
+        "a.txt", new io.ncsync.persistence.sync.LocalEntry("a.txt", false, 9, 2000, "sha-a2"),
+        "b.txt", new io.ncsync.persistence.sync.LocalEntry("b.txt", false, 9, 2000, "sha-b2"));
+    Map<String, DavEntry> remote = Map.of("a.txt", remoteFile("a.txt", "etag-a.txt"), "b.txt", remoteFile("b.txt", "etag-b.txt"));
+    io.executed.clear();
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(changed, remote));
+    sync();
+    awaitStatus(s -> s.activeRun() == null && io.executed.size() == 1);
+    assertEquals(List.of("b.txt"), io.executed.stream().map(SyncAction::path).toList());
+    var documents = kit.<StatusReply<Library.DocumentPage>>runCommand(r -> new Library.GetDocument(a, r)).reply().getValue();
+    assertEquals(DocumentStatus.LOCKED, documents.documents().get(0).status());
+    assertTrue(documents.documents().get(0).reason().contains("erp-user-7"), documents.toString());
+
+    assertEquals("erp-user-7", unlock(a).getValue().owner());
+    assertTrue(io.serverLockCalls.contains("unlock a.txt"), "the server's lock goes with it");
+    assertEquals("not locked: " + a, unlock(a).getError().getMessage());
+    io.executed.clear();
+    sync();
+    awaitStatus(s -> s.activeRun() == null && io.executed.size() == 1);
+    assertEquals(List.of("a.txt"), io.executed.stream().map(SyncAction::path).toList(), "its change went once free");
+  }
+
+  private String lockAwaitedError(String documentId) {
+    return lock(documentId, "x", Duration.ofMinutes(1)).getError().getMessage();
+  }
+
+  @Test
+  void aFileLockedOnTheServerBySomeoneElseIsNotLockedHere() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null && s.counts().synced() == 1);
+    String a = kit.getState().bases().get("a.txt").documentIdOrDerived();
+    io.serverLocks = path -> CompletableFuture.failedFuture(new RuntimeException("File is locked by bob"));
+    StatusReply<DocumentLock> refused = lockAwaited(a, "erp", Duration.ofMinutes(1));
+    assertTrue(refused.getError().getMessage().contains("locked on the server: File is locked by bob"),
+        refused.getError().getMessage());
+    assertTrue(kit.getState().locks().isEmpty());
+  }
+
+  @Test
+  void anExpiredLockIsReleasedByTheLibraryAndSurvivesNoRestart() {
+    create();
+    io.nextDiscovery.complete(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    sync();
+    awaitStatus(s -> s.activeRun() == null && s.counts().synced() == 1);
+    String a = kit.getState().bases().get("a.txt").documentIdOrDerived();
+    io.serverLocks = path -> CompletableFuture.completedFuture(true);
+    assertTrue(lockAwaited(a, "erp", Duration.ofMinutes(5)).isSuccess());
+    kit.restart();
+    assertEquals("erp", kit.getState().locks().get(a).owner(), "a lock survives a restart");
+
+    assertTrue(lock(a, "erp", Duration.ofMillis(300)).isSuccess()); // renewed to end at once
+    awaitState(s -> s.locks().isEmpty());
+    assertTrue(io.serverLockCalls.contains("unlock a.txt"), "the server's lock is released with it");
+  }
+
   @Test
   void withRunsUnaskedADisabledLibraryOnlyClosesTheRunARestartCutShort() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,

@@ -25,6 +25,17 @@ class ScriptedSyncEngine implements SyncEngine {
   volatile Function<SyncAction, CompletionStage<ActionResult>> actions = a -> CompletableFuture.completedFuture(succeed(a));
   final ConcurrentLinkedQueue<SyncAction> executed = new ConcurrentLinkedQueue<>();
 
+  /** How the server answers locks (default: it has none), and what was asked of it: "lock path" / "unlock path". */
+  volatile java.util.function.Function<String, CompletionStage<Boolean>> serverLocks =
+      path -> CompletableFuture.completedFuture(false);
+  final ConcurrentLinkedQueue<String> serverLockCalls = new ConcurrentLinkedQueue<>();
+
+  @Override
+  public CompletionStage<Boolean> serverLock(LibraryConfig config, String path, boolean lock) {
+    serverLockCalls.add((lock ? "lock " : "unlock ") + path);
+    return lock ? serverLocks.apply(path) : CompletableFuture.completedFuture(true);
+  }
+
   /** The listener of the open workspace watch (null when none is open), and how many watches were closed. */
   volatile io.ncsync.persistence.sync.LocalWatch.Listener watchListener;
   final java.util.concurrent.atomic.AtomicInteger watchesClosed = new java.util.concurrent.atomic.AtomicInteger();
