@@ -335,4 +335,39 @@ class NextcloudApiTest {
     assertEquals(DavError.LOCKED, cause.error());
     assertTrue(cause.getMessage().contains("bob"), cause.getMessage());
   }
+
+  @Test
+  void pushNotificationsAnnounceChangesAndAWrongPasswordIsRefused() throws Exception {
+    AkkaHttpRemoteStore files = await(connection.files());
+    java.net.URI websocket = files.features().notifyPushWebsocket();
+    assertNotNull(websocket, "the test server announces notify_push on its own host");
+    java.util.concurrent.LinkedBlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.ncsync.protocol.nextcloud.PushNotifications.Listener listener = new io.ncsync.protocol.nextcloud.PushNotifications.Listener() {
+      @Override
+      public void filesChanged() {
+        heard.add("changed");
+      }
+
+      @Override
+      public void state(boolean connected, String why) {
+        heard.add(connected ? "connected" : "disconnected");
+      }
+    };
+    try (var push = io.ncsync.protocol.nextcloud.PushNotifications.open(system, websocket, server.loginName(),
+        server.appPassword(), listener, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2))) {
+      assertEquals("connected", heard.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+      await(files.upload("pushed.txt", Files.writeString(tmp.resolve("p"), "P"), Optional.empty(), true));
+      assertEquals("changed", heard.poll(5, java.util.concurrent.TimeUnit.SECONDS), "a change is announced");
+    }
+    heard.clear();
+    try (var refused = io.ncsync.protocol.nextcloud.PushNotifications.open(system, websocket, server.loginName(),
+        "wrong-password", listener, java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2))) {
+      assertEquals("disconnected", heard.poll(5, java.util.concurrent.TimeUnit.SECONDS), "a wrong password is refused");
+      assertFalse(refused.connected());
+    }
+    assertNull(io.ncsync.protocol.nextcloud.NextcloudFeatures.sameHost("wss://elsewhere.example.com/push/ws",
+        java.net.URI.create("https://cloud.example.com/")), "the password never goes to another host");
+    assertNull(io.ncsync.protocol.nextcloud.NextcloudFeatures.sameHost("ws://cloud.example.com/push/ws",
+        java.net.URI.create("https://cloud.example.com/")), "nor in clear when the server speaks https");
+  }
 }

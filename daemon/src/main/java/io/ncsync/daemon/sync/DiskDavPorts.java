@@ -2,7 +2,7 @@ package io.ncsync.daemon.sync;
 
 import io.ncsync.persistence.library.LibraryConfig;
 import io.ncsync.persistence.sync.LibraryPorts;
-import io.ncsync.persistence.sync.LocalWatch;
+import io.ncsync.persistence.sync.ChangeWatch;
 import io.ncsync.persistence.sync.Workspace;
 import io.ncsync.protocol.RemoteStore;
 import java.io.IOException;
@@ -48,12 +48,12 @@ public final class DiskDavPorts implements LibraryPorts {
   }
 
   @Override
-  public LocalWatch watch(LibraryConfig config, LocalWatch.Listener listener) {
-    if (watchers == null) return LocalWatch.unavailable("file system notifications are unavailable: the library syncs on its schedule");
+  public ChangeWatch watch(LibraryConfig config, ChangeWatch.Listener listener) {
+    if (watchers == null) return ChangeWatch.unavailable("file system notifications are unavailable: the library syncs on its schedule");
     Path root = Path.of(config.localRoot()).toAbsolutePath().normalize();
     // The entity checked the root already; a watch must never reach outside the workspaces root either.
     if (!root.startsWith(workspacesRoot) || root.equals(workspacesRoot)) {
-      return LocalWatch.unavailable("the library folder is not inside the workspaces root");
+      return ChangeWatch.unavailable("the library folder is not inside the workspaces root");
     }
     return watchers.watch(root, listener);
   }

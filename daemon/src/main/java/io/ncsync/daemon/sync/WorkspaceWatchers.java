@@ -1,6 +1,6 @@
 package io.ncsync.daemon.sync;
 
-import io.ncsync.persistence.sync.LocalWatch;
+import io.ncsync.persistence.sync.ChangeWatch;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -54,7 +54,7 @@ public final class WorkspaceWatchers implements AutoCloseable {
   }
 
   /** Starts watching {@code root} and everything below it; the listener hears of every change from now on. */
-  public LocalWatch watch(Path root, LocalWatch.Listener listener) {
+  public ChangeWatch watch(Path root, ChangeWatch.Listener listener) {
     Watch watch = new Watch(root, listener);
     registrar.execute(() -> watch.registerTree(root));
     return watch;
@@ -102,14 +102,14 @@ public final class WorkspaceWatchers implements AutoCloseable {
   }
 
   /** One workspace's watch: its folders' keys, and why it stopped watching if it did. */
-  private final class Watch implements LocalWatch {
+  private final class Watch implements ChangeWatch {
     final Path root;
-    final LocalWatch.Listener listener;
+    final ChangeWatch.Listener listener;
     final Set<WatchKey> keys = ConcurrentHashMap.newKeySet();
     volatile boolean closed;
     volatile String unavailable;
 
-    Watch(Path root, LocalWatch.Listener listener) {
+    Watch(Path root, ChangeWatch.Listener listener) {
       this.root = root;
       this.listener = listener;
     }

@@ -3,7 +3,7 @@ package io.ncsync.daemon.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.ncsync.persistence.sync.LocalWatch;
+import io.ncsync.persistence.sync.ChangeWatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,8 +29,8 @@ class WorkspaceWatchersTest {
     watchers.close();
   }
 
-  private LocalWatch watch(Path root) throws Exception {
-    LocalWatch watch = watchers.watch(root, () -> heard.add("changed"));
+  private ChangeWatch watch(Path root) throws Exception {
+    ChangeWatch watch = watchers.watch(root, () -> heard.add("changed"));
     Thread.sleep(300); // registration runs on its own thread; the test waits for it, the daemon does not need to
     heard.clear();
     return watch;
@@ -46,7 +46,7 @@ class WorkspaceWatchersTest {
   void changesAnywhereInTheTreeAreHeardIncludingInFoldersMadeLater() throws Exception {
     Path root = Files.createDirectories(temp.resolve("ws"));
     Files.createDirectories(root.resolve("deep/er"));
-    LocalWatch watch = watch(root);
+    ChangeWatch watch = watch(root);
     assertNull(watch.unavailable());
 
     Files.writeString(root.resolve("a.txt"), "a");

@@ -37,7 +37,7 @@ import io.ncsync.persistence.sync.FailureClass;
 import io.ncsync.persistence.sync.FailureCode;
 import io.ncsync.persistence.sync.Reconciler;
 import io.ncsync.persistence.sync.SyncAction;
-import io.ncsync.persistence.sync.LocalWatch;
+import io.ncsync.persistence.sync.ChangeWatch;
 import io.ncsync.persistence.sync.SyncEngine;
 import io.ncsync.persistence.sync.SyncMode;
 import io.ncsync.persistence.sync.SyncPlan;
@@ -454,7 +454,7 @@ public final class Library
   private final SyncEngine io;
   private final Settings settings;
   /** The workspace's watch while local changes start runs here; null otherwise. */
-  private LocalWatch watch;
+  private ChangeWatch watch;
   /** Whether changes are being collected for a run ({@link #LOCAL_QUIET}). */
   private boolean localChangesPending;
   /** The timer that releases the earliest lock when it expires; null when no lock is held. */
@@ -796,7 +796,7 @@ public final class Library
     try {
       watch = io.watchWorkspace(state.config(), () -> self.tell(new LocalChangeSeen()));
     } catch (RuntimeException e) {
-      watch = LocalWatch.unavailable("the workspace cannot be watched: " + e.getMessage());
+      watch = ChangeWatch.unavailable("the workspace cannot be watched: " + e.getMessage());
     }
   }
 

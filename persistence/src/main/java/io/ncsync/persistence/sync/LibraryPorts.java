@@ -16,8 +16,8 @@ public interface LibraryPorts {
   CompletionStage<io.ncsync.protocol.RemoteStore> connection(LibraryConfig config);
 
   /** Starts watching the library's workspace for changes; the default cannot (the schedule alone syncs). */
-  default LocalWatch watch(LibraryConfig config, LocalWatch.Listener listener) {
-    return LocalWatch.unavailable("this workspace cannot be watched");
+  default ChangeWatch watch(LibraryConfig config, ChangeWatch.Listener listener) {
+    return ChangeWatch.unavailable("this workspace cannot be watched");
   }
 
   /** The store scoped to the library's remote folder. */

@@ -62,7 +62,7 @@ public final class PortSyncEngine implements SyncEngine {
   }
 
   @Override
-  public LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
+  public ChangeWatch watchWorkspace(LibraryConfig config, ChangeWatch.Listener listener) {
     return ports.watch(config, listener);
   }
 

@@ -33,9 +33,9 @@ public interface SyncEngine {
     return java.util.concurrent.CompletableFuture.completedFuture(false);
   }
 
-  /** Starts watching the library's workspace for changes (see {@link LocalWatch}); the default cannot. */
-  default LocalWatch watchWorkspace(LibraryConfig config, LocalWatch.Listener listener) {
-    return LocalWatch.unavailable("this engine does not watch workspaces");
+  /** Starts watching the library's workspace for changes (see {@link ChangeWatch}); the default cannot. */
+  default ChangeWatch watchWorkspace(LibraryConfig config, ChangeWatch.Listener listener) {
+    return ChangeWatch.unavailable("this engine does not watch workspaces");
   }
 
   /** Like {@link #prepare}, for a library that may still fail to be made. The default has nothing to undo. */

@@ -37,14 +37,14 @@ class ScriptedSyncEngine implements SyncEngine {
   }
 
   /** The listener of the open workspace watch (null when none is open), and how many watches were closed. */
-  volatile io.ncsync.persistence.sync.LocalWatch.Listener watchListener;
+  volatile io.ncsync.persistence.sync.ChangeWatch.Listener watchListener;
   final java.util.concurrent.atomic.AtomicInteger watchesClosed = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
-  public io.ncsync.persistence.sync.LocalWatch watchWorkspace(LibraryConfig config,
-      io.ncsync.persistence.sync.LocalWatch.Listener listener) {
+  public io.ncsync.persistence.sync.ChangeWatch watchWorkspace(LibraryConfig config,
+      io.ncsync.persistence.sync.ChangeWatch.Listener listener) {
     watchListener = listener;
-    return new io.ncsync.persistence.sync.LocalWatch() {
+    return new io.ncsync.persistence.sync.ChangeWatch() {
       @Override
       public String unavailable() {
         return null;

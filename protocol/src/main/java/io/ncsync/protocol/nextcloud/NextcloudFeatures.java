@@ -19,6 +19,7 @@ import java.util.Objects;
  *                          {@code TransferSettings.chunkParallelism}
  * @param bulkUpload        {@code /remote.php/dav/bulk} may be used
  * @param checksumType      checksum algorithm sent as {@code OC-Checksum} ("SHA1", "MD5", "SHA256", "ADLER32")
+ * @param notifyPushWebsocket the notify_push app's websocket, or null (only one on the server's own host is taken)
  * @param filesLocking      the files_lock app is on: a file can be locked for the user ({@code LOCK} with {@code X-User-Lock: 1})
  */
 public record NextcloudFeatures(
@@ -30,11 +31,13 @@ public record NextcloudFeatures(
     int maxParallelChunks,
     boolean bulkUpload,
     String checksumType,
-    boolean filesLocking) {
+    boolean filesLocking,
+    URI notifyPushWebsocket) {
 
   public NextcloudFeatures(boolean nextcloud, URI serverBase, String userId, boolean chunkingV2, long maxChunkSize,
       int maxParallelChunks, boolean bulkUpload, String checksumType) {
-    this(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, bulkUpload, checksumType, false);
+    this(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, bulkUpload, checksumType, false,
+        null);
   }
 
   /** A plain WebDAV server: no chunking, no bulk upload, no checksums, no ETag propagation. */
@@ -54,7 +57,24 @@ public record NextcloudFeatures(
     String checksum = capabilities.preferredChecksumType() != null ? capabilities.preferredChecksumType() : "SHA1";
     return new NextcloudFeatures(true, withSlash(serverBase), userId, capabilities.chunkingV2(),
         capabilities.maxChunkSize(), capabilities.maxParallelChunks(), capabilities.bulkUpload(), checksum,
-        capabilities.filesLocking());
+        capabilities.filesLocking(), sameHost(capabilities.notifyPushWebsocket(), serverBase));
+  }
+
+  /**
+   * The push websocket, only when it is on the server's own host with a matching scheme (wss for https, ws for http):
+   * the app password is sent over it, never to a host the capabilities merely name.
+   */
+  public static URI sameHost(String websocket, URI serverBase) {
+    if (websocket == null || websocket.isBlank()) return null;
+    try {
+      URI ws = URI.create(websocket.strip());
+      String expected = "https".equalsIgnoreCase(serverBase.getScheme()) ? "wss" : "ws";
+      boolean ok = expected.equalsIgnoreCase(ws.getScheme()) && ws.getHost() != null
+          && ws.getHost().equalsIgnoreCase(serverBase.getHost());
+      return ok ? ws : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Every Nextcloud feature on, for tests and for servers known to be recent. */
@@ -64,12 +84,12 @@ public record NextcloudFeatures(
 
   public NextcloudFeatures withChunkingV2(boolean value) {
     return new NextcloudFeatures(nextcloud, serverBase, userId, value, maxChunkSize, maxParallelChunks, bulkUpload, checksumType,
-        filesLocking);
+        filesLocking, notifyPushWebsocket);
   }
 
   public NextcloudFeatures withBulkUpload(boolean value) {
     return new NextcloudFeatures(nextcloud, serverBase, userId, chunkingV2, maxChunkSize, maxParallelChunks, value, checksumType,
-        filesLocking);
+        filesLocking, notifyPushWebsocket);
   }
 
   /** {@code <base>remote.php/dav/files/<user>/}: the root of the user's files. */

@@ -41,6 +41,7 @@ public final class Faults {
   private volatile boolean ignoreOverwriteF;
   private volatile boolean ignoreMtime;
   private volatile boolean minimal;
+  private volatile boolean notifyPushOff;
   private volatile long authCostMillis;
   private volatile boolean moveKeepsFolderEtags;
 
@@ -231,6 +232,16 @@ public final class Faults {
     return minimal;
   }
 
+  /** A server without the notify_push app: no capability, no websocket (clients fall back to polling). */
+  public Faults notifyPushOff(boolean on) {
+    notifyPushOff = on;
+    return this;
+  }
+
+  public boolean notifyPushOn() {
+    return !notifyPushOff;
+  }
+
   /**
    * What checking a Basic-auth password costs the server per request (a PHP server hashing it takes about 50 ms of CPU),
    * spent before answering; a request that shows the session cookie instead costs nothing.
@@ -312,6 +323,7 @@ public final class Faults {
       unavailableTimes = 0;
       quotaBytes = -1;
       maintenance = false;
+      notifyPushOff = false;
       moveLockedTimes = 0;
       moveWithoutHeaders = false;
       moveFailsInBody = false;

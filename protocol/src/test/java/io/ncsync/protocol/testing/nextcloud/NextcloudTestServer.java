@@ -228,6 +228,7 @@ public final class NextcloudTestServer implements AutoCloseable {
   private TrashbinDav trashbin;
   private BulkUpload bulk;
   private Ocs ocs;
+  private NotifyPush push;
 
   private NextcloudTestServer(Options options, Path dataDir, boolean temporary) throws IOException {
     this.options = options;
@@ -325,9 +326,16 @@ public final class NextcloudTestServer implements AutoCloseable {
     trashbin = new TrashbinDav(ctx);
     bulk = new BulkUpload(ctx);
     ocs = new Ocs(ctx, baseUrl.toString());
+    push = new NotifyPush(ctx);
+    store.onChange(push::filesChanged);
   }
 
   // ---- Public API --------------------------------------------------------------------------------------------------
+
+  /** How many notify_push websockets clients opened. */
+  public int pushConnections() {
+    return push.connections();
+  }
 
   /** {@code http://127.0.0.1:PORT/} */
   public URI baseUrl() {
@@ -459,6 +467,13 @@ public final class NextcloudTestServer implements AutoCloseable {
   }
 
   private CompletionStage<HttpResponse> handle(HttpRequest request, SharedKillSwitch kill) {
+    if (request.getUri().path().equals(NotifyPush.PATH) && faults.notifyPushOn()) {
+      var upgraded = push.handle(request, Materializer.matFromSystem(system));
+      if (upgraded.isPresent()) {
+        requests.add(new RequestLog.Entry(Instant.now(), "GET", NotifyPush.PATH, "", 101, false, 0));
+        return java.util.concurrent.CompletableFuture.completedFuture(upgraded.get());
+      }
+    }
     long start = System.nanoTime();
     Exchange ex = Exchange.of(request);
     List<HttpHeader> extra = new ArrayList<>();

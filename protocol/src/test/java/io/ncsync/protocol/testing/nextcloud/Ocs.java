@@ -150,6 +150,10 @@ final class Ocs {
       files.put("api-feature-lock-type", true);
     }
     caps.put("files", files);
+    if (ctx.faults().notifyPushOn()) {
+      caps.put("notify_push", map("type", List.of("files", "activities", "notifications"), "endpoints",
+          map("websocket", baseUrl.replaceFirst("^http", "ws") + "push/ws")));
+    }
     if (o.activity()) caps.put("activity", map("apiv2", List.of("filters", "filters-api", "previews", "rich-strings")));
     if (o.checksumsCapability()) {
       caps.put("checksums", map("supportedTypes", List.of("SHA1", "MD5", "SHA256"), "preferredUploadType", "SHA1"));

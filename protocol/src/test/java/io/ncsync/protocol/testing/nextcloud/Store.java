@@ -689,7 +689,15 @@ final class Store {
     activities.add(new Activity(nextActivityId++, System.currentTimeMillis(), type, subject, fileId, path, null));
   }
 
+  /** Told of every change to the user's files (notify_push), whether or not the activity stream records it. */
+  private volatile Runnable onChange = () -> {};
+
+  void onChange(Runnable listener) {
+    onChange = listener;
+  }
+
   private void record(String type, String subject, Node node, String path, String oldPath) {
+    onChange.run();
     if (!activityEnabled) return;
     activities.add(new Activity(nextActivityId++, System.currentTimeMillis(), type, subject, node.fileId, path, oldPath));
   }
