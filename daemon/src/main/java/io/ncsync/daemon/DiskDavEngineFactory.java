@@ -5,6 +5,7 @@ import io.ncsync.daemon.config.Settings;
 import io.ncsync.daemon.connections.ConnectionRemoteStores;
 import io.ncsync.daemon.security.CredentialCipher;
 import io.ncsync.daemon.sync.DiskDavPorts;
+import io.ncsync.daemon.sync.RemoteWatchers;
 import io.ncsync.daemon.sync.WorkspaceWatchers;
 import io.ncsync.persistence.sync.PortSyncEngine;
 import io.ncsync.persistence.sync.RemoteDiscovery;
@@ -33,8 +34,11 @@ public final class DiskDavEngineFactory implements SyncEngineFactory {
     this.stores = stores;
     WorkspaceWatchers watchers = WorkspaceWatchers.start();
     if (watchers != null) system.getWhenTerminated().thenRun(watchers::close);
+    RemoteWatchers remoteWatchers = new RemoteWatchers(system, stores,
+        system.settings().config().getDuration("ncsync.sync.remote-poll-interval"));
+    system.getWhenTerminated().thenRun(remoteWatchers::close);
     return new PortSyncEngine(new DiskDavPorts(stores, settings.workspacesRoot(), settings.trashDir(),
-        settings.archiveDir(), watchers), blocking, discovery,
+        settings.archiveDir(), watchers).watchingRemotes(remoteWatchers), blocking, discovery,
         Clock.systemUTC());
   }
 

@@ -252,7 +252,7 @@ public final class ApiJson {
 
   /** GET /api/v1/libraries/{id}/status. */
   public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures,
-      Guard guard, String name, Progress progress, String localWatch) {
+      Guard guard, String name, Progress progress, String localWatch, String remoteWatch) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
@@ -260,7 +260,8 @@ public final class ApiJson {
       return new Status(status.state(), Run.of(status.lastRun()), Run.of(status.activeRun()),
           c == null ? new Counts(0, 0, 0, 0, 0, 0)
               : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()),
-          failures, Guard.of(status.guard()), status.name(), Progress.of(status.progress()), status.localWatch());
+          failures, Guard.of(status.guard()), status.name(), Progress.of(status.progress()), status.localWatch(),
+          status.remoteWatch());
     }
   }
 

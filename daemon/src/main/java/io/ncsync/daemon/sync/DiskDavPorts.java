@@ -19,6 +19,7 @@ public final class DiskDavPorts implements LibraryPorts {
   private final Path trashRoot;
   private final Path archiveRoot;
   private final WorkspaceWatchers watchers;
+  private RemoteWatchers remoteWatchers;
 
   /** @param workspacesRoot every library folder lies below it; the daemon's staging folder is made in it */
   public DiskDavPorts(RemoteStores stores, Path workspacesRoot, Path trashRoot) {
@@ -56,6 +57,18 @@ public final class DiskDavPorts implements LibraryPorts {
       return ChangeWatch.unavailable("the library folder is not inside the workspaces root");
     }
     return watchers.watch(root, listener);
+  }
+
+  /** Watches the libraries' server folders from now on (push, else polling); without it, none is watched. */
+  public DiskDavPorts watchingRemotes(RemoteWatchers remoteWatchers) {
+    this.remoteWatchers = remoteWatchers;
+    return this;
+  }
+
+  @Override
+  public ChangeWatch watchRemote(LibraryConfig config, ChangeWatch.Listener listener) {
+    if (remoteWatchers == null) return ChangeWatch.unavailable("the server folder is not watched: the schedule syncs");
+    return remoteWatchers.watch(config, listener);
   }
 
   @Override

@@ -629,7 +629,8 @@ class AdminApiTest {
         r -> "idle".equals(r.json().get("state").asText()) && queued.equals(r.json().get("lastRun").get("runId").asText()),
         "the run and the queued one to finish");
     JsonNode status = idle.json();
-    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress", "localWatch"),
+    assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress", "localWatch",
+        "remoteWatch"),
         fieldNames(status));
     assertEquals("off", status.get("localWatch").asText(), "runs only on request here: nothing is watched");
     assertTrue(status.get("progress").isNull(), "no progress without a run");

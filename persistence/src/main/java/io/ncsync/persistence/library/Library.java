@@ -295,11 +295,11 @@ public final class Library
   /** The earliest lock's time is up: expired locks are released. */
   private record ExpireLocks() implements Command {}
 
-  /** The workspace's watch saw a change (told from the watcher's thread). */
-  private record LocalChangeSeen() implements Command {}
+  /** A watch saw a change in the workspace ({@code local}) or the server folder (told from the watcher's thread). */
+  private record ChangeSeen(boolean local) implements Command {}
 
   /** The changes seen in the last {@link #LOCAL_QUIET} are collected: one run takes them all. */
-  private record LocalChangesCollected() implements Command {}
+  private record ChangesCollected() implements Command {}
 
   /** How long changes are collected before a run starts: a save that writes several files costs one run. */
   static final Duration LOCAL_QUIET = Duration.ofSeconds(1);
@@ -455,8 +455,11 @@ public final class Library
   private final Settings settings;
   /** The workspace's watch while local changes start runs here; null otherwise. */
   private ChangeWatch watch;
-  /** Whether changes are being collected for a run ({@link #LOCAL_QUIET}). */
-  private boolean localChangesPending;
+  /** The server folder's watch while remote changes start runs here; null otherwise. */
+  private ChangeWatch remoteWatch;
+  /** Whether changes are being collected for a run ({@link #LOCAL_QUIET}), and whether a local one is among them. */
+  private boolean changesPending;
+  private boolean localChangeSeen;
   /** The timer that releases the earliest lock when it expires; null when no lock is held. */
   private akka.actor.Cancellable lockExpiry;
   private final Removals removals;
@@ -571,8 +574,8 @@ public final class Library
         .onCommand(ServerLockAnswered.class, this::onServerLockAnswered)
         .onCommand(UnlockDocument.class, this::onUnlockDocument)
         .onCommand(ExpireLocks.class, this::onExpireLocks)
-        .onCommand(LocalChangeSeen.class, this::onLocalChangeSeen)
-        .onCommand(LocalChangesCollected.class, this::onLocalChangesCollected)
+        .onCommand(ChangeSeen.class, this::onChangeSeen)
+        .onCommand(ChangesCollected.class, this::onChangesCollected)
         .build();
   }
 
@@ -755,24 +758,28 @@ public final class Library
     return "locked by " + lock.owner() + " until " + lock.expiresAt();
   }
 
-  private ReplyEffect<Event, LibraryState> onLocalChangeSeen(LibraryState state, LocalChangeSeen msg) {
-    if (!localChangesPending && watch != null) {
-      localChangesPending = true;
-      context.scheduleOnce(LOCAL_QUIET, context.getSelf(), new LocalChangesCollected());
+  private ReplyEffect<Event, LibraryState> onChangeSeen(LibraryState state, ChangeSeen msg) {
+    if (!(msg.local() ? watch != null : remoteWatch != null)) return Effect().noReply(); // a watch since closed
+    if (msg.local()) localChangeSeen = true;
+    if (!changesPending) {
+      changesPending = true;
+      context.scheduleOnce(LOCAL_QUIET, context.getSelf(), new ChangesCollected());
     }
     return Effect().noReply();
   }
 
   /** One run for the changes collected; while a run is active, one run after it (it may have missed them). */
-  private ReplyEffect<Event, LibraryState> onLocalChangesCollected(LibraryState state, LocalChangesCollected msg) {
-    localChangesPending = false;
-    if (watch == null || !mayRunUnasked(state)) {
-      if (execution != null && state.activeRun() != null && watch != null && queuedRunId == null) {
+  private ReplyEffect<Event, LibraryState> onChangesCollected(LibraryState state, ChangesCollected msg) {
+    boolean local = localChangeSeen;
+    changesPending = false;
+    localChangeSeen = false;
+    if (!mayRunUnasked(state)) {
+      if (execution != null && state.activeRun() != null && queuedRunId == null) {
         queuedRunId = UUID.randomUUID().toString();
       }
       return Effect().noReply();
     }
-    return startRun(state, Instant.now(), RunSummary.LOCAL_CHANGE).thenNoReply();
+    return startRun(state, Instant.now(), local ? RunSummary.LOCAL_CHANGE : RunSummary.REMOTE_CHANGE).thenNoReply();
   }
 
   private boolean mayRunUnasked(LibraryState state) {
@@ -781,35 +788,48 @@ public final class Library
   }
 
   /**
-   * Watches the workspace while local changes should start runs: runs start unasked, and the library is created,
-   * enabled, not being removed, and its local side is a source (not remote-to-local).
+   * Watches each side while its changes should start runs: runs start unasked, the library is created, enabled and
+   * not being removed, and the side is a source (the workspace unless remote-to-local, the server folder unless
+   * local-to-remote).
    */
   private void refreshWatch(LibraryState state) {
     boolean wanted = settings.runsUnasked() && !stopping && state.created() && state.removal() == null
-        && state.config().settings().isEnabled() && state.config().mode() != SyncMode.REMOTE_TO_LOCAL;
-    if (wanted == (watch != null)) return;
-    if (!wanted) {
-      stopWatching();
-      return;
-    }
+        && state.config().settings().isEnabled();
+    boolean local = wanted && state.config().mode() != SyncMode.REMOTE_TO_LOCAL;
+    boolean remote = wanted && state.config().mode() != SyncMode.LOCAL_TO_REMOTE;
     ActorRef<Command> self = context.getSelf();
+    if (local != (watch != null)) {
+      if (watch != null) watch.close();
+      watch = !local ? null : watching(() -> io.watchWorkspace(state.config(), () -> self.tell(new ChangeSeen(true))));
+    }
+    if (remote != (remoteWatch != null)) {
+      if (remoteWatch != null) remoteWatch.close();
+      remoteWatch = !remote ? null
+          : watching(() -> io.watchRemote(state.config(), () -> self.tell(new ChangeSeen(false))));
+    }
+  }
+
+  private static ChangeWatch watching(java.util.function.Supplier<ChangeWatch> start) {
     try {
-      watch = io.watchWorkspace(state.config(), () -> self.tell(new LocalChangeSeen()));
+      return start.get();
     } catch (RuntimeException e) {
-      watch = ChangeWatch.unavailable("the workspace cannot be watched: " + e.getMessage());
+      return ChangeWatch.unavailable("cannot be watched: " + e.getMessage());
     }
   }
 
   private void stopWatching() {
     if (watch != null) watch.close();
+    if (remoteWatch != null) remoteWatch.close();
     watch = null;
+    remoteWatch = null;
   }
 
-  /** For the status: watching, off, or why the workspace is not watched. */
-  private String localWatch() {
-    if (watch == null) return "off";
-    String unavailable = watch.unavailable();
-    return unavailable == null ? "watching" : unavailable;
+  /** For the status: how a side is watched, off, or why it is not. */
+  private static String watchState(ChangeWatch side, String watching) {
+    if (side == null) return "off";
+    String unavailable = side.unavailable();
+    if (unavailable != null) return unavailable;
+    return side.how() != null ? side.how() : watching;
   }
 
   /** Closes a run a crash left open, starts a new one and its discovery. */
@@ -950,7 +970,7 @@ public final class Library
     return Effect().reply(cmd.replyTo(),
         StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
             state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state),
-            localWatch())));
+            watchState(watch, "watching"), watchState(remoteWatch, "watching"))));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */

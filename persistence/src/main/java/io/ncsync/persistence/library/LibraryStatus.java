@@ -18,15 +18,17 @@ import io.ncsync.persistence.CborSerializable;
  * @param localWatch {@code watching} when local changes start a run within seconds; {@code off} when they do not by
  *                   design (runs only on request, remote-to-local, disabled, removed); else why the workspace cannot be
  *                   watched (the schedule keeps it in sync)
+ * @param remoteWatch how changes on the server reach the library ({@code notify_push}, {@code polling every 30 s}),
+ *                    {@code off}, or why they do not
  */
 public record LibraryStatus(
     String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
-    GuardHold.Summary guard, String name, RunProgress progress, String localWatch)
+    GuardHold.Summary guard, String name, RunProgress progress, String localWatch, String remoteWatch)
     implements CborSerializable {
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
       java.util.List<FailureRecord> failures, GuardHold.Summary guard, String name, RunProgress progress) {
-    this(state, activeRun, lastRun, counts, failures, guard, name, progress, null);
+    this(state, activeRun, lastRun, counts, failures, guard, name, progress, null, null);
   }
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,

@@ -41,6 +41,8 @@ public record RunSummary(
   public static final String RESUMED = "resumed";
   /** Started because the workspace's watch saw local changes. */
   public static final String LOCAL_CHANGE = "local_change";
+  /** Started because the server folder's watch (notify_push or polling) saw changes. */
+  public static final String REMOTE_CHANGE = "remote_change";
   /** Started when document locks ended, for the changes that waited. */
   public static final String UNLOCKED = "unlocked";
 

@@ -20,6 +20,11 @@ public interface LibraryPorts {
     return ChangeWatch.unavailable("this workspace cannot be watched");
   }
 
+  /** Starts watching the library's server folder for changes; the default cannot (the schedule alone syncs). */
+  default ChangeWatch watchRemote(LibraryConfig config, ChangeWatch.Listener listener) {
+    return ChangeWatch.unavailable("the server folder cannot be watched");
+  }
+
   /** The store scoped to the library's remote folder. */
   default CompletionStage<io.ncsync.protocol.RemoteStore> remote(LibraryConfig config) {
     return connection(config).thenApply(store -> store.scoped(config.remotePath()));

@@ -62,6 +62,11 @@ public final class PortSyncEngine implements SyncEngine {
   }
 
   @Override
+  public ChangeWatch watchRemote(LibraryConfig config, ChangeWatch.Listener listener) {
+    return ports.watchRemote(config, listener);
+  }
+
+  @Override
   public ChangeWatch watchWorkspace(LibraryConfig config, ChangeWatch.Listener listener) {
     return ports.watch(config, listener);
   }

@@ -38,6 +38,11 @@ public interface SyncEngine {
     return ChangeWatch.unavailable("this engine does not watch workspaces");
   }
 
+  /** Starts watching the library's server folder for changes (push or polling); the default cannot. */
+  default ChangeWatch watchRemote(LibraryConfig config, ChangeWatch.Listener listener) {
+    return ChangeWatch.unavailable("this engine does not watch servers");
+  }
+
   /** Like {@link #prepare}, for a library that may still fail to be made. The default has nothing to undo. */
   default CompletionStage<Prepared> prepareUndoably(LibraryConfig config) {
     return prepare(config).thenApply(done -> Prepared.NOTHING_TO_UNDO);

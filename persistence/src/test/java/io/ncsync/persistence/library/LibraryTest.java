@@ -680,6 +680,27 @@ class LibraryTest {
   }
 
   @Test
+  void changesSeenOnTheServerStartARunAndOnlySourceSidesAreWatched() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of()));
+    create();
+    String created = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null).lastRun().runId();
+    assertEquals("notify_push", status().remoteWatch());
+
+    io.remoteListener.changed();
+    LibraryStatus after = awaitStatus(s -> s.activeRun() == null && !s.lastRun().runId().equals(created));
+    assertEquals(RunSummary.REMOTE_CHANGE, after.lastRun().trigger());
+
+    SettingsPatch upOnly = new SettingsPatch(SyncMode.LOCAL_TO_REMOTE, null, null, null, null, null, null, null, null);
+    kit.<StatusReply<Library.SettingsOutcome>>runCommand(r -> new Library.ChangeSettings(upOnly, r));
+    assertEquals("off", status().remoteWatch(), "a local-to-remote library does not watch the server");
+    assertEquals("watching", status().localWatch());
+    assertNull(io.remoteListener);
+  }
+
+  @Test
   void withRunsUnaskedADisabledLibraryOnlyClosesTheRunARestartCutShort() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
         new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withRunsUnasked(true), (tenant, library) -> {}));

@@ -40,6 +40,31 @@ class ScriptedSyncEngine implements SyncEngine {
   volatile io.ncsync.persistence.sync.ChangeWatch.Listener watchListener;
   final java.util.concurrent.atomic.AtomicInteger watchesClosed = new java.util.concurrent.atomic.AtomicInteger();
 
+  /** The listener of the open server-folder watch (null when none is open). */
+  volatile io.ncsync.persistence.sync.ChangeWatch.Listener remoteListener;
+
+  @Override
+  public io.ncsync.persistence.sync.ChangeWatch watchRemote(LibraryConfig config,
+      io.ncsync.persistence.sync.ChangeWatch.Listener listener) {
+    remoteListener = listener;
+    return new io.ncsync.persistence.sync.ChangeWatch() {
+      @Override
+      public String unavailable() {
+        return null;
+      }
+
+      @Override
+      public String how() {
+        return "notify_push";
+      }
+
+      @Override
+      public void close() {
+        remoteListener = null;
+      }
+    };
+  }
+
   @Override
   public io.ncsync.persistence.sync.ChangeWatch watchWorkspace(LibraryConfig config,
       io.ncsync.persistence.sync.ChangeWatch.Listener listener) {
