@@ -74,6 +74,9 @@ final class Download {
   }
 
   /** A failure of the network side while streaming, as opposed to a failure to write the local file. */
+  /** Set when the attempts ran out on broken connections or short bodies (not on a failed check). */
+  private volatile boolean brokenOff;
+
   private static final class NetworkFailure extends RuntimeException {
     final DavException dav;
 
@@ -89,8 +92,23 @@ final class Download {
         : ListedSize.ask(store, url, described);
     return size.thenCompose(this::start)
         .whenComplete((result, error) -> {
-          if (error != null && touchedTarget) deleteQuietly(target); // never leave a truncated file that looks like content
+          // Never leave a truncated file that looks like content; a caller continuing partial downloads keeps the bytes
+          // a broken connection left (they are of the expected version), never those of a failed check.
+          if (error != null && touchedTarget && !(options.resumePartial() && (brokenOff || stopped(error)))) {
+            deleteQuietly(target);
+          }
         });
+  }
+
+  /** The download was cut by its own side going away (a stop), not by anything wrong with the bytes. */
+  private static boolean stopped(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.CancellationException || t instanceof akka.stream.AbruptStageTerminationException
+          || t instanceof akka.stream.AbruptTerminationException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private CompletionStage<DownloadResult> start(long size) {
@@ -183,7 +201,10 @@ final class Download {
 
   /** Another attempt from {@code offset} (with If-Range on {@code etag}), or the failure when attempts are used up. */
   private CompletionStage<DownloadResult> next(int attempt, long offset, String etag, DavException failure) {
-    if (attempt >= maxAttempts) return CompletableFuture.failedFuture(failure);
+    if (attempt >= maxAttempts) {
+      brokenOff = true; // what is in the file is a true beginning of the version: a later download may continue it
+      return CompletableFuture.failedFuture(failure);
+    }
     boolean resume = offset > 0 && etag != null;
     return Patterns.after(transport.backoff(attempt), transport.system().scheduler(), transport.system().dispatcher(),
         () -> attempt(attempt + 1, resume ? offset : 0, etag, resume));

@@ -317,6 +317,26 @@ class AkkaHttpRemoteStoreMisbehavingServerTest {
   }
 
   @Test
+  void aPartialToBeContinuedKeepsItsBytesWhenTheConnectionBreaksForGood() throws Exception {
+    String body = "0123456789".repeat(10);
+    // Every answer announces 100 bytes and breaks after 40: the download gives up after its attempts.
+    RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")
+            ? response("206 Partial Content", "ETag: \"v1\"\r\nContent-Range: bytes 40-99/100\r\nContent-Length: 60\r\n",
+                body.substring(40, 50))
+            : response("200 OK", "ETag: \"v1\"\r\nContent-Length: 100\r\n", body.substring(0, 40)),
+        ONCE.withTransfers(TransferSettings.defaults().withDownloadAttempts(2)));
+    Path kept = tmp.resolve("kept");
+    Path dropped = tmp.resolve("dropped");
+
+    assertError(DavError.INTEGRITY, store.download("f.bin", kept, new DownloadOptions(null, "v1", true, 100)));
+    assertError(DavError.INTEGRITY, store.download("f.bin", dropped, new DownloadOptions(null, "v1", false, 100)));
+
+    assertTrue(Files.size(kept) >= 40, "the caller continues these bytes later");
+    assertTrue(body.startsWith(Files.readString(kept)), "and they are the file's first bytes");
+    assertFalse(Files.exists(dropped), "without resumePartial nothing partial is left");
+  }
+
+  @Test
   void resumeThatFindsAnotherVersionStartsOver() throws Exception {
     String v2 = "new version, whole, as long as the old".substring(0, 30);
     RemoteStore store = storeFor(request -> request.contains("\r\nRange: ")

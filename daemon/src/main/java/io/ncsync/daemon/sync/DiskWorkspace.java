@@ -399,14 +399,20 @@ public final class DiskWorkspace implements Workspace {
     stage.setLastModified(staged, before.lastModifiedTime());
   }
 
-  /** A file of the daemon's in the staging folder; closing it deletes it if it is still there. */
+  /** A file of the daemon's in the staging folder; closing it deletes it if it is still there (and not kept). */
   public final class Staged implements Workspace.Staged {
     private final String name;
     private final Path path;
+    private volatile boolean keep;
 
     private Staged(String name, Path path) {
       this.name = name;
       this.path = path;
+    }
+
+    @Override
+    public void keepForResume() {
+      keep = true;
     }
 
     /** Where the protocol reads or writes it. */
@@ -423,6 +429,7 @@ public final class DiskWorkspace implements Workspace {
 
     @Override
     public void close() throws IOException {
+      if (keep) return;
       try (ConfinedDir stage = staging.open()) {
         stage.deleteFile(name);
       } catch (NoSuchFileException e) {
@@ -437,6 +444,21 @@ public final class DiskWorkspace implements Workspace {
   public Staged newDownload() throws IOException {
     String name = StagingFolder.newName("download");
     try (ConfinedDir stage = staging.open(); FileChannel created = stage.createNew(name)) {
+      return new Staged(name, stage.shownAs().resolve(name));
+    }
+  }
+
+  /**
+   * Named after the path and the version, so only bytes of that very version are ever continued; {@link
+   * StagingFolder#prepare} keeps such files for a day.
+   */
+  @Override
+  public Staged resumableDownload(String relative, String etag) throws IOException {
+    String name = StagingFolder.partialName(relative, etag);
+    try (ConfinedDir stage = staging.open()) {
+      BasicFileAttributes existing = stage.attributes(name);
+      if (existing == null) stage.createNew(name).close();
+      else if (!existing.isRegularFile()) throw new IOException("the staging folder holds a non-file named " + name);
       return new Staged(name, stage.shownAs().resolve(name));
     }
   }

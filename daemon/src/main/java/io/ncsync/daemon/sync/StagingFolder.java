@@ -54,9 +54,24 @@ final class StagingFolder {
     }
   }
 
+  /** Partial downloads younger than this survive {@link #prepare}, to be continued. */
+  static final java.time.Duration PARTIALS_KEPT = java.time.Duration.ofDays(1);
+  private static final String PARTIAL_PREFIX = "partial-";
+
+  /** The name of the partial download of version {@code etag} of {@code path}. */
+  static String partialName(String path, String etag) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] digest = sha.digest((path + "\0" + etag).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return PARTIAL_PREFIX + java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
   /**
-   * Creates the folder when missing and deletes whatever a crashed or stopped run left in it. Called when a run starts,
-   * before any transfer of the run.
+   * Creates the folder when missing and deletes whatever a crashed or stopped run left in it, but partial downloads
+   * of the last day (they continue where they stopped). Called when a run starts, before any transfer of the run.
    */
   void prepare() throws IOException {
     Path top = workspacesRoot.resolve(NAME);
@@ -66,7 +81,28 @@ final class StagingFolder {
     }
     Files.createDirectories(path());
     try (ConfinedDir dir = open()) {
-      emptyFolder(dir);
+      emptyFolderKeepingPartials(dir);
+    }
+  }
+
+  private static void emptyFolderKeepingPartials(ConfinedDir dir) throws IOException {
+    java.nio.file.attribute.FileTime oldest = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(PARTIALS_KEPT));
+    for (String name : dir.names()) {
+      BasicFileAttributes attributes = dir.attributes(name);
+      if (attributes == null) continue;
+      if (attributes.isRegularFile() && name.startsWith(PARTIAL_PREFIX)
+          && attributes.lastModifiedTime().compareTo(oldest) > 0) {
+        continue;
+      }
+      if (attributes.isDirectory()) {
+        try (ConfinedDir sub = dir.openFolder(name)) {
+          emptyFolder(sub);
+        }
+        dir.deleteFolder(name);
+      } else {
+        dir.deleteFile(name);
+      }
     }
   }
 

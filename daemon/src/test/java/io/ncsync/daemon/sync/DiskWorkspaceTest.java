@@ -153,4 +153,33 @@ class DiskWorkspaceTest {
   private static BaseEntry file(String path, long size, long mtimeMillis) {
     return new BaseEntry(path, false, "id-" + path, "etag", size, mtimeMillis, "0".repeat(64));
   }
+
+  @Test
+  void aPartialDownloadOfOneVersionSurvivesTheNextRunsStartAndOnlyThatVersionReusesIt() throws Exception {
+    DiskWorkspace workspace = new DiskWorkspace(workspaces, root, "t", "l");
+    workspace.prepareRun();
+    var partial = workspace.resumableDownload("media/big.bin", "\"v1\"");
+    java.nio.file.Files.write(partial.path(), new byte[1000]);
+    partial.keepForResume();
+    partial.close();
+    var leftover = workspace.newDownload(); // a plain download a crash left
+    java.nio.file.Files.write(leftover.path(), new byte[10]);
+    var old = workspace.resumableDownload("old.bin", "\"v1\"");
+    java.nio.file.Files.write(old.path(), new byte[10]);
+    java.nio.file.Files.setLastModifiedTime(old.path(), java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+
+    DiskWorkspace restarted = new DiskWorkspace(workspaces, root, "t", "l");
+    restarted.prepareRun();
+
+    assertEquals(1000, java.nio.file.Files.size(restarted.resumableDownload("media/big.bin", "\"v1\"").path()),
+        "the same version continues from its bytes");
+    assertEquals(0, java.nio.file.Files.size(restarted.resumableDownload("media/big.bin", "\"v2\"").path()),
+        "another version starts empty");
+    org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(leftover.path()), "other leftovers go");
+    org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(old.path()), "a partial older than a day goes");
+    var used = restarted.resumableDownload("media/big.bin", "\"v1\"");
+    used.close();
+    org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(used.path()), "closed without keeping: gone");
+  }
 }

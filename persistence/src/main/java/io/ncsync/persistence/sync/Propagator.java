@@ -293,8 +293,18 @@ public final class Propagator {
   }
 
   ActionResult download(String path, DavEntry listed, LocalEntry expectedLocal) throws IOException {
-    try (Workspace.Staged temp = workspace.newDownload()) {
-      DownloadResult result = await(remote.download(path, temp.path(), DownloadOptions.of(listed)));
+    boolean resumable = listed.etag() != null;
+    try (Workspace.Staged temp = resumable ? workspace.resumableDownload(path, listed.etag()) : workspace.newDownload()) {
+      DownloadResult result;
+      try {
+        // A download of this version that a failure or a restart cut short continues where it stopped (Range, with
+        // If-Range on the ETag: a file changed meanwhile comes whole).
+        result = await(remote.download(path, temp.path(),
+            resumable ? DownloadOptions.of(listed).resumingPartial() : DownloadOptions.of(listed)));
+      } catch (RuntimeException e) {
+        if (resumable) temp.keepForResume();
+        throw e;
+      }
       String sha = temp.sha256();
       LocalEntry current = workspace.stat(path);
       if (!sameStat(current, expectedLocal)) {

@@ -58,6 +58,15 @@ public interface Workspace {
   /** A new, empty private file for a download; {@link #commit} puts it in place. */
   Staged newDownload() throws IOException;
 
+  /**
+   * The private file for downloading version {@code etag} of {@code path}: the bytes an interrupted download of that
+   * same version left (also across a restart) when there are any, else a new empty file. Closing it deletes it
+   * unless {@link Staged#keepForResume} was called. The default keeps nothing.
+   */
+  default Staged resumableDownload(String path, String etag) throws IOException {
+    return newDownload();
+  }
+
   /** Moves a finished download over {@code path} atomically, creating missing folders, and stamps its mtime. */
   void commit(Staged download, String path, long mtimeMillis) throws IOException;
 
@@ -102,5 +111,8 @@ public interface Workspace {
     Path path();
 
     String sha256() throws IOException;
+
+    /** Keeps the bytes written so far past {@link #close}, for a later download of the same version to continue. */
+    default void keepForResume() {}
   }
 }

@@ -1,0 +1,71 @@
+package io.ncsync.daemon.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ncsync.protocol.testing.nextcloud.RequestLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kill -9 in the middle of downloading a 24 MiB file: after the restart the download continues where it stopped (the
+ * server's log shows the GET answered 206 to a Range request), and the file lands whole.
+ */
+class NextcloudDownloadResumeIT extends NextcloudE2eBase {
+  static final int SIZE = 24 << 20;
+
+  @Override
+  protected Map<String, String> daemonEnv() {
+    // 3 MB/s: the download takes about 8 s, so the kill lands in it.
+    return Map.of("NCSYNC_REMOTE_BYTES_PER_SECOND", Integer.toString(3_000_000));
+  }
+
+  @Test
+  void aDownloadCutByKillMinus9ContinuesFromWhereItStoppedAfterTheRestart() throws Exception {
+    Library lib = newLibrary("nc-resume");
+    byte[] content = E2eFiles.randomBytes(42, SIZE);
+    writeRemote(lib, "media/big.bin", content);
+    String sha = E2eFiles.sha256(content);
+
+    String killedRun = api.startSync(lib.id());
+    Path partial = awaitPartial(lib, 4 << 20);
+    daemon.kill9();
+    long kept = Files.size(partial);
+    System.out.println("killed with " + kept + " of " + SIZE + " bytes downloaded");
+    assertTrue(kept < SIZE, "the kill came after the download finished: the test did not interrupt it");
+    assertTrue(!Files.exists(lib.localRoot().resolve("media/big.bin")), "nothing partial under the real name");
+
+    server.requests().reset();
+    daemon.restart();
+    api.awaitRun(lib.id(), killedRun);
+    api.syncUntilSucceeded(lib.id(), 3);
+    assertEquals(sha, E2eFiles.sha256(lib.localRoot().resolve("media/big.bin")), "the file landed whole");
+    List<RequestLog.Entry> gets = server.requests().entries().stream()
+        .filter(e -> e.method().equals("GET") && e.path().endsWith("/nc-resume/media/big.bin")).toList();
+    assertTrue(gets.stream().anyMatch(e -> e.status() == 206),
+        "after the restart the download continued with a Range request: " + gets);
+    assertTrue(gets.stream().noneMatch(e -> e.status() == 200), "and never started over: " + gets);
+  }
+
+  /** The partial download in the library's staging folder, once it holds at least {@code bytes}. */
+  private Path awaitPartial(Library lib, long bytes) throws Exception {
+    Path staging = daemon.dataDir().resolve("workspaces").resolve(".ncsync-staging").resolve("default").resolve(lib.id());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(staging)) {
+        try (Stream<Path> files = Files.list(staging)) {
+          for (Path p : files.toList()) {
+            if (p.getFileName().toString().startsWith("partial-") && Files.size(p) >= bytes) return p;
+          }
+        }
+      }
+      DaemonProcess.sleep(50);
+    }
+    throw new AssertionError("no partial download of " + bytes + " bytes in " + staging);
+  }
+}
