@@ -54,16 +54,61 @@ public final class JdbcDocumentHistory implements DocumentHistory, AutoCloseable
         select.setInt(4, Math.max(0, Math.min(limit, KEPT)));
         List<DocumentTransition> steps = new ArrayList<>();
         try (ResultSet rows = select.executeQuery()) {
-          while (rows.next()) {
-            String from = rows.getString(3);
-            steps.add(new DocumentTransition(rows.getString(1), rows.getString(2),
-                from == null ? null : DocumentStatus.fromWire(from), DocumentStatus.fromWire(rows.getString(4)),
-                rows.getString(5), Instant.ofEpochMilli(rows.getLong(6)), rows.getString(7)));
-          }
+          while (rows.next()) steps.add(transition(rows));
         }
         return steps;
       }
     });
+  }
+
+  @Override
+  public CompletionStage<java.util.Map<String, DocumentTransition>> latest(String tenantId, String libraryId,
+      java.util.Collection<String> documentIds) {
+    List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(documentIds));
+    if (ids.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of());
+    return writer.read(db -> {
+      java.util.Map<String, DocumentTransition> newest = new java.util.HashMap<>();
+      // In slices: a page holds at most 1,000 documents, far below any database's limit of parameters per statement.
+      for (int from = 0; from < ids.size(); from += 500) {
+        List<String> slice = ids.subList(from, Math.min(ids.size(), from + 500));
+        String marks = String.join(", ", java.util.Collections.nCopies(slice.size(), "?"));
+        try (PreparedStatement select = db.prepareStatement("SELECT document_id, path, from_status, to_status, run_id, "
+            + "at_millis, reason FROM ncsync_document_history WHERE tenant_id = ? AND library_id = ? AND document_id IN ("
+            + marks + ") ORDER BY id DESC")) {
+          select.setString(1, tenantId);
+          select.setString(2, libraryId);
+          for (int i = 0; i < slice.size(); i++) select.setString(3 + i, slice.get(i));
+          try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) newest.putIfAbsent(rows.getString(1), transition(rows));
+          }
+        }
+      }
+      return newest;
+    });
+  }
+
+  @Override
+  public CompletionStage<java.util.Set<String>> changedSince(String tenantId, String libraryId, Instant since) {
+    return writer.read(db -> {
+      try (PreparedStatement select = db.prepareStatement("SELECT DISTINCT document_id FROM ncsync_document_history "
+          + "WHERE tenant_id = ? AND library_id = ? AND at_millis >= ?")) {
+        select.setString(1, tenantId);
+        select.setString(2, libraryId);
+        select.setLong(3, since.toEpochMilli());
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) ids.add(rows.getString(1));
+        }
+        return ids;
+      }
+    });
+  }
+
+  private static DocumentTransition transition(ResultSet rows) throws SQLException {
+    String from = rows.getString(3);
+    return new DocumentTransition(rows.getString(1), rows.getString(2),
+        from == null ? null : DocumentStatus.fromWire(from), DocumentStatus.fromWire(rows.getString(4)),
+        rows.getString(5), Instant.ofEpochMilli(rows.getLong(6)), rows.getString(7));
   }
 
   /** Writes what is waiting and stops the writer; later records are dropped. */

@@ -315,21 +315,31 @@ public final class ApiJson {
    * {@code size} -1 when it never synced; {@code history} (only for one document) its transitions, newest first.
    */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  /**
+   * @param lastTransition the document's newest step (in lists; null when it has none on record)
+   * @param history        every step kept, newest first (only when one document is shown)
+   */
   public record Document(String documentId, String path, String kind, long size, String status, String reason,
-      String fileId, String etag, String conflictId, List<Transition> history) {
+      String fileId, String etag, String conflictId, Transition lastTransition, List<Transition> history) {
     static Document of(io.ncsync.persistence.library.DocumentView view) {
       return new Document(view.documentId(), view.path(), view.folder() ? "folder" : "file", view.size(),
-          view.status().wireName(), view.reason(), view.fileId(), view.etag(), view.conflictId(), null);
+          view.status().wireName(), view.reason(), view.fileId(), view.etag(), view.conflictId(), null, null);
     }
 
     /** A document the library no longer holds, as its last transition left it. */
     static Document of(io.ncsync.persistence.library.DocumentTransition last) {
       return new Document(last.documentId(), last.path(), null, -1, last.to().wireName(), last.reason(), null, null, null,
-          null);
+          Transition.of(last), null);
     }
 
     Document withHistory(List<Transition> steps) {
-      return new Document(documentId, path, kind, size, status, reason, fileId, etag, conflictId, steps);
+      return new Document(documentId, path, kind, size, status, reason, fileId, etag, conflictId,
+          steps.isEmpty() ? null : steps.get(0), steps);
+    }
+
+    Document withLastTransition(io.ncsync.persistence.library.DocumentTransition last) {
+      return new Document(documentId, path, kind, size, status, reason, fileId, etag, conflictId,
+          last == null ? null : Transition.of(last), history);
     }
   }
 

@@ -40,7 +40,7 @@ public enum Endpoint {
   LIBRARY_SYNC("POST", "/libraries/{libraryId}/sync", Role.MANAGER, "Start (or queue) a sync run", null),
   LIBRARY_STATUS("GET", "/libraries/{libraryId}/status", Role.VIEWER, "A library's state, runs, counts and failures", null),
   LIBRARY_CONFLICTS("GET", "/libraries/{libraryId}/conflicts", Role.VIEWER, "A library's conflicts (?state=)", null),
-  DOCUMENT_LIST("GET", "/libraries/{libraryId}/documents", Role.VIEWER, "A library's documents (?path=&status=&offset=&limit=)", null),
+  DOCUMENT_LIST("GET", "/libraries/{libraryId}/documents", Role.VIEWER, "A library's documents with their last transition (?path=&status=&updatedSince=&page=&size=, or offset=&limit=)", null),
   DOCUMENT_SHOW("GET", "/libraries/{libraryId}/documents/{documentId}", Role.VIEWER, "One document with its history", null),
   DOCUMENT_LOCK("POST", "/libraries/{libraryId}/documents/{documentId}/lock", Role.MANAGER, "Lock a file for an owner: runs leave it alone until released or expired (ttlSeconds, default 300, at most 3600)", ApiJson.LockDocument.class),
   DOCUMENT_UNLOCK("DELETE", "/libraries/{libraryId}/documents/{documentId}/lock", Role.MANAGER, "Release a document's lock", null),

@@ -126,8 +126,9 @@ public final class LibraryRoutes {
                 state -> respond(() -> conflicts(tenantId, id, state.orElse(null))))))),
             path("documents", () -> get(() -> access.require(caller, Endpoint.DOCUMENT_LIST, () -> parameterOptional("path",
                 prefix -> parameterOptional("status", status -> parameterOptional("offset", offset ->
-                    parameterOptional("limit", limit -> respond(() -> documents(tenantId, id, prefix, status, offset,
-                        limit))))))))),
+                    parameterOptional("limit", limit -> parameterOptional("page", page -> parameterOptional("size",
+                        size -> parameterOptional("updatedSince", since -> respond(() -> documents(tenantId, id,
+                            prefix, status, offset, limit, page, size, since)))))))))))),
             path(PathMatchers.segment("documents").slash(PathMatchers.segment()), documentId -> get(() ->
                 access.require(caller, Endpoint.DOCUMENT_SHOW, () -> respond(() -> document(tenantId, id, documentId))))),
             path("runs", () -> get(() -> access.require(caller, Endpoint.LIBRARY_RUNS, () -> parameterOptional("offset",
@@ -528,16 +529,37 @@ public final class LibraryRoutes {
 
   /** The library's documents at or below {@code path}, in one {@code status}: a page sorted by path. */
   private CompletionStage<HttpResponse> documents(String tenantId, String id, Optional<String> prefixParam,
-      Optional<String> statusParam, Optional<String> offsetParam, Optional<String> limitParam) {
+      Optional<String> statusParam, Optional<String> offsetParam, Optional<String> limitParam,
+      Optional<String> pageParam, Optional<String> sizeParam, Optional<String> updatedSinceParam) {
     String prefix = prefixParam.map(p -> p.trim().replaceAll("^/+|/+$", "")).orElse("");
     DocumentStatus status = statusParam.map(LibraryRoutes::documentStatus).orElse(null);
-    int offset = intParameter(offsetParam, "offset", 0, 0, Integer.MAX_VALUE);
-    int limit = intParameter(limitParam, "limit", DEFAULT_DOCUMENT_PAGE, 1, MAX_DOCUMENT_PAGE);
+    if ((pageParam.isPresent() || sizeParam.isPresent()) && (offsetParam.isPresent() || limitParam.isPresent())) {
+      throw ApiException.badRequest("page and size, or offset and limit: not both");
+    }
+    int limit = sizeParam.isPresent() ? intParameter(sizeParam, "size", DEFAULT_DOCUMENT_PAGE, 1, MAX_DOCUMENT_PAGE)
+        : intParameter(limitParam, "limit", DEFAULT_DOCUMENT_PAGE, 1, MAX_DOCUMENT_PAGE);
+    int offset = pageParam.isPresent()
+        ? Math.multiplyExact(intParameter(pageParam, "page", 1, 1, Integer.MAX_VALUE / MAX_DOCUMENT_PAGE) - 1, limit)
+        : intParameter(offsetParam, "offset", 0, 0, Integer.MAX_VALUE);
+    Instant since = updatedSinceParam.map(v -> instantParameter(v, "updatedSince")).orElse(null);
     return existing(tenantId, id)
-        .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DocumentPage>> replyTo) ->
-            new Library.GetDocuments(prefix, status, offset, limit, replyTo)))
-        .thenApply(page -> errors.json(StatusCodes.OK, new ApiJson.DocumentPage(page.total(), offset, limit,
-            page.documents().stream().map(ApiJson.Document::of).toList())));
+        .thenCompose(ref -> since == null ? CompletableFuture.completedFuture(null)
+            : documentHistory.changedSince(tenantId, id, since))
+        .thenCompose(ids -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.DocumentPage>> replyTo) ->
+            new Library.GetDocuments(prefix, status, offset, limit, ids, replyTo)))
+        .thenCompose(page -> documentHistory.latest(tenantId, id,
+                page.documents().stream().map(io.ncsync.persistence.library.DocumentView::documentId).toList())
+            .thenApply(latest -> errors.json(StatusCodes.OK, new ApiJson.DocumentPage(page.total(), offset, limit,
+                page.documents().stream()
+                    .map(d -> ApiJson.Document.of(d).withLastTransition(latest.get(d.documentId()))).toList()))));
+  }
+
+  private static Instant instantParameter(String value, String name) {
+    try {
+      return Instant.parse(value.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw ApiException.badField(name, name + " must be a time like 2026-12-04T10:00:00Z, got '" + value + "'");
+    }
   }
 
   private static DocumentStatus documentStatus(String wire) {

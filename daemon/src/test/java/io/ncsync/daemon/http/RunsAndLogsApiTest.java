@@ -35,6 +35,39 @@ class RunsAndLogsApiTest extends InProcessDaemonTest {
   }
 
   @Test
+  void documentsAreListedWithTheirLastTransitionAndFilteredByTimeAndPaged() throws Exception {
+    String base = "/api/v1/libraries/" + libraryId + "/documents";
+    JsonNode all = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) { // the history is written in batches beside the journal
+      all = api.get(base).json();
+      boolean everyOneHasItsStep = true;
+      for (JsonNode d : all.get("documents")) everyOneHasItsStep &= !d.get("lastTransition").isNull();
+      if (all.get("total").asInt() == 3 && everyOneHasItsStep) break;
+      Thread.sleep(50);
+    }
+    assertEquals(3, all.get("total").asInt(), all.toString());
+    for (JsonNode d : all.get("documents")) {
+      assertEquals("synced", d.get("lastTransition").get("to").asText(), d.toString());
+      assertEquals(d.get("path").asText(), d.get("lastTransition").get("path").asText());
+    }
+
+    JsonNode future = api.get(base + "?updatedSince=2099-01-01T00:00:00Z").json();
+    assertEquals(0, future.get("total").asInt(), future.toString());
+    JsonNode past = api.get(base + "?updatedSince=2020-01-01T00:00:00Z").json();
+    assertEquals(3, past.get("total").asInt(), past.toString());
+
+    JsonNode second = api.get(base + "?page=2&size=2").json();
+    assertEquals(2, second.get("offset").asInt());
+    assertEquals(1, second.get("documents").size(), second.toString());
+    assertEquals(all.get("documents").get(2).get("path"), second.get("documents").get(0).get("path"));
+
+    assertEquals("updatedSince", api.get(base + "?updatedSince=yesterday").json().get("field").asText());
+    assertEquals(400, api.get(base + "?page=1&offset=0").status());
+    assertEquals(400, api.get(base + "?page=0").status());
+  }
+
+  @Test
   void theRunHistoryShowsTriggerCountsAndBytes() {
     JsonNode run = api.get("/api/v1/libraries/" + libraryId + "/runs").json().get("runs").get(0);
     assertEquals("manual", run.get("trigger").asText(), run.toString());

@@ -18,6 +18,18 @@ public interface DocumentHistory {
   /** The newest {@code limit} (at most {@link #KEPT}) transitions of a document, newest first; empty when unknown. */
   CompletionStage<List<DocumentTransition>> of(String tenantId, String libraryId, String documentId, int limit);
 
+  /** The newest transition of each of these documents that has one. The default knows none. */
+  default CompletionStage<java.util.Map<String, DocumentTransition>> latest(String tenantId, String libraryId,
+      java.util.Collection<String> documentIds) {
+    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of());
+  }
+
+  /** The documents with a transition at or after {@code since}. The default knows none. */
+  default CompletionStage<java.util.Set<String>> changedSince(String tenantId, String libraryId,
+      java.time.Instant since) {
+    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Set.of());
+  }
+
   /** Records nothing: for tests that do not look at history. */
   DocumentHistory NONE = new DocumentHistory() {
     @Override

@@ -175,10 +175,17 @@ public final class Library
 
   /**
    * Replies with the documents at or below {@code pathPrefix} ("" for all) that stand at {@code status} (null for any),
-   * sorted by path: {@code limit} from {@code offset}, and how many match.
+   * and whose id is among {@code documentIds} (null: any), sorted by path: {@code limit} from {@code offset}, and how
+   * many match.
    */
   public record GetDocuments(String pathPrefix, DocumentStatus status, int offset, int limit,
-      ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {}
+      java.util.Set<String> documentIds, ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {
+    /** Every document, whatever its id. */
+    public GetDocuments(String pathPrefix, DocumentStatus status, int offset, int limit,
+        ActorRef<StatusReply<DocumentPage>> replyTo) {
+      this(pathPrefix, status, offset, limit, null, replyTo);
+    }
+  }
 
   /** Replies with the document of that id (a page of one), or an empty page when the library holds none now. */
   public record GetDocument(String documentId, ActorRef<StatusReply<DocumentPage>> replyTo) implements Command {}
@@ -995,6 +1002,7 @@ public final class Library
     List<DocumentView> matching = documents(state).stream()
         .filter(d -> prefix.isEmpty() || d.path().equals(prefix) || d.path().startsWith(prefix + "/"))
         .filter(d -> cmd.status() == null || d.status() == cmd.status())
+        .filter(d -> cmd.documentIds() == null || cmd.documentIds().contains(d.documentId()))
         .sorted(java.util.Comparator.comparing(DocumentView::path))
         .toList();
     int from = Math.min(matching.size(), Math.max(0, cmd.offset()));
