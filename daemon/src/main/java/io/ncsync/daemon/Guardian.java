@@ -134,7 +134,9 @@ public final class Guardian {
       Library.init(system, syncIo, new Library.Settings(settings.parallelTransfers(), settings.snapshotEvery(),
           100, 1L << 20, deps.workspacesRoot(), settings.documentRetry())
           // With periodic sync off (NCSYNC_SYNC_INTERVAL=0) runs happen only on request: no first run, no resume.
-          .withRunsUnasked(settings.periodicSync()), syncLog.logging(documentHistory), observers);
+          .withRunsUnasked(settings.periodicSync())
+          .withStaleRunAfter(config.getDuration("ncsync.sync.stale-run-after")), syncLog.logging(documentHistory),
+          observers);
       // The WebDAV clients' pools close after the libraries have handed off (and finished their transfers), not
       // under them when the ActorSystem terminates.
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

@@ -81,22 +81,35 @@ public final class Library
   /**
    * @param runsUnasked whether a library starts a run by itself right after its creation and right after a restart cut
    *                    its run short (the daemon's default; off where runs happen only on request)
+   * @param staleRunAfter how long a run holds its library without progress: then it is given up (failed, "stale"),
+   *                    so a run hung on a request nobody answers never blocks the library
    */
   public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
-      Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked) {
+      Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked, Duration staleRunAfter) {
+    /** A run that made no progress this long holds its library no more ({@link #staleRunAfter}). */
+    public static final Duration STALE_RUN_AFTER = Duration.ofHours(1);
+
     public Settings {
       java.util.Objects.requireNonNull(workspacesRoot, "workspacesRoot");
       java.util.Objects.requireNonNull(documentRetry, "documentRetry");
+      if (staleRunAfter == null || staleRunAfter.isNegative() || staleRunAfter.isZero()) staleRunAfter = STALE_RUN_AFTER;
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
         Path workspacesRoot, DocumentRetry documentRetry) {
-      this(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry, false);
+      this(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry, false,
+          STALE_RUN_AFTER);
     }
 
     public Settings withRunsUnasked(boolean value) {
       return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
-          value);
+          value, staleRunAfter);
+    }
+
+    /** How long a run may go without progress (a listing, a document, a chunk) before it is given up as stale. */
+    public Settings withStaleRunAfter(Duration value) {
+      return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
+          runsUnasked, value);
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes, Path workspacesRoot) {
@@ -295,6 +308,9 @@ public final class Library
   /** Starts a run nobody asked for: a new library's first, or one a restart cut short ({@link Settings#runsUnasked}). */
   private record StartRunUnasked(String trigger) implements Command {}
 
+  /** Time to look whether the active run still makes progress (its lease). */
+  private record CheckRunLease(String runId) implements Command {}
+
   /** The server's answer to a lock, before the lock is journaled. */
   private record ServerLockAnswered(LockDocument request, String path, boolean onServer, String refusal)
       implements Command {}
@@ -469,6 +485,10 @@ public final class Library
   private boolean localChangeSeen;
   /** The timer that releases the earliest lock when it expires; null when no lock is held. */
   private akka.actor.Cancellable lockExpiry;
+  /** The timer that starts a run when the earliest waiting document may be retried; null when none waits. */
+  private akka.actor.Cancellable retryTimer;
+  /** When the active run last made progress: its lease, renewed by every step. */
+  private Instant lastProgress = Instant.now();
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
@@ -532,6 +552,7 @@ public final class Library
   private void onRecoveryCompleted(LibraryState state) {
     refreshWatch(state);
     scheduleLockExpiry(state);
+    scheduleRetry(state);
     if (state.isRemoved()) removals.removed(state.config().tenantId(), state.config().libraryId()); // a crash may have cut it short
     // A run a kill left open, or one a shutdown closed as interrupted: resumed at once when runs start unasked.
     boolean cutShort = state.activeRun() != null
@@ -577,6 +598,7 @@ public final class Library
         .onCommand(CloseInterruptedRun.class, this::onCloseInterruptedRun)
         .onCommand(StartQueuedRun.class, this::onStartQueuedRun)
         .onCommand(StartRunUnasked.class, this::onStartRunUnasked)
+        .onCommand(CheckRunLease.class, this::onCheckRunLease)
         .onCommand(LockDocument.class, this::onLockDocument)
         .onCommand(ServerLockAnswered.class, this::onServerLockAnswered)
         .onCommand(UnlockDocument.class, this::onUnlockDocument)
@@ -652,6 +674,45 @@ public final class Library
       return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
     }
     return Effect().noReply();
+  }
+
+  // --- the run's lease and the retry schedule ----------------------------------------------------------------
+
+  private Duration leaseCheckEvery() {
+    Duration quarter = settings.staleRunAfter().dividedBy(4);
+    return quarter.compareTo(Duration.ofMinutes(1)) < 0 ? quarter : Duration.ofMinutes(1);
+  }
+
+  /**
+   * The run's lease: renewed by every step (a listing, a document, a chunk); a run without one for
+   * {@link Settings#staleRunAfter} is given up, so a request nobody answers never holds the library. Its late
+   * results are ignored (they are not of the current run); the next run looks at everything again.
+   */
+  private ReplyEffect<Event, LibraryState> onCheckRunLease(LibraryState state, CheckRunLease msg) {
+    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    Duration idle = Duration.between(lastProgress, Instant.now());
+    if (idle.compareTo(settings.staleRunAfter()) < 0) {
+      context.scheduleOnce(leaseCheckEvery(), context.getSelf(), msg);
+      return Effect().noReply();
+    }
+    return finishRun(state, RunSummary.FAILED, "stale: no progress for " + idle.toSeconds() + " s; the run was given "
+        + "up so the library can sync again", List.of());
+  }
+
+  /**
+   * Starts a run when the earliest document waiting for its back-off may be tried again (parked ones wait for a
+   * change or a request); without it they would wait for the next scheduled run.
+   */
+  private void scheduleRetry(LibraryState state) {
+    if (retryTimer != null) retryTimer.cancel();
+    retryTimer = null;
+    if (!settings.runsUnasked()) return;
+    Instant now = Instant.now();
+    state.failures().values().stream()
+        .filter(f -> !f.parked() && f.retryAt() != null && f.retryAt().isAfter(now))
+        .map(FailureRecord::retryAt).min(Instant::compareTo)
+        .ifPresent(first -> retryTimer = context.scheduleOnce(Duration.between(now, first).plusMillis(50),
+            context.getSelf(), new StartRunUnasked(RunSummary.RETRY)));
   }
 
   // --- document locks -----------------------------------------------------------------------------------------
@@ -1239,6 +1300,7 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    lastProgress = Instant.now();
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
         .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
     excluded = discovery.excluded().size();
@@ -1286,6 +1348,7 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onActionDone(LibraryState state, ActionDone msg) {
     Document.Finished finished = msg.finished();
     if (!isCurrent(finished.runId())) return Effect().noReply();
+    lastProgress = Instant.now();
     execution.workerDone();
     List<Event> events = new ArrayList<>();
     List<DocumentTransition> steps = new ArrayList<>();
@@ -1335,6 +1398,7 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onUploadProgressed(LibraryState state, UploadProgressed msg) {
     Document.UploadProgress progress = msg.progress();
+    if (isCurrent(progress.runId())) lastProgress = Instant.now(); // a chunk landed: the lease is renewed
     if (!isCurrent(progress.runId()) || progress.session().equals(state.uploadSessions().get(progress.path()))) {
       return Effect().noReply();
     }
@@ -1414,6 +1478,8 @@ public final class Library
         ? state.config().with(SyncMode.REMOTE_TO_LOCAL, state.config().settings()) // bring every remote file down
         : state.config();
     execution = new RunExecution(runId, config);
+    lastProgress = Instant.now();
+    context.scheduleOnce(leaseCheckEvery(), context.getSelf(), new CheckRunLease(runId));
     context.pipeToSelf(
         safely(() -> io.discover(state.config(),
             new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state)))),
@@ -1491,6 +1557,7 @@ public final class Library
           announceRuns(s, events);
           if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
           if (queued != null) context.getSelf().tell(new StartQueuedRun(queued));
+          else scheduleRetry(s);
         });
     return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();
   }

@@ -45,6 +45,8 @@ public record RunSummary(
   public static final String REMOTE_CHANGE = "remote_change";
   /** Started when document locks ended, for the changes that waited. */
   public static final String UNLOCKED = "unlocked";
+  /** Started when the earliest document waiting for its back-off may be tried again. */
+  public static final String RETRY = "retry";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";

@@ -868,6 +868,45 @@ class LibraryTest {
   }
 
   @Test
+  void aWaitingDocumentIsTriedAgainByARunOfItsOwnWhenItsBackOffEnds() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES, new DocumentRetry(Duration.ofMillis(500), Duration.ofHours(1), 8))
+            .withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
+    java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+    io.actions = a -> CompletableFuture.completedFuture(tries.incrementAndGet() == 1
+        ? ActionResult.failed(a.path(), FailureCode.FORBIDDEN, "403 not yet") : ScriptedSyncEngine.succeed(a));
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of("later.txt", remoteFile("later.txt", "e1"))));
+    create(); // its first run fails the document, which then waits 500 ms
+
+    LibraryStatus retried = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null
+        && RunSummary.RETRY.equals(s.lastRun().trigger()));
+    assertEquals(1, retried.lastRun().downloaded(), "the retry run brought it down: " + retried.lastRun());
+    assertTrue(retried.failures().isEmpty(), retried.failures().toString());
+  }
+
+  @Test
+  void aRunWithoutProgressForItsLeaseIsGivenUpAndTheLibrarySyncsAgain() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withStaleRunAfter(Duration.ofMillis(400)),
+        (tenant, library) -> {}));
+    kit.clear();
+    create();
+    String hung = sync().runId(); // its discovery never answers
+    LibraryStatus given = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null);
+    assertEquals(hung, given.lastRun().runId());
+    assertEquals(RunSummary.FAILED, given.lastRun().outcome());
+    assertTrue(given.lastRun().reason().startsWith("stale: no progress"), given.lastRun().reason());
+
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of())); // too late for the given-up run: ignored
+    io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of("a.txt", localFile("a.txt")), Map.of()));
+    Library.SyncAccepted next = sync();
+    assertTrue(next.started(), "the library is free again");
+    assertEquals(RunSummary.SUCCEEDED,
+        awaitStatus(s -> s.activeRun() == null && s.lastRun().runId().equals(next.runId())).lastRun().outcome());
+  }
+
+  @Test
   void aDocumentThatKeepsFailingIsParkedUntilAnOperatorRetriesIt() {
     useSettings(3, new DocumentRetry(Duration.ofMillis(1), Duration.ofMillis(1), 2));
     create();
