@@ -71,7 +71,7 @@ FULL = Sizes(2000, 40, 4096, 20, 8 * MiB, 512 * MiB, 20, 20)
 QUICK = Sizes(200, 10, 4096, 4, 2 * MiB, 32 * MiB, 20, 20, 2, 10, 100)
 
 TOOLS = ["ncsync", "nextcloudcmd", "rclone", "curl"]
-SERVERS = ["apache", "nextcloud"]
+SERVERS = ["apache", "nextcloud", "nextcloud-minimal"]
 WORKLOADS = ["W1", "W4a", "W4b", "W5", "W2", "W3"]
 EXTRA_WORKLOADS = ["W6"]  # selectable with --workloads, never part of the default set
 W6_STEPS = ["W6up", "W6a", "W6b", "W6c", "W6d"]
@@ -247,11 +247,16 @@ class Apache:
 
 
 class NextcloudServer:
-    name = "nextcloud"
-    label = "Nextcloud test server (NextcloudTestServer)"
-    rclone_remote = "nextcloud"
+    """The project's test server; minimal: its "minimal Nextcloud" mode (issue 12: no bulk upload, no OC-FileId or
+    OC-ETag on PUT answers, an ETag that changes once X-OC-MTime is applied, no oc:checksums, 500 on Depth 1 of a
+    file) with 50 ms of authentication cost per request that shows no session cookie, as a PHP server hashing a
+    password has."""
 
-    def __init__(self, base: Path, password: str, classpath: str):
+    def __init__(self, base: Path, password: str, classpath: str, minimal: bool = False):
+        self.minimal = minimal
+        self.name = "nextcloud-minimal" if minimal else "nextcloud"
+        self.label = ("Nextcloud test server, minimal mode" if minimal else "Nextcloud test server") + " (NextcloudTestServer)"
+        self.rclone_remote = "ncminimal" if minimal else "nextcloud"
         self.base = base
         self.password = password
         self.user = USER
@@ -295,7 +300,8 @@ class NextcloudServer:
                 self.proc = subprocess.Popen(
                     ["java", f"-Dlogback.configurationFile={logback}", "-cp", self.classpath,
                      "io.ncsync.protocol.testing.nextcloud.NextcloudTestServer", "--port", str(self.port),
-                     "--data", str(self.data), "--user", self.user, "--password", self.password],
+                     "--data", str(self.data), "--user", self.user, "--password", self.password]
+                    + (["--minimal", "--auth-cost-ms", "50"] if self.minimal else []),
                     stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and self.proc.poll() is None:
@@ -358,7 +364,7 @@ class NextcloudServer:
             http("DELETE", f"{self.dav_root}{folder}/", headers=auth)
 
     def rclone_section(self, obscured):
-        return (f"[nextcloud]\ntype = webdav\nurl = {self.dav_root}\nvendor = nextcloud\nuser = {self.user}\n"
+        return (f"[{self.rclone_remote}]\ntype = webdav\nurl = {self.dav_root}\nvendor = nextcloud\nuser = {self.user}\n"
                 f"pass = {obscured}\n")
 
     def ncsync_connection(self):
@@ -740,7 +746,7 @@ class Bench:
 
     def run_ncsync(self, server, src, edits):
         if "W6" in self.workloads:
-            if server.name == "nextcloud":
+            if server.name.startswith("nextcloud"):
                 self.run_ncsync_w6(server)
             else:
                 log(f"  W6 skipped on {server.name}: it measures ETag pruning, which needs the Nextcloud test server")
@@ -992,7 +998,7 @@ class Bench:
                 log(f"  W6: {len(problems)} WARN/ERROR lines in the daemon log, e.g. {problems[0]}")
 
     def run_nextcloudcmd(self, server, src, edits):
-        if server.name != "nextcloud":
+        if not server.name.startswith("nextcloud"):
             return
         for data, key, steps in self.groups():
             local = self.work / "local" / f"nextcloudcmd-{server.name}-{key}"
@@ -1103,12 +1109,12 @@ class Bench:
         self.meta["w5"] = {"modified": n_mod, "added": n_add}
         skipped = {}
         for sname in self.servers:
-            if sname == "nextcloud" and not self.nc_classpath:
+            if sname.startswith("nextcloud") and not self.nc_classpath:
                 skipped[sname] = "the protocol test-jar with NextcloudTestServer was not available"
                 log("skipping the Nextcloud test server: " + skipped[sname])
                 continue
             server = Apache(self.work / "apache", self.password) if sname == "apache" else \
-                NextcloudServer(self.work / "nextcloud", self.password, self.nc_classpath)
+                NextcloudServer(self.work / sname, self.password, self.nc_classpath, minimal=sname == "nextcloud-minimal")
             log(f"starting {server.label}")
             try:
                 server.start()
@@ -1122,7 +1128,7 @@ class Bench:
             server.warm_up()
             try:
                 for tool in self.tools:
-                    if tool == "nextcloudcmd" and sname != "nextcloud":
+                    if tool == "nextcloudcmd" and not sname.startswith("nextcloud"):
                         continue
                     log(f"{sname}: {tool}")
                     getattr(self, "run_" + tool)(server, src, edits)
@@ -1262,7 +1268,8 @@ class Bench:
         servers = [sv for sv in self.servers if any(r.server == sv and r.tool == "ncsync" for r in self.results)]
         if not servers:
             return []
-        rows.append("| target | " + " | ".join({"apache": "Apache mod_dav", "nextcloud": "Nextcloud test server"}[sv]
+        rows.append("| target | " + " | ".join({"apache": "Apache mod_dav", "nextcloud": "Nextcloud test server",
+                                                   "nextcloud-minimal": "Nextcloud test server, minimal"}[sv]
                                                   for sv in servers) + " |")
         rows.append("|---|" + "---|" * len(servers))
         for name, fn, only in (("W1 within 2x parallel curl", w1_curl, None),
@@ -1276,7 +1283,7 @@ class Bench:
                 if "W6" not in self.workloads:
                     continue
                 only = None
-            cells = [(cell(sv, fn) if only in (None, sv) else "n/a") for sv in servers]
+            cells = [(cell(sv, fn) if only is None or sv.startswith(only) else "n/a") for sv in servers]
             if "W6" in self.workloads and all(c in ("not measured", "n/a") for c in cells):
                 continue  # a W6 run leaves the other workloads out: no rows of "not measured"
             rows.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -1321,7 +1328,8 @@ class Bench:
             rows = [r for r in self.results if r.server == sname]
             if not rows:
                 continue
-            label = {"apache": "Apache httpd mod_dav", "nextcloud": "Nextcloud test server"}[sname]
+            label = {"apache": "Apache httpd mod_dav", "nextcloud": "Nextcloud test server",
+                     "nextcloud-minimal": "Nextcloud test server, minimal mode (50 ms authentication cost)"}[sname]
             lines.append(f"\n### {label}\n")
             lines.append("| workload | tool | wall time | client CPU | requests | peak RSS | check | requests by method | notes |")
             lines.append("|---|---|---:|---:|---:|---:|---|---|---|")
@@ -1367,7 +1375,7 @@ class Bench:
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke check of the whole script")
-    p.add_argument("--servers", default=",".join(SERVERS), help="comma list of: apache,nextcloud")
+    p.add_argument("--servers", default=",".join(SERVERS), help="comma list of: apache,nextcloud,nextcloud-minimal")
     p.add_argument("--tools", default=",".join(TOOLS), help="comma list of: ncsync,nextcloudcmd,rclone,curl")
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma list of: W1,W4a,W4b,W5,W2,W3 "
                    "(W4a/W4b/W5 imply W1), and W6 (100,000 files; never in the default set)")

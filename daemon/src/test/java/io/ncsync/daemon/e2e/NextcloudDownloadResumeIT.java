@@ -13,26 +13,28 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * kill -9 in the middle of downloading a 24 MiB file: after the restart the download continues where it stopped (the
- * server's log shows the GET answered 206 to a Range request), and the file lands whole.
+ * kill -9 in the middle of downloading a 24 MiB file: within 10 s of the restart the library runs again by itself
+ * (trigger {@code resumed}, no request), the download continues where it stopped (the server's log shows the GET
+ * answered 206 to a Range request), and the file lands whole.
  */
 class NextcloudDownloadResumeIT extends NextcloudE2eBase {
   static final int SIZE = 24 << 20;
 
   @Override
   protected Map<String, String> daemonEnv() {
-    // 3 MB/s: the download takes about 8 s, so the kill lands in it.
-    return Map.of("NCSYNC_REMOTE_BYTES_PER_SECOND", Integer.toString(3_000_000));
+    // 3 MB/s: the download takes about 8 s, so the kill lands in it. The schedule is an hour away: what runs after
+    // the restart runs by itself.
+    return Map.of("NCSYNC_REMOTE_BYTES_PER_SECOND", Integer.toString(3_000_000), "NCSYNC_SYNC_INTERVAL", "1h");
   }
 
   @Test
-  void aDownloadCutByKillMinus9ContinuesFromWhereItStoppedAfterTheRestart() throws Exception {
+  void aDownloadCutByKillMinus9ContinuesFromWhereItStoppedInARunThatResumesByItself() throws Exception {
     Library lib = newLibrary("nc-resume");
     byte[] content = E2eFiles.randomBytes(42, SIZE);
     writeRemote(lib, "media/big.bin", content);
     String sha = E2eFiles.sha256(content);
 
-    String killedRun = api.startSync(lib.id());
+    api.startSync(lib.id()); // started now, or queued behind the library's first run
     Path partial = awaitPartial(lib, 4 << 20);
     daemon.kill9();
     long kept = Files.size(partial);
@@ -42,8 +44,17 @@ class NextcloudDownloadResumeIT extends NextcloudE2eBase {
 
     server.requests().reset();
     daemon.restart();
-    api.awaitRun(lib.id(), killedRun);
-    api.syncUntilSucceeded(lib.id(), 3);
+    long restarted = System.nanoTime();
+    String resumed = null;
+    while (resumed == null) {
+      for (var run : api.get("/api/v1/libraries/" + lib.id() + "/runs").json().get("runs")) {
+        if (run.get("trigger").asText().equals("resumed")) resumed = run.get("runId").asText();
+      }
+      assertTrue(resumed != null || System.nanoTime() - restarted < Duration.ofSeconds(10).toNanos(),
+          "no run resumed by itself within 10 s of the restart");
+      if (resumed == null) DaemonProcess.sleep(100);
+    }
+    assertEquals("succeeded", api.awaitRun(lib.id(), resumed).get("outcome").asText());
     assertEquals(sha, E2eFiles.sha256(lib.localRoot().resolve("media/big.bin")), "the file landed whole");
     List<RequestLog.Entry> gets = server.requests().entries().stream()
         .filter(e -> e.method().equals("GET") && e.path().endsWith("/nc-resume/media/big.bin")).toList();

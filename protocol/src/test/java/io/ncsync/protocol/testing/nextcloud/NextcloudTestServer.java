@@ -769,6 +769,8 @@ public final class NextcloudTestServer implements AutoCloseable {
    */
   public static void main(String[] args) throws Exception {
     Options o = Options.defaults();
+    boolean minimal = false;
+    long authCostMillis = 0;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -790,16 +792,20 @@ public final class NextcloudTestServer implements AutoCloseable {
         case "--no-locking" -> o = o.withLocking(false);
         case "--min-chunk-size" -> o = o.withMinChunkSize(Long.parseLong(args[++i]));
         case "--checksums-capability" -> o = o.withChecksumsCapability(true);
+        case "--minimal" -> minimal = true;
+        case "--auth-cost-ms" -> authCostMillis = Long.parseLong(args[++i]);
         case "--help", "-h" -> {
           System.out.println("usage: NextcloudTestServer [--port N] [--data DIR] [--user U] [--login L] [--password P]"
               + " [--no-chunking] [--no-bulk] [--no-activity] [--no-versions] [--no-trashbin] [--no-locking]"
-              + " [--min-chunk-size BYTES] [--checksums-capability]");
+              + " [--min-chunk-size BYTES] [--checksums-capability] [--minimal] [--auth-cost-ms N]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument: " + arg);
       }
     }
     NextcloudTestServer server = start(o);
+    if (minimal) server.faults().minimal(true);
+    if (authCostMillis > 0) server.faults().authCost(java.time.Duration.ofMillis(authCostMillis));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nextcloud-test-server-shutdown"));
     System.out.println("NextcloudTestServer ready " + server.baseUrl() + " user=" + server.userId() + " login="
         + server.loginName() + " password=" + server.appPassword() + " data=" + server.dataDir());
