@@ -102,7 +102,7 @@ class TenantAccessTest {
     }).toArray(String[]::new);
   }
 
-  /** A body that fails validation where one is expected, so allowed calls change nothing. */
+  /** A body that fails validation where one is expected (a number where no number belongs), so allowed calls change nothing. */
   private static String invalidBody(Endpoint endpoint) {
     return endpoint.requestBody() == null ? null : "{\"name\": 5}";
   }
@@ -126,6 +126,11 @@ class TenantAccessTest {
           assertNotEquals(403, response.status(), what);
           assertFalse(String.valueOf(response.error()).startsWith("no such endpoint"), what);
           assertNotEquals(405, response.status(), what);
+          if (endpoint.requestBody() != null) {
+            // Bad input is refused as such, naming the problem, before anything is done.
+            assertEquals(400, response.status(), what);
+            assertEquals("bad_request", response.errorCode(), what);
+          }
         } else {
           assertEquals(403, response.status(), what);
           assertEquals("forbidden", response.errorCode(), what);

@@ -303,7 +303,8 @@ public final class Library
 
   private record CloseInterruptedRun(String runId) implements Command {}
 
-  private record StartQueuedRun(String runId) implements Command {}
+  /** @param asked whether someone asked for it (a sync request), not only a watch: then parked documents are tried */
+  private record StartQueuedRun(String runId, boolean asked) implements Command {}
 
   /** Starts a run nobody asked for: a new library's first, or one a restart cut short ({@link Settings#runsUnasked}). */
   private record StartRunUnasked(String trigger) implements Command {}
@@ -505,6 +506,8 @@ public final class Library
   private boolean stopping;
   /** A trigger arrived during the active run: this run starts when it ends. Not persisted. */
   private String queuedRunId;
+  /** Whether a sync request (not only a watch) queued it. */
+  private boolean queuedAsked;
   /** Trash entries being restored or purged right now (not persisted: an interrupted one is simply tried again). */
   private final java.util.Set<String> trashInFlight = new java.util.HashSet<>();
   /** Files the last discovery left out by the filters (not persisted: the next run counts again). */
@@ -639,6 +642,7 @@ public final class Library
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
     if (state.activeRun() != null && execution != null && state.removal() == null) {
       if (queuedRunId == null) queuedRunId = UUID.randomUUID().toString();
+      queuedAsked = true;
       return Effect().reply(cmd.replyTo(),
           StatusReply.success(new SyncAccepted(queuedRunId, false, state.activeRun().runId())));
     }
@@ -652,15 +656,23 @@ public final class Library
     if (!state.config().settings().isEnabled()) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
     }
-    return startRun(state, Instant.now(), RunSummary.MANUAL)
+    return startRun(state, Instant.now(), UUID.randomUUID().toString(), RunSummary.MANUAL, unparked(state))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
+  }
+
+  /** A sync someone asked for tries parked documents again (a scheduled one leaves them until they change). */
+  private static List<Event> unparked(LibraryState state) {
+    List<String> parked = state.failures().values().stream().filter(FailureRecord::parked).map(FailureRecord::path)
+        .sorted().toList();
+    return parked.isEmpty() ? List.of() : List.of(new FailuresReleased(parked, Instant.now()));
   }
 
   private ReplyEffect<Event, LibraryState> onStartQueuedRun(LibraryState state, StartQueuedRun cmd) {
     if (stopping || execution != null || state.removal() != null || !state.config().settings().isEnabled()) {
       return Effect().noReply();
     }
-    return startRun(state, Instant.now(), cmd.runId(), RunSummary.QUEUED).thenNoReply();
+    return startRun(state, Instant.now(), cmd.runId(), RunSummary.QUEUED, cmd.asked() ? unparked(state) : List.of())
+        .thenNoReply();
   }
 
   /**
@@ -708,10 +720,12 @@ public final class Library
     retryTimer = null;
     if (!settings.runsUnasked()) return;
     Instant now = Instant.now();
+    // A back-off already over (a short one ends before its run does) is due at once; parking bounds the repeats.
     state.failures().values().stream()
-        .filter(f -> !f.parked() && f.retryAt() != null && f.retryAt().isAfter(now))
+        .filter(f -> !f.parked() && f.retryAt() != null)
         .map(FailureRecord::retryAt).min(Instant::compareTo)
-        .ifPresent(first -> retryTimer = context.scheduleOnce(Duration.between(now, first).plusMillis(50),
+        .ifPresent(first -> retryTimer = context.scheduleOnce(
+            (first.isAfter(now) ? Duration.between(now, first) : Duration.ZERO).plusMillis(50),
             context.getSelf(), new StartRunUnasked(RunSummary.RETRY)));
   }
 
@@ -908,7 +922,12 @@ public final class Library
 
   private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(
       LibraryState state, Instant now, String runId, String trigger) {
-    List<Event> events = new ArrayList<>();
+    return startRun(state, now, runId, trigger, List.of());
+  }
+
+  private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(
+      LibraryState state, Instant now, String runId, String trigger, List<Event> before) {
+    List<Event> events = new ArrayList<>(before);
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now, trigger));
     return Effect().persist(events).thenRun(s -> {
@@ -1551,12 +1570,14 @@ public final class Library
       context.getLog().info("library {} detached: every remote file is down; removed", state.config().libraryId());
     }
     String queued = stopping || detached ? null : queuedRunId;
+    boolean asked = queuedAsked;
     queuedRunId = null;
+    queuedAsked = false;
     var effect = Effect().persist(events)
         .thenRun(s -> {
           announceRuns(s, events);
           if (detached) removals.removed(s.config().tenantId(), s.config().libraryId());
-          if (queued != null) context.getSelf().tell(new StartQueuedRun(queued));
+          if (queued != null) context.getSelf().tell(new StartQueuedRun(queued, asked));
           else scheduleRetry(s);
         });
     return stopping ? effect.thenStop().thenNoReply() : effect.thenNoReply();

@@ -908,29 +908,42 @@ class LibraryTest {
 
   @Test
   void aDocumentThatKeepsFailingIsParkedUntilAnOperatorRetriesIt() {
-    useSettings(3, new DocumentRetry(Duration.ofMillis(1), Duration.ofMillis(1), 2));
-    create();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES, new DocumentRetry(Duration.ofMillis(1), Duration.ofMillis(1), 2))
+            .withRunsUnasked(true), (tenant, library) -> {}));
+    kit.clear();
     io.actions = a -> CompletableFuture.completedFuture(
         ActionResult.failed(a.path(), FailureCode.INTEGRITY, "GET no.txt: 3 bytes arrived of 4 listed"));
     io.nextDiscovery = CompletableFuture.completedFuture(discovery(Map.of(), Map.of("no.txt", remoteFile("no.txt", "e1"))));
-    runToTheEnd();
-    runToTheEnd();
+    create(); // the first run fails it, the retry run fails it again: parked
+    awaitState(s -> s.activeRun() == null && s.history().size() == 2);
     FailureRecord parked = status().failures().get(0);
     assertEquals(2, parked.attempts());
     assertTrue(parked.parked(), parked.toString());
     assertEquals(2, io.executed.size());
+    assertEquals(RunSummary.RETRY, kit.getState().history().get(1).trigger());
 
     io.executed.clear();
+    io.watchListener.changed(); // a run nobody asked for
+    awaitState(s -> s.activeRun() == null && s.history().size() == 3);
+    assertTrue(io.executed.isEmpty(), "parked: a run nobody asked for leaves it alone while it does not change");
+    assertTrue(status().failures().get(0).parked());
+
     runToTheEnd();
-    assertTrue(io.executed.isEmpty(), "parked: left alone while it does not change");
+    assertEquals(List.of("no.txt"), io.executedPaths(), "a sync someone asked for tries it again");
+    // Released, it failed again: it waits its back-off, gets one retry run, and is parked again.
+    awaitState(s -> s.activeRun() == null && s.failures().get("no.txt").parked());
+    int runs = kit.getState().history().size();
+    io.executed.clear();
 
     assertEquals(0, kit.<StatusReply<Integer>>runCommand(
         replyTo -> new Library.RetryFailures(java.util.Set.of("other.txt"), replyTo)).reply().getValue());
     assertEquals(1, kit.<StatusReply<Integer>>runCommand(
         replyTo -> new Library.RetryFailures(java.util.Set.of(), replyTo)).reply().getValue());
     assertFalse(status().failures().get(0).parked());
-    runToTheEnd();
-    assertEquals(List.of("no.txt"), io.executedPaths(), "released by the operator: tried by the next run");
+    io.watchListener.changed();
+    awaitState(s -> s.activeRun() == null && s.history().size() > runs && !io.executed.isEmpty());
+    assertEquals("no.txt", io.executedPaths().get(0), "released by the operator: tried by the next run, asked or not");
   }
 
   @Test
