@@ -703,7 +703,10 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onCheckRunLease(LibraryState state, CheckRunLease msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
     Duration idle = Duration.between(lastProgress, Instant.now());
-    if (idle.compareTo(settings.staleRunAfter()) < 0) {
+    // A document in flight (a long download reports nothing until it ends) has its own transfer deadlines: it holds
+    // the lease longer, not for ever.
+    Duration limit = execution.inFlight() > 0 ? settings.staleRunAfter().multipliedBy(6) : settings.staleRunAfter();
+    if (idle.compareTo(limit) < 0) {
       context.scheduleOnce(leaseCheckEvery(), context.getSelf(), msg);
       return Effect().noReply();
     }
