@@ -907,6 +907,23 @@ class LibraryTest {
   }
 
   @Test
+  void aDocumentInFlightHoldsTheLeaseLongerButNotForEver() throws Exception {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
+        new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES).withStaleRunAfter(Duration.ofMillis(300)),
+        (tenant, library) -> {}));
+    kit.clear();
+    create();
+    io.actions = a -> new CompletableFuture<>(); // a download that takes its time, silently
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of("big.bin", remoteFile("big.bin", "e1"))));
+    String runId = sync().runId();
+    awaitStatus(s -> s.activeRun() != null && io.executed.size() == 1);
+    Thread.sleep(900); // three times the limit: a run without a document in flight would be given up by now
+    assertEquals(runId, status().activeRun().runId(), "a document in flight holds the lease longer");
+    LibraryStatus given = awaitStatus(s -> s.activeRun() == null && s.lastRun() != null);
+    assertTrue(given.lastRun().reason().startsWith("stale"), given.lastRun().reason());
+  }
+
+  @Test
   void aDocumentThatKeepsFailingIsParkedUntilAnOperatorRetriesIt() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), Library.create("default:lib1", io,
         new Library.Settings(3, 5, 1, 1 << 20, WORKSPACES, new DocumentRetry(Duration.ofMillis(1), Duration.ofMillis(1), 2))
