@@ -184,8 +184,8 @@ public final class Guardian {
 
       context.spawn(
           SyncScheduler.create(sharding, SyncScheduler.TenantIds.fromDirectory(sharding, settings.askTimeout()),
-              settings.syncInterval(), settings.askTimeout(),
-              system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate, settings.trashRetention()),
+              schedule(settings), settings.askTimeout(),
+              system.settings().config().getDuration("ncsync.startup.recovery-timeout"), gate),
           "sync-scheduler");
 
       return Behaviors.receive(Command.class)
@@ -193,6 +193,13 @@ public final class Guardian {
           .onMessage(BindFailed.class, failed -> onBindFailed(context, deps, failed))
           .build();
     });
+  }
+
+  /** The daemon's intervals; with periodic sync off (interval 0) no full syncs either, only the cleanup. */
+  static Library.Schedule schedule(Settings settings) {
+    return new Library.Schedule(settings.syncInterval(),
+        settings.periodicSync() ? settings.fullSyncInterval() : java.time.Duration.ZERO, settings.cleanupInterval(),
+        settings.trashRetention());
   }
 
   /** Recovery failed for good: a start-up error (exit code 1) that names the journal and the way out. */

@@ -27,9 +27,9 @@ import java.util.List;
  * its own schedule) and waits for every answer: when all tenants' libraries have answered, the {@link RecoveryGate}
  * opens (readiness turns 200); a library that does not answer after {@link #RECOVERY_ATTEMPTS} asks, or a tenant
  * whose libraries cannot be listed after {@link #LISTING_ATTEMPTS} tries, fails the gate, which ends the start. Then,
- * every {@link #tick}, it sends {@link Library.PeriodicSync} to each: a library runs when its own sync interval, or else
- * the daemon's {@code interval}, has passed since its last run started (zero: no periodic runs), and it is enabled.
- * Once a day it sends {@link Library.PurgeTrash}: trashed and replaced files older than the retention are purged.
+ * every {@link #tick}, it sends {@link Library.PeriodicSync} with the daemon's {@link Library.Schedule} to each: the
+ * library itself decides what is due by its own intervals (or those defaults) and the times it keeps in its journal:
+ * its cleanup, a full sync, an incremental run. This actor only keeps the libraries ticking.
  *
  * <p>Listing a tenant's libraries can fail while the journal or sharding is still starting: the wake-up is retried
  * with back-off; a failed periodic round is only logged, the next round retries.
@@ -49,8 +49,6 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private record SyncAll() implements Command {}
 
-  private record CleanUpTrash() implements Command {}
-
   private record Listed(String tenantId, Purpose purpose, int attempt, List<LibraryRef> libraries) implements Command {}
 
   private record ListingFailed(String tenantId, Purpose purpose, int attempt, Throwable cause) implements Command {}
@@ -61,14 +59,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private enum Purpose {
     WAKE,
-    SYNC,
-    CLEAN_UP
+    SYNC
   }
-
-  /** How often trash past its retention is purged; the first cleanup runs {@link #FIRST_CLEANUP} after the start. */
-  static final Duration CLEANUP_EVERY = Duration.ofDays(1);
-
-  static final Duration FIRST_CLEANUP = Duration.ofMinutes(1);
 
   static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
   /** Asks a library gets to recover (each waiting {@code recoveryTimeout}) before the start is declared failed. */
@@ -95,13 +87,12 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private final ClusterSharding sharding;
   private final TenantIds tenantIds;
-  /** The daemon's default between periodic runs; each library may have its own. */
-  private final Duration interval;
+  /** The daemon's intervals; each library may have its own. */
+  private final Library.Schedule schedule;
   private final Duration askTimeout;
   private final TimerScheduler<Command> timers;
   private final RecoveryGate gate;
   private final Duration recoveryTimeout;
-  private final Duration trashRetention;
   /** Tenants whose libraries are still to be listed at start; null until the tenants themselves are known. */
   private java.util.Set<String> tenantsToList;
   private final java.util.Set<LibraryKey> recovering = new java.util.HashSet<>();
@@ -109,22 +100,21 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   /**
    * @param tenantIds whose libraries to keep going
-   * @param interval  between periodic sync rounds; zero for wake-up only
+   * @param interval  between periodic sync rounds; zero for wake-up only (no full syncs, no cleanups either)
    */
   public static Behavior<Command> create(ClusterSharding sharding, List<String> tenantIds, Duration interval,
       Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
-    return create(sharding, TenantIds.of(tenantIds), interval, askTimeout, recoveryTimeout, gate, Duration.ofDays(30));
+    return create(sharding, TenantIds.of(tenantIds), new Library.PeriodicSync(interval).defaults(), askTimeout,
+        recoveryTimeout, gate);
   }
 
-  /** @param trashRetention the daily cleanup purges trashed and replaced files older than this */
-  public static Behavior<Command> create(ClusterSharding sharding, TenantIds tenantIds, Duration interval,
-      Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate, Duration trashRetention) {
+  /** @param schedule the daemon's intervals for libraries without their own */
+  public static Behavior<Command> create(ClusterSharding sharding, TenantIds tenantIds, Library.Schedule schedule,
+      Duration askTimeout, Duration recoveryTimeout, RecoveryGate gate) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       context.getSelf().tell(new ListTenants(Purpose.WAKE, 0));
-      timers.startTimerWithFixedDelay("sync-all", new SyncAll(), tick(interval));
-      timers.startTimerWithFixedDelay("trash-cleanup", new CleanUpTrash(), FIRST_CLEANUP, CLEANUP_EVERY);
-      return new SyncScheduler(context, sharding, tenantIds, interval, askTimeout, timers, recoveryTimeout, gate,
-          trashRetention);
+      timers.startTimerWithFixedDelay("sync-all", new SyncAll(), tick(schedule.syncInterval()));
+      return new SyncScheduler(context, sharding, tenantIds, schedule, askTimeout, timers, recoveryTimeout, gate);
     }));
   }
 
@@ -132,17 +122,15 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       ActorContext<Command> context,
       ClusterSharding sharding,
       TenantIds tenantIds,
-      Duration interval,
+      Library.Schedule schedule,
       Duration askTimeout,
       TimerScheduler<Command> timers,
       Duration recoveryTimeout,
-      RecoveryGate gate,
-      Duration trashRetention) {
+      RecoveryGate gate) {
     super(context);
-    this.trashRetention = trashRetention;
     this.sharding = sharding;
     this.tenantIds = tenantIds;
-    this.interval = interval;
+    this.schedule = schedule;
     this.askTimeout = askTimeout;
     this.timers = timers;
     this.recoveryTimeout = recoveryTimeout;
@@ -157,7 +145,6 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
         .onMessage(TenantsListingFailed.class, this::onTenantsListingFailed)
         .onMessage(WakeUp.class, this::onWakeUp)
         .onMessage(SyncAll.class, this::onSyncAll)
-        .onMessage(CleanUpTrash.class, this::onCleanUpTrash)
         .onMessage(Listed.class, this::onListed)
         .onMessage(ListingFailed.class, this::onListingFailed)
         .onMessage(LibraryAnswered.class, this::onLibraryAnswered)
@@ -182,11 +169,6 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
 
   private Behavior<Command> onSyncAll(SyncAll command) {
     if (tenantsToList != null) listTenants(Purpose.SYNC, 0);
-    return this;
-  }
-
-  private Behavior<Command> onCleanUpTrash(CleanUpTrash command) {
-    if (tenantsToList != null) listTenants(Purpose.CLEAN_UP, 0);
     return this;
   }
 
@@ -247,19 +229,9 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
       reportRecovery();
       return this;
     }
-    if (listed.purpose() == Purpose.CLEAN_UP) {
-      java.time.Instant olderThan = java.time.Instant.now().minus(trashRetention);
-      for (LibraryRef ref : listed.libraries()) {
-        sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()))
-            .tell(new Library.PurgeTrash(olderThan, getContext().getSystem().ignoreRef()));
-      }
-      getContext().getLog().info("trash cleanup: purging files trashed before {} in {} libraries of tenant '{}'",
-          olderThan, listed.libraries().size(), listed.tenantId());
-      return this;
-    }
     for (LibraryRef ref : listed.libraries()) {
       sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(listed.tenantId(), ref.libraryId()))
-          .tell(new Library.PeriodicSync(interval));
+          .tell(new Library.PeriodicSync(schedule));
     }
     getContext().getLog().debug("periodic sync requested for {} libraries of tenant '{}'",
         listed.libraries().size(), listed.tenantId());
@@ -279,8 +251,8 @@ public final class SyncScheduler extends AbstractBehavior<SyncScheduler.Command>
           failed.tenantId(), failed.cause().toString(), delay.toSeconds());
       timers.startSingleTimer("wake-" + failed.tenantId(), new WakeUp(failed.tenantId(), failed.attempt() + 1), delay);
     } else {
-      getContext().getLog().warn("periodic {} skipped for tenant '{}': could not list its libraries ({})",
-          failed.purpose() == Purpose.CLEAN_UP ? "trash cleanup" : "sync", failed.tenantId(), failed.cause().toString());
+      getContext().getLog().warn("periodic round skipped for tenant '{}': could not list its libraries ({})",
+          failed.tenantId(), failed.cause().toString());
     }
     return this;
   }

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param trashRetention trashed and replaced files older than this are purged by the daily cleanup
  * @param fullWalkInterval at the latest this long after a run took changes on the activity stream's word, the remote
  *                     tree is walked in full again
+ * @param fullSyncInterval between a library's full syncs (every folder listed, local content checked); zero: none
+ * @param cleanupInterval  between a library's cleanups (stale run, expired locks, trash, abandoned upload folders)
  */
 public record Settings(
     String httpHost,
@@ -42,7 +44,9 @@ public record Settings(
     Duration fullWalkInterval,
     Remote remote,
     Duration trashRetention,
-    io.ncsync.persistence.library.DocumentRetry documentRetry) {
+    io.ncsync.persistence.library.DocumentRetry documentRetry,
+    Duration fullSyncInterval,
+    Duration cleanupInterval) {
 
   /**
    * Client tuning per connection.
@@ -136,7 +140,9 @@ public record Settings(
             range(c, "remote.chunk-parallelism", 1, 64),
             bytes(c, "remote.max-listing-size", 64L << 10)),
         positive(c, "trash.retention"),
-        documentRetry(c));
+        documentRetry(c),
+        notNegative(c, "sync.full-sync-interval"),
+        positive(c, "sync.cleanup-interval"));
   }
 
   private static io.ncsync.persistence.library.DocumentRetry documentRetry(Config c) {
@@ -207,6 +213,8 @@ public record Settings(
         + ", trashDir=" + trashDir
         + ", archiveDir=" + archiveDir
         + ", trashRetention=" + trashRetention
+        + ", fullSyncInterval=" + fullSyncInterval
+        + ", cleanupInterval=" + cleanupInterval
         + ", adminToken=" + (adminToken.isPresent() ? "(configured)" : "(file)")
         + ", secretKey=" + (secretKey.isPresent() ? "(configured)" : "(file)")
         + ", db=" + dbKind + " " + DbKind.redactUrl(dbUrl)

@@ -128,7 +128,6 @@ public final class ConnectionRemoteStores implements RemoteStores {
               connection.close();
               return CompletableFuture.completedFuture(Done.getInstance());
             });
-        scheduleAbandonedUploadCleanup(system, connection);
         return connection.files().thenApply(store -> (RemoteStore) store.withBandwidthLimiter(request.tenantLimiter()));
       }
       return CompletableFuture.completedFuture(
@@ -137,20 +136,6 @@ public final class ConnectionRemoteStores implements RemoteStores {
               .withBandwidthLimiter(request.tenantLimiter()));
     }, tenant -> BandwidthLimiter.create(system, tenantBytesPerSecond),
         (tenantId, connectionId, root) -> book.keepPromises(tenantId, connectionId, root, probeDir));
-  }
-
-  /**
-   * Chunked uploads that never finished leave folders under {@code uploads/<user>/}. Ours older than a day are removed,
-   * as Nextcloud's own expiry would; a library resuming one after that simply starts the upload over.
-   */
-  private static void scheduleAbandonedUploadCleanup(ActorSystem<?> system, NextcloudConnection connection) {
-    system.scheduler().scheduleWithFixedDelay(Duration.ofMinutes(10), Duration.ofHours(6), () ->
-        connection.uploadFolders()
-            .thenCompose(folders -> folders.deleteAbandoned(Duration.ofHours(24), java.util.Set.of()))
-            .whenComplete((deleted, error) -> {
-              if (error != null) LOG.warn("cleaning up abandoned uploads on {} failed: {}", connection, error.getMessage());
-              else if (!deleted.isEmpty()) LOG.info("removed {} abandoned upload folder(s) on {}", deleted.size(), connection);
-            }), system.executionContext());
   }
 
   /** What the cipher binds a connection's stored password to: it decrypts only on its own record. */

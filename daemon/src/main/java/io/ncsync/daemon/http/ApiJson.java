@@ -172,21 +172,25 @@ public final class ApiJson {
   public record CreateLibrary(
       String name, String connectionId, String localPath, String remotePath, String mode, String conflictStrategy,
       String remoteDeletionPolicy, String localDeletions, Filters filters, Boolean enabled, Integer deletionGuardPercent,
-      String syncInterval, String archiveFolder, Boolean verifyOnAdopt) {
+      String syncInterval, String archiveFolder, Boolean verifyOnAdopt, String fullSyncInterval,
+      String cleanupInterval, String retryInterval) {
     public CreateLibrary(String name, String connectionId, String localPath, String remotePath, String mode) {
-      this(name, connectionId, localPath, remotePath, mode, null, null, null, null, null, null, null, null, null);
+      this(name, connectionId, localPath, remotePath, mode, null, null, null, null, null, null, null, null, null, null,
+          null, null);
     }
 
     UpdateLibrary settings() {
       return new UpdateLibrary(mode, conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled,
-          deletionGuardPercent, syncInterval, archiveFolder, verifyOnAdopt);
+          deletionGuardPercent, syncInterval, archiveFolder, verifyOnAdopt, fullSyncInterval, cleanupInterval,
+          retryInterval);
     }
   }
 
   /** PATCH /api/v1/libraries/{id}: any of these; absent fields keep their value; {@code filters} is replaced whole. */
   public record UpdateLibrary(
       String mode, String conflictStrategy, String remoteDeletionPolicy, String localDeletions, Filters filters,
-      Boolean enabled, Integer deletionGuardPercent, String syncInterval, String archiveFolder, Boolean verifyOnAdopt) {}
+      Boolean enabled, Integer deletionGuardPercent, String syncInterval, String archiveFolder, Boolean verifyOnAdopt,
+      String fullSyncInterval, String cleanupInterval, String retryInterval) {}
 
   /**
    * A library's filters. Dates are ISO-8601 instants ("2026-01-31T00:00:00Z").
@@ -225,7 +229,10 @@ public final class ApiJson {
       int deletionGuardPercent,
       String syncInterval,
       String archiveFolder,
-      boolean verifyOnAdopt) {
+      boolean verifyOnAdopt,
+      String fullSyncInterval,
+      String cleanupInterval,
+      String retryInterval) {
     public static Library of(LibraryConfig config, Path workspacesRoot) {
       Path localRoot = Path.of(config.localRoot());
       String localPath = localRoot.startsWith(workspacesRoot)
@@ -235,8 +242,13 @@ public final class ApiJson {
       return new Library(config.libraryId(), config.name(), config.connectionId(), localPath, config.localRoot(),
           config.remotePath(), config.mode().wireName(), config.createdAt(), s.conflictStrategy().wireName(),
           s.remoteDeletionPolicy().wireName(), s.localDeletions().wireName(), Filters.of(s.filters()), s.isEnabled(),
-          s.deletionGuardPercent(), s.syncInterval() == null ? null : s.syncInterval().toString(), s.archiveFolder(),
-          s.verifyOnAdopt());
+          s.deletionGuardPercent(), text(s.syncInterval()), s.archiveFolder(), s.verifyOnAdopt(),
+          text(s.fullSyncInterval()), text(s.cleanupInterval()), text(s.retryInterval()));
+    }
+
+    /** ISO-8601 ("PT15M"); null where the library takes the daemon's default. */
+    private static String text(java.time.Duration interval) {
+      return interval == null ? null : interval.toString();
     }
   }
 
@@ -252,7 +264,7 @@ public final class ApiJson {
 
   /** GET /api/v1/libraries/{id}/status. */
   public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures,
-      Guard guard, String name, Progress progress, String localWatch, String remoteWatch) {
+      Guard guard, String name, Progress progress, String localWatch, String remoteWatch, Jobs jobs) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
@@ -261,7 +273,14 @@ public final class ApiJson {
           c == null ? new Counts(0, 0, 0, 0, 0, 0)
               : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()),
           failures, Guard.of(status.guard()), status.name(), Progress.of(status.progress()), status.localWatch(),
-          status.remoteWatch());
+          status.remoteWatch(), Jobs.of(status.jobs()));
+    }
+  }
+
+  /** When the library's own scheduled jobs last ran (null: not yet). */
+  public record Jobs(Instant lastFullSync, Instant lastCleanup) {
+    static Jobs of(io.ncsync.persistence.library.ScheduledJobs jobs) {
+      return jobs == null ? new Jobs(null, null) : new Jobs(jobs.lastFullSync(), jobs.lastCleanup());
     }
   }
 

@@ -28,9 +28,12 @@ final class SettingsRequests {
         filters(body.filters()),
         body.enabled(),
         guardPercent(body.deletionGuardPercent()),
-        interval(body.syncInterval()),
+        interval(body.syncInterval(), "syncInterval", true),
         archiveFolder(body.archiveFolder()),
-        body.verifyOnAdopt());
+        body.verifyOnAdopt(),
+        interval(body.fullSyncInterval(), "fullSyncInterval", true),
+        interval(body.cleanupInterval(), "cleanupInterval", false),
+        interval(body.retryInterval(), "retryInterval", false));
     return patch;
   }
 
@@ -38,7 +41,8 @@ final class SettingsRequests {
     return body.mode() == null && body.conflictStrategy() == null && body.remoteDeletionPolicy() == null
         && body.localDeletions() == null && body.filters() == null && body.enabled() == null
         && body.deletionGuardPercent() == null && body.syncInterval() == null && body.archiveFolder() == null
-        && body.verifyOnAdopt() == null;
+        && body.verifyOnAdopt() == null && body.fullSyncInterval() == null && body.cleanupInterval() == null
+        && body.retryInterval() == null;
   }
 
   private static <E extends Enum<E>> E enumField(String wire, Class<E> type, String field) {
@@ -55,19 +59,24 @@ final class SettingsRequests {
     return percent;
   }
 
-  /** ISO-8601 ("PT15M") or the configuration's form ("15m", "30 seconds"); "0" switches periodic runs off. */
-  private static Duration interval(String text) {
+  /**
+   * ISO-8601 ("PT15M") or the configuration's form ("15m", "30 seconds"); "0" switches the job off where {@code
+   * zeroMeansNone}, else is refused.
+   */
+  private static Duration interval(String text, String field, boolean zeroMeansNone) {
     if (text == null) return null;
     Duration duration;
     try {
       duration = text.startsWith("P") || text.startsWith("p") ? Duration.parse(text)
           : ConfigFactory.empty().withValue("d", ConfigValueFactory.fromAnyRef(text)).getDuration("d");
     } catch (DateTimeParseException | ConfigException e) {
-      throw ApiException.badField("syncInterval", "syncInterval must be a duration such as '15m', '1h' or 'PT15M', got '" + text + "'");
+      throw ApiException.badField(field, field + " must be a duration such as '15m', '1h' or 'PT15M', got '" + text + "'");
     }
-    if (duration.isNegative()) throw ApiException.badField("syncInterval", "syncInterval must not be negative");
+    if (duration.isNegative()) throw ApiException.badField(field, field + " must not be negative");
+    if (duration.isZero() && !zeroMeansNone) throw ApiException.badField(field, field + " must be at least 5s, got '" + text + "'");
     if (!duration.isZero() && duration.compareTo(Duration.ofSeconds(5)) < 0) {
-      throw ApiException.badField("syncInterval", "syncInterval must be at least 5s (or 0 for no periodic runs), got '" + text + "'");
+      throw ApiException.badField(field, field + " must be at least 5s" + (zeroMeansNone ? " (or 0 for none)" : "")
+          + ", got '" + text + "'");
     }
     return duration;
   }

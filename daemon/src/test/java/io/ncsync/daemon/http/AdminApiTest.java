@@ -151,7 +151,8 @@ class AdminApiTest {
     ApiClient.Response patched = api.patch("/api/v1/libraries/" + id, """
         {"conflictStrategy": "keep_newest", "remoteDeletionPolicy": "orphan", "localDeletions": "ignore",
          "filters": {"exclude": ["*.tmp"], "maxSizeBytes": 1000000}, "deletionGuardPercent": 10,
-         "syncInterval": "15m", "mode": "local_to_remote"}""");
+         "syncInterval": "15m", "mode": "local_to_remote", "fullSyncInterval": "6h", "cleanupInterval": "12h",
+         "retryInterval": "PT15M"}""");
 
     assertEquals(200, patched.status(), patched.toString());
     JsonNode changed = patched.json();
@@ -162,17 +163,23 @@ class AdminApiTest {
     assertEquals("*.tmp", changed.get("filters").get("exclude").get(0).asText());
     assertEquals(10, changed.get("deletionGuardPercent").asInt());
     assertEquals("PT15M", changed.get("syncInterval").asText());
+    assertEquals("PT6H", changed.get("fullSyncInterval").asText());
+    assertEquals("PT12H", changed.get("cleanupInterval").asText());
+    assertEquals("PT15M", changed.get("retryInterval").asText());
     assertEquals(changed, api.get("/api/v1/libraries/" + id).json(), "GET shows the change");
   }
 
   @Test
   void patchRefusesInvalidValuesNamingTheField() {
     String id = createLibrary().get("id").asText();
-    Map<String, String> invalid = Map.of(
+    Map<String, String> invalid = pairs(
         "{\"conflictStrategy\": \"coin_flip\"}", "conflictStrategy must be one of",
         "{\"remoteDeletionPolicy\": \"shred\"}", "remoteDeletionPolicy must be one of",
         "{\"deletionGuardPercent\": 0}", "deletionGuardPercent must be between 1 and 100",
         "{\"syncInterval\": \"soon\"}", "syncInterval must be a duration",
+        "{\"fullSyncInterval\": \"-1h\"}", "fullSyncInterval must not be negative",
+        "{\"cleanupInterval\": \"0\"}", "cleanupInterval must be at least 5s",
+        "{\"retryInterval\": \"1s\"}", "retryInterval must be at least 5s",
         "{\"filters\": {\"exclude\": [\"[\"]}}", "filters.exclude",
         "{\"filters\": {\"modifiedAfter\": \"yesterday\"}}", "filters.modifiedAfter",
         "{\"remoteDeletionPolicy\": \"archive\"}", "archiveFolder",
@@ -192,13 +199,14 @@ class AdminApiTest {
   void everyBadInputNamesItsFieldAndChangesNothing() {
     String id = createLibrary().get("id").asText();
     String before = api.get("/api/v1/libraries/" + id).body();
-    Map<String, String> fields = Map.of(
+    Map<String, String> fields = pairs(
         "{\"deletionGuardPercent\": 1.5}", "deletionGuardPercent",
         "{\"deletionGuardPercent\": \"7\"}", "deletionGuardPercent",
         "{\"deletionGuardPercent\": 0}", "deletionGuardPercent",
         "{\"conflictStrategy\": \"coin_flip\"}", "conflictStrategy",
         "{\"mode\": \"sideways\"}", "mode",
         "{\"syncInterval\": \"soon\"}", "syncInterval",
+        "{\"fullSyncInterval\": \"hourly\"}", "fullSyncInterval",
         "{\"enabled\": false, \"colour\": \"blue\"}", "colour");
     for (var e : fields.entrySet()) {
       ApiClient.Response response = api.patch("/api/v1/libraries/" + id, e.getKey());
@@ -486,7 +494,8 @@ class AdminApiTest {
     JsonNode json = created.json();
     assertEquals(Set.of("id", "name", "connectionId", "localPath", "localRoot", "remotePath", "mode", "createdAt",
         "conflictStrategy", "remoteDeletionPolicy", "localDeletions", "filters", "enabled", "deletionGuardPercent",
-        "syncInterval", "archiveFolder", "verifyOnAdopt"), fieldNames(json));
+        "syncInterval", "archiveFolder", "verifyOnAdopt", "fullSyncInterval", "cleanupInterval", "retryInterval"),
+        fieldNames(json));
     assertFalse(json.get("verifyOnAdopt").asBoolean(), "adopting by size and time is the default");
     Path workspaces = dataDir.resolve("workspaces").toRealPath();
     assertEquals(workspaces.resolve(localPath).toString(), json.get("localRoot").asText());
@@ -630,7 +639,7 @@ class AdminApiTest {
         "the run and the queued one to finish");
     JsonNode status = idle.json();
     assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress", "localWatch",
-        "remoteWatch"),
+        "remoteWatch", "jobs"),
         fieldNames(status));
     assertEquals("off", status.get("localWatch").asText(), "runs only on request here: nothing is watched");
     assertTrue(status.get("progress").isNull(), "no progress without a run");
@@ -902,5 +911,12 @@ class AdminApiTest {
     paths.put("libraries", "/api/v1/libraries");
     paths.put("status", "/api/v1/libraries/" + library.get("id").asText() + "/status");
     paths.forEach((what, path) -> assertFalse(api.get(path).body().contains(PASSWORD), what));
+  }
+
+  /** Key, value, key, value …: more pairs than Map.of takes. */
+  private static Map<String, String> pairs(String... keysAndValues) {
+    Map<String, String> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) map.put(keysAndValues[i], keysAndValues[i + 1]);
+    return map;
   }
 }

@@ -1,45 +1,21 @@
 package io.ncsync.daemon.security;
 
+import io.ncsync.protocol.testing.ManualClock;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The per-address limit on failed admin authentications, on a clock the test moves. */
 class AuthFailureLimiterTest {
 
-  /** A clock that stands still until the test moves it. */
-  static final class TestClock extends Clock {
-    private Instant now = Instant.parse("2026-12-02T12:00:00Z");
 
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-02T12:00:00Z"));
   private final AuthFailureLimiter limiter = new AuthFailureLimiter(10, Duration.ofMinutes(1), clock);
 
   @Test

@@ -1,5 +1,7 @@
 package io.ncsync.daemon.sync;
 
+import io.ncsync.protocol.testing.ManualClock;
+
 import io.ncsync.persistence.sync.LibraryPorts;
 import io.ncsync.persistence.sync.PortSyncEngine;
 import io.ncsync.persistence.sync.RemoteDiscovery;
@@ -11,11 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ncsync.persistence.library.RunSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.stream.Stream;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class ChangeFeedSyncTest extends EngineTestBase {
   private static final Duration FULL_WALK = Duration.ofHours(1);
-  private final MutableClock clock = new MutableClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T10:00:00Z"));
 
   @Override
   protected void configure(InMemoryRemoteStore remote) {
@@ -190,27 +189,4 @@ class ChangeFeedSyncTest extends EngineTestBase {
     assertTreesEqual();
   }
 
-  /** A clock the test moves by hand. */
-  private static final class MutableClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-12-01T10:00:00Z");
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }

@@ -48,6 +48,8 @@ import io.ncsync.persistence.tenant.TenantIds;
 import io.ncsync.protocol.UploadSession;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,9 +85,11 @@ public final class Library
    *                    its run short (the daemon's default; off where runs happen only on request)
    * @param staleRunAfter how long a run holds its library without progress: then it is given up (failed, "stale"),
    *                    so a run hung on a request nobody answers never blocks the library
+   * @param clock       what the library's decisions read the time from (leases, locks, schedules); tests move a manual one
    */
   public record Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
-      Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked, Duration staleRunAfter) {
+      Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked, Duration staleRunAfter,
+      java.time.Clock clock) {
     /** A run that made no progress this long holds its library no more ({@link #staleRunAfter}). */
     public static final Duration STALE_RUN_AFTER = Duration.ofHours(1);
 
@@ -93,6 +97,26 @@ public final class Library
       java.util.Objects.requireNonNull(workspacesRoot, "workspacesRoot");
       java.util.Objects.requireNonNull(documentRetry, "documentRetry");
       if (staleRunAfter == null || staleRunAfter.isNegative() || staleRunAfter.isZero()) staleRunAfter = STALE_RUN_AFTER;
+      if (clock == null) clock = java.time.Clock.systemUTC();
+    }
+
+    public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
+        Path workspacesRoot, DocumentRetry documentRetry, boolean runsUnasked, Duration staleRunAfter) {
+      this(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry, runsUnasked,
+          staleRunAfter, null);
+    }
+
+    public Settings withClock(java.time.Clock value) {
+      return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
+          runsUnasked, staleRunAfter, value);
+    }
+
+    /** The retry rule for a library: its own first wait where it has one ({@link LibrarySettings#retryInterval}). */
+    DocumentRetry documentRetry(LibrarySettings library) {
+      Duration first = library.retryInterval();
+      if (first == null) return documentRetry;
+      return new DocumentRetry(first, first.compareTo(documentRetry.max()) > 0 ? first : documentRetry.max(),
+          documentRetry.attempts());
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes,
@@ -103,13 +127,13 @@ public final class Library
 
     public Settings withRunsUnasked(boolean value) {
       return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
-          value, staleRunAfter);
+          value, staleRunAfter, clock);
     }
 
     /** How long a run may go without progress (a listing, a document, a chunk) before it is given up as stale. */
     public Settings withStaleRunAfter(Duration value) {
       return new Settings(parallelTransfers, snapshotEvery, batchFiles, batchFileBytes, workspacesRoot, documentRetry,
-          runsUnasked, value);
+          runsUnasked, value, clock);
     }
 
     public Settings(int parallelTransfers, int snapshotEvery, int batchFiles, long batchFileBytes, Path workspacesRoot) {
@@ -148,10 +172,55 @@ public final class Library
   public record SettingsRefused(String reason) implements SettingsOutcome {}
 
   /**
-   * The scheduler's tick: starts a run when the library is enabled, idle, and its sync interval (or, without one of its
-   * own, {@code defaultInterval}; zero: never) has passed since its last run started. No reply.
+   * The scheduler's tick: the library looks at its own schedule ({@link Schedule}: its intervals, or the daemon's
+   * {@code defaults} where it has none) and does what is due: the cleanup first, then a full sync, else an incremental
+   * run when its sync interval has passed since its last run started. Only when it is enabled and idle. No reply.
    */
-  public record PeriodicSync(java.time.Duration defaultInterval) implements Command {}
+  public record PeriodicSync(Schedule defaults) implements Command {
+    /** Only the incremental sync, every {@code defaultInterval}: no full sync, no cleanup. */
+    public PeriodicSync(Duration defaultInterval) {
+      this(new Schedule(defaultInterval, Duration.ZERO, Duration.ZERO, Schedule.TRASH_RETENTION));
+    }
+  }
+
+  /**
+   * The daemon's schedule for libraries without intervals of their own (zero: never).
+   *
+   * @param syncInterval     between incremental runs
+   * @param fullSyncInterval between full syncs ({@link RunSummary#FULL_SYNC})
+   * @param cleanupInterval  between cleanups ({@link CleanUp})
+   * @param trashRetention   the cleanup purges trashed and replaced files older than this
+   */
+  public record Schedule(Duration syncInterval, Duration fullSyncInterval, Duration cleanupInterval,
+      Duration trashRetention) implements CborSerializable {
+    public static final Duration TRASH_RETENTION = Duration.ofDays(30);
+  }
+
+  /**
+   * The library's cleanup, on its schedule or on request: gives up a run whose lease went stale, releases expired
+   * locks, purges trash past {@code trashRetention} and drops old trash-log lines, and has the engine remove the
+   * server's abandoned upload folders. Logs one line saying what it did, and replies with it.
+   */
+  public record CleanUp(Duration trashRetention, ActorRef<StatusReply<CleanupReport>> replyTo) implements Command {}
+
+  /**
+   * What a cleanup did.
+   *
+   * @param staleRun        the run given up because its lease went stale, or null
+   * @param locksReleased   expired locks released
+   * @param trashPurged     trashed or replaced files purged for good (their content past the retention)
+   * @param trashLinesDropped trash-log lines dropped (past the retention, holding no content)
+   * @param uploadFoldersRemoved the server's abandoned upload folders removed (-1: could not be looked at)
+   */
+  public record CleanupReport(Instant at, String staleRun, int locksReleased, int trashPurged, int trashLinesDropped,
+      int uploadFoldersRemoved) implements CborSerializable {
+    public String describe() {
+      return "stale run " + (staleRun == null ? "none" : staleRun + " given up") + ", " + locksReleased
+          + " expired lock(s) released, " + trashPurged + " trashed file(s) purged, " + trashLinesDropped
+          + " trash-log line(s) dropped, " + (uploadFoldersRemoved < 0 ? "upload folders not looked at"
+          : uploadFoldersRemoved + " abandoned upload folder(s) removed");
+    }
+  }
 
   /**
    * Removes the library: {@code KEEP} at once, {@code DOWNLOAD} once a reverse sync (remote to local) has brought every
@@ -229,12 +298,6 @@ public final class Library
    * nothing left to restore, or a run is active.
    */
   public record RestoreTrash(String entryId, ActorRef<StatusReply<TrashEntry>> replyTo) implements Command {}
-
-  /**
-   * The daily cleanup: removes trashed and replaced content logged before {@code olderThan} for good and logs each as
-   * {@code purged} (archived files are kept indefinitely). Replies with how many were purged.
-   */
-  public record PurgeTrash(Instant olderThan, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
 
   /**
    * The operator's answer to held deletions: {@code confirm} lets the next run carry them out once, {@code cancel}
@@ -319,6 +382,10 @@ public final class Library
   /** The earliest lock's time is up: expired locks are released. */
   private record ExpireLocks() implements Command {}
 
+  /** The cleanup's work off the actor came back: trash purged (what went), upload folders removed (-1: not known). */
+  private record CleanupContinued(CleanupReport partial, List<TrashEntry> due, java.util.Set<String> purged,
+      int uploadFoldersRemoved, ActorRef<StatusReply<CleanupReport>> replyTo) implements Command {}
+
   /** A watch saw a change in the workspace ({@code local}) or the server folder (told from the watcher's thread). */
   private record ChangeSeen(boolean local) implements Command {}
 
@@ -331,9 +398,6 @@ public final class Library
   /** Both sides of a conflict as they are now (null: unknown), or why they could not be looked at. */
   private record ResolutionChecked(ResolveConflict request, SyncEngine.Sides sides, String failure) implements Command {}
   private record TrashRestoreDone(TrashEntry entry, String restoredTo, String error, ActorRef<StatusReply<TrashEntry>> replyTo)
-      implements Command {}
-
-  private record TrashPurgeDone(List<TrashEntry> entries, java.util.Set<String> purged, ActorRef<StatusReply<Integer>> replyTo)
       implements Command {}
 
   // --- events -------------------------------------------------------------------------------------------------
@@ -349,6 +413,9 @@ public final class Library
 
   /** @param trigger what started it ({@link RunSummary#MANUAL}, ...); null in events journaled before it was kept */
   public record RunStarted(String runId, Instant startedAt, String trigger) implements Event {}
+
+  /** The library's cleanup ran ({@link CleanUp}); what it did. */
+  public record CleanedUp(CleanupReport report) implements Event {}
 
   /** The operator changed how the library syncs; effective from the next run. */
   public record LibrarySettingsChanged(SyncMode mode, LibrarySettings settings, Instant at) implements Event {}
@@ -489,7 +556,9 @@ public final class Library
   /** The timer that starts a run when the earliest waiting document may be retried; null when none waits. */
   private akka.actor.Cancellable retryTimer;
   /** When the active run last made progress: its lease, renewed by every step. */
-  private Instant lastProgress = Instant.now();
+  private Instant lastProgress;
+  /** A cleanup's work off the actor is under way (not persisted: one cut short simply runs again when due). */
+  private boolean cleaning;
   private final Removals removals;
   private final DocumentHistory history;
   private final LibraryObserver observer;
@@ -526,6 +595,7 @@ public final class Library
     this.removals = removals;
     this.history = history;
     this.observer = observer;
+    this.lastProgress = settings.clock().instant();
     // Each tenant's libraries stay in that tenant's own folder (TenantWorkspaces), checked here as well as by the API.
     this.workspaces = WorkspaceBoundary.ofTenant(settings.workspacesRoot(),
         TenantIds.ofEntityId(entityId));
@@ -576,6 +646,8 @@ public final class Library
         .onCommand(ChangeSettings.class, this::onChangeSettings)
         .onCommand(Detach.class, this::onDetach)
         .onCommand(PeriodicSync.class, this::onPeriodicSync)
+        .onCommand(CleanUp.class, this::onCleanUp)
+        .onCommand(CleanupContinued.class, this::onCleanupContinued)
         .onCommand(GetStatus.class, this::onGetStatus)
         .onCommand(GetConflicts.class, this::onGetConflicts)
         .onCommand(GetDocuments.class, this::onGetDocuments)
@@ -586,8 +658,6 @@ public final class Library
         .onCommand(HasTrashEntry.class, this::onHasTrashEntry)
         .onCommand(RestoreTrash.class, this::onRestoreTrash)
         .onCommand(TrashRestoreDone.class, this::onTrashRestoreDone)
-        .onCommand(PurgeTrash.class, this::onPurgeTrash)
-        .onCommand(TrashPurgeDone.class, this::onTrashPurgeDone)
         .onCommand(ResolveGuard.class, this::onResolveGuard)
         .onCommand(RetryFailures.class, this::onRetryFailures)
         .onCommand(Stop.class, this::onStop)
@@ -656,22 +726,22 @@ public final class Library
     if (!state.config().settings().isEnabled()) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("the library is disabled; enable it to sync"));
     }
-    return startRun(state, Instant.now(), UUID.randomUUID().toString(), RunSummary.MANUAL, unparked(state))
+    return startRun(state, now(), UUID.randomUUID().toString(), RunSummary.MANUAL, unparked(state))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SyncAccepted(s.activeRun().runId(), true)));
   }
 
   /** A sync someone asked for tries parked documents again (a scheduled one leaves them until they change). */
-  private static List<Event> unparked(LibraryState state) {
+  private List<Event> unparked(LibraryState state) {
     List<String> parked = state.failures().values().stream().filter(FailureRecord::parked).map(FailureRecord::path)
         .sorted().toList();
-    return parked.isEmpty() ? List.of() : List.of(new FailuresReleased(parked, Instant.now()));
+    return parked.isEmpty() ? List.of() : List.of(new FailuresReleased(parked, now()));
   }
 
   private ReplyEffect<Event, LibraryState> onStartQueuedRun(LibraryState state, StartQueuedRun cmd) {
     if (stopping || execution != null || state.removal() != null || !state.config().settings().isEnabled()) {
       return Effect().noReply();
     }
-    return startRun(state, Instant.now(), cmd.runId(), RunSummary.QUEUED, cmd.asked() ? unparked(state) : List.of())
+    return startRun(state, now(), cmd.runId(), RunSummary.QUEUED, cmd.asked() ? unparked(state) : List.of())
         .thenNoReply();
   }
 
@@ -680,15 +750,24 @@ public final class Library
    * a run a restart cut short is only closed (the schedule or a request starts the next one).
    */
   private ReplyEffect<Event, LibraryState> onStartRunUnasked(LibraryState state, StartRunUnasked cmd) {
-    if (mayRunUnasked(state)) return startRun(state, Instant.now(), cmd.trigger()).thenNoReply();
+    if (mayRunUnasked(state)) return startRun(state, now(), cmd.trigger()).thenNoReply();
     if (execution == null && state.activeRun() != null) {
-      RunFinished end = interrupted(state.activeRun().runId(), Instant.now());
+      RunFinished end = interrupted(state.activeRun().runId(), now());
       return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
     }
     return Effect().noReply();
   }
 
   // --- the run's lease and the retry schedule ----------------------------------------------------------------
+
+  /**
+   * How long the active run may go without progress. A document in flight (a long download reports nothing until it
+   * ends) has its own transfer deadlines: it holds the lease longer, not for ever.
+   */
+  private Duration leaseLimit() {
+    return execution != null && execution.inFlight() > 0
+        ? settings.staleRunAfter().multipliedBy(6) : settings.staleRunAfter();
+  }
 
   private Duration leaseCheckEvery() {
     Duration quarter = settings.staleRunAfter().dividedBy(4);
@@ -702,11 +781,8 @@ public final class Library
    */
   private ReplyEffect<Event, LibraryState> onCheckRunLease(LibraryState state, CheckRunLease msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
-    Duration idle = Duration.between(lastProgress, Instant.now());
-    // A document in flight (a long download reports nothing until it ends) has its own transfer deadlines: it holds
-    // the lease longer, not for ever.
-    Duration limit = execution.inFlight() > 0 ? settings.staleRunAfter().multipliedBy(6) : settings.staleRunAfter();
-    if (idle.compareTo(limit) < 0) {
+    Duration idle = Duration.between(lastProgress, now());
+    if (idle.compareTo(leaseLimit()) < 0) {
       context.scheduleOnce(leaseCheckEvery(), context.getSelf(), msg);
       return Effect().noReply();
     }
@@ -722,7 +798,7 @@ public final class Library
     if (retryTimer != null) retryTimer.cancel();
     retryTimer = null;
     if (!settings.runsUnasked()) return;
-    Instant now = Instant.now();
+    Instant now = now();
     // A back-off already over (a short one ends before its run does) is due at once; parking bounds the repeats.
     state.failures().values().stream()
         .filter(f -> !f.parked() && f.retryAt() != null)
@@ -737,7 +813,7 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onLockDocument(LibraryState state, LockDocument cmd) {
     if (!state.created() || state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     if (stopping) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is shutting down"));
-    Instant now = Instant.now();
+    Instant now = now();
     var held = state.lockOf(cmd.documentId(), now);
     if (held.isPresent() && !held.get().owner().equals(cmd.owner())) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(lockedBy(held.get())));
@@ -764,7 +840,7 @@ public final class Library
     if (msg.refusal() != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("locked on the server: " + msg.refusal()));
     }
-    Instant now = Instant.now();
+    Instant now = now();
     var held = state.lockOf(cmd.documentId(), now);
     if (held.isPresent() && !held.get().owner().equals(cmd.owner())) { // another owner was quicker
       if (msg.onServer() && !held.get().onServer()) releaseOnServer(state, msg.path());
@@ -785,14 +861,14 @@ public final class Library
     if (!state.created() || state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     DocumentLock lock = state.locks().get(cmd.documentId());
     if (lock == null) return Effect().reply(cmd.replyTo(), StatusReply.error("not locked: " + cmd.documentId()));
-    return Effect().persist(new DocumentUnlocked(cmd.documentId(), "released through the API", Instant.now()))
+    return Effect().persist(new DocumentUnlocked(cmd.documentId(), "released through the API", now()))
         .thenRun(s -> afterUnlock(s, List.of(lock), "released through the API"))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(lock));
   }
 
   private ReplyEffect<Event, LibraryState> onExpireLocks(LibraryState state, ExpireLocks msg) {
     lockExpiry = null;
-    Instant now = Instant.now();
+    Instant now = now();
     List<DocumentLock> expired = state.locks().values().stream().filter(l -> l.expired(now)).toList();
     if (expired.isEmpty()) {
       scheduleLockExpiry(state);
@@ -825,7 +901,7 @@ public final class Library
 
   private void lockHistory(LibraryState state, DocumentLock lock, DocumentStatus from, DocumentStatus to, String why) {
     history.record(state.config().tenantId(), state.config().libraryId(), List.of(new DocumentTransition(
-        lock.documentId(), state.pathOf(lock), from, to, null, Instant.now(), why)));
+        lock.documentId(), state.pathOf(lock), from, to, null, now(), why)));
   }
 
   /** Sets the timer for the earliest lock's expiry (at once when one is overdue). */
@@ -833,7 +909,7 @@ public final class Library
     if (lockExpiry != null) lockExpiry.cancel();
     lockExpiry = null;
     state.locks().values().stream().map(DocumentLock::expiresAt).min(Instant::compareTo).ifPresent(first -> {
-      Duration wait = Duration.between(Instant.now(), first);
+      Duration wait = Duration.between(now(), first);
       lockExpiry = context.scheduleOnce(wait.isNegative() ? Duration.ZERO : wait.plusMillis(10), context.getSelf(),
           new ExpireLocks());
     });
@@ -864,7 +940,7 @@ public final class Library
       }
       return Effect().noReply();
     }
-    return startRun(state, Instant.now(), local ? RunSummary.LOCAL_CHANGE : RunSummary.REMOTE_CHANGE).thenNoReply();
+    return startRun(state, now(), local ? RunSummary.LOCAL_CHANGE : RunSummary.REMOTE_CHANGE).thenNoReply();
   }
 
   private boolean mayRunUnasked(LibraryState state) {
@@ -986,7 +1062,7 @@ public final class Library
       return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsRefused(e.getMessage())));
     }
     if (next.equals(state.config())) return Effect().reply(cmd.replyTo(), StatusReply.success(new SettingsChanged(next)));
-    return Effect().persist(new LibrarySettingsChanged(next.mode(), next.settings(), Instant.now()))
+    return Effect().persist(new LibrarySettingsChanged(next.mode(), next.settings(), now()))
         .thenRun(this::refreshWatch)
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new SettingsChanged(s.config())));
   }
@@ -1001,7 +1077,7 @@ public final class Library
     if (running) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; detach once it has finished"));
     }
-    Instant now = Instant.now();
+    Instant now = now();
     if (cmd.detach() == Removal.Detach.KEEP) {
       return Effect().persist(new LibraryRemoved(now))
           .thenRun(s -> {
@@ -1025,24 +1101,128 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onPeriodicSync(LibraryState state, PeriodicSync cmd) {
     if (!state.created() || stopping || state.isRemoved()) return Effect().noReply();
+    Instant now = now();
+    LibrarySettings own = state.config().settings();
+    Schedule defaults = cmd.defaults();
+    Instant cleanupDue = ScheduledJobs.due(state.jobs().lastCleanup(), state.config().createdAt(),
+        or(own.cleanupInterval(), defaults.cleanupInterval()));
+    if (cleanupDue != null && !cleanupDue.isAfter(now) && !cleaning) {
+      context.getSelf().tell(new CleanUp(defaults.trashRetention(), context.getSystem().ignoreRef()));
+    }
     if (state.activeRun() != null && execution != null) return Effect().noReply();
     if (state.isDetaching()) { // the reverse sync, again, backing off while it fails
       RunSummary last = state.lastRun();
-      java.time.Duration wait = FailureBackoff.after(state.history(), java.time.Duration.ZERO);
-      if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(Instant.now())) {
+      Duration wait = FailureBackoff.after(state.history(), Duration.ZERO);
+      if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) {
         return Effect().noReply();
       }
-      return startRun(state, Instant.now(), RunSummary.DETACH).thenNoReply();
+      return startRun(state, now, RunSummary.DETACH).thenNoReply();
     }
-    if (!state.config().settings().isEnabled()) return Effect().noReply();
-    java.time.Duration interval = state.config().settings().syncInterval() != null
-        ? state.config().settings().syncInterval() : cmd.defaultInterval();
-    if (interval == null || interval.isZero()) return Effect().noReply();
+    if (!own.isEnabled()) return Effect().noReply();
     RunSummary last = state.lastRun();
-    Instant now = Instant.now();
-    java.time.Duration wait = FailureBackoff.after(state.history(), interval);
+    Duration backoff = FailureBackoff.after(state.history(), Duration.ZERO);
+    if (last != null && last.startedAt() != null && last.startedAt().plus(backoff).isAfter(now)) return Effect().noReply();
+    Instant fullDue = ScheduledJobs.due(state.jobs().lastFullSync(), state.config().createdAt(),
+        or(own.fullSyncInterval(), defaults.fullSyncInterval()));
+    if (fullDue != null && !fullDue.isAfter(now)) return startRun(state, now, RunSummary.FULL_SYNC).thenNoReply();
+    Duration interval = or(own.syncInterval(), defaults.syncInterval());
+    if (interval == null || interval.isZero()) return Effect().noReply();
+    Duration wait = FailureBackoff.after(state.history(), interval);
     if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) return Effect().noReply();
     return startRun(state, now, RunSummary.SCHEDULE).thenNoReply();
+  }
+
+  private static <T> T or(T own, T fallback) {
+    return own != null ? own : fallback;
+  }
+
+  // --- the cleanup ----------------------------------------------------------------------------------------------
+
+  /**
+   * Releases expired locks and drops old trash-log lines at once; gives a stale run up through its lease check; purges
+   * trash past the retention and removes the server's abandoned upload folders off the actor, then journals and logs
+   * what it all did ({@link #onCleanupContinued}).
+   */
+  /** The library's time: its settings' clock (a manual one in tests). */
+  private Instant now() {
+    return settings.clock().instant();
+  }
+
+  private ReplyEffect<Event, LibraryState> onCleanUp(LibraryState state, CleanUp cmd) {
+    if (!state.created() || state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
+    if (cleaning) return Effect().reply(cmd.replyTo(), StatusReply.error("a cleanup is running"));
+    Instant now = now();
+    String staleRun = null;
+    if (state.activeRun() != null && execution != null && isCurrent(state.activeRun().runId())
+        && Duration.between(lastProgress, now).compareTo(leaseLimit()) >= 0) {
+      staleRun = state.activeRun().runId();
+      context.getSelf().tell(new CheckRunLease(staleRun));
+    } else if (state.activeRun() != null && execution == null) {
+      staleRun = state.activeRun().runId(); // a run nothing here carries on (a crash left it open)
+      context.getSelf().tell(new CloseInterruptedRun(staleRun));
+    }
+    List<DocumentLock> expired = state.locks().values().stream().filter(l -> l.expired(now)).toList();
+    List<Event> events = new ArrayList<>();
+    for (DocumentLock lock : expired) events.add(new DocumentUnlocked(lock.documentId(), "expired", now));
+    Instant olderThan = now.minus(cmd.trashRetention());
+    List<String> dropped = TrashLogRetention.droppable(state.trashLog().values(), olderThan, TrashLogRetention.MAX_LINES);
+    if (!dropped.isEmpty()) events.add(new TrashLogCompacted(dropped, now));
+    List<TrashEntry> due = purgeable(state, olderThan);
+    due.forEach(e -> trashInFlight.add(e.id()));
+    cleaning = true;
+    CleanupReport partial = new CleanupReport(now, staleRun, expired.size(), 0, dropped.size(), -1);
+    List<String> kept = due.stream().map(TrashEntry::kept).toList();
+    java.util.Set<String> sessions = state.uploadSessions().values().stream()
+        .map(session -> session.transferId()).collect(java.util.stream.Collectors.toSet());
+    LibraryConfig config = state.config();
+    CompletionStage<java.util.Set<String>> purge = due.isEmpty()
+        ? CompletableFuture.completedFuture(java.util.Set.of())
+        : safely(() -> io.purgeTrash(config, kept)).exceptionally(error -> java.util.Set.of());
+    org.slf4j.Logger log = context.getSystem().log(); // the actor's own logger is not for other threads
+    CompletionStage<Integer> uploads = safely(() -> io.removeAbandonedUploads(config, sessions))
+        .exceptionally(error -> {
+          log.warn("library {}: abandoned upload folders could not be looked at: {}",
+              config.libraryId(), reason(error));
+          return -1;
+        });
+    context.pipeToSelf(purge.thenCombine(uploads, (purged, removed) -> new CleanupContinued(partial, due, purged,
+            removed, cmd.replyTo())),
+        (next, error) -> next != null ? next
+            : new CleanupContinued(partial, due, java.util.Set.of(), -1, cmd.replyTo()));
+    return Effect().persist(events).thenRun(s -> {
+      if (!expired.isEmpty()) afterUnlock(s, expired, "expired");
+    }).thenNoReply();
+  }
+
+  private ReplyEffect<Event, LibraryState> onCleanupContinued(LibraryState state, CleanupContinued msg) {
+    cleaning = false;
+    List<Event> events = new ArrayList<>(purgedLines(msg.due(), msg.purged(), now()));
+    CleanupReport report = new CleanupReport(msg.partial().at(), msg.partial().staleRun(),
+        msg.partial().locksReleased(), events.size(), msg.partial().trashLinesDropped(), msg.uploadFoldersRemoved());
+    events.add(new CleanedUp(report));
+    context.getLog().info("library {}: cleanup: {}", state.config().libraryId(), report.describe());
+    return Effect().persist(events).thenReply(msg.replyTo(), s -> StatusReply.success(report));
+  }
+
+  /** Trashed and replaced files logged before {@code olderThan} whose content is still kept, not being handled now. */
+  private List<TrashEntry> purgeable(LibraryState state, Instant olderThan) {
+    return state.trashLog().values().stream()
+        .filter(e -> e.kept() != null && e.at().isBefore(olderThan) && !trashInFlight.contains(e.id()))
+        .filter(e -> e.action() == TrashEntry.Action.TRASHED || e.action() == TrashEntry.Action.REPLACED)
+        .toList();
+  }
+
+  /** The {@code purged} log lines of the entries whose content went; none is in flight any more. */
+  private List<Event> purgedLines(List<TrashEntry> entries, java.util.Set<String> purged, Instant now) {
+    List<Event> events = new ArrayList<>();
+    for (TrashEntry entry : entries) {
+      trashInFlight.remove(entry.id());
+      if (!purged.contains(entry.kept())) continue;
+      events.add(new TrashReleased(entry.id(), new TrashEntry(UUID.randomUUID().toString(), entry.path(), entry.size(),
+          entry.sha256(), now, null, "the retention passed since it was " + entry.action().wireName() + " (entry "
+          + entry.id() + ")", TrashEntry.Action.PURGED, null)));
+    }
+    return events;
   }
 
   private ReplyEffect<Event, LibraryState> onGetStatus(LibraryState state, GetStatus cmd) {
@@ -1060,7 +1240,7 @@ public final class Library
     return Effect().reply(cmd.replyTo(),
         StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
             state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state),
-            watchState(watch, "watching"), watchState(remoteWatch, "watching"))));
+            watchState(watch, "watching"), watchState(remoteWatch, "watching"), state.jobs())));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
@@ -1136,7 +1316,7 @@ public final class Library
             known == null ? null : known.fileId(), known == null ? null : known.etag(), null));
       }
     });
-    Instant now = Instant.now();
+    Instant now = now();
     for (DocumentLock lock : state.locks().values()) {
       if (lock.expired(now)) continue;
       DocumentView known = byPath.get(state.pathOf(lock));
@@ -1177,7 +1357,7 @@ public final class Library
           + "recorded; the next run records its new sides (or closes it if they became identical): resolve it after that run");
     }
     if (refusal != null) return Effect().reply(cmd.replyTo(), StatusReply.success(refusal));
-    return Effect().persist(new ConflictResolutionRequested(cmd.conflictId(), cmd.strategy(), cmd.by(), Instant.now()))
+    return Effect().persist(new ConflictResolutionRequested(cmd.conflictId(), cmd.strategy(), cmd.by(), now()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new ResolutionAccepted(s.unresolvedConflict(cmd.conflictId()))));
   }
 
@@ -1243,45 +1423,10 @@ public final class Library
     }
     TrashEntry entry = msg.entry();
     String where = msg.restoredTo().equals(entry.path()) ? "" : " as " + msg.restoredTo() + " (its path was taken)";
-    TrashEntry line = new TrashEntry(UUID.randomUUID().toString(), msg.restoredTo(), entry.size(), entry.sha256(), Instant.now(),
+    TrashEntry line = new TrashEntry(UUID.randomUUID().toString(), msg.restoredTo(), entry.size(), entry.sha256(), now(),
         null, "restored from " + entry.action().wireName() + " entry " + entry.id() + where, TrashEntry.Action.RESTORED, null);
     context.getLog().info("library {}: {} restored{}", state.config().libraryId(), entry.path(), where);
     return Effect().persist(new TrashReleased(entry.id(), line)).thenReply(msg.replyTo(), s -> StatusReply.success(line));
-  }
-
-  private ReplyEffect<Event, LibraryState> onPurgeTrash(LibraryState state, PurgeTrash cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
-    List<TrashEntry> due = state.trashLog().values().stream()
-        .filter(e -> e.kept() != null && e.at().isBefore(cmd.olderThan()) && !trashInFlight.contains(e.id()))
-        .filter(e -> e.action() == TrashEntry.Action.TRASHED || e.action() == TrashEntry.Action.REPLACED)
-        .toList();
-    List<String> dropped = TrashLogRetention.droppable(state.trashLog().values(), cmd.olderThan(),
-        TrashLogRetention.MAX_LINES);
-    List<Event> compacted = dropped.isEmpty() ? List.of() : List.of(new TrashLogCompacted(dropped, Instant.now()));
-    if (!dropped.isEmpty()) {
-      context.getLog().info("library {}: {} trash-log line(s) past the retention dropped", state.config().libraryId(),
-          dropped.size());
-    }
-    if (due.isEmpty()) return Effect().persist(compacted).thenReply(cmd.replyTo(), s -> StatusReply.success(0));
-    due.forEach(e -> trashInFlight.add(e.id()));
-    List<String> kept = due.stream().map(TrashEntry::kept).toList();
-    context.pipeToSelf(safely(() -> io.purgeTrash(state.config(), kept)),
-        (purged, error) -> new TrashPurgeDone(due, error == null ? purged : java.util.Set.of(), cmd.replyTo()));
-    return Effect().persist(compacted).thenNoReply();
-  }
-
-  private ReplyEffect<Event, LibraryState> onTrashPurgeDone(LibraryState state, TrashPurgeDone msg) {
-    List<Event> events = new ArrayList<>();
-    Instant now = Instant.now();
-    for (TrashEntry entry : msg.entries()) {
-      trashInFlight.remove(entry.id());
-      if (!msg.purged().contains(entry.kept())) continue;
-      events.add(new TrashReleased(entry.id(), new TrashEntry(UUID.randomUUID().toString(), entry.path(), entry.size(),
-          entry.sha256(), now, null, "the retention passed since it was " + entry.action().wireName() + " (entry "
-          + entry.id() + ")", TrashEntry.Action.PURGED, null)));
-    }
-    if (!events.isEmpty()) context.getLog().info("library {}: {} trashed file(s) purged", state.config().libraryId(), events.size());
-    return Effect().persist(events).thenReply(msg.replyTo(), s -> StatusReply.success(events.size()));
   }
 
   private ReplyEffect<Event, LibraryState> onRetryFailures(LibraryState state, RetryFailures cmd) {
@@ -1293,7 +1438,7 @@ public final class Library
     if (paths.isEmpty()) return Effect().reply(cmd.replyTo(), StatusReply.success(0));
     context.getLog().info("library {}: {} failed document(s) released for the next run by the operator",
         state.config().libraryId(), paths.size());
-    return Effect().persist(new FailuresReleased(paths, Instant.now()))
+    return Effect().persist(new FailuresReleased(paths, now()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(paths.size()));
   }
 
@@ -1302,8 +1447,8 @@ public final class Library
     if (state.guard() == null) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is not guarded: no deletions are held"));
     if (state.activeRun() != null) return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; try again when it is done"));
     Event event = cmd.action() == GuardAction.CONFIRM
-        ? new GuardConfirmed(Instant.now())
-        : new GuardCancelled(state.guard().forgetOnCancel(), Instant.now());
+        ? new GuardConfirmed(now())
+        : new GuardCancelled(state.guard().forgetOnCancel(), now());
     context.getLog().info("library {}: held deletions {} by the operator ({})", state.config().libraryId(),
         cmd.action() == GuardAction.CONFIRM ? "confirmed" : "cancelled", state.guard().reason());
     return Effect().persist(event).thenReply(cmd.replyTo(), s -> StatusReply.success(cmd.action()));
@@ -1314,7 +1459,7 @@ public final class Library
     stopWatching();
     if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
     if (execution.inFlight() == 0) {
-      RunFinished end = interrupted(execution.runId, Instant.now());
+      RunFinished end = interrupted(execution.runId, now());
       return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenStop().thenNoReply();
     }
     return Effect().noReply(); // the last document to finish triggers FinishRun, which stops
@@ -1322,13 +1467,13 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
     if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
-    lastProgress = Instant.now();
+    lastProgress = now();
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
         .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
     excluded = discovery.excluded().size();
     excludedPaths = discovery.excluded();
     execution.remember(msg.discovery());
-    Map<String, String> held = held(state, msg.discovery(), Instant.now());
+    Map<String, String> held = held(state, msg.discovery(), now());
     discovery = discovery.excluding(held);
     LibrarySettings librarySettings = execution.config.settings();
     ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts(),
@@ -1339,7 +1484,7 @@ public final class Library
     List<Event> events = new ArrayList<>();
     boolean confirmed = state.guard() != null && state.guard().confirmed();
     if (!confirmed) {
-      GuardHold hold = DeletionGuard.hold(state, msg.discovery(), plan, msg.runId(), Instant.now());
+      GuardHold hold = DeletionGuard.hold(state, msg.discovery(), plan, msg.runId(), now());
       if (hold != null) return finishRun(state, RunSummary.FAILED, hold.reason(), List.of(new RunGuarded(hold)));
     }
     if (state.guard() != null) events.add(new GuardLifted(msg.runId()));
@@ -1353,7 +1498,7 @@ public final class Library
     context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
     List<Event> skipped = skippedFailures(state, discovery, msg.runId());
     events.addAll(skipped);
-    pending.addAll(DocumentTransitions.finished(state, "", skipped, Map.of(), msg.runId(), Instant.now()));
+    pending.addAll(DocumentTransitions.finished(state, "", skipped, Map.of(), msg.runId(), now()));
     return Effect().persist(events).thenRun(s -> {
       record(s, pending);
       dispatch(s);
@@ -1370,7 +1515,7 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onActionDone(LibraryState state, ActionDone msg) {
     Document.Finished finished = msg.finished();
     if (!isCurrent(finished.runId())) return Effect().noReply();
-    lastProgress = Instant.now();
+    lastProgress = now();
     execution.workerDone();
     List<Event> events = new ArrayList<>();
     List<DocumentTransition> steps = new ArrayList<>();
@@ -1386,10 +1531,10 @@ public final class Library
       }
       if (failure != null || unsettled(result)) execution.stepNotDone(result.path());
       List<Event> resultEvents = eventsFor(state, finished.runId(), result, execution.seen(result.path()),
-          settings.documentRetry(), execution.documentIds());
+          settings.documentRetry(state.config().settings()), execution.documentIds());
       events.addAll(resultEvents);
       steps.addAll(DocumentTransitions.finished(state, result.path(), resultEvents, execution.documentIds(),
-          finished.runId(), Instant.now()));
+          finished.runId(), now()));
       // A chunked upload that failed for its own sake (not the network's) starts over next time.
       boolean failedForItself = failure != null && failure.failureClass() == FailureClass.DOCUMENT;
       if (failedForItself && state.uploadSessions().containsKey(result.path())) events.add(new UploadSessionDropped(result.path()));
@@ -1420,7 +1565,7 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> onUploadProgressed(LibraryState state, UploadProgressed msg) {
     Document.UploadProgress progress = msg.progress();
-    if (isCurrent(progress.runId())) lastProgress = Instant.now(); // a chunk landed: the lease is renewed
+    if (isCurrent(progress.runId())) lastProgress = now(); // a chunk landed: the lease is renewed
     if (!isCurrent(progress.runId()) || progress.session().equals(state.uploadSessions().get(progress.path()))) {
       return Effect().noReply();
     }
@@ -1437,12 +1582,12 @@ public final class Library
       if (!execution.isInFlightWith(path, msg.worker())) continue;
       execution.done(path);
       execution.unsettled(path);
-      events.add(new DocumentFailed(settings.documentRetry().after(state.failures().get(path), FailureRecord.first(path,
-          FailureCode.WORKER_STOPPED, "the document worker stopped unexpectedly", Instant.now(), msg.runId(),
+      events.add(new DocumentFailed(settings.documentRetry(state.config().settings()).after(state.failures().get(path), FailureRecord.first(path,
+          FailureCode.WORKER_STOPPED, "the document worker stopped unexpectedly", now(), msg.runId(),
           execution.seen(path)).of(failedId(state, path, execution.documentIds())))));
     }
     List<DocumentTransition> steps = DocumentTransitions.finished(state, "", events, execution.documentIds(), msg.runId(),
-        Instant.now());
+        now());
     return events.isEmpty() ? Effect().noReply() : Effect().persist(events).thenRun(s -> {
       record(s, steps);
       dispatch(s);
@@ -1485,7 +1630,7 @@ public final class Library
     if (execution != null || state.activeRun() == null || !state.activeRun().runId().equals(msg.runId())) {
       return Effect().noReply();
     }
-    RunFinished end = interrupted(msg.runId(), Instant.now());
+    RunFinished end = interrupted(msg.runId(), now());
     return Effect().persist(end).thenRun(s -> announceRuns(s, List.of(end))).thenNoReply();
   }
 
@@ -1500,12 +1645,16 @@ public final class Library
         ? state.config().with(SyncMode.REMOTE_TO_LOCAL, state.config().settings()) // bring every remote file down
         : state.config();
     execution = new RunExecution(runId, config);
-    lastProgress = Instant.now();
+    lastProgress = now();
     context.scheduleOnce(leaseCheckEvery(), context.getSelf(), new CheckRunLease(runId));
     context.pipeToSelf(
         safely(() -> io.discover(state.config(),
-            new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state)))),
+            new DiscoveryInput(state.bases(), state.changeFeed(), toLookAtAgain(state), isFullSync(state)))),
         (discovery, error) -> error == null ? new DiscoveryDone(runId, discovery) : new DiscoveryFailed(runId, reason(error)));
+  }
+
+  private static boolean isFullSync(LibraryState state) {
+    return state.activeRun() != null && RunSummary.FULL_SYNC.equals(state.activeRun().trigger());
   }
 
   /** Starts document workers up to the phase's parallelism; moves to the next phase when one drains. */
@@ -1523,7 +1672,7 @@ public final class Library
       context.watchWith(worker, new DocumentStopped(execution.runId, number, action.paths()));
       execution.started(action, number);
       record(state, DocumentTransitions.all(action, execution.documentIds(), DocumentStatus.PENDING, DocumentStatus.SYNCING,
-          execution.runId, Instant.now(), "started"));
+          execution.runId, now(), "started"));
       worker.tell(new Document.Execute(execution.config, execution.runId, withSession(action, state), finishedAdapter, progressAdapter,
           conflictAdapter));
     }
@@ -1563,7 +1712,7 @@ public final class Library
       FailureCode code) {
     String runId = state.activeRun().runId();
     List<Event> events = new ArrayList<>(before);
-    Instant now = Instant.now();
+    Instant now = now();
     events.add(new RunFinished(runId, now, outcome, reason, code));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
     execution = null;
@@ -1631,7 +1780,7 @@ public final class Library
     return new RunFinished(runId, at, RunSummary.INTERRUPTED, "the daemon stopped during the run; the next run resumes");
   }
 
-  private static List<Event> eventsFor(LibraryState state, String runId, ActionResult result, String seen,
+  private List<Event> eventsFor(LibraryState state, String runId, ActionResult result, String seen,
       DocumentRetry retry, Map<String, String> documentIds) {
     List<Event> events = new ArrayList<>();
     Map<String, String> ids = documentIds;
@@ -1656,7 +1805,7 @@ public final class Library
     for (TrashEntry entry : result.trashLog()) events.add(new TrashLogged(entry));
     Failure failure = result.failure();
     if (failure != null) {
-      FailureRecord first = FailureRecord.first(result.path(), failure.code(), failure.message(), Instant.now(), runId, seen)
+      FailureRecord first = FailureRecord.first(result.path(), failure.code(), failure.message(), now(), runId, seen)
           .of(failedId(state, result.path(), documentIds));
       events.add(new DocumentFailed(retry.after(state.failures().get(result.path()), first)));
     }
@@ -1691,7 +1840,7 @@ public final class Library
   /** Gives every planned path its document id and returns their {@code pending} steps. */
   private List<DocumentTransition> pendingSteps(LibraryState state, SyncPlan plan, Discovery seen, String runId) {
     List<DocumentTransition> steps = new ArrayList<>();
-    Instant now = Instant.now();
+    Instant now = now();
     java.util.Set<String> movedAway = DocumentTransitions.movedAway(plan);
     for (SyncAction.Phase phase : SyncAction.Phase.values()) {
       if (phase == SyncAction.Phase.RECORD_FOLDERS) continue;
@@ -1720,13 +1869,13 @@ public final class Library
    * Records the names discovery skipped (once per path and reason), and lifts those it no longer finds: the name
    * was renamed or removed. Discovery lists the folders of every recorded exclusion: not finding one means it is gone.
    */
-  private static List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {
+  private List<Event> skippedFailures(LibraryState state, Discovery discovery, String runId) {
     List<Event> events = new ArrayList<>();
     for (Map.Entry<String, String> skipped : discovery.skipped().entrySet()) {
       FailureRecord known = state.failures().get(skipped.getKey());
       if (known == null || !known.exclusion() || !known.reason().equals(skipped.getValue())) {
         events.add(new DocumentFailed(FailureRecord.first(skipped.getKey(), FailureCode.EXCLUDED_NAME, skipped.getValue(),
-            Instant.now(), runId, null).of(failedId(state, skipped.getKey(), Map.of()))));
+            now(), runId, null).of(failedId(state, skipped.getKey(), Map.of()))));
       }
     }
     for (FailureRecord failure : state.failures().values()) {
@@ -1761,6 +1910,7 @@ public final class Library
         .onEvent(DocumentLocked.class, (state, evt) -> state.locked(evt.lock()))
         .onEvent(DocumentUnlocked.class, (state, evt) -> state.unlocked(evt.documentId()))
         .onEvent(RunStarted.class, (state, evt) -> state.runStarted(RunSummary.started(evt.runId(), evt.startedAt(), evt.trigger())))
+        .onEvent(CleanedUp.class, (state, evt) -> state.cleanedUp(evt.report().at()))
         .onEvent(LibrarySettingsChanged.class, (state, evt) -> state.created(state.config().with(evt.mode(), evt.settings())))
         .onEvent(DocumentSynced.class, (state, evt) -> state.documentSynced(evt.entry(), evt.transfer()))
         .onEvent(DocumentForgotten.class, (state, evt) -> state.documentForgotten(evt.path(), evt.transfer()))

@@ -20,6 +20,13 @@ import java.time.Duration;
  *                             deletes nothing and waits for the operator (default 50)
  * @param syncInterval         between periodic runs; null for the daemon's {@code ncsync.sync.interval}, zero for none
  * @param archiveFolder        where the {@code archive} policy keeps files (absolute), or null
+ * @param verifyOnAdopt        adopting files present on both sides compares their content, not size and mtime
+ * @param fullSyncInterval     between full syncs (no ETag pruning, no change feed, local content verified against the
+ *                             base); null for the daemon's {@code ncsync.sync.full-sync-interval}, zero for none
+ * @param cleanupInterval      between cleanups (stale run, expired locks, trash past its retention, abandoned upload
+ *                             folders); null for the daemon's {@code ncsync.sync.cleanup-interval}
+ * @param retryInterval        the first wait of a failed document's back-off (doubling from there); null for the
+ *                             daemon's {@code ncsync.sync.document-retry.first}
  */
 public record LibrarySettings(
     ConflictStrategy conflictStrategy,
@@ -30,14 +37,17 @@ public record LibrarySettings(
     Integer deletionGuardPercent,
     Duration syncInterval,
     String archiveFolder,
-    Boolean verifyOnAdopt)
+    Boolean verifyOnAdopt,
+    Duration fullSyncInterval,
+    Duration cleanupInterval,
+    Duration retryInterval)
     implements CborSerializable {
 
   public LibrarySettings(ConflictStrategy conflictStrategy, RemoteDeletionPolicy remoteDeletionPolicy,
       LocalDeletions localDeletions, SyncFilters filters, Boolean enabled, Integer deletionGuardPercent,
       Duration syncInterval, String archiveFolder) {
     this(conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled, deletionGuardPercent, syncInterval,
-        archiveFolder, null);
+        archiveFolder, null, null, null, null);
   }
 
   public static final int DEFAULT_GUARD_PERCENT = 50;
@@ -55,6 +65,15 @@ public record LibrarySettings(
       throw new IllegalArgumentException("deletionGuardPercent must be between 1 and 100, got " + deletionGuardPercent);
     }
     if (syncInterval != null && syncInterval.isNegative()) throw new IllegalArgumentException("syncInterval must not be negative");
+    if (fullSyncInterval != null && fullSyncInterval.isNegative()) {
+      throw new IllegalArgumentException("fullSyncInterval must not be negative");
+    }
+    if (cleanupInterval != null && (cleanupInterval.isNegative() || cleanupInterval.isZero())) {
+      throw new IllegalArgumentException("cleanupInterval must be positive");
+    }
+    if (retryInterval != null && (retryInterval.isNegative() || retryInterval.isZero())) {
+      throw new IllegalArgumentException("retryInterval must be positive");
+    }
     if (remoteDeletionPolicy == RemoteDeletionPolicy.ARCHIVE && (archiveFolder == null || archiveFolder.isBlank())) {
       throw new IllegalArgumentException("remoteDeletionPolicy 'archive' needs an archiveFolder");
     }

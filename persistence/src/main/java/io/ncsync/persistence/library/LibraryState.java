@@ -51,7 +51,8 @@ public record LibraryState(
     List<ConflictRecord> resolvedConflicts,
     GuardHold guard,
     String dataFingerprint,
-    Map<String, DocumentLock> locks)
+    Map<String, DocumentLock> locks,
+    ScheduledJobs jobs)
     implements CborSerializable {
 
   static final int HISTORY = 20;
@@ -67,6 +68,7 @@ public record LibraryState(
     if (files == null) files = bases.values().stream().filter(b -> !b.folder()).count();
     trashLog = persistent(trashLog);
     locks = persistent(locks);
+    if (jobs == null) jobs = ScheduledJobs.NONE;
     if (resolvedConflicts == null) {
       // A snapshot from before conflicts ended: those it kept as open but a conflict copy settled are resolved.
       resolvedConflicts = conflicts.values().stream().filter(ConflictRecord::isResolved).toList();
@@ -81,7 +83,7 @@ public record LibraryState(
   }
 
   public static LibraryState empty() {
-    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of(), null, null, null);
+    return new LibraryState(null, null, null, null, null, null, null, null, 0L, null, null, List.of(), null, null, null, null);
   }
 
   public boolean created() {
@@ -128,19 +130,24 @@ public record LibraryState(
   // --- transitions, one per event -------------------------------------------------------------------------------
 
   LibraryState locked(DocumentLock lock) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).plus(lock.documentId(), lock));
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).plus(lock.documentId(), lock), jobs);
   }
 
   LibraryState unlocked(String documentId) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).minus(documentId));
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, ((PMap<String, DocumentLock>) locks).minus(documentId), jobs);
   }
 
   LibraryState created(LibraryConfig config) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState runStarted(RunSummary run) {
-    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    ScheduledJobs nextJobs = RunSummary.FULL_SYNC.equals(run.trigger()) ? jobs.fullSyncStarted(run.startedAt()) : jobs;
+    return new LibraryState(config, bases, conflicts, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, nextJobs);
+  }
+
+  LibraryState cleanedUp(Instant at) {
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs.cleanedUp(at));
   }
 
   LibraryState documentSynced(BaseEntry entry, Transfer transfer) {
@@ -152,7 +159,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(entry.path()),
         countBytes(count(transfer), transfer, entry.size()),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, UploadSession>) uploadSessions).minus(entry.path()), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   private static RunSummary countBytes(RunSummary run, Transfer transfer, long size) {
@@ -171,7 +178,7 @@ public record LibraryState(
         ((PMap<String, FailureRecord>) failures).minus(path),
         count(transfer),
         history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** The base entries at {@code from} and below, at the paths a move to {@code to} gives them. */
@@ -209,7 +216,7 @@ public record LibraryState(
       nextBases = nextBases.plus(entry.path(), entry);
     }
     return new LibraryState(config, nextBases, conflicts, nextFailures, activeRun, history, nextSessions, changeFeed, nextFiles,
-        trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /**
@@ -223,7 +230,7 @@ public record LibraryState(
     RunSummary run = activeRun == null || seenBefore ? activeRun : activeRun.plus(0, 0, 0, 0, 1, 0);
     if (conflict.isResolved()) return withConflictResolved(conflict, run);
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(conflict.path(), conflict),
-        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** The operator chose how the conflict ends; the next run carries it out. */
@@ -231,7 +238,7 @@ public record LibraryState(
     ConflictRecord open = unresolvedConflict(conflictId);
     if (open == null) return this;
     return new LibraryState(config, bases, ((PMap<String, ConflictRecord>) conflicts).plus(open.path(), open.requested(strategy, by)),
-        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** A conflict on record ended (carried out, or both sides became identical). */
@@ -247,7 +254,7 @@ public record LibraryState(
     ended.removeIf(c -> c.id().equals(resolved.id()));
     ended.add(resolved);
     if (ended.size() > RESOLVED_CONFLICTS) ended = ended.subList(ended.size() - RESOLVED_CONFLICTS, ended.size());
-    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended, guard, dataFingerprint, locks);
+    return new LibraryState(config, bases, open, failures, run, history, uploadSessions, changeFeed, files, trashLog, removal, ended, guard, dataFingerprint, locks, jobs);
   }
 
   /** The open or resolving conflict with this id, or null. */
@@ -266,7 +273,7 @@ public record LibraryState(
   LibraryState documentFailed(FailureRecord failure) {
     RunSummary run = activeRun == null || failure.exclusion() ? activeRun : activeRun.plus(0, 0, 0, 0, 0, 1);
     return new LibraryState(config, bases, conflicts,
-        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, FailureRecord>) failures).plus(failure.path(), failure), run, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState failuresReleased(List<String> paths) {
@@ -275,22 +282,22 @@ public record LibraryState(
       FailureRecord failure = next.get(path);
       if (failure != null) next = next.plus(path, failure.released());
     }
-    return new LibraryState(config, bases, conflicts, next, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    return new LibraryState(config, bases, conflicts, next, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState exclusionLifted(String path) {
     return new LibraryState(config, bases, conflicts, ((PMap<String, FailureRecord>) failures).minus(path), activeRun,
-        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState uploadSessionSaved(String path, UploadSession session) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, UploadSession>) uploadSessions).plus(path, session), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState uploadSessionDropped(String path) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history,
-        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, UploadSession>) uploadSessions).minus(path), changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** Folder ETags a run agreed on, recorded together once its contents were synced. */
@@ -304,23 +311,23 @@ public record LibraryState(
       if (folder.localKey() == null && replaced != null && replaced.folder()) folder = folder.withLocalKey(replaced.localKey());
       next = next.plus(folder.path(), folder);
     }
-    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, changeFeed, nextFiles, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState trashLogged(TrashEntry entry) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, TrashEntry>) trashLog).plus(entry.id(), entry), removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState removalRequested(Removal requested) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, requested, resolvedConflicts, guard, dataFingerprint, locks);
+        trashLog, requested, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState removed(Instant at) {
     Removal done = removal != null ? removal.completed(at) : new Removal(Removal.Detach.KEEP, at, at);
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        trashLog, done, resolvedConflicts, guard, dataFingerprint, locks);
+        trashLog, done, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   public boolean isRemoved() {
@@ -333,7 +340,7 @@ public record LibraryState(
 
   LibraryState trashLogCompacted(List<String> entryIds) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        ((PMap<String, TrashEntry>) trashLog).minusAll(entryIds), removal, resolvedConflicts, guard, dataFingerprint, locks);
+        ((PMap<String, TrashEntry>) trashLog).minusAll(entryIds), removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** A trash-log entry's content left the trash (restored or purged): {@code line} logs what happened. */
@@ -345,16 +352,16 @@ public record LibraryState(
           released.at(), released.runId(), released.reason(), released.action(), null));
     }
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files,
-        log.plus(line.id(), line), removal, resolvedConflicts, guard, dataFingerprint, locks);
+        log.plus(line.id(), line), removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState dataFingerprintRecorded(String fingerprint) {
     return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog,
-        removal, resolvedConflicts, guard, fingerprint, locks);
+        removal, resolvedConflicts, guard, fingerprint, locks, jobs);
   }
 
   LibraryState guarded(GuardHold hold) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, hold, dataFingerprint, locks);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, hold, dataFingerprint, locks, jobs);
   }
 
   /**
@@ -383,7 +390,7 @@ public record LibraryState(
     }
     String adopted = guard != null && guard.dataFingerprint() != null ? guard.dataFingerprint() : dataFingerprint;
     return new LibraryState(config, next, conflicts, failures, activeRun, history, uploadSessions, null, nextFiles, trashLog,
-        removal, resolvedConflicts, null, adopted, locks);
+        removal, resolvedConflicts, null, adopted, locks, jobs);
   }
 
   /**
@@ -409,14 +416,14 @@ public record LibraryState(
   }
 
   LibraryState changeFeedAdvanced(ChangeFeedPosition position) {
-    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    return new LibraryState(config, bases, conflicts, failures, activeRun, history, uploadSessions, position, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   LibraryState runFinished(RunSummary finished) {
     List<RunSummary> next = new ArrayList<>(history);
     next.add(finished);
     if (next.size() > HISTORY) next = next.subList(next.size() - HISTORY, next.size());
-    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks);
+    return new LibraryState(config, bases, conflicts, failures, null, next, uploadSessions, changeFeed, files, trashLog, removal, resolvedConflicts, guard, dataFingerprint, locks, jobs);
   }
 
   /** 1 when the base holds a file at {@code path}, else 0. */

@@ -23,8 +23,15 @@ import io.ncsync.persistence.CborSerializable;
  */
 public record LibraryStatus(
     String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
-    GuardHold.Summary guard, String name, RunProgress progress, String localWatch, String remoteWatch)
+    GuardHold.Summary guard, String name, RunProgress progress, String localWatch, String remoteWatch,
+    ScheduledJobs jobs)
     implements CborSerializable {
+
+  public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
+      java.util.List<FailureRecord> failures, GuardHold.Summary guard, String name, RunProgress progress,
+      String localWatch, String remoteWatch) {
+    this(state, activeRun, lastRun, counts, failures, guard, name, progress, localWatch, remoteWatch, null);
+  }
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
       java.util.List<FailureRecord> failures, GuardHold.Summary guard, String name, RunProgress progress) {

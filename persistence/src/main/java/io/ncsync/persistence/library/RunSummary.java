@@ -47,6 +47,12 @@ public record RunSummary(
   public static final String UNLOCKED = "unlocked";
   /** Started when the earliest document waiting for its back-off may be tried again. */
   public static final String RETRY = "retry";
+  /**
+   * The scheduled full sync: every folder listed (no ETag pruning, no change feed) and every local file's content
+   * checked against the base, so what the cheap runs cannot see (a server that changed a file without changing its
+   * folders' ETags, a local edit that kept size and mtime) is found.
+   */
+  public static final String FULL_SYNC = "full_sync";
 
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";

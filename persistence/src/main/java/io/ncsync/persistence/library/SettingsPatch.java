@@ -22,8 +22,18 @@ public record SettingsPatch(
     Integer deletionGuardPercent,
     Duration syncInterval,
     String archiveFolder,
-    Boolean verifyOnAdopt)
+    Boolean verifyOnAdopt,
+    Duration fullSyncInterval,
+    Duration cleanupInterval,
+    Duration retryInterval)
     implements CborSerializable {
+
+  public SettingsPatch(SyncMode mode, ConflictStrategy conflictStrategy, RemoteDeletionPolicy remoteDeletionPolicy,
+      LocalDeletions localDeletions, SyncFilters filters, Boolean enabled, Integer deletionGuardPercent,
+      Duration syncInterval, String archiveFolder, Boolean verifyOnAdopt) {
+    this(mode, conflictStrategy, remoteDeletionPolicy, localDeletions, filters, enabled, deletionGuardPercent,
+        syncInterval, archiveFolder, verifyOnAdopt, null, null, null);
+  }
 
   public SettingsPatch(SyncMode mode, ConflictStrategy conflictStrategy, RemoteDeletionPolicy remoteDeletionPolicy,
       LocalDeletions localDeletions, SyncFilters filters, Boolean enabled, Integer deletionGuardPercent,
@@ -44,7 +54,10 @@ public record SettingsPatch(
         or(deletionGuardPercent, s.deletionGuardPercent()),
         or(syncInterval, s.syncInterval()),
         or(archiveFolder, s.archiveFolder()),
-        or(verifyOnAdopt, s.verifyOnAdopt()));
+        or(verifyOnAdopt, s.verifyOnAdopt()),
+        or(fullSyncInterval, s.fullSyncInterval()),
+        or(cleanupInterval, s.cleanupInterval()),
+        or(retryInterval, s.retryInterval()));
     return config.with(or(mode, config.mode()), next);
   }
 

@@ -9,11 +9,18 @@ import java.util.Set;
  * @param base        last agreed state per path
  * @param feed        where the library follows its server's change feed, or null when it follows none yet
  * @param failedPaths paths whose last attempt failed: their folders are listed again so the failure is retried
+ * @param full        a full sync: every remote folder listed (no ETag pruning, no change feed) and every local file
+ *                    the base knows hashed and compared with it, however unchanged its size and mtime look
  */
-public record DiscoveryInput(Map<String, BaseEntry> base, ChangeFeedPosition feed, Set<String> failedPaths) {
+public record DiscoveryInput(Map<String, BaseEntry> base, ChangeFeedPosition feed, Set<String> failedPaths,
+    boolean full) {
 
   public DiscoveryInput {
     failedPaths = Set.copyOf(failedPaths);
+  }
+
+  public DiscoveryInput(Map<String, BaseEntry> base, ChangeFeedPosition feed, Set<String> failedPaths) {
+    this(base, feed, failedPaths, false);
   }
 
   public static DiscoveryInput of(Map<String, BaseEntry> base) {

@@ -61,6 +61,21 @@ public final class PortSyncEngine implements SyncEngine {
     });
   }
 
+  /** How long an upload folder must have been left unchanged before it counts as abandoned (as Nextcloud expires them). */
+  static final java.time.Duration UPLOADS_ABANDONED_AFTER = java.time.Duration.ofDays(1);
+
+  /** Plain WebDAV has no upload folders: nothing to remove (0). */
+  @Override
+  public CompletionStage<Integer> removeAbandonedUploads(LibraryConfig config, java.util.Set<String> keep) {
+    return ports.connection(config).thenCompose(store -> {
+      if (!(store instanceof io.ncsync.protocol.AkkaHttpRemoteStore files) || !files.features().nextcloud()) {
+        return CompletableFuture.completedFuture(0);
+      }
+      return io.ncsync.protocol.nextcloud.UploadFolders.create(files).deleteAbandoned(UPLOADS_ABANDONED_AFTER, keep)
+          .thenApply(List::size);
+    });
+  }
+
   @Override
   public ChangeWatch watchRemote(LibraryConfig config, ChangeWatch.Listener listener) {
     return ports.watchRemote(config, listener);
@@ -118,7 +133,9 @@ public final class PortSyncEngine implements SyncEngine {
       try {
         Workspace workspace = ports.workspace(config);
         workspace.prepareRun();
-        return new LocalSide(workspace.scan(input.base()), workspace.caseInsensitive());
+        Workspace.Scan found = workspace.scan(input.base());
+        if (input.full()) found = verified(config, workspace, found, input.base());
+        return new LocalSide(found, workspace.caseInsensitive());
       } catch (IOException e) {
         throw new UncheckedIOException("workspace scan failed: " + e.getMessage(), e);
       }
@@ -131,6 +148,43 @@ public final class PortSyncEngine implements SyncEngine {
           listing.excluded(), listed.forbidden(), local.caseInsensitive());
       return new Discovery(local.scan().entries(), listing.entries(), excluded, listing.root(), listing.feed());
     });
+  }
+
+  /**
+   * A full sync's check of local content: every file whose size and mtime match the base (so the scan took it as
+   * unchanged without reading it) is hashed and compared with the base's hash. One that differs (an edit that kept
+   * size and mtime, or a disk that changed it) then counts as changed ({@link Reconciler#localChanged}).
+   */
+  private static Workspace.Scan verified(LibraryConfig config, Workspace workspace, Workspace.Scan scan,
+      Map<String, BaseEntry> base) throws IOException {
+    Map<String, LocalEntry> entries = new java.util.HashMap<>(scan.entries());
+    int checked = 0;
+    List<String> differing = new java.util.ArrayList<>();
+    for (LocalEntry local : scan.entries().values()) {
+      BaseEntry known = base.get(local.path());
+      if (local.folder() || local.sha256() != null || known == null || known.folder() || known.sha256() == null
+          || !local.matchesStat(known)) {
+        continue;
+      }
+      String hash;
+      try {
+        hash = workspace.sha256(local.path());
+      } catch (java.nio.file.NoSuchFileException gone) {
+        continue; // removed since the scan: the next run sees it gone
+      }
+      checked++;
+      entries.put(local.path(), local.withSha256(hash));
+      if (!hash.equals(known.sha256())) differing.add(local.path());
+    }
+    if (!differing.isEmpty()) {
+      log.warn("library {}: full sync: {} of {} file(s) differ from what was last synced though size and modification "
+          + "time match; they count as changed: {}", config.libraryId(), differing.size(), checked,
+          differing.size() > 10 ? differing.subList(0, 10) + " …" : differing);
+    } else {
+      log.info("library {}: full sync: the content of {} file(s) checked against the last sync, all equal",
+          config.libraryId(), checked);
+    }
+    return new Workspace.Scan(entries, scan.skipped());
   }
 
   /** What the scan found, and whether the workspace tells names apart by case. */

@@ -147,7 +147,8 @@ public final class Reconciler {
         DavEntry r = remote.get(l.path());
         if (r == null || r.collection() != l.folder() || !Objects.equals(r.etag(), b.etag())) return false;
       }
-      if (!l.folder() && !l.matchesStat(b)) return false;
+      // Same size and mtime with a hash that differs: a full sync's content check found an edit.
+      if (!l.folder() && (!l.matchesStat(b) || localChanged(l, b))) return false;
     }
     return true;
   }
@@ -326,9 +327,12 @@ public final class Reconciler {
         && r.lastModified().getEpochSecond() == Math.floorDiv(b.mtimeMillis(), 1000L);
   }
 
-  /** Size or mtime differ and the content (when the scan hashed it) differs too. */
+  /**
+   * Size or mtime differ and the content (when the scan hashed it) differs too; or they match, but the content was
+   * hashed anyway (a full sync's check) and differs.
+   */
   static boolean localChanged(LocalEntry l, BaseEntry b) {
-    if (l.matchesStat(b)) return false;
+    if (l.matchesStat(b)) return l.sha256() != null && b.sha256() != null && !l.sha256().equals(b.sha256());
     return l.sha256() == null || !l.sha256().equals(b.sha256());
   }
 

@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *       usual, and once something was taken on its word a full walk follows within {@link Settings#fullWalkInterval}.
  *       Whatever goes wrong with it (switched off, cursor expired, too much to read, a folder it named is gone) falls
  *       back to the full walk.
+ *   <li>A full sync ({@link DiscoveryInput#full()}) lists every folder: no pruning, no feed.
  * </ul>
  */
 public final class RemoteDiscovery {
@@ -90,6 +91,9 @@ public final class RemoteDiscovery {
       return TreeWalker.walk(store).thenApply(tree -> new Result(tree.root(), tree.entries(), null, tree.excluded()));
     }
     Optional<ChangeFeed> feed = settings.useChangeFeed() ? store.changeFeed() : Optional.empty();
+    if (input.full()) { // every folder listed, whatever the ETags and the feed say; the feed restarts from now
+      return feed.isPresent() ? fullWalk(feed.get(), true) : store.list("").thenCompose(root -> prunedWalk(root, true, null));
+    }
     ChangeFeedPosition position = input.feed();
     // Without a feed (now), a walk still owed from runs that followed one distrusts the root once.
     boolean owed = position != null && position.unverifiedFolders();
@@ -153,7 +157,8 @@ public final class RemoteDiscovery {
   }
 
   private CompletionStage<Result> prunedWalk(Listing root, boolean distrustRoot, ChangeFeedPosition next) {
-    Function<String, String> baseEtag = distrustRoot ? path -> path.isEmpty() ? null : baseFolderEtag(path) : this::baseFolderEtag;
+    Function<String, String> baseEtag = input.full() ? path -> null
+        : distrustRoot ? path -> path.isEmpty() ? null : baseFolderEtag(path) : this::baseFolderEtag;
     return PrunedWalker.walkFrom(store, root, baseEtag, TreeWalker.DEFAULT_PARALLELISM)
         .thenApply(tree -> result(tree, next));
   }

@@ -99,6 +99,15 @@ public interface SyncEngine {
 
 
   /**
+   * Removes the library's connection's chunked-upload folders ncsync left on the server (not in {@code keep}, the
+   * transfer ids of sessions still on record, and unchanged for a day); completes with how many went. The default has
+   * none to look at: -1.
+   */
+  default CompletionStage<Integer> removeAbandonedUploads(LibraryConfig config, java.util.Set<String> keep) {
+    return java.util.concurrent.CompletableFuture.completedFuture(-1);
+  }
+
+  /**
    * Both sides of {@code path} as they are now (a local stat, a Depth-0 listing), to check a conflict's record before
    * the operator's choice is taken. The default knows nothing and answers null.
    */

@@ -449,9 +449,11 @@ class DeletionsEngineTest extends EngineHarness {
     return ask(replyTo -> new Library.RestoreTrash(id, replyTo));
   }
 
+  /** The library's cleanup with the retention that makes {@code olderThan} its limit (later than now: the clock moved). */
   private int purge(Instant olderThan) {
-    StatusReply<Integer> reply = ask(replyTo -> new Library.PurgeTrash(olderThan, replyTo));
-    return reply.getValue();
+    Duration retention = Duration.between(olderThan, Instant.now());
+    StatusReply<Library.CleanupReport> reply = ask(replyTo -> new Library.CleanUp(retention, replyTo));
+    return reply.getValue().trashPurged();
   }
 
   private StatusReply<Library.GuardAction> resolve(Library.GuardAction action) {

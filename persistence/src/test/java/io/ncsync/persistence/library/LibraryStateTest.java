@@ -55,7 +55,7 @@ class LibraryStateTest {
   @Test
   void aStateWithoutItsFileCountCountsOnce() {
     LibraryState old = new LibraryState(null, Map.of("x", file("x"), "y", file("y"), "f", BaseEntry.folder("f", null, null)),
-        null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     assertEquals(2, old.fileCount());
   }
 

@@ -88,6 +88,18 @@ class ScriptedSyncEngine implements SyncEngine {
     return CompletableFuture.completedFuture(Done.getInstance());
   }
 
+  /** How many abandoned upload folders the server has for the next cleanup, and the sessions each cleanup kept. */
+  volatile int abandonedUploads;
+  final ConcurrentLinkedQueue<java.util.Set<String>> uploadCleanups = new ConcurrentLinkedQueue<>();
+
+  @Override
+  public CompletionStage<Integer> removeAbandonedUploads(LibraryConfig config, java.util.Set<String> keep) {
+    uploadCleanups.add(keep);
+    int removed = abandonedUploads;
+    abandonedUploads = 0;
+    return CompletableFuture.completedFuture(removed);
+  }
+
   /** What the library passed to the last discovery. */
   volatile DiscoveryInput lastInput;
 

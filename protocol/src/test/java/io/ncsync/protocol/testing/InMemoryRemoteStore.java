@@ -112,6 +112,17 @@ public final class InMemoryRemoteStore implements RemoteStore {
     root.write(path, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /**
+   * Changes an existing file's content without its folders' ETags changing or any activity recorded, as a change on an
+   * external storage or made behind Nextcloud's back shows until a scan notices it.
+   */
+  public synchronized void replaceBehindTheServersBack(String path, String content) {
+    Node node = root.nodes.get(path);
+    if (node == null || node.folder) throw new IllegalArgumentException("no file at " + path);
+    root.nodes.put(path, new Node(false, content.getBytes(java.nio.charset.StandardCharsets.UTF_8), root.nextEtag(),
+        node.fileId, Instant.now()));
+  }
+
   /** {@link #put}, as a client whose clock says {@code modified} (a day off, the epoch, ...). */
   public synchronized void putAt(String path, String content, Instant modified) {
     put(path, content);
