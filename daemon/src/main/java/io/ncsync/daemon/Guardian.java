@@ -196,7 +196,7 @@ public final class Guardian {
   }
 
   /** The daemon's intervals; with periodic sync off (interval 0) no full syncs either, only the cleanup. */
-  static Library.Schedule schedule(Settings settings) {
+  public static Library.Schedule schedule(Settings settings) {
     return new Library.Schedule(settings.syncInterval(),
         settings.periodicSync() ? settings.fullSyncInterval() : java.time.Duration.ZERO, settings.cleanupInterval(),
         settings.trashRetention());

@@ -40,6 +40,27 @@ class SettingsTest {
     assertTrue(s.periodicSync());
     assertEquals(4, s.parallelTransfers());
     assertTrue(s.applySchema());
+    assertEquals(Duration.ofHours(1), s.fullSyncInterval());
+    assertEquals(Duration.ofDays(1), s.cleanupInterval());
+    assertEquals(Duration.ofMinutes(15), s.documentRetry().first());
+    assertEquals(new io.ncsync.persistence.library.Library.Schedule(Duration.ofMinutes(5), Duration.ofHours(1),
+        Duration.ofDays(1), Duration.ofDays(30)), io.ncsync.daemon.Guardian.schedule(s));
+  }
+
+  @Test
+  void theScheduleIsOverriddenByTheEnvironmentAndPeriodicSyncOffMeansNoFullSync() {
+    Map<String, String> env = new HashMap<>();
+    env.put("NCSYNC_SYNC_FULL_SYNC_INTERVAL", "6h");
+    env.put("NCSYNC_SYNC_CLEANUP_INTERVAL", "12h");
+    Settings s = load(env).settings();
+    assertEquals(Duration.ofHours(6), s.fullSyncInterval());
+    assertEquals(Duration.ofHours(12), s.cleanupInterval());
+    env.put("NCSYNC_SYNC_INTERVAL", "0");
+    var schedule = io.ncsync.daemon.Guardian.schedule(load(env).settings());
+    assertEquals(Duration.ZERO, schedule.fullSyncInterval(), "runs only on request: no full syncs either");
+    assertEquals(Duration.ofHours(12), schedule.cleanupInterval(), "the cleanup still runs");
+    env.put("NCSYNC_SYNC_CLEANUP_INTERVAL", "0");
+    assertThrows(IllegalArgumentException.class, () -> load(env).settings());
   }
 
   @Test

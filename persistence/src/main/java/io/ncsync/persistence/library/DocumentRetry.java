@@ -10,7 +10,7 @@ import java.time.Instant;
  * nothing: a {@code SOFT} failure is tried by the next run, a {@code FATAL} one stops the library, which backs off.
  */
 public record DocumentRetry(Duration first, Duration max, int attempts) {
-  public static final DocumentRetry DEFAULT = new DocumentRetry(Duration.ofMinutes(1), Duration.ofHours(6), 8);
+  public static final DocumentRetry DEFAULT = new DocumentRetry(Duration.ofMinutes(15), Duration.ofHours(6), 8);
 
   public DocumentRetry {
     if (first.isNegative() || first.isZero() || max.compareTo(first) < 0 || attempts < 1) {

@@ -572,6 +572,17 @@ public final class Library
   private final ActorRef<Document.ConflictToRecord> conflictAdapter;
   /** The run executing in this incarnation; null when idle (a recovered activeRun without it was interrupted). */
   private RunExecution execution;
+  /**
+   * A scheduled run not journaled (yet): it is journaled ({@link RunStarted}) only once it finds something to do, so an
+   * idle library's sweeps every few minutes add nothing to its journal. Null otherwise.
+   */
+  private RunSummary provisional;
+  /** The last scheduled run that found nothing to do (not journaled): the status shows it while it is the newest. */
+  private RunSummary lastQuiet;
+  /** The run whose start the observer was told of (a provisional one is told before it is journaled). */
+  private String announcedStart;
+  /** When this incarnation started: scheduled runs after a restart are spread from here ({@link #spread}). */
+  private final Instant wokeAt;
   private boolean stopping;
   /** A trigger arrived during the active run: this run starts when it ends. Not persisted. */
   private String queuedRunId;
@@ -596,6 +607,7 @@ public final class Library
     this.history = history;
     this.observer = observer;
     this.lastProgress = settings.clock().instant();
+    this.wokeAt = lastProgress;
     // Each tenant's libraries stay in that tenant's own folder (TenantWorkspaces), checked here as well as by the API.
     this.workspaces = WorkspaceBoundary.ofTenant(settings.workspacesRoot(),
         TenantIds.ofEntityId(entityId));
@@ -710,15 +722,13 @@ public final class Library
     // A library created before this check existed, or under another workspaces root, must not sync outside it either.
     var refusal = workspaces.refusal(state.config().localRoot());
     if (refusal.isPresent()) return Effect().reply(cmd.replyTo(), StatusReply.error(refusal.get()));
-    if (state.activeRun() != null && execution != null && state.removal() == null) {
+    RunSummary active = running(state);
+    if (active != null && state.removal() == null) {
       if (queuedRunId == null) queuedRunId = UUID.randomUUID().toString();
       queuedAsked = true;
-      return Effect().reply(cmd.replyTo(),
-          StatusReply.success(new SyncAccepted(queuedRunId, false, state.activeRun().runId())));
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(queuedRunId, false, active.runId())));
     }
-    if (state.activeRun() != null && execution != null) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(state.activeRun().runId(), false)));
-    }
+    if (active != null) return Effect().reply(cmd.replyTo(), StatusReply.success(new SyncAccepted(active.runId(), false)));
     if (state.removal() != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(state.isRemoved() ? "the library was removed"
           : "the library is being detached: its remote files are being brought down"));
@@ -780,7 +790,7 @@ public final class Library
    * results are ignored (they are not of the current run); the next run looks at everything again.
    */
   private ReplyEffect<Event, LibraryState> onCheckRunLease(LibraryState state, CheckRunLease msg) {
-    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    if (!isCurrent(msg.runId()) || running(state) == null) return Effect().noReply();
     Duration idle = Duration.between(lastProgress, now());
     if (idle.compareTo(leaseLimit()) < 0) {
       context.scheduleOnce(leaseCheckEvery(), context.getSelf(), msg);
@@ -935,7 +945,7 @@ public final class Library
     changesPending = false;
     localChangeSeen = false;
     if (!mayRunUnasked(state)) {
-      if (execution != null && state.activeRun() != null && queuedRunId == null) {
+      if (running(state) != null && queuedRunId == null) {
         queuedRunId = UUID.randomUUID().toString();
       }
       return Effect().noReply();
@@ -1006,6 +1016,14 @@ public final class Library
 
   private akka.persistence.typed.javadsl.EffectBuilder<Event, LibraryState> startRun(
       LibraryState state, Instant now, String runId, String trigger, List<Event> before) {
+    if (RunSummary.SCHEDULE.equals(trigger) && before.isEmpty() && state.activeRun() == null) {
+      provisional = RunSummary.started(runId, now, trigger); // journaled once it finds something to do
+      conflictsTold.clear();
+      announcedStart = runId;
+      observer.runStarted(state.config().tenantId(), state.config().libraryId(), provisional);
+      return Effect().none().thenRun(s -> startDiscovery(s, runId));
+    }
+    provisional = null;
     List<Event> events = new ArrayList<>(before);
     if (state.activeRun() != null) events.add(interrupted(state.activeRun().runId(), now));
     events.add(new RunStarted(runId, now, trigger));
@@ -1017,8 +1035,9 @@ public final class Library
 
   /** How far the active run is, or null when none runs here. */
   private RunProgress progress(LibraryState state) {
-    if (execution == null || state.activeRun() == null) return null;
-    return execution.progress(state.activeRun().bytesUploaded() + state.activeRun().bytesDownloaded());
+    RunSummary run = running(state);
+    if (run == null) return null;
+    return execution.progress(run.bytesUploaded() + run.bytesDownloaded());
   }
 
   /** Live progress for the observer: at most one report per {@link #PROGRESS_EVERY}. */
@@ -1046,8 +1065,9 @@ public final class Library
         state.history().stream().filter(run -> run.runId().equals(finished.runId())).reduce((a, b) -> b)
             .ifPresent(run -> observer.runFinished(tenantId, libraryId, run));
       } else if (event instanceof RunStarted started && state.activeRun() != null
-          && state.activeRun().runId().equals(started.runId())) {
+          && state.activeRun().runId().equals(started.runId()) && !started.runId().equals(announcedStart)) {
         conflictsTold.clear();
+        announcedStart = started.runId();
         observer.runStarted(tenantId, libraryId, state.activeRun());
       }
     }
@@ -1070,11 +1090,11 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onDetach(LibraryState state, Detach cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     if (state.isRemoved()) return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(true, null)));
-    boolean running = state.activeRun() != null && execution != null;
-    if (running && state.isDetaching() && cmd.detach() == Removal.Detach.DOWNLOAD) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(false, state.activeRun().runId())));
+    RunSummary active = running(state);
+    if (active != null && state.isDetaching() && cmd.detach() == Removal.Detach.DOWNLOAD) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(new DetachAccepted(false, active.runId())));
     }
-    if (running) {
+    if (active != null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; detach once it has finished"));
     }
     Instant now = now();
@@ -1109,7 +1129,7 @@ public final class Library
     if (cleanupDue != null && !cleanupDue.isAfter(now) && !cleaning) {
       context.getSelf().tell(new CleanUp(defaults.trashRetention(), context.getSystem().ignoreRef()));
     }
-    if (state.activeRun() != null && execution != null) return Effect().noReply();
+    if (running(state) != null) return Effect().noReply();
     if (state.isDetaching()) { // the reverse sync, again, backing off while it fails
       RunSummary last = state.lastRun();
       Duration wait = FailureBackoff.after(state.history(), Duration.ZERO);
@@ -1119,7 +1139,7 @@ public final class Library
       return startRun(state, now, RunSummary.DETACH).thenNoReply();
     }
     if (!own.isEnabled()) return Effect().noReply();
-    RunSummary last = state.lastRun();
+    RunSummary last = lastRun(state);
     Duration backoff = FailureBackoff.after(state.history(), Duration.ZERO);
     if (last != null && last.startedAt() != null && last.startedAt().plus(backoff).isAfter(now)) return Effect().noReply();
     Instant fullDue = ScheduledJobs.due(state.jobs().lastFullSync(), state.config().createdAt(),
@@ -1127,9 +1147,19 @@ public final class Library
     if (fullDue != null && !fullDue.isAfter(now)) return startRun(state, now, RunSummary.FULL_SYNC).thenNoReply();
     Duration interval = or(own.syncInterval(), defaults.syncInterval());
     if (interval == null || interval.isZero()) return Effect().noReply();
+    if (last != null && now.isBefore(wokeAt.plus(spread(interval)))) return Effect().noReply();
     Duration wait = FailureBackoff.after(state.history(), interval);
     if (last != null && last.startedAt() != null && last.startedAt().plus(wait).isAfter(now)) return Effect().noReply();
     return startRun(state, now, RunSummary.SCHEDULE).thenNoReply();
+  }
+
+  /**
+   * Where in its interval this library's scheduled runs fall after a restart (fixed per library), so a thousand
+   * libraries woken together do not all sweep at the same moment and keep doing so every interval. A library that
+   * never ran is not held back.
+   */
+  private Duration spread(Duration interval) {
+    return Duration.ofMillis(Math.floorMod((long) persistenceId().hashCode() * 2654435761L, interval.toMillis()));
   }
 
   private static <T> T or(T own, T fallback) {
@@ -1153,9 +1183,9 @@ public final class Library
     if (cleaning) return Effect().reply(cmd.replyTo(), StatusReply.error("a cleanup is running"));
     Instant now = now();
     String staleRun = null;
-    if (state.activeRun() != null && execution != null && isCurrent(state.activeRun().runId())
-        && Duration.between(lastProgress, now).compareTo(leaseLimit()) >= 0) {
-      staleRun = state.activeRun().runId();
+    RunSummary active = running(state);
+    if (active != null && Duration.between(lastProgress, now).compareTo(leaseLimit()) >= 0) {
+      staleRun = active.runId();
       context.getSelf().tell(new CheckRunLease(staleRun));
     } else if (state.activeRun() != null && execution == null) {
       staleRun = state.activeRun().runId(); // a run nothing here carries on (a crash left it open)
@@ -1238,14 +1268,15 @@ public final class Library
         .limit(LibraryStatus.LISTED_FAILURES)
         .toList();
     return Effect().reply(cmd.replyTo(),
-        StatusReply.success(new LibraryStatus(stateName(state), state.activeRun(), state.lastRun(), counts, failures,
+        StatusReply.success(new LibraryStatus(stateName(state), running(state), lastRun(state), counts, failures,
             state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state),
             watchState(watch, "watching"), watchState(remoteWatch, "watching"), state.jobs())));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
   private String stateName(LibraryState state) {
-    String name = state.stateName();
+    String name = provisional != null && execution != null && state.stateName().equals("idle") ? "syncing"
+        : state.stateName();
     return name.equals("syncing") && execution != null && !execution.planned() ? "scanning" : name;
   }
 
@@ -1408,7 +1439,7 @@ public final class Library
       return Effect().reply(cmd.replyTo(), StatusReply.error("nothing to restore: the content of " + entry.path() + " ("
           + entry.action().wireName() + ") is not kept in the trash or the archive (restored, purged, or never kept)"));
     }
-    if (state.activeRun() != null || !trashInFlight.add(entry.id())) {
+    if (state.activeRun() != null || running(state) != null || !trashInFlight.add(entry.id())) {
       return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run or another restore is active; try again when it is done"));
     }
     context.pipeToSelf(safely(() -> io.restoreFromTrash(state.config(), entry.kept(), entry.path())),
@@ -1445,7 +1476,9 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onResolveGuard(LibraryState state, ResolveGuard cmd) {
     if (!state.created()) return Effect().reply(cmd.replyTo(), StatusReply.error("unknown library"));
     if (state.guard() == null) return Effect().reply(cmd.replyTo(), StatusReply.error("the library is not guarded: no deletions are held"));
-    if (state.activeRun() != null) return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; try again when it is done"));
+    if (state.activeRun() != null || running(state) != null) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error("a sync run is active; try again when it is done"));
+    }
     Event event = cmd.action() == GuardAction.CONFIRM
         ? new GuardConfirmed(now())
         : new GuardCancelled(state.guard().forgetOnCancel(), now());
@@ -1457,6 +1490,7 @@ public final class Library
   private ReplyEffect<Event, LibraryState> onStop(LibraryState state, Stop cmd) {
     stopping = true;
     stopWatching();
+    // A provisional run has only been looking: nothing of it to close (the schedule runs again).
     if (execution == null || state.activeRun() == null) return Effect().stop().thenNoReply();
     if (execution.inFlight() == 0) {
       RunFinished end = interrupted(execution.runId, now());
@@ -1466,7 +1500,7 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> onDiscoveryDone(LibraryState state, DiscoveryDone msg) {
-    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    if (!isCurrent(msg.runId()) || running(state) == null) return Effect().noReply();
     lastProgress = now();
     Discovery discovery = msg.discovery().filteredBy(execution.config.settings().filters())
         .leavingAlone(state.untracked(null), "no longer synced: deleted on the server and kept in place by policy");
@@ -1495,9 +1529,15 @@ public final class Library
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     held.keySet().forEach(execution::unsettled);
-    context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
+    if (plan.documents() > 0) {
+      context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
+    }
     List<Event> skipped = skippedFailures(state, discovery, msg.runId());
     events.addAll(skipped);
+    if (provisional != null && (!plan.isEmpty() || !events.isEmpty() || !pending.isEmpty())) {
+      events.add(0, journaled(provisional)); // it has something to do: journaled before any of it
+      provisional = null;
+    }
     pending.addAll(DocumentTransitions.finished(state, "", skipped, Map.of(), msg.runId(), now()));
     return Effect().persist(events).thenRun(s -> {
       record(s, pending);
@@ -1508,7 +1548,7 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> onDiscoveryFailed(LibraryState state, DiscoveryFailed msg) {
-    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    if (!isCurrent(msg.runId()) || running(state) == null) return Effect().noReply();
     return finishRun(state, RunSummary.FAILED, "discovery failed, nothing was changed: " + msg.reason());
   }
 
@@ -1595,7 +1635,7 @@ public final class Library
   }
 
   private ReplyEffect<Event, LibraryState> onFinishRun(LibraryState state, FinishRun msg) {
-    if (!isCurrent(msg.runId()) || state.activeRun() == null) return Effect().noReply();
+    if (!isCurrent(msg.runId()) || running(state) == null) return Effect().noReply();
     if (stopping) return finishRun(state, RunSummary.INTERRUPTED, "the daemon shut down during the run");
     Failure fatal = execution.stoppedFor();
     if (fatal != null) {
@@ -1603,7 +1643,7 @@ public final class Library
       return finishRun(state, RunSummary.FAILED, "stopped: " + fatal.message(), List.of(), fatal.code());
     }
     List<Event> agreed = agreedAtTheEnd(state, msg.runId());
-    int failed = state.activeRun().failed();
+    int failed = running(state).failed();
     if (failed == 0) return finishRun(state, RunSummary.SUCCEEDED, null, agreed);
     String example = state.failures().values().stream()
         .filter(f -> msg.runId().equals(f.runId()))
@@ -1638,6 +1678,19 @@ public final class Library
 
   private boolean isCurrent(String runId) {
     return execution != null && execution.runId.equals(runId);
+  }
+
+  /** The run executing here, journaled or {@link #provisional}; null when none. */
+  private RunSummary running(LibraryState state) {
+    if (execution == null) return null;
+    return state.activeRun() != null ? state.activeRun() : provisional;
+  }
+
+  /** The newest run, journaled or quiet (for the status, and when the next scheduled one is due). */
+  private RunSummary lastRun(LibraryState state) {
+    RunSummary journaled = state.lastRun();
+    if (lastQuiet == null) return journaled;
+    return journaled == null || journaled.startedAt().isBefore(lastQuiet.startedAt()) ? lastQuiet : journaled;
   }
 
   private void startDiscovery(LibraryState state, String runId) {
@@ -1699,6 +1752,45 @@ public final class Library
     return action;
   }
 
+  private static RunStarted journaled(RunSummary run) {
+    return new RunStarted(run.runId(), run.startedAt(), run.trigger());
+  }
+
+  /**
+   * A scheduled run that found nothing to do ends without a trace in the journal: the status shows it as the last run
+   * until a newer one, and the schedule counts from it. A run queued meanwhile starts now.
+   */
+  private ReplyEffect<Event, LibraryState> finishQuietly(LibraryState state, Instant now) {
+    lastQuiet = provisional.finished(now, RunSummary.SUCCEEDED, null);
+    provisional = null;
+    execution = null;
+    logRunEnd(state.config().libraryId(), lastQuiet, RunSummary.SUCCEEDED, now);
+    observer.runFinished(state.config().tenantId(), state.config().libraryId(), lastQuiet);
+    String queued = queuedRunId;
+    boolean asked = queuedAsked;
+    queuedRunId = null;
+    queuedAsked = false;
+    if (queued != null) context.getSelf().tell(new StartQueuedRun(queued, asked));
+    else scheduleRetry(state);
+    return Effect().noReply();
+  }
+
+  /**
+   * What a run did, in one line: at INFO when it changed anything or was a full sync, at DEBUG when it found nothing to
+   * do (a thousand idle libraries would otherwise write a line each every five minutes).
+   */
+  private void logRunEnd(String libraryId, RunSummary run, String outcome, Instant at) {
+    boolean changed = run.uploaded() + run.downloaded() + run.deletedLocal() + run.deletedRemote() + run.conflicts()
+        + run.failed() > 0;
+    if (!changed && !RunSummary.FULL_SYNC.equals(run.trigger()) && !context.getLog().isDebugEnabled()) return;
+    String line = "library {} run {} ({}) {} in {} ms: {} uploaded, {} downloaded, {} deleted here, {} deleted on the "
+        + "server, {} conflict(s), {} failed";
+    Object[] args = {libraryId, run.runId(), run.trigger(), outcome, Duration.between(run.startedAt(), at).toMillis(),
+        run.uploaded(), run.downloaded(), run.deletedLocal(), run.deletedRemote(), run.conflicts(), run.failed()};
+    if (changed || RunSummary.FULL_SYNC.equals(run.trigger())) context.getLog().info(line, args);
+    else context.getLog().debug(line, args);
+  }
+
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason) {
     return finishRun(state, outcome, reason, List.of());
   }
@@ -1710,11 +1802,19 @@ public final class Library
 
   private ReplyEffect<Event, LibraryState> finishRun(LibraryState state, String outcome, String reason, List<Event> before,
       FailureCode code) {
-    String runId = state.activeRun().runId();
-    List<Event> events = new ArrayList<>(before);
+    RunSummary run = running(state) != null ? running(state) : state.activeRun();
+    String runId = run.runId();
     Instant now = now();
+    if (provisional != null && before.isEmpty() && RunSummary.SUCCEEDED.equals(outcome) && !stopping) {
+      return finishQuietly(state, now);
+    }
+    List<Event> events = new ArrayList<>();
+    if (provisional != null) events.add(journaled(provisional)); // failed or stopped: on record like any other run
+    provisional = null;
+    events.addAll(before);
     events.add(new RunFinished(runId, now, outcome, reason, code));
     if (reason != null) context.getLog().warn("library {} run {} {}: {}", state.config().libraryId(), runId, outcome, reason);
+    else logRunEnd(state.config().libraryId(), run, outcome, now);
     execution = null;
     boolean detached = state.isDetaching() && RunSummary.SUCCEEDED.equals(outcome);
     if (detached) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -168,14 +169,64 @@ class LibraryScheduleTest {
         "a second cleanup finds nothing left");
   }
 
+  @Test
+  void aScheduledRunThatFindsNothingToDoLeavesNoTraceInTheJournal() {
+    int created = journal().size();
+    assertEquals(RunSummary.SCHEDULE, tick());
+    clock.advance(Duration.ofMinutes(5));
+    assertEquals(RunSummary.SCHEDULE, tick());
+    assertEquals(created, journal().size(), "two idle sweeps, nothing journaled: " + journal());
+    LibraryStatus status = status();
+    assertEquals(RunSummary.SUCCEEDED, status.lastRun().outcome(), "the status still shows the last sweep");
+    assertEquals(clock.instant(), status.lastRun().startedAt());
+    assertEquals("idle", status.state());
+    clock.advance(Duration.ofMinutes(4));
+    assertNull(tick(), "the schedule counts from the unjournaled sweep");
+
+    clock.advance(Duration.ofMinutes(1));
+    io.nextDiscovery = CompletableFuture.completedFuture(new Discovery(
+        Map.of("new.txt", new LocalEntry("new.txt", false, 4, 1000, "sha-new")), Map.of(), Map.of()));
+    assertEquals(RunSummary.SCHEDULE, tick());
+    List<Object> events = journal().subList(created, journal().size());
+    assertTrue(events.get(0) instanceof Library.RunStarted, "a sweep with work is journaled first: " + events);
+    assertTrue(events.stream().anyMatch(e -> e instanceof Library.DocumentSynced), events.toString());
+    assertTrue(events.get(events.size() - 1) instanceof Library.RunFinished, events.toString());
+    assertEquals(1, kit.getState().history().size());
+
+    io.nextDiscovery = new CompletableFuture<>(); // a sweep that hangs, then fails: journaled like any failed run
+    clock.advance(Duration.ofMinutes(5));
+    kit.runCommand(new Library.PeriodicSync(DEFAULTS));
+    io.nextDiscovery.completeExceptionally(new RuntimeException("server down"));
+    LibraryState failed = awaitState(s -> s.history().size() == 2);
+    assertEquals(RunSummary.FAILED, failed.lastRun().outcome());
+    assertTrue(failed.lastRun().reason().contains("server down"), failed.lastRun().reason());
+  }
+
+  private List<Object> journal() {
+    return kit.persistenceTestKit().persistedInStorage("Library|default:sched");
+  }
+
   /** Sends the daemon's tick; returns the trigger of the run it started (once that run ended), or null for none. */
   private String tick() {
-    var result = kit.runCommand(new Library.PeriodicSync(DEFAULTS));
-    Library.RunStarted started = result.events().stream().filter(e -> e instanceof Library.RunStarted)
-        .map(e -> (Library.RunStarted) e).findFirst().orElse(null);
-    if (started == null) return null;
-    awaitState(s -> s.activeRun() == null);
-    return started.trigger();
+    int before = io.discoveries.get();
+    kit.runCommand(new Library.PeriodicSync(DEFAULTS));
+    if (io.discoveries.get() == before) return null;
+    return awaitStatus(s -> s.activeRun() == null).lastRun().trigger();
+  }
+
+  private LibraryStatus status() {
+    return kit.<StatusReply<LibraryStatus>>runCommand(Library.GetStatus::new).reply().getValue();
+  }
+
+  private LibraryStatus awaitStatus(Predicate<LibraryStatus> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    LibraryStatus status = status();
+    while (!condition.test(status)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("status never matched: " + status);
+      Thread.onSpinWait();
+      status = status();
+    }
+    return status;
   }
 
   /** Polls the state the library's own asynchronous steps (discovery, cleanup) lead to; no time is waited for. */

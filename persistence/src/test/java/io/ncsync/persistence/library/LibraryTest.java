@@ -246,23 +246,29 @@ class LibraryTest {
     var refused = kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply();
     assertTrue(refused.isError());
     assertTrue(refused.getError().getMessage().contains("disabled"), refused.getError().getMessage());
-    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1)));
+    assertNull(status().activeRun(), "no scheduled run either");
+    assertNull(io.lastInput, "nothing was looked at");
     assertEquals("disabled", status().state());
   }
 
   @Test
   void aPeriodicTickStartsARunOnlyOnceTheIntervalHasPassed() {
     create();
-    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ZERO)).events().isEmpty(), "zero: no periodic runs");
-    var first = kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
-    assertTrue(first.events().stream().anyMatch(e -> e instanceof Library.RunStarted), "never ran: runs now");
+    kit.runCommand(new Library.PeriodicSync(Duration.ZERO));
+    assertNull(status().activeRun(), "zero: no periodic runs");
+    kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
+    assertEquals(RunSummary.SCHEDULE, status().activeRun().trigger(), "never ran: runs now");
     io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
-    awaitStatus(s -> s.activeRun() == null);
-    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().isEmpty(), "ran a moment ago");
+    String first = awaitStatus(s -> s.activeRun() == null).lastRun().runId();
+    io.nextDiscovery = new CompletableFuture<>();
+    kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
+    assertNull(status().activeRun(), "ran a moment ago");
     kit.<StatusReply<Library.SettingsOutcome>>runCommand(replyTo -> new Library.ChangeSettings(
         new SettingsPatch(null, null, null, null, null, null, null, Duration.ofMillis(1), null), replyTo));
-    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1))).events().stream()
-        .anyMatch(e -> e instanceof Library.RunStarted), "the library's own interval wins over the daemon's");
+    kit.runCommand(new Library.PeriodicSync(Duration.ofHours(1)));
+    assertNotEquals(first, status().activeRun().runId(), "the library's own interval wins over the daemon's");
+    io.nextDiscovery.complete(discovery(Map.of(), Map.of()));
     awaitStatus(s -> s.activeRun() == null); // no run may outlive the test and write into the next one's journal
   }
 
@@ -274,7 +280,8 @@ class LibraryTest {
     assertTrue(result.event() instanceof Library.LibraryRemoved);
     assertEquals(List.of("default:lib1"), List.copyOf(removed));
     assertTrue(kit.<StatusReply<Library.SyncAccepted>>runCommand(Library.Sync::new).reply().isError(), "a removed library never syncs");
-    assertTrue(kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1))).events().isEmpty());
+    kit.runCommand(new Library.PeriodicSync(Duration.ofSeconds(1)));
+    assertNull(status().activeRun(), "no scheduled run either");
     assertTrue(kit.<StatusReply<LibraryConfig>>runCommand(replyTo -> new Library.Create(CONFIG, replyTo)).events().isEmpty(),
         "its id is not reused");
     kit.restart();

@@ -108,9 +108,13 @@ class ScriptedSyncEngine implements SyncEngine {
     return nextDiscovery;
   }
 
+  /** How many discoveries were asked for: one per run. */
+  final java.util.concurrent.atomic.AtomicInteger discoveries = new java.util.concurrent.atomic.AtomicInteger();
+
   @Override
   public CompletionStage<Discovery> discover(LibraryConfig config, DiscoveryInput input) {
     lastInput = input;
+    discoveries.incrementAndGet();
     return nextDiscovery;
   }
 
