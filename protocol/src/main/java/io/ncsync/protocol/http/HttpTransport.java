@@ -127,7 +127,12 @@ public final class HttpTransport implements AutoCloseable {
     }
   }
 
-  private record Ticket(Supplier<CompletionStage<HttpResponse>> body, CompletableFuture<HttpResponse> result) {
+  /**
+   * @param timesTheServer the time to the response head tells the server's queue (a request without a large body: an
+   *                       upload's time tells its size and the link)
+   */
+  private record Ticket(Supplier<CompletionStage<HttpResponse>> body, CompletableFuture<HttpResponse> result,
+      boolean timesTheServer) {
     CompletionStage<Object> run() {
       try {
         body.get().whenComplete((response, error) -> {
@@ -145,7 +150,9 @@ public final class HttpTransport implements AutoCloseable {
   /** Runs {@code ticket} once the window has room; its answer then moves the window. */
   private CompletionStage<Object> runInWindow(Ticket ticket) {
     return window.acquire().thenCompose(go -> {
-      ticket.result().whenComplete((response, error) -> window.release(signalOf(response, error)));
+      long started = System.nanoTime();
+      ticket.result().whenComplete((response, error) -> window.release(signalOf(response, error),
+          ticket.timesTheServer() ? System.nanoTime() - started : -1));
       return ticket.run();
     });
   }
@@ -351,7 +358,8 @@ public final class HttpTransport implements AutoCloseable {
     if (attempt > 1) retries.incrementAndGet();
     String path = troubleKey(request);
     return enqueue(() -> breaker.callWithCircuitBreakerCS(
-            () -> exchange(request, call).thenApply(response -> failOnServerTrouble(response, path))))
+            () -> exchange(request, call).thenApply(response -> failOnServerTrouble(response, path))),
+            smallBody(request))
         .handle((response, error) -> {
           // A 5xx travelled through the breaker as a failure (so that it counts); here it is a response again.
           if (error != null && unwrap(error) instanceof ServerFailure failed) return afterResponse(
@@ -448,9 +456,17 @@ public final class HttpTransport implements AutoCloseable {
     }
   }
 
+  /** A request whose body (if any) is known and small: its time to an answer is the server's, not the transfer's. */
+  private static boolean smallBody(HttpRequest request) {
+    java.util.OptionalLong length = request.entity().getContentLengthOption();
+    return length.isPresent() && length.getAsLong() <= SMALL_BODY;
+  }
+
+  private static final long SMALL_BODY = 64 * 1024;
+
   /** Takes a turn in the pacing queue; the body runs when the rate and concurrency limits allow. */
-  private CompletionStage<HttpResponse> enqueue(Supplier<CompletionStage<HttpResponse>> body) {
-    Ticket ticket = new Ticket(body, new CompletableFuture<>());
+  private CompletionStage<HttpResponse> enqueue(Supplier<CompletionStage<HttpResponse>> body, boolean timesTheServer) {
+    Ticket ticket = new Ticket(body, new CompletableFuture<>(), timesTheServer);
     QueueOfferResult offered = tickets.offer(ticket);
     if (offered == QueueOfferResult.enqueued()) return ticket.result;
     String reason = offered == QueueOfferResult.dropped()

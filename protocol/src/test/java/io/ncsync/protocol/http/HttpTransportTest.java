@@ -113,6 +113,35 @@ class HttpTransportTest {
     assertTrue(transport.window() >= 8, "healthy answers grow it back: " + transport.window());
   }
 
+  /** Issue 12: a server that queues instead of refusing answers slower; the window shrinks before any 429. */
+  @Test
+  void theWindowShrinksWhenTheServerQueuesRequests() throws Exception {
+    AkkaHttpRemoteStore store = store(server.appPassword(), FAST.withRateLimit(0, 100));
+    HttpTransport transport = store.transport();
+    server.faults().queueing(Duration.ofMillis(20));
+    for (int i = 0; i < 40; i++) await(store.stat("")); // one at a time: the server's own time, no queue
+    int before = transport.window();
+    assertTrue(before >= 8, "healthy answers: " + before);
+
+    List<java.util.concurrent.CompletableFuture<?>> burst = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) burst.add(store.stat("").toCompletableFuture());
+    java.util.concurrent.CompletableFuture<Void> all =
+        java.util.concurrent.CompletableFuture.allOf(burst.toArray(new java.util.concurrent.CompletableFuture<?>[0]));
+    int smallest = before;
+    while (!all.isDone()) { // the window while the queue lasts (its last answers find it shorter and grow it again)
+      smallest = Math.min(smallest, transport.window());
+      Thread.sleep(2);
+    }
+    all.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(smallest <= before / 2, "with " + before + " in flight each waits " + before + " times as long: the "
+        + "window shrinks though every answer was 207: at least to " + smallest);
+    assertTrue(server.requests().entries().stream().noneMatch(e -> e.status() == 429 || e.status() == 503));
+
+    server.faults().queueing(Duration.ZERO);
+    for (int i = 0; i < 400; i++) await(store.stat(""));
+    assertTrue(transport.window() >= 8, "a fast server again: it grows back: " + transport.window());
+  }
+
   @Test
   void retryAfterBeyondTheCapIsHandedToTheCaller() throws Exception {
     RemoteStore store = store(server.appPassword(), FAST);

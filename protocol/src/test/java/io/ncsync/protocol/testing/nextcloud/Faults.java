@@ -19,6 +19,8 @@ public final class Faults {
   private double errorRate;
   private double resetRate;
   private Duration latency = Duration.ZERO;
+  private long queueServiceNanos;
+  private long queueFreeAtNanos;
   private int throttleTimes;
   private int throttleRetryAfter;
   private int unavailableTimes;
@@ -73,6 +75,29 @@ public final class Faults {
       latency = delay == null || delay.isNegative() ? Duration.ZERO : delay;
     }
     return this;
+  }
+
+  /**
+   * A server that works on one DAV/OCS request at a time, each taking {@code serviceTime}: the others queue (as a PHP
+   * server with few workers does), so answers take longer the more requests are in flight. Zero: off.
+   */
+  public Faults queueing(Duration serviceTime) {
+    synchronized (lock) {
+      queueServiceNanos = serviceTime == null || serviceTime.isNegative() ? 0 : serviceTime.toNanos();
+      queueFreeAtNanos = System.nanoTime();
+    }
+    return this;
+  }
+
+  /** How long a request arriving now waits for its turn and is served ({@link #queueing}); zero when off. */
+  Duration queueDelay() {
+    synchronized (lock) {
+      if (queueServiceNanos == 0) return Duration.ZERO;
+      long now = System.nanoTime();
+      long start = Math.max(now, queueFreeAtNanos);
+      queueFreeAtNanos = start + queueServiceNanos;
+      return Duration.ofNanos(queueFreeAtNanos - now);
+    }
   }
 
   /** The next {@code times} DAV/OCS requests get 429 Too Many Requests with {@code Retry-After}. */
@@ -319,6 +344,7 @@ public final class Faults {
       errorRate = 0;
       resetRate = 0;
       latency = Duration.ZERO;
+      queueServiceNanos = 0;
       throttleTimes = 0;
       unavailableTimes = 0;
       quotaBytes = -1;

@@ -481,7 +481,7 @@ public final class NextcloudTestServer implements AutoCloseable {
     boolean chunkPut = ex.method.equals("PUT") && ex.path().startsWith("/remote.php/dav/uploads/");
     if (chunkPut) requests.chunkPutStarted();
     CompletionStage<HttpResponse> result;
-    Duration latency = statusPhp ? Duration.ZERO : faults.latency();
+    Duration latency = statusPhp ? Duration.ZERO : faults.latency().plus(faults.queueDelay());
     if (latency.isZero()) {
       result = dispatchSafely(ex, extra);
     } else {
