@@ -11,6 +11,7 @@ final class ConnectionWrites {
   private final String stagingTag;
   private volatile boolean putAnswersWithEtag;
   private volatile boolean refusesLocks;
+  private final java.util.concurrent.atomic.AtomicInteger expectContinueFailures = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicBoolean ignoresMtime = new java.util.concurrent.atomic.AtomicBoolean();
   /** Staged creates of this connection in flight, by URL. */
   private final java.util.Set<String> staging = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -78,5 +79,18 @@ final class ConnectionWrites {
 
   void refusedLocks() {
     refusesLocks = true;
+  }
+
+  /**
+   * False once two PUTs that asked {@code Expect: 100-continue} had to be sent again (their repeat goes without it): a
+   * server or proxy in the way that neither continues nor answers would make every such PUT wait for its deadline, so
+   * later PUTs send their body at once.
+   */
+  boolean honoursExpectContinue() {
+    return expectContinueFailures.get() < 2;
+  }
+
+  void expectContinueFailed() {
+    expectContinueFailures.incrementAndGet();
   }
 }

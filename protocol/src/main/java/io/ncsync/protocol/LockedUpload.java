@@ -24,8 +24,8 @@ import java.util.function.Function;
  * replace the file between our PUT and the PROPFIND that reads its ETag with content of the same size, and we would
  * record their ETag as ours: their version would then look synced for ever and a later edit of ours would overwrite it.
  *
- * <p>{@link #replace}: LOCK, PUT under a staging name, PROPFIND it, MOVE it over the locked file ({@code If:} carrying
- * the token and the base ETag), UNLOCK: three requests more than a bare PUT and its PROPFIND. The lock alone is not
+ * <p>{@link #replace}: LOCK (with {@code If-Match}: a stale base costs no body), PUT under a staging name, PROPFIND it,
+ * MOVE it over the locked file ({@code If:} carrying the token and the base ETag), UNLOCK: three requests more than a bare PUT and its PROPFIND. The lock alone is not
  * enough: mod_dav checks locks when a request starts, so a PUT of another writer's that started before our LOCK can
  * land after our PUT; the staging name makes the ETag we read ours whatever lands later. {@link #run} (LOCK, PUT with
  * {@code If: (<token>)}, PROPFIND, UNLOCK) is left for a file our LOCK had to create. A LOCK
@@ -159,8 +159,12 @@ final class LockedUpload {
     String what = "LOCK " + store.describe(path);
     long seconds = store.settings().transferTimeout(local.size()).plus(LOCK_MARGIN).toSeconds();
     HttpTransport transport = store.shared().transport();
-    // Not repeated after a lost answer: a repeat would meet our own lock (423) until it expires.
+    // Not repeated after a lost answer: a repeat would meet our own lock (423) until it expires. The base ETag goes
+    // with the LOCK too: a stale one is refused (412) before any body is sent, not after the staged PUT.
+    java.util.List<akka.http.javadsl.model.HttpHeader> guard = options.ifMatchEtag() == null ? java.util.List.of()
+        : java.util.List.of(RawHeader.create("If-Match", ETags.quote(options.ifMatchEtag())));
     return transport.send(() -> HttpRequest.create(url).withMethod(LOCK)
+                .addHeaders(guard)
                 .addHeader(RawHeader.create("Depth", "0"))
                 .addHeader(RawHeader.create("Timeout", "Second-" + seconds))
                 .withEntity(HttpEntities.create(ContentTypes.TEXT_XML_UTF8,

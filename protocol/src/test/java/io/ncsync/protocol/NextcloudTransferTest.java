@@ -98,6 +98,26 @@ class NextcloudTransferTest {
     return server.requests().count(method, pathPrefix);
   }
 
+  /** Issue 12: a guarded PUT above 1 MiB asks 100 Continue first; the server's answer decides whether the body goes. */
+  @Test
+  void aGuardedPutOfALargeFileAsksForContinueFirst() throws Exception {
+    RemoteStore plain = storeWith(withTransfers(t -> t.withChunking(64L << 20, 8L << 20, 64L << 10))).scoped(folder);
+    Path big = Files.createTempFile("expect", ".bin");
+    Files.write(big, new byte[2 << 20]);
+    int asked = server.requests().expectContinue();
+    UploadResult created = await(plain.upload("big.bin", big, UploadOptions.createOnly()));
+    assertEquals(asked + 1, server.requests().expectContinue(), "If-None-Match: * and 2 MiB: Expect sent");
+    assertError(DavError.PRECONDITION_FAILED, plain.upload("big.bin", big, UploadOptions.replacing("stale")));
+    await(plain.upload("big.bin", big, UploadOptions.replacing(created.etag())));
+    assertEquals(asked + 3, server.requests().expectContinue());
+    assertEquals(2 << 20, Files.size(onDisk("big.bin")));
+
+    Path small = Files.createTempFile("expect", ".txt");
+    Files.writeString(small, "small");
+    await(plain.upload("small.txt", small, UploadOptions.createOnly()));
+    assertEquals(asked + 3, server.requests().expectContinue(), "a small body goes at once");
+  }
+
   // ---- Chunked upload --------------------------------------------------------------------------------------------
 
   @Test

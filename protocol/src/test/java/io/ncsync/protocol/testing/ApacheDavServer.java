@@ -110,7 +110,8 @@ public final class ApacheDavServer implements AutoCloseable {
   }
 
   /**
-   * The access log so far, one request a line ({@code host user [time] "METHOD /path HTTP/1.1" status bytes}): what a
+   * The access log so far, one request a line ({@code host user [time] "METHOD /path HTTP/1.1" status bytes received}, the
+   * last the bytes that arrived, body and headers, by mod_logio): what a
    * test asserts a client sent.
    */
   public java.util.List<String> accessLog() {
@@ -183,7 +184,7 @@ public final class ApacheDavServer implements AutoCloseable {
     conf.append("StartServers 1\nServerLimit 2\nThreadsPerChild 16\nMaxRequestWorkers 32\n")
         .append("ErrorLog ").append(baseDir.resolve("logs/error.log")).append('\n')
         .append("LogLevel warn\n")
-        .append("LogFormat \"%h %u %t \\\"%r\\\" %>s %b\" common\n")
+        .append("LogFormat \"%h %u %t \\\"%r\\\" %>s %b %I\" common\n")
         .append("CustomLog ").append(baseDir.resolve("logs/access.log")).append(" common\n")
         .append("TypesConfig /etc/mime.types\n")
         .append("DavLockDB ").append(lockDir.resolve("DavLock")).append('\n')

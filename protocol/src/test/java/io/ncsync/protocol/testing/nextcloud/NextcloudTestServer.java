@@ -480,6 +480,7 @@ public final class NextcloudTestServer implements AutoCloseable {
     boolean statusPhp = ex.decodable() && ex.segments.equals(List.of("status.php"));
     boolean chunkPut = ex.method.equals("PUT") && ex.path().startsWith("/remote.php/dav/uploads/");
     if (chunkPut) requests.chunkPutStarted();
+    if ("100-continue".equalsIgnoreCase(ex.header("Expect"))) requests.expectContinueAsked();
     CompletionStage<HttpResponse> result;
     Duration latency = statusPhp ? Duration.ZERO : faults.latency().plus(faults.queueDelay());
     if (latency.isZero()) {

@@ -79,6 +79,17 @@ public final class RequestLog {
     peakChunkPuts.set(chunkPutsInFlight.get());
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger expectContinue = new java.util.concurrent.atomic.AtomicInteger();
+
+  void expectContinueAsked() {
+    expectContinue.incrementAndGet();
+  }
+
+  /** Requests that asked {@code Expect: 100-continue}, since the server started. */
+  public int expectContinue() {
+    return expectContinue.get();
+  }
+
   void chunkPutStarted() {
     peakChunkPuts.accumulateAndGet(chunkPutsInFlight.incrementAndGet(), Math::max);
   }
