@@ -264,7 +264,8 @@ public final class ApiJson {
 
   /** GET /api/v1/libraries/{id}/status. */
   public record Status(String state, Run lastRun, Run activeRun, Counts counts, java.util.List<Failure> failures,
-      Guard guard, String name, Progress progress, String localWatch, String remoteWatch, Jobs jobs) {
+      Guard guard, String name, Progress progress, String localWatch, String remoteWatch, Jobs jobs,
+      LocalDrift localDrift) {
     public static Status of(LibraryStatus status) {
       LibraryStatus.Counts c = status.counts();
       java.util.List<Failure> failures = status.failures() == null ? java.util.List.of()
@@ -273,9 +274,19 @@ public final class ApiJson {
           c == null ? new Counts(0, 0, 0, 0, 0, 0)
               : new Counts(c.synced(), c.pending(), c.failed(), c.conflict(), c.excluded(), c.orphaned()),
           failures, Guard.of(status.guard()), status.name(), Progress.of(status.progress()), status.localWatch(),
-          status.remoteWatch(), Jobs.of(status.jobs()));
+          status.remoteWatch(), Jobs.of(status.jobs()),
+          new LocalDrift(status.localDriftTotal(), status.localDrift().stream()
+              .map(d -> new DriftedFile(d.path(), d.kind(), d.fate())).toList()));
     }
   }
+
+  /**
+   * A remote-to-local library's local changes (it never uploads): how many, and the first 50 by path with what becomes
+   * of each. Found by the last run; empty for other modes.
+   */
+  public record LocalDrift(int total, java.util.List<DriftedFile> files) {}
+
+  public record DriftedFile(String path, String kind, String fate) {}
 
   /** When the library's own scheduled jobs last ran (null: not yet). */
   public record Jobs(Instant lastFullSync, Instant lastCleanup) {

@@ -639,7 +639,7 @@ class AdminApiTest {
         "the run and the queued one to finish");
     JsonNode status = idle.json();
     assertEquals(Set.of("state", "lastRun", "activeRun", "counts", "failures", "guard", "name", "progress", "localWatch",
-        "remoteWatch", "jobs"),
+        "remoteWatch", "jobs", "localDrift"),
         fieldNames(status));
     assertEquals("off", status.get("localWatch").asText(), "runs only on request here: nothing is watched");
     assertTrue(status.get("progress").isNull(), "no progress without a run");

@@ -30,6 +30,7 @@ import io.ncsync.persistence.sync.ConflictType;
 import io.ncsync.persistence.sync.Discovery;
 import io.ncsync.persistence.sync.DocumentIds;
 import io.ncsync.persistence.sync.DiscoveryInput;
+import io.ncsync.persistence.sync.LocalDrift;
 import io.ncsync.persistence.sync.DocumentChange;
 import io.ncsync.persistence.sync.DeletionRules;
 import io.ncsync.persistence.sync.Failure;
@@ -594,6 +595,8 @@ public final class Library
   private int excluded;
   /** What the last discovery left out (filters, kept untracked, waiting), by path with the reason; not persisted. */
   private Map<String, String> excludedPaths = Map.of();
+  /** A remote-to-local library's local changes the last discovery found, and what becomes of them; not persisted. */
+  private List<LocalDrift> localDrift = List.of();
 
   private Library(ActorContext<Command> context, String entityId, SyncEngine io, Settings settings, Removals removals,
       DocumentHistory history, LibraryObserver observer) {
@@ -1270,7 +1273,8 @@ public final class Library
     return Effect().reply(cmd.replyTo(),
         StatusReply.success(new LibraryStatus(stateName(state), running(state), lastRun(state), counts, failures,
             state.guard() == null ? null : state.guard().summary(), state.config().name(), progress(state),
-            watchState(watch, "watching"), watchState(remoteWatch, "watching"), state.jobs())));
+            watchState(watch, "watching"), watchState(remoteWatch, "watching"), state.jobs(),
+            localDrift.subList(0, Math.min(localDrift.size(), LibraryStatus.LISTED_DRIFT)), localDrift.size())));
   }
 
   /** The state's name, told apart by what only this incarnation knows: a run still discovering is "scanning". */
@@ -1512,6 +1516,7 @@ public final class Library
     LibrarySettings librarySettings = execution.config.settings();
     ConflictPolicy conflicts = new ConflictPolicy(librarySettings.conflictStrategy(), state.conflicts(),
         librarySettings.verifyOnAdopt());
+    localDrift = LocalDrift.of(state.bases(), discovery, execution.config.mode(), conflicts);
     SyncPlan plan = Reconciler.plan(state.bases(), discovery, execution.config.mode(), conflicts,
             new DeletionRules(librarySettings.remoteDeletionPolicy(), librarySettings.localDeletions()))
         .batchingNewSmallFiles(settings.batchFiles(), settings.batchFileBytes());

@@ -24,13 +24,20 @@ import io.ncsync.persistence.CborSerializable;
 public record LibraryStatus(
     String state, RunSummary activeRun, RunSummary lastRun, Counts counts, java.util.List<FailureRecord> failures,
     GuardHold.Summary guard, String name, RunProgress progress, String localWatch, String remoteWatch,
-    ScheduledJobs jobs)
+    ScheduledJobs jobs, java.util.List<io.ncsync.persistence.sync.LocalDrift> localDrift, int localDriftTotal)
     implements CborSerializable {
+
+  /** How many drifted files the status lists at most (by path). */
+  public static final int LISTED_DRIFT = 50;
+
+  public LibraryStatus {
+    localDrift = localDrift == null ? java.util.List.of() : java.util.List.copyOf(localDrift);
+  }
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,
       java.util.List<FailureRecord> failures, GuardHold.Summary guard, String name, RunProgress progress,
       String localWatch, String remoteWatch) {
-    this(state, activeRun, lastRun, counts, failures, guard, name, progress, localWatch, remoteWatch, null);
+    this(state, activeRun, lastRun, counts, failures, guard, name, progress, localWatch, remoteWatch, null, null, 0);
   }
 
   public LibraryStatus(String state, RunSummary activeRun, RunSummary lastRun, Counts counts,

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Idle cost (issue 12): what a freshly started daemon with default settings costs while nothing changes, with 1 and
+with N libraries (default 100) on one Apache mod_dav connection.
+
+For each count: a fresh data dir and daemon (bin/ncsync, its default JVM options, NCSYNC_SYNC_INTERVAL at its 5-minute
+default, workspace watching and remote polling on), N libraries of 10 files in 2 folders each, created through the
+API; once every library's first run has ended, the daemon is left alone for --window seconds (default 300: one full
+sweep interval, so every library's scheduled run falls inside it). Measured over the window: CPU (utime + stime of the
+daemon from /proc/<pid>/stat) as a share of one core, requests Apache received, journal rows added, RSS at the end,
+and the heap in use after a full GC (jcmd GC.heap_info after jcmd GC.run).
+
+    python3 bench/idle.py --jar daemon/target/ncsync-all.jar [--libraries 100] [--window 300] [--keep]
+
+Needs root (Apache's workers run as www-data), apache2, Java 17 (jcmd). Prints a Markdown table; --json writes the
+figures too.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402  (the benchmarks' Apache and daemon helpers)
+
+
+def journal_rows(data: Path):
+    db = data / "db" / "ncsync.sqlite"
+    if not db.exists():
+        return None
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return con.execute("SELECT COUNT(*) FROM event_journal").fetchone()[0]
+    finally:
+        con.close()
+
+
+def heap_used_kib(pid):
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60)
+    out = subprocess.run(["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r"total (\d+)K, used (\d+)K", out)
+    return int(m.group(2)) if m else None
+
+
+def wait_settled(daemon, ids, timeout):
+    deadline = time.monotonic() + timeout
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        for lib in list(pending):
+            code, status = daemon.api("GET", f"/libraries/{lib}/status")
+            if code == 200 and status.get("activeRun") is None and (status.get("lastRun") or {}).get("outcome") == "succeeded":
+                pending.discard(lib)
+        time.sleep(0.5)
+    if pending:
+        raise RuntimeError(f"{len(pending)} libraries did not finish their first run")
+
+
+def measure(args, count, base: Path):
+    apache = bench.Apache(base / "apache", secrets.token_hex(12))
+    apache.start()
+    daemon = bench.Daemon(args.launcher, args.jar, base / "daemon", extra_env={"NCSYNC_SYNC_INTERVAL": "5m"})
+    try:
+        daemon.start()
+        started = time.monotonic()
+        conn = daemon.add_connection(apache)
+        ids = []
+        for i in range(count):
+            name = f"lib{i:04d}"
+            for folder in ("a", "b"):
+                d = daemon.workspaces / name / folder
+                d.mkdir(parents=True, exist_ok=True)
+                for j in range(5):
+                    (d / f"doc{j}.txt").write_bytes(os.urandom(4096))
+            ids.append(daemon.add_library(name, conn, name))
+        wait_settled(daemon, ids, timeout=600)
+        ready_s = time.monotonic() - started
+        time.sleep(5)  # the last first runs' follow-ups (the poll that sees our own writes) settle
+        requests_before = len(apache.access_log.read_text().splitlines())
+        rows_before = journal_rows(daemon.data)
+        cpu_before, t0 = daemon.cpu_s(), time.monotonic()
+        time.sleep(args.window)
+        cpu = daemon.cpu_s() - cpu_before
+        elapsed = time.monotonic() - t0
+        requests = len(apache.access_log.read_text().splitlines()) - requests_before
+        rows_after = journal_rows(daemon.data)
+        rss = daemon.rss_kib()
+        heap = heap_used_kib(daemon.proc.pid)
+        return {"libraries": count, "window_s": round(elapsed), "cpu_s": round(cpu, 2),
+                "cpu_share_of_one_core": round(100 * cpu / elapsed, 2), "requests": requests,
+                "requests_per_library_per_minute": round(requests / count / (elapsed / 60), 2),
+                "journal_rows_added": None if rows_before is None else rows_after - rows_before,
+                "rss_mib": round(rss / 1024) if rss else None, "heap_used_mib": round(heap / 1024) if heap else None,
+                "setup_s": round(ready_s, 1)}
+    finally:
+        daemon.stop()
+        apache.stop()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--jar", type=Path, default=bench.ROOT / "daemon/target/ncsync-all.jar")
+    p.add_argument("--launcher", type=Path, default=bench.ROOT / "bin/ncsync")
+    p.add_argument("--libraries", type=int, default=100)
+    p.add_argument("--window", type=int, default=300, help="seconds measured while idle")
+    p.add_argument("--work-dir", type=Path)
+    p.add_argument("--keep", action="store_true")
+    p.add_argument("--json", type=Path)
+    args = p.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/idle.py: run it as root (the private Apache serves through www-data workers)")
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="ncsync-idle-"))
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)
+    rows = []
+    try:
+        for count in (1, args.libraries):
+            base = work / f"n{count}"
+            base.mkdir()
+            base.chmod(0o755)
+            bench.log(f"idle cost with {count} librar{'y' if count == 1 else 'ies'}, {args.window} s window")
+            rows.append(measure(args, count, base))
+            bench.log(json.dumps(rows[-1]))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("| libraries | CPU, share of one core | requests / library / minute | journal rows added | RSS | heap after GC |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['libraries']} | {r['cpu_share_of_one_core']} % | {r['requests_per_library_per_minute']} | "
+              f"{r['journal_rows_added']} | {r['rss_mib']} MiB | {r['heap_used_mib']} MiB |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
