@@ -46,8 +46,9 @@ def journal_rows(data: Path):
 def heap_used_kib(pid):
     subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60)
     out = subprocess.run(["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60).stdout
-    m = re.search(r"total (\d+)K, used (\d+)K", out)
-    return int(m.group(2)) if m else None
+    # Serial GC lists its generations (new, tenured), G1 one heap: their "used" added up.
+    used = [int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", out)]
+    return sum(used) if used else None
 
 
 def wait_settled(daemon, ids, timeout):

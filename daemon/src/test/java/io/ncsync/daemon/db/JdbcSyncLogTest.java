@@ -98,6 +98,14 @@ class JdbcSyncLogTest {
       assertEquals(3, log.lines(query(null, null, null, null, null)).toCompletableFuture().join().total(),
           "lines before the retention are gone");
       assertEquals(1, log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().total(), "the run finished after it");
+      log.runFinished("t1", "lib1", new RunSummary("quiet-1", T0.plusSeconds(1), T0.plusSeconds(2),
+          RunSummary.SUCCEEDED, 0, 0, 0, 0, 0, 0, null, null, RunSummary.SCHEDULE, 0, 0));
+      log.flushNow();
+      assertEquals(2, log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().total());
+      log.purge(T0, T0, T0.plusSeconds(10));
+      log.flushNow();
+      assertEquals(List.of("run-1"), log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().items().stream()
+          .map(RunSummary::runId).toList(), "a run that changed nothing goes after a day; one that did stays");
       log.purge(T0, T0.plusSeconds(10));
       assertEquals(0, log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().total());
     }
