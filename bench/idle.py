@@ -11,6 +11,9 @@ and the heap in use after a full GC (jcmd GC.heap_info after jcmd GC.run).
 
     python3 bench/idle.py --jar daemon/target/ncsync-all.jar [--libraries 100] [--window 300] [--keep]
 
+With --sync-interval 10s the sweeps come 30 times as often (an accelerated month: what 5-minute sweeps would add to the
+journal over a longer time). Last, the daemon is restarted and timed until every library answers its status.
+
 Needs root (Apache's workers run as www-data), apache2, Java 17 (jcmd). Prints a Markdown table; --json writes the
 figures too.
 """
@@ -43,6 +46,34 @@ def journal_rows(data: Path):
         con.close()
 
 
+def scheduled_runs(data: Path, since_epoch_s):
+    """Scheduled runs (the sweeps) that started in the window, from the sync log's runs table."""
+    db = data / "db" / "ncsync.sqlite"
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return con.execute("SELECT COUNT(*) FROM ncsync_runs WHERE trigger_name = 'schedule' AND started_millis >= ?",
+                           (int(since_epoch_s * 1000),)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def journal_mib(data: Path):
+    db = data / "db"
+    return round(sum(f.stat().st_size for f in db.iterdir() if f.is_file()) / (1 << 20), 1) if db.exists() else None
+
+
+def all_answer(daemon, ids, timeout=120):
+    """True once every library answered 200 to its status (after a restart), within the timeout."""
+    deadline = time.monotonic() + timeout
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        for lib in list(pending):
+            code, _ = daemon.api("GET", f"/libraries/{lib}/status")
+            if code == 200:
+                pending.discard(lib)
+    return not pending
+
+
 def heap_used_kib(pid):
     subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60)
     out = subprocess.run(["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60).stdout
@@ -67,7 +98,7 @@ def wait_settled(daemon, ids, timeout):
 def measure(args, count, base: Path):
     apache = bench.Apache(base / "apache", secrets.token_hex(12))
     apache.start()
-    daemon = bench.Daemon(args.launcher, args.jar, base / "daemon", extra_env={"NCSYNC_SYNC_INTERVAL": "5m"})
+    daemon = bench.Daemon(args.launcher, args.jar, base / "daemon", extra_env={"NCSYNC_SYNC_INTERVAL": args.sync_interval})
     try:
         daemon.start()
         started = time.monotonic()
@@ -83,7 +114,9 @@ def measure(args, count, base: Path):
             ids.append(daemon.add_library(name, conn, name))
         wait_settled(daemon, ids, timeout=600)
         ready_s = time.monotonic() - started
-        time.sleep(5)  # the last first runs' follow-ups (the poll that sees our own writes) settle
+        # The first runs' own writes changed the folders' ETags: each library's next poll (every 30 s) sees that and
+        # runs once more to record them. Measured from after that settling.
+        time.sleep(40)
         requests_before = len(apache.access_log.read_text().splitlines())
         rows_before = journal_rows(daemon.data)
         cpu_before, t0 = daemon.cpu_s(), time.monotonic()
@@ -94,7 +127,15 @@ def measure(args, count, base: Path):
         rows_after = journal_rows(daemon.data)
         rss = daemon.rss_kib()
         heap = heap_used_kib(daemon.proc.pid)
-        return {"libraries": count, "window_s": round(elapsed), "cpu_s": round(cpu, 2),
+        sweeps = scheduled_runs(daemon.data, time.time() - elapsed)
+        daemon.stop()
+        restart = time.monotonic()
+        daemon.start()
+        answering = all_answer(daemon, ids)
+        restart_s = time.monotonic() - restart
+        return {"libraries": count, "sync_interval": args.sync_interval, "scheduled_runs_in_window": sweeps,
+                "restart_until_every_status_s": round(restart_s, 1) if answering else None,
+                "journal_mib": journal_mib(daemon.data), "window_s": round(elapsed), "cpu_s": round(cpu, 2),
                 "cpu_share_of_one_core": round(100 * cpu / elapsed, 2), "requests": requests,
                 "requests_per_library_per_minute": round(requests / count / (elapsed / 60), 2),
                 "journal_rows_added": None if rows_before is None else rows_after - rows_before,
@@ -111,6 +152,7 @@ def main():
     p.add_argument("--launcher", type=Path, default=bench.ROOT / "bin/ncsync")
     p.add_argument("--libraries", type=int, default=100)
     p.add_argument("--window", type=int, default=300, help="seconds measured while idle")
+    p.add_argument("--sync-interval", default="5m", help="NCSYNC_SYNC_INTERVAL (default: the daemon's own, 5m)")
     p.add_argument("--work-dir", type=Path)
     p.add_argument("--keep", action="store_true")
     p.add_argument("--json", type=Path)
@@ -132,11 +174,14 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print("| libraries | CPU, share of one core | requests / library / minute | journal rows added | RSS | heap after GC |")
-    print("|---|---|---|---|---|---|")
+    print("| libraries | sync interval | scheduled runs in the window | CPU, share of one core | requests / library / "
+          "minute | journal rows added | journal on disk | RSS | heap after GC | restart until every status answers |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['libraries']} | {r['cpu_share_of_one_core']} % | {r['requests_per_library_per_minute']} | "
-              f"{r['journal_rows_added']} | {r['rss_mib']} MiB | {r['heap_used_mib']} MiB |")
+        print(f"| {r['libraries']} | {r['sync_interval']} | {r['scheduled_runs_in_window']} | "
+              f"{r['cpu_share_of_one_core']} % | {r['requests_per_library_per_minute']} | {r['journal_rows_added']} | "
+              f"{r['journal_mib']} MiB | {r['rss_mib']} MiB | {r['heap_used_mib']} MiB | "
+              f"{r['restart_until_every_status_s']} s |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -1534,8 +1534,11 @@ public final class Library
     // The folders above a skipped name keep their old ETags: every run lists them and sees whether it is still there.
     discovery.skipped().keySet().forEach(execution::unsettled);
     held.keySet().forEach(execution::unsettled);
-    if (plan.documents() > 0) {
+    // A scheduled sweep with nothing to do says so only at DEBUG (a thousand idle libraries, every five minutes).
+    if (plan.documents() > 0 || provisional == null) {
       context.getLog().info("library {} run {}: {} documents to act on", state.config().libraryId(), msg.runId(), plan.documents());
+    } else {
+      context.getLog().debug("library {} run {}: nothing to act on", state.config().libraryId(), msg.runId());
     }
     List<Event> skipped = skippedFailures(state, discovery, msg.runId());
     events.addAll(skipped);
