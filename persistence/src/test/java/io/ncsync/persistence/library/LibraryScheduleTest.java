@@ -215,32 +215,15 @@ class LibraryScheduleTest {
   }
 
   private LibraryStatus status() {
-    return kit.<StatusReply<LibraryStatus>>runCommand(Library.GetStatus::new).reply().getValue();
+    return LibraryKits.status(kit);
   }
 
   private LibraryStatus awaitStatus(Predicate<LibraryStatus> condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    LibraryStatus status = status();
-    while (!condition.test(status)) {
-      if (System.nanoTime() > deadline) throw new AssertionError("status never matched: " + status);
-      Thread.onSpinWait();
-      status = status();
-    }
-    return status;
+    return LibraryKits.awaitStatus(kit, condition);
   }
 
-  /** Polls the state the library's own asynchronous steps (discovery, cleanup) lead to; no time is waited for. */
+  /** The state the library's own asynchronous steps (discovery, cleanup) lead to; no time is waited for. */
   private LibraryState awaitState(Predicate<LibraryState> condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.test(kit.getState())) {
-      if (System.nanoTime() > deadline) throw new AssertionError("state never matched: " + kit.getState());
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
-    return kit.getState();
+    return LibraryKits.awaitState(kit, condition);
   }
 }

@@ -1044,15 +1044,7 @@ class LibraryTest {
   }
 
   private void awaitState(Predicate<LibraryState> condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.test(kit.getState())) {
-      if (System.nanoTime() > deadline) throw new AssertionError("state never matched: " + kit.getState());
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    LibraryKits.awaitState(kit, condition);
   }
 
   private void create() {
@@ -1064,22 +1056,11 @@ class LibraryTest {
   }
 
   private LibraryStatus status() {
-    return kit.<StatusReply<LibraryStatus>>runCommand(Library.GetStatus::new).reply().getValue();
+    return LibraryKits.status(kit);
   }
 
   private LibraryStatus awaitStatus(Predicate<LibraryStatus> condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    LibraryStatus status = status();
-    while (!condition.test(status)) {
-      if (System.nanoTime() > deadline) throw new AssertionError("status never matched: " + status);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-      status = status();
-    }
-    return status;
+    return LibraryKits.awaitStatus(kit, condition);
   }
 
   private static Discovery discovery(Map<String, LocalEntry> local, Map<String, DavEntry> remote) {

@@ -110,9 +110,8 @@ public final class ApacheDavServer implements AutoCloseable {
   }
 
   /**
-   * The access log so far, one request a line ({@code host user [time] "METHOD /path HTTP/1.1" status bytes received}, the
-   * last the bytes that arrived, body and headers, by mod_logio): what a
-   * test asserts a client sent.
+   * The access log so far, one request a line ({@code host user [time] "METHOD /path HTTP/1.1" status bytes received};
+   * the last field is what arrived, headers and body, by mod_logio): what a test asserts a client sent.
    */
   public java.util.List<String> accessLog() {
     try {
