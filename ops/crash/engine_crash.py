@@ -107,7 +107,7 @@ class NextcloudServer:
     def auth(self):
         return {"Authorization": "Basic " + base64.b64encode(f"{NC_USER}:{self.password}".encode()).decode()}
 
-    def start(self, min_chunk_size):
+    def start(self, min_chunk_size, minimal=False):
         self.base.mkdir(parents=True, exist_ok=True)
         logback = self.base / "logback.xml"
         logback.write_text("""<configuration>
@@ -124,7 +124,8 @@ class NextcloudServer:
                 self.proc = subprocess.Popen(
                     [self.java, "-XX:+UseSerialGC", "-Xmx512m", f"-Dlogback.configurationFile={logback}", "-cp",
                      self.classpath, NC_MAIN, "--port", str(self.port), "--data", str(self.data), "--user", NC_USER,
-                     "--password", self.password, "--min-chunk-size", str(min_chunk_size)],
+                     "--password", self.password, "--min-chunk-size", str(min_chunk_size)]
+                    + (["--minimal"] if minimal else []),
                     stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                     env=dict(os.environ, LANG=os.environ.get("LANG") or "C.UTF-8"))
             deadline = time.monotonic() + 120
@@ -477,7 +478,7 @@ class CrashRun:
         write_logback(self.logback, snapshot_debug=False)
         classpath = nextcloud_classpath(self.args)
         self.server = NextcloudServer(self.work / "nextcloud", classpath, self.args.java)
-        self.server.start(self.args.min_chunk_size)
+        self.server.start(self.args.min_chunk_size, self.args.minimal)
         log(f"Nextcloud test server on {self.server.base_url}; seed {self.args.seed}; {self.args.points} points; "
             f"work dir {self.work}")
         started = time.monotonic()
@@ -762,6 +763,8 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     add_common_args(p, points=30, sync_interval="0s", converge_rounds=6)
     p.add_argument("--quick", action="store_true", help="5 points: for CI (< 3 minutes on an idle machine)")
+    p.add_argument("--minimal", action="store_true", help="run the test server in its minimal mode (issue 12: no bulk "
+                   "upload, no OC-FileId/OC-ETag on PUT answers, ETags that change after X-OC-MTime, no checksums)")
     p.add_argument("--nc-classpath", help="classpath of the Nextcloud test server (default: protocol/target + Maven)")
     p.add_argument("--kill-max-ms", type=float, default=3000, help="'run' points kill 0..this many ms after the "
                    "sync request")

@@ -61,10 +61,16 @@ public record BaseEntry(
     return new BaseEntry(path, true, fileId, etag, 0, 0, null, null, false, localKey);
   }
 
-  /** The same version, as the server now lists it. */
-  public BaseEntry withListedEtag(String listedEtag) {
-    return new BaseEntry(path, folder, fileId, listedEtag, size, mtimeMillis, sha256, remoteChecksum, false, localKey,
-        documentId);
+  /** The same version, as the server now lists it (with its fileid, where the write's answer gave none). */
+  public BaseEntry withListedEtag(String listedEtag, String listedFileId) {
+    return new BaseEntry(path, folder, fileId != null ? fileId : listedFileId, listedEtag, size, mtimeMillis, sha256,
+        remoteChecksum, false, localKey, documentId);
+  }
+
+  /** The same entry with the fileid a listing showed: servers that answer a PUT without one (PROTOCOL.md §9). */
+  public BaseEntry withFileId(String listedFileId) {
+    return new BaseEntry(path, folder, listedFileId, etag, size, mtimeMillis, sha256, remoteChecksum, etagFromWrite,
+        localKey, documentId);
   }
 
   /** The same entry under another path (a move carried it there). */

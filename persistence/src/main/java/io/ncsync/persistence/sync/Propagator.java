@@ -131,13 +131,14 @@ public final class Propagator {
 
   /**
    * Servers that answer a PUT without an ETag (mod_dav) would need one PROPFIND per file to learn it; one Depth-1
-   * listing per folder of the batch does the same for all its files.
+   * listing per folder of the batch does the same for all its files. A missing fileid alone is not worth a request:
+   * the next run's listing gives it ({@link #identityAfterWrite}).
    */
   private Map<String, DavEntry> listParentsOfUploadsWithoutEtag(List<BatchUploadResult> uploaded) {
     Map<String, DavEntry> entries = new HashMap<>();
     java.util.Set<String> parents = new java.util.TreeSet<>();
     for (BatchUploadResult outcome : uploaded) {
-      if (outcome.ok() && (outcome.result().etag() == null || outcome.result().fileId() == null)) {
+      if (outcome.ok() && outcome.result().etag() == null) {
         parents.add(RemotePaths.parent(outcome.path()));
       }
     }
@@ -156,7 +157,7 @@ public final class Propagator {
       // The folder's listing after the batch tells what the answers lacked: no PROPFIND per file.
       Identity identity = listedAfter != null
           ? identityListed(upload.path(), result, listedAfter)
-          : identityAfterWrite(upload.path(), result);
+          : identityAfterWrite(upload.path(), result, fileIdOf(upload.base()));
       LocalEntry local = upload.local();
       return recorded(new BaseEntry(upload.path(), false, identity.fileId, identity.etag, local.size(), local.mtimeMillis(),
           uploadedSha256(result, local), result.checksum(), result.etagFromWrite(), local.fileKey()), Transfer.UPLOADED);
@@ -255,7 +256,7 @@ public final class Propagator {
       return reconcileBoth(path, planned, put.changed(), base, new ConflictPolicy(strategy, null).forBothModified(mode), null);
     }
     UploadResult result = put.result();
-    Identity identity = identityAfterWrite(path, result);
+    Identity identity = identityAfterWrite(path, result, fileIdOf(base));
     return recorded(new BaseEntry(path, false, identity.fileId, identity.etag, planned.size(), planned.mtimeMillis(),
         uploadedSha256(result, planned), result.checksum(), result.etagFromWrite(), planned.fileKey()), Transfer.UPLOADED);
   }
@@ -417,7 +418,7 @@ public final class Propagator {
     Put put = put(path, Optional.ofNullable(remoteEtag), false, null);
     if (put.result() == null) return ActionResult.skipped(path);
     UploadResult result = put.result();
-    Identity identity = identityAfterWrite(path, result);
+    Identity identity = identityAfterWrite(path, result, remoteEntry.fileId());
     String sent = result.sha256() != null ? result.sha256() : localSha;
     return ActionResult.conflict(path, resolved, new BaseRecorded(new BaseEntry(path, false, identity.fileId, identity.etag,
         expected.size(), expected.mtimeMillis(), sent, result.checksum(), result.etagFromWrite()), Transfer.UPLOADED));
@@ -464,7 +465,7 @@ public final class Propagator {
     try (Workspace.Staged source = workspace.stageForUpload(copy)) {
       LocalEntry copyEntry = workspace.stat(copy);
       UploadResult uploaded = await(remote.upload(copy, source.path(), Optional.empty(), true));
-      Identity identity = identityAfterWrite(copy, uploaded);
+      Identity identity = identityAfterWrite(copy, uploaded, null);
       String sent = uploaded.sha256() != null ? uploaded.sha256() : localSha;
       return new BaseRecorded(new BaseEntry(copy, false, identity.fileId, identity.etag, copyEntry.size(),
           copyEntry.mtimeMillis(), sent, uploaded.checksum(), uploaded.etagFromWrite()), Transfer.UPLOADED);
@@ -697,9 +698,14 @@ public final class Propagator {
   private record Identity(String etag, String fileId) {}
 
   /** The ETag and file id of what we just wrote; asked with Depth 0 when the server's answer lacked them (mod_dav). */
-  private Identity identityAfterWrite(String path, UploadResult result) {
-    // An ETag read back under a lock comes with whatever file id the server has (mod_dav: none): no need to ask again.
-    if (result.etag() != null && (result.fileId() != null || result.etagListed())) return new Identity(result.etag(), result.fileId());
+  /**
+   * The ETag and fileid our write left. An ETag read back under a lock comes with whatever file id the server has
+   * (mod_dav: none). An answer with an ETag but no fileid (PROTOCOL.md §9) keeps the fileid the file already had, or
+   * none for a new file: the next run lists the folder our write changed and records it (issue 12: no PROPFIND per
+   * file). Only an answer without an ETag is followed by a listing.
+   */
+  private Identity identityAfterWrite(String path, UploadResult result, String knownFileId) {
+    if (result.etag() != null) return new Identity(result.etag(), result.fileId() != null ? result.fileId() : knownFileId);
     return identityListed(path, result, await(remote.stat(path)));
   }
 
@@ -708,6 +714,10 @@ public final class Propagator {
    * size other than the one we sent shows that, and then the listed ETag is theirs, not ours. Recording it would hide
    * their version for ever, so the base gets no ETag and the next run compares and takes the newer one.
    */
+  private static String fileIdOf(BaseEntry base) {
+    return base == null ? null : base.fileId();
+  }
+
   private Identity identityListed(String path, UploadResult result, DavEntry listed) {
     String fileId = result.fileId() != null ? result.fileId() : listed.fileId();
     if (result.etag() != null) return new Identity(result.etag(), fileId);

@@ -146,6 +146,7 @@ public final class Reconciler {
       if (!remoteIsBase) {
         DavEntry r = remote.get(l.path());
         if (r == null || r.collection() != l.folder() || !Objects.equals(r.etag(), b.etag())) return false;
+        if (!l.folder() && b.fileId() == null && r.fileId() != null) return false; // a fileid to learn (our write's answer had none)
       }
       // Same size and mtime with a hash that differs: a full sync's content check found an edit.
       if (!l.folder() && (!l.matchesStat(b) || localChanged(l, b))) return false;
@@ -250,8 +251,11 @@ public final class Reconciler {
     boolean remoteChanged = r != null && !Objects.equals(r.etag(), b.etag());
     boolean etagRefreshed = false;
     if (remoteChanged && onlyTheEtagChanged(r, b)) {
-      b = b.withListedEtag(r.etag()); // the version we wrote, listed under another ETag: a metadata update
+      b = b.withListedEtag(r.etag(), r.fileId()); // the version we wrote, listed under another ETag: a metadata update
       remoteChanged = false;
+      etagRefreshed = true;
+    } else if (!remoteChanged && r != null && b.fileId() == null && r.fileId() != null) {
+      b = b.withFileId(r.fileId()); // our write's answer had none; its folder's next listing tells it
       etagRefreshed = true;
     }
     boolean localChanged = l != null && localChanged(l, b);

@@ -316,6 +316,30 @@ class ReconcilerTest {
   }
 
   /**
+   * Issue 12: a PUT answered without a fileid leaves none in the base (no PROPFIND per file). The next listing gives it:
+   * with our write's listed ETag, or alone when the ETag did not change; a base that has one keeps it.
+   */
+  @Test
+  void aFileIdOurWriteWasNotToldIsLearntFromTheNextListing() {
+    long mtime = 1_700_000_000_000L;
+    LocalEntry same = new LocalEntry("f.txt", false, 10, mtime, null);
+    BaseEntry written = new BaseEntry("f.txt", false, null, "put-etag", 10, mtime, "aaa", "SHA1:abc", true);
+    DavEntry relisted = new DavEntry("f.txt", false, "listed", 10, java.time.Instant.ofEpochMilli(mtime), "42", null, null);
+    SyncAction.RefreshBase refreshed = (SyncAction.RefreshBase) find(planOne(Map.of("f.txt", written), same, relisted, SyncMode.BIDIRECTIONAL), "f.txt");
+    assertEquals("42", refreshed.updated().fileId());
+    assertEquals("listed", refreshed.updated().etag());
+
+    DavEntry sameEtag = new DavEntry("f.txt", false, "put-etag", 10, java.time.Instant.ofEpochMilli(mtime), "42", null, "SHA1:abc");
+    SyncAction.RefreshBase learnt = (SyncAction.RefreshBase) find(planOne(Map.of("f.txt", written), same, sameEtag, SyncMode.BIDIRECTIONAL), "f.txt");
+    assertEquals("42", learnt.updated().fileId());
+    assertEquals("put-etag", learnt.updated().etag());
+
+    BaseEntry known = new BaseEntry("f.txt", false, "7", "put-etag", 10, mtime, "aaa", "SHA1:abc", true);
+    assertTrue(planOne(Map.of("f.txt", known), same, sameEtag, SyncMode.BIDIRECTIONAL).isEmpty(),
+        "a base with a fileid is settled by an unchanged listing");
+  }
+
+  /**
    * Issue 12: adopting a tree (no base; both sides hold the file): equal size and modification time to the second, with
    * no checksum listed, is the same file without a transfer; a checksum listed, another time, or verifyOnAdopt leave it
    * to the content comparison.
