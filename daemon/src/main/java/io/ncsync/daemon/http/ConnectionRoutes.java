@@ -237,19 +237,10 @@ public final class ConnectionRoutes {
         });
   }
 
-  /** The ids of the tenant's libraries on this connection. */
+  /** The ids of the tenant's libraries on this connection, from the tenant's read model. */
   private CompletionStage<List<String>> librariesUsing(String tenantId, String connectionId) {
-    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
-      List<CompletableFuture<java.util.Optional<String>>> users = all.libraries().stream()
-          .map(ref -> sharding.entityRefFor(Library.ENTITY_KEY, Library.entityId(tenantId, ref.libraryId()))
-              .<io.ncsync.persistence.library.LibraryConfig>askWithStatus(Library.Get::new, askTimeout)
-              .thenApply(config -> config.connectionId().equals(connectionId)
-                  ? java.util.Optional.of(ref.libraryId()) : java.util.Optional.<String>empty())
-              .toCompletableFuture())
-          .toList();
-      return CompletableFuture.allOf(users.toArray(CompletableFuture[]::new)).thenApply(done ->
-          users.stream().map(CompletableFuture::join).flatMap(java.util.Optional::stream).toList());
-    });
+    return new io.ncsync.daemon.libraries.LibraryDirectory(sharding, askTimeout).configs(tenantId).thenApply(configs ->
+        configs.stream().filter(c -> c.connectionId().equals(connectionId)).map(c -> c.libraryId()).toList());
   }
 
   /** Completes when the connection works or the caller skipped the test; else fails with 400 and the reason. */

@@ -9,6 +9,7 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.pattern.StatusReply;
+import io.ncsync.daemon.libraries.LibraryDirectory;
 import io.ncsync.daemon.libraries.LibraryFolders;
 import io.ncsync.daemon.libraries.RemoteFolderPaths;
 import io.ncsync.daemon.libraries.WorkspacePaths;
@@ -73,6 +74,7 @@ public final class LibraryRoutes {
   private final DocumentHistory documentHistory;
   private final Access access;
   private final io.ncsync.daemon.db.JdbcSyncLog syncLog;
+  private final LibraryDirectory directory;
   /** Where a library without remotePath gets its remote folder ({@code ncsync.libraries.remote-base-folder}). */
   private final String remoteBaseFolder;
 
@@ -95,6 +97,7 @@ public final class LibraryRoutes {
     this.workspacesRoot = workspacesRoot;
     this.documentHistory = documentHistory;
     this.access = new Access(errors);
+    this.directory = new LibraryDirectory(sharding, askTimeout);
   }
 
   public Route route(Caller caller) {
@@ -294,7 +297,7 @@ public final class LibraryRoutes {
   private CompletionStage<Done> register(LibraryConfig config) {
     return mapRefusal(
         tenant(config.tenantId()).<Done>askWithStatus(
-            replyTo -> new Tenant.RegisterLibrary(config.libraryId(), config.name(), replyTo), askTimeout),
+            replyTo -> new Tenant.RegisterLibrary(config.libraryId(), config.name(), config, replyTo), askTimeout),
         refused -> ApiException.conflict(refused.getMessage()));
   }
 
@@ -307,7 +310,9 @@ public final class LibraryRoutes {
 
   private CompletionStage<HttpResponse> show(String tenantId, String id) {
     return existing(tenantId, id)
-        .thenCompose(ref -> ask(tenantId, id, Library.Get::new))
+        .thenCompose(ref -> ask(tenantId, id, Library.Get::new).thenCompose(config -> config.equals(ref.config())
+            ? CompletableFuture.completedFuture(config)
+            : directory.record(config).thenApply(recorded -> config))) // a stop between a change and its record
         .thenApply(config -> errors.json(StatusCodes.OK, ApiJson.Library.of(config, tenantRoot(tenantId))));
   }
 
@@ -318,11 +323,12 @@ public final class LibraryRoutes {
     return existing(tenantId, id)
         .thenCompose(ref -> ask(tenantId, id, (akka.actor.typed.ActorRef<StatusReply<Library.SettingsOutcome>> replyTo)
             -> new Library.ChangeSettings(patch, replyTo)))
-        .thenApply(outcome -> {
+        .thenCompose(outcome -> {
           if (outcome instanceof Library.SettingsRefused refused) throw ApiException.badRequest(refused.reason());
           LibraryConfig changed = ((Library.SettingsChanged) outcome).config();
           log.info("library {} '{}' settings changed: {}", changed.libraryId(), changed.name(), changed.settings());
-          return errors.json(StatusCodes.OK, ApiJson.Library.of(changed, tenantRoot(tenantId)));
+          return directory.record(changed)
+              .thenApply(recorded -> errors.json(StatusCodes.OK, ApiJson.Library.of(changed, tenantRoot(tenantId))));
         });
   }
 
@@ -663,10 +669,6 @@ public final class LibraryRoutes {
     });
   }
 
-  /**
-   * The configuration of every registered library. One whose entity does not answer with its config (its creation
-   * did not complete) is left out and logged, so one broken library does not hide the others.
-   */
   /** A registered library's configuration; 404 for an unknown (or another tenant's) library. */
   CompletionStage<LibraryConfig> config(String tenantId, String id) {
     return existing(tenantId, id).thenCompose(ref -> ask(tenantId, id, Library.Get::new));
@@ -699,26 +701,9 @@ public final class LibraryRoutes {
     return ask(tenantId, id, Library.Sync::new);
   }
 
+  /** Every registered library's configuration, from the tenant's read model: no library is asked. */
   CompletionStage<List<LibraryConfig>> configs(String tenantId) {
-    return tenant(tenantId).<Tenant.Libraries>ask(Tenant.ListLibraries::new, askTimeout).thenCompose(all -> {
-      List<CompletableFuture<Optional<LibraryConfig>>> lookups = new ArrayList<>();
-      for (LibraryRef ref : all.libraries()) {
-        lookups.add(library(tenantId, ref.libraryId()).<LibraryConfig>askWithStatus(Library.Get::new, askTimeout)
-            .handle((config, error) -> {
-              if (error == null) return Optional.of(config);
-              Throwable cause = ApiErrors.unwrap(error);
-              if (cause instanceof StatusReply.ErrorMessage) {
-                log.warn("library {} '{}' is registered but has no configuration: {}", ref.libraryId(), ref.name(),
-                    cause.getMessage());
-                return Optional.<LibraryConfig>empty();
-              }
-              throw new java.util.concurrent.CompletionException(cause);
-            })
-            .toCompletableFuture());
-      }
-      return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-          .thenApply(done -> lookups.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
-    });
+    return directory.configs(tenantId);
   }
 
   /** Asks a registered library; its refusals become 404 (unknown), 503 (shutting down) or 409 (anything else). */

@@ -1,5 +1,7 @@
 package io.ncsync.persistence.tenant;
 
+import io.ncsync.persistence.library.LibraryConfig;
+
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -16,6 +18,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.ncsync.persistence.CborSerializable;
+import io.ncsync.persistence.library.LibraryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,9 +61,22 @@ public final class Tenant
 
   public record Connections(List<ConnectionRecord> connections) implements CborSerializable {}
 
-  /** Registers a library id and name; replies Done, or an error when the name is taken. Idempotent for the same id. */
-  public record RegisterLibrary(String libraryId, String name, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+  /**
+   * Registers a library id and name, with its configuration for the read model (null only in tests of journals from
+   * before); replies Done, or an error when the name is taken. Idempotent for the same id.
+   */
+  public record RegisterLibrary(String libraryId, String name, LibraryConfig config, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
+    public RegisterLibrary(String libraryId, String name, ActorRef<StatusReply<Done>> replyTo) {
+      this(libraryId, name, null, replyTo);
+    }
+  }
+
+  /**
+   * Records a registered library's configuration as the library now holds it (after a change of its settings, or for a
+   * registration from before the read model); replies Done, also when the library is not registered (removed meanwhile).
+   */
+  public record RecordLibraryConfig(LibraryConfig config, ActorRef<Done> replyTo) implements Command {}
 
   /** Stops listing a removed library; its id can never be registered again. Replies Done, also when already removed. */
   public record UnregisterLibrary(String libraryId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -107,7 +123,10 @@ public final class Tenant
 
   public record WebhookRemoved(String webhookId) implements Event {}
 
-  public record LibraryRegistered(String libraryId, String name) implements Event {}
+  /** @param config the library's configuration (null in events journaled before the tenant kept it) */
+  public record LibraryRegistered(String libraryId, String name, LibraryConfig config) implements Event {}
+
+  public record LibraryConfigRecorded(LibraryConfig config) implements Event {}
 
   public record SecretReplaced(SecretHolder holder, String id, String encryptedSecret) implements Event {}
 
@@ -198,10 +217,15 @@ public final class Tenant
       return w == null ? this : withWebhook(w.withEncryptedSecret(encryptedSecret));
     }
 
-    State withLibrary(String libraryId, String name) {
+    State withLibrary(String libraryId, String name, LibraryConfig config) {
       Map<String, LibraryRef> next = new LinkedHashMap<>(libraries);
-      next.put(libraryId, new LibraryRef(libraryId, name));
+      next.put(libraryId, new LibraryRef(libraryId, name, config));
       return new State(connections, next, removedLibraries, webhooks);
+    }
+
+    State withLibraryConfig(LibraryConfig config) {
+      LibraryRef known = libraries.get(config.libraryId());
+      return known == null ? this : withLibrary(known.libraryId(), config.name(), config);
     }
   }
 
@@ -242,6 +266,7 @@ public final class Tenant
         .onCommand(ListConnections.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Connections(new ArrayList<>(state.connections().values()))))
         .onCommand(RegisterLibrary.class, this::onRegisterLibrary)
         .onCommand(UnregisterLibrary.class, this::onUnregisterLibrary)
+        .onCommand(RecordLibraryConfig.class, this::onRecordLibraryConfig)
         .onCommand(AddWebhook.class, this::onAddWebhook)
         .onCommand(RemoveWebhook.class, this::onRemoveWebhook)
         .onCommand(ListWebhooks.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Webhooks(new ArrayList<>(state.webhooks().values()))))
@@ -322,7 +347,14 @@ public final class Tenant
     if (state.libraries().containsKey(cmd.libraryId())) {
       return Effect().reply(cmd.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new LibraryRegistered(cmd.libraryId(), cmd.name())).thenReply(cmd.replyTo(), s -> StatusReply.ack());
+    return Effect().persist(new LibraryRegistered(cmd.libraryId(), cmd.name(), cmd.config()))
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onRecordLibraryConfig(State state, RecordLibraryConfig cmd) {
+    LibraryRef known = state.libraries().get(cmd.config().libraryId());
+    if (known == null || cmd.config().equals(known.config())) return Effect().reply(cmd.replyTo(), Done.getInstance());
+    return Effect().persist(new LibraryConfigRecorded(cmd.config())).thenReply(cmd.replyTo(), s -> Done.getInstance());
   }
 
   @Override
@@ -334,7 +366,8 @@ public final class Tenant
         .onEvent(ConnectionRemoved.class, (state, evt) -> state.withoutConnection(evt.connectionId()))
         .onEvent(WebhookAdded.class, (state, evt) -> state.withWebhook(evt.webhook()))
         .onEvent(WebhookRemoved.class, (state, evt) -> state.withoutWebhook(evt.webhookId()))
-        .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name()))
+        .onEvent(LibraryRegistered.class, (state, evt) -> state.withLibrary(evt.libraryId(), evt.name(), evt.config()))
+        .onEvent(LibraryConfigRecorded.class, (state, evt) -> state.withLibraryConfig(evt.config()))
         .onEvent(LibraryUnregistered.class, (state, evt) -> state.withoutLibrary(evt.libraryId()))
         .onEvent(SecretReplaced.class, (state, evt) -> state.withSecret(evt.holder(), evt.id(), evt.encryptedSecret()))
         .build();
