@@ -59,14 +59,21 @@ class SqliteJournalContractTest {
     }
 
     private final int snapshotEvery;
+    private final int keep;
 
     static Behavior<Command> create(String id, int snapshotEvery) {
-      return new Appender(id, snapshotEvery);
+      return new Appender(id, snapshotEvery, 1);
     }
 
-    private Appender(String id, int snapshotEvery) {
+    /** Snapshots every {@code snapshotEvery} events, keeping {@code keep} of them, as the libraries do with 2. */
+    static Behavior<Command> create(String id, int snapshotEvery, int keep) {
+      return new Appender(id, snapshotEvery, keep);
+    }
+
+    private Appender(String id, int snapshotEvery, int keep) {
       super(PersistenceId.ofUniqueId(id));
       this.snapshotEvery = snapshotEvery;
+      this.keep = keep;
     }
 
     @Override
@@ -90,11 +97,16 @@ class SqliteJournalContractTest {
     @Override
     public RetentionCriteria retentionCriteria() {
       return snapshotEvery == 0 ? RetentionCriteria.disabled()
-          : RetentionCriteria.snapshotEvery(snapshotEvery, 1).withDeleteEventsOnSnapshot();
+          : RetentionCriteria.snapshotEvery(snapshotEvery, keep).withDeleteEventsOnSnapshot();
     }
   }
 
   private Config config() throws Exception {
+    return sqliteConfig(dataDir);
+  }
+
+  /** An ActorSystem's configuration on the daemon's embedded SQLite journal under {@code dataDir}, schema installed. */
+  static Config sqliteConfig(Path dataDir) throws Exception {
     Files.createDirectories(dataDir.resolve("db"));
     String url = Settings.defaultSqliteUrl(dataDir);
     SchemaInstaller.apply(DbKind.SQLITE, url, "", "");

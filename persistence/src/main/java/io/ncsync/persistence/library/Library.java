@@ -625,8 +625,13 @@ public final class Library
   }
 
   @Override
+  /**
+   * Two snapshots kept, and the events older than the older one deleted (issue 12: the journal of a busy library stays
+   * bounded). The daemon's snapshot store falls back to the older snapshot when the newest cannot be read, and the
+   * events after that one are still there.
+   */
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2).withDeleteEventsOnSnapshot();
   }
 
   @Override

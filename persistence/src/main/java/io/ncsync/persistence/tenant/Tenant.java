@@ -252,7 +252,7 @@ public final class Tenant
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return RetentionCriteria.snapshotEvery(100, 2).withDeleteEventsOnSnapshot();
   }
 
   @Override

@@ -185,7 +185,7 @@ public final class TenantDirectory
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return RetentionCriteria.snapshotEvery(100, 2).withDeleteEventsOnSnapshot();
   }
 
   @Override
