@@ -198,8 +198,8 @@ public final class JdbcSyncLog implements LibraryObserver, AutoCloseable {
   }
 
   /**
-   * Runs that changed nothing go sooner ({@code quietRunsBefore}, a day): a thousand idle libraries swept every five
-   * minutes would otherwise keep 100 million rows of "nothing to do" for a year.
+   * Runs that changed nothing go sooner ({@code quietRunsBefore}, a day), with their log lines: a thousand idle
+   * libraries swept every five minutes would otherwise keep 100 million rows of "nothing to do" for a year.
    */
   void purge(Instant linesBefore, Instant runsBefore, Instant quietRunsBefore) {
     writer.maintain("retention", db -> {
@@ -215,9 +215,16 @@ public final class JdbcSyncLog implements LibraryObserver, AutoCloseable {
         delete.setLong(1, runsBefore.toEpochMilli());
         runs = delete.executeUpdate();
       }
-      try (PreparedStatement delete = db.prepareStatement("DELETE FROM ncsync_runs WHERE finished_millis IS NOT NULL"
-          + " AND finished_millis < ? AND outcome = 'succeeded' AND uploaded = 0 AND downloaded = 0 AND deleted_local = 0"
-          + " AND deleted_remote = 0 AND conflicts = 0 AND failed = 0")) {
+      String quietRuns = "finished_millis IS NOT NULL AND finished_millis < ? AND outcome = 'succeeded' AND uploaded = 0"
+          + " AND downloaded = 0 AND deleted_local = 0 AND deleted_remote = 0 AND conflicts = 0 AND failed = 0";
+      // Their "finished, nothing to do" lines go with them: a month of them would be most of the log (issue 12).
+      try (PreparedStatement delete = db.prepareStatement("DELETE FROM ncsync_sync_log WHERE at_millis < ? AND run_id IN"
+          + " (SELECT run_id FROM ncsync_runs WHERE " + quietRuns + ")")) {
+        delete.setLong(1, quietRunsBefore.plus(Duration.ofHours(1)).toEpochMilli()); // a line may follow its run's end
+        delete.setLong(2, quietRunsBefore.toEpochMilli());
+        lines += delete.executeUpdate();
+      }
+      try (PreparedStatement delete = db.prepareStatement("DELETE FROM ncsync_runs WHERE " + quietRuns)) {
         delete.setLong(1, quietRunsBefore.toEpochMilli());
         quiet = delete.executeUpdate();
       }

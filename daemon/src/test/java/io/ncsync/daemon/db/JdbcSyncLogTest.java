@@ -102,10 +102,14 @@ class JdbcSyncLogTest {
           RunSummary.SUCCEEDED, 0, 0, 0, 0, 0, 0, null, null, RunSummary.SCHEDULE, 0, 0));
       log.flushNow();
       assertEquals(2, log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().total());
+      assertEquals(4, log.lines(query(null, null, null, null, null)).toCompletableFuture().join().total(),
+          "the quiet run's line");
       log.purge(T0, T0, T0.plusSeconds(10));
       log.flushNow();
       assertEquals(List.of("run-1"), log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().items().stream()
           .map(RunSummary::runId).toList(), "a run that changed nothing goes after a day; one that did stays");
+      assertEquals(3, log.lines(query(null, null, null, null, null)).toCompletableFuture().join().total(),
+          "with its line; the other lines stay for the log's retention");
       log.purge(T0, T0.plusSeconds(10));
       assertEquals(0, log.runs("t1", "lib1", 0, 10).toCompletableFuture().join().total());
     }
