@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Keeps local folders in two-way sync with Nextcloud / WebDAV folders.",
     subcommands = {Main.Serve.class, JournalCommands.Backup.class, JournalCommands.Restore.class, KeyCommands.class,
+        CdsClassList.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
