@@ -50,6 +50,38 @@ class NextcloudRealTimeIT extends NextcloudE2eBase {
     }
   }
 
+  /**
+   * Issue 12: libraries side by side in one folder are polled with one listing of that folder, not one PROPFIND of
+   * each root; a change in one of them is still found within 5 seconds.
+   */
+  @Test
+  void librariesSideBySideArePolledWithOneListingOfTheirFolder() throws Exception {
+    server.faults().notifyPushOff(true);
+    try {
+      String connection = newConnection();
+      java.util.List<Library> libs = new java.util.ArrayList<>();
+      for (String name : java.util.List.of("side-a", "side-b", "side-c")) libs.add(newLibrary(name, connection));
+      for (Library lib : libs) {
+        awaitIdleAfterFirstRun(lib);
+        awaitRemoteWatch(lib, "polling every 1 s");
+      }
+      server.requests().reset();
+      DaemonProcess.sleep(3500);
+      java.util.List<io.ncsync.protocol.testing.nextcloud.RequestLog.Entry> polled = davRequests(server.requests().entries());
+      for (Library lib : libs) {
+        long own = polled.stream().filter(e -> e.method().equals("PROPFIND") && trimSlash(e.path()).endsWith("/" + lib.remoteFolder())).count();
+        assertEquals(0, own, lib.remoteFolder() + "'s root is not asked alone:" + describe(polled));
+      }
+      assertTrue(polled.stream().anyMatch(e -> e.method().equals("PROPFIND")), "their folder is listed:" + describe(polled));
+
+      long written = System.nanoTime();
+      writeRemote(libs.get(1), "next-door.txt", "found by the shared listing");
+      awaitLocal(libs.get(1).localRoot().resolve("next-door.txt"), "found by the shared listing", written);
+    } finally {
+      server.faults().notifyPushOff(false);
+    }
+  }
+
   private void awaitIdleAfterFirstRun(Library lib) {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
