@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 import bench  # noqa: E402
 
-DEFAULT_OPTS = "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:MaxMetaspaceSize=192m -Xss512k"
+DEFAULT_OPTS = "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:MaxMetaspaceSize=192m -Xss512k -XX:-UsePerfData"
 # Lines of a JDK 17 class list: a class name (with an id and more for some), or an @lambda-proxy /
 # @lambda-form-invoker entry; the file's comment lines are left out (the JDK writes its own warning there).
 KEEP = re.compile(r"^(@lambda-proxy |@lambda-form-invoker |[A-Za-z0-9_$/]+( |$))")
