@@ -95,6 +95,41 @@ def wait_settled(daemon, ids, timeout):
         raise RuntimeError(f"{len(pending)} libraries did not finish their first run")
 
 
+def create_libraries(daemon, conn, count):
+    """COUNT libraries of 10 files of 4 KiB in 2 folders, made through the API; their ids."""
+    ids = []
+    for i in range(count):
+        name = f"lib{i:04d}"
+        for folder in ("a", "b"):
+            d = daemon.workspaces / name / folder
+            d.mkdir(parents=True, exist_ok=True)
+            for j in range(5):
+                (d / f"doc{j}.txt").write_bytes(os.urandom(4096))
+        ids.append(daemon.add_library(name, conn, name))
+        if (i + 1) % 100 == 0:
+            bench.log(f"{i + 1} libraries created")
+    return ids
+
+
+def common_args(p):
+    """The options both idle.py and uptime.py take."""
+    p.add_argument("--jar", type=Path, default=bench.ROOT / "daemon/target/ncsync-all.jar")
+    p.add_argument("--launcher", type=Path, default=bench.ROOT / "bin/ncsync")
+    p.add_argument("--work-dir", type=Path)
+    p.add_argument("--keep", action="store_true")
+    p.add_argument("--json", type=Path)
+
+
+def work_dir(args, script):
+    """The run's work dir (0755: Apache's www-data workers read under it); root is required."""
+    if os.geteuid() != 0:
+        sys.exit(f"bench/{script}.py: run it as root (the private Apache serves through www-data workers)")
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix=f"ncsync-{script}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)
+    return work
+
+
 def measure(args, count, base: Path):
     apache = bench.Apache(base / "apache", secrets.token_hex(12))
     apache.start()
@@ -103,15 +138,7 @@ def measure(args, count, base: Path):
         daemon.start()
         started = time.monotonic()
         conn = daemon.add_connection(apache)
-        ids = []
-        for i in range(count):
-            name = f"lib{i:04d}"
-            for folder in ("a", "b"):
-                d = daemon.workspaces / name / folder
-                d.mkdir(parents=True, exist_ok=True)
-                for j in range(5):
-                    (d / f"doc{j}.txt").write_bytes(os.urandom(4096))
-            ids.append(daemon.add_library(name, conn, name))
+        ids = create_libraries(daemon, conn, count)
         wait_settled(daemon, ids, timeout=600)
         ready_s = time.monotonic() - started
         # The first runs' own writes changed the folders' ETags: each library's next poll (every 30 s) sees that and
@@ -148,20 +175,12 @@ def measure(args, count, base: Path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--jar", type=Path, default=bench.ROOT / "daemon/target/ncsync-all.jar")
-    p.add_argument("--launcher", type=Path, default=bench.ROOT / "bin/ncsync")
+    common_args(p)
     p.add_argument("--libraries", type=int, default=100)
     p.add_argument("--window", type=int, default=300, help="seconds measured while idle")
     p.add_argument("--sync-interval", default="5m", help="NCSYNC_SYNC_INTERVAL (default: the daemon's own, 5m)")
-    p.add_argument("--work-dir", type=Path)
-    p.add_argument("--keep", action="store_true")
-    p.add_argument("--json", type=Path)
     args = p.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("bench/idle.py: run it as root (the private Apache serves through www-data workers)")
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="ncsync-idle-"))
-    work.mkdir(parents=True, exist_ok=True)
-    work.chmod(0o755)
+    work = work_dir(args, "idle")
     rows = []
     try:
         for count in (1, args.libraries):

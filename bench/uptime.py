@@ -20,12 +20,10 @@ Needs root (Apache's workers run as www-data), apache2, Java 17. Prints a Markdo
 
 import argparse
 import json
-import os
 import secrets
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -79,20 +77,12 @@ def restart_until_every_status(daemon, ids, timeout=300):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--jar", type=Path, default=bench.ROOT / "daemon/target/ncsync-all.jar")
-    p.add_argument("--launcher", type=Path, default=bench.ROOT / "bin/ncsync")
+    idle.common_args(p)
     p.add_argument("--libraries", type=int, default=1000)
     p.add_argument("--sweep-interval", default="20s", help="NCSYNC_SYNC_INTERVAL while measuring (the default is 5m)")
     p.add_argument("--window", type=int, default=600, help="seconds of accelerated sweeps measured")
-    p.add_argument("--work-dir", type=Path)
-    p.add_argument("--keep", action="store_true")
-    p.add_argument("--json", type=Path)
     args = p.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("bench/uptime.py: run it as root (the private Apache serves through www-data workers)")
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="ncsync-uptime-"))
-    work.mkdir(parents=True, exist_ok=True)
-    work.chmod(0o755)
+    work = idle.work_dir(args, "uptime")
     apache = bench.Apache(work / "apache", secrets.token_hex(12))
     daemon = bench.Daemon(args.launcher, args.jar, work / "daemon", extra_env={"NCSYNC_SYNC_INTERVAL": args.sweep_interval})
     try:
@@ -100,17 +90,7 @@ def main():
         daemon.start()
         setup = time.monotonic()
         conn = daemon.add_connection(apache)
-        ids = []
-        for i in range(args.libraries):
-            name = f"lib{i:04d}"
-            for folder in ("a", "b"):
-                d = daemon.workspaces / name / folder
-                d.mkdir(parents=True, exist_ok=True)
-                for j in range(5):
-                    (d / f"doc{j}.txt").write_bytes(os.urandom(4096))
-            ids.append(daemon.add_library(name, conn, name))
-            if (i + 1) % 100 == 0:
-                bench.log(f"{i + 1} libraries created")
+        ids = idle.create_libraries(daemon, conn, args.libraries)
         idle.wait_settled(daemon, ids, timeout=1800)
         setup_s = time.monotonic() - setup
         bench.log(f"{args.libraries} libraries synced in {setup_s:.0f} s; letting their own writes settle")

@@ -59,10 +59,12 @@ public final class ConnectionRoutes {
   private final ConnectionChecker checker;
   private final ServerPromisesBook promises;
   private final Access access;
+  private final io.ncsync.daemon.libraries.LibraryDirectory libraries;
 
   public ConnectionRoutes(ClusterSharding sharding, Duration askTimeout, JsonSupport json, ApiErrors errors,
       CredentialCipher cipher, ConnectionChecker checker, ServerPromisesBook promises) {
     this.access = new Access(errors);
+    this.libraries = new io.ncsync.daemon.libraries.LibraryDirectory(sharding, askTimeout);
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.json = json;
@@ -239,7 +241,7 @@ public final class ConnectionRoutes {
 
   /** The ids of the tenant's libraries on this connection, from the tenant's read model. */
   private CompletionStage<List<String>> librariesUsing(String tenantId, String connectionId) {
-    return new io.ncsync.daemon.libraries.LibraryDirectory(sharding, askTimeout).configs(tenantId).thenApply(configs ->
+    return libraries.configs(tenantId).thenApply(configs ->
         configs.stream().filter(c -> c.connectionId().equals(connectionId)).map(c -> c.libraryId()).toList());
   }
 
